@@ -1,0 +1,108 @@
+//! Command-line definitions (clap). Behaviour lives in [`crate::commands`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::model::Severity;
+
+/// City-wide security posture scanner for smart-city devices.
+///
+/// stadscan finds the devices and services on the networks a scope file
+/// names, identifies them, checks TLS certificates, cleartext logins and
+/// unauthenticated access, and writes SARIF (for GitHub code scanning), a JSON
+/// device inventory, and a summary. It never contacts an address outside the
+/// scope.
+#[derive(Debug, Parser)]
+#[command(name = "stadscan", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan the networks and hosts of a scope file.
+    Scan(ScanArgs),
+    /// Start the lab, scan it with examples/demo-city.toml, write the outputs to ./stadscan-demo/.
+    Demo(DemoArgs),
+    /// Run simulated smart-city devices on 127.x.y.z until Ctrl-C.
+    Lab(LabArgs),
+    /// List the loaded checks (and validate them).
+    Checks(ChecksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// The scope file (TOML): what may be scanned, and how gently.
+    #[arg(long, value_name = "FILE")]
+    pub scope: PathBuf,
+    /// Write SARIF 2.1.0 here (always written, also with zero results).
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Write the JSON report (inventory and findings) here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Exit with code 1 when a finding is at or above this severity.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Allow a scope of more than 1,048,576 addresses.
+    #[arg(long)]
+    pub allow_large: bool,
+    /// Load checks from this folder instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub checks: Option<PathBuf>,
+    /// Repository root the SARIF locations are relative to (default: the
+    /// nearest folder above the scope file that holds .git).
+    #[arg(long, value_name = "DIR")]
+    pub source_root: Option<PathBuf>,
+    /// Only find open ports; identify nothing.
+    #[arg(long)]
+    pub discover_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the demo writes results.sarif, report.json and summary.txt.
+    #[arg(long, value_name = "DIR", default_value = "stadscan-demo")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct LabArgs {
+    /// First three octets of the lab's /24 (inside 127.0.0.0/8).
+    #[arg(long, default_value = "127.42.0", value_parser = parse_prefix)]
+    pub prefix: [u8; 3],
+    /// Also start the hostile devices (tarpit, garbage).
+    #[arg(long)]
+    pub hostile: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// Load checks from this folder instead of the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub checks: Option<PathBuf>,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+fn parse_prefix(s: &str) -> Result<[u8; 3], String> {
+    let parts: Vec<u8> = s
+        .split('.')
+        .map(|p| p.parse::<u8>().map_err(|_| format!("`{s}` is not like 127.42.0")))
+        .collect::<Result<_, _>>()?;
+    match parts.as_slice() {
+        [127, b, c] => Ok([127, *b, *c]),
+        [_, _, _] => Err("the lab only binds inside 127.0.0.0/8".into()),
+        _ => Err(format!("`{s}` is not three octets like 127.42.0")),
+    }
+}

@@ -1,0 +1,260 @@
+//! What each subcommand does, and how its outcome maps to an exit code:
+//! 0 done, 1 a finding at or above `--fail-on`, 2 an error of the scanner
+//! (bad scope file, unwritable output...), 130 interrupted (partial results
+//! were written).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::baseline::Baselines;
+use crate::check::Catalogue;
+use crate::cli::{ChecksArgs, Cli, Command, DemoArgs, LabArgs, ScanArgs};
+use crate::error::{Error, Result};
+use crate::lab::{Lab, LabConfig};
+use crate::model::Severity;
+use crate::net::{Shutdown, ShutdownTrigger};
+use crate::report::progress::{ProgressSink, Silent, TerminalProgress};
+use crate::report::{self, Report, write_atomic};
+use crate::scan::{self, ScanOptions};
+use crate::scope::Scope;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// The scope the demo scans, and the lab CA it trusts (also embedded, so
+/// `stadscan demo` works outside a checkout).
+pub const DEMO_SCOPE: &str = include_str!("../examples/demo-city.toml");
+pub const DEMO_SCOPE_PATH: &str = "examples/demo-city.toml";
+
+/// Runs the command line; returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    init_logging(cli.verbose, cli.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let code = runtime.block_on(async {
+        match cli.command {
+            Command::Scan(a) => scan_command(a).await,
+            Command::Demo(a) => demo_command(a).await,
+            Command::Lab(a) => lab_command(a).await,
+            Command::Checks(a) => checks_command(a),
+        }
+    });
+    // Do not wait for lingering device conversations on exit.
+    runtime.shutdown_background();
+    match code {
+        Ok(c) => ExitCode::from(c),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("stadscan={level},warn")));
+    let _already = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Triggers `trigger` on Ctrl-C or SIGTERM.
+fn watch_signals(trigger: ShutdownTrigger) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut term = match signal(SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot watch SIGTERM");
+                    let _ = tokio::signal::ctrl_c().await;
+                    trigger.trigger();
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::warn!("interrupted: stopping probes and writing partial results");
+        trigger.trigger();
+    });
+}
+
+fn load_checks(dir: Option<&Path>) -> Result<(Arc<Catalogue>, Arc<Baselines>)> {
+    let baselines = Baselines::embedded().map_err(Error::Usage)?;
+    let checks = match dir {
+        Some(d) => Catalogue::from_dir(d, &baselines)?,
+        None => Catalogue::embedded(&baselines)?,
+    };
+    Ok((Arc::new(checks), Arc::new(baselines)))
+}
+
+/// Fails early when an output cannot be written, before a long scan.
+fn probe_writable(path: &Path) -> Result<()> {
+    if path == Path::new("-") {
+        return Ok(());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let err = |source| Error::Output {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(&dir).map_err(err)?;
+    let probe = dir.join(format!(".stadscan-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(err)?;
+    std::fs::remove_file(&probe).map_err(err)
+}
+
+fn emit(path: &Path, bytes: &[u8]) -> Result<()> {
+    if path == Path::new("-") {
+        let mut out = std::io::stdout().lock();
+        return out.write_all(bytes).map_err(|source| Error::Output {
+            path: path.to_path_buf(),
+            source,
+        });
+    }
+    write_atomic(path, bytes)
+}
+
+/// Writes the outputs of a finished (or interrupted) run and the summary.
+fn write_outputs(
+    report: &Report,
+    sarif: Option<&Path>,
+    json: Option<&Path>,
+    summary_file: Option<&Path>,
+) -> Result<()> {
+    let mut written = Vec::new();
+    if let Some(p) = sarif {
+        emit(p, &report::sarif::to_json(report))?;
+        written.push(("sarif", p.to_path_buf()));
+    }
+    if let Some(p) = json {
+        emit(p, &report::json::to_json(report))?;
+        written.push(("json", p.to_path_buf()));
+    }
+    let mut text = Vec::new();
+    let _in_memory = report::summary::write(report, &written, &mut text);
+    if let Some(p) = summary_file {
+        write_atomic(p, &text)?;
+    }
+    let to_stdout = sarif != Some(Path::new("-")) && json != Some(Path::new("-"));
+    if to_stdout {
+        let _ = std::io::stdout().lock().write_all(&text);
+    } else {
+        let _ = std::io::stderr().lock().write_all(&text);
+    }
+    Ok(())
+}
+
+async fn run_scope(scope: Scope, checks_dir: Option<&Path>, opts: &ScanOptions) -> Result<Report> {
+    let (checks, baselines) = load_checks(checks_dir)?;
+    let (trigger, shutdown) = Shutdown::new();
+    watch_signals(trigger);
+    let terminal = TerminalProgress::new();
+    let progress: &dyn ProgressSink = match &terminal {
+        Some(t) => t,
+        None => &Silent,
+    };
+    scan::run(Arc::new(scope), checks, baselines, opts, shutdown, progress).await
+}
+
+fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
+    if !report.complete {
+        EXIT_INTERRUPTED
+    } else if fail_on.is_some_and(|t| report.worst().is_some_and(|w| w >= t)) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+async fn scan_command(args: ScanArgs) -> Result<u8> {
+    let scope = Scope::load(&args.scope)?;
+    for p in [&args.sarif, &args.json].into_iter().flatten() {
+        probe_writable(p)?;
+    }
+    let opts = ScanOptions {
+        allow_large: args.allow_large,
+        source_root: args.source_root.clone(),
+        discover_only: args.discover_only,
+    };
+    let report = run_scope(scope, args.checks.as_deref(), &opts).await?;
+    write_outputs(&report, args.sarif.as_deref(), args.json.as_deref(), None)?;
+    Ok(exit_code(&report, args.fail_on))
+}
+
+async fn demo_command(args: DemoArgs) -> Result<u8> {
+    let lab = Lab::start(LabConfig::demo()).await?;
+    let scope_path = if Path::new(DEMO_SCOPE_PATH).is_file() {
+        PathBuf::from(DEMO_SCOPE_PATH)
+    } else {
+        // Outside a checkout: write the embedded scope and CA next to the outputs.
+        let p = args.out.join("demo-city.toml");
+        write_atomic(&p, DEMO_SCOPE.as_bytes())?;
+        write_atomic(&args.out.join("demo-city-ca.pem"), crate::lab::LAB_CA_PEM.as_bytes())?;
+        p
+    };
+    let scope = Scope::load(&scope_path)?;
+    let report = run_scope(scope, None, &ScanOptions::default()).await;
+    lab.shutdown().await;
+    let report = report?;
+    write_outputs(
+        &report,
+        Some(&args.out.join("results.sarif")),
+        Some(&args.out.join("report.json")),
+        Some(&args.out.join("summary.txt")),
+    )?;
+    Ok(if report.complete { EXIT_OK } else { EXIT_INTERRUPTED })
+}
+
+async fn lab_command(args: LabArgs) -> Result<u8> {
+    let lab = Lab::start(LabConfig {
+        prefix: args.prefix,
+        fixed_ports: true,
+        hostile: args.hostile,
+    })
+    .await?;
+    let mut out = Vec::new();
+    let _in_memory = report::summary::write_lab(lab.devices(), lab.dns_addr(), &mut out);
+    let _ = std::io::stdout().lock().write_all(&out);
+    let _ = std::io::stdout().lock().flush();
+    let _ = tokio::signal::ctrl_c().await;
+    lab.shutdown().await;
+    Ok(EXIT_OK)
+}
+
+fn checks_command(args: ChecksArgs) -> Result<u8> {
+    let (checks, _) = load_checks(args.checks.as_deref())?;
+    let mut out = Vec::new();
+    let _in_memory = report::summary::write_checks(&checks, &mut out);
+    let _ = std::io::stdout().lock().write_all(&out);
+    Ok(EXIT_OK)
+}

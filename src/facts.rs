@@ -1,0 +1,94 @@
+//! The fact vocabulary: every name a probe may set on an `Observation`.
+//!
+//! Checks and fingerprints match on these names, so one list keeps them
+//! honest: the data test asserts every fact a check names is here, and the
+//! integration tests assert every fact a scan emits is here.
+
+/// (name, meaning)
+pub const VOCABULARY: &[(&str, &str)] = &[
+    ("banner.text", "first bytes an unidentified service sent, cleaned"),
+    ("service.note", "why a service was not probed actively (e.g. an OT port)"),
+    ("tls.version", "negotiated TLS version (TLSv1.2, TLSv1.3)"),
+    ("tls.cipher", "negotiated cipher suite (IANA name)"),
+    ("tls.alpn", "negotiated ALPN protocol"),
+    ("tls.handshake_error", "why the modern TLS handshake failed (alert or error)"),
+    ("cert.subject", "leaf certificate subject DN"),
+    ("cert.issuer", "leaf certificate issuer DN"),
+    ("cert.serial", "leaf certificate serial number (hex)"),
+    ("cert.not_before", "start of validity (RFC 3339)"),
+    ("cert.not_after", "end of validity (RFC 3339)"),
+    ("cert.days_left", "days until expiry (negative when expired)"),
+    ("cert.expired", "the leaf certificate is past not_after"),
+    ("cert.not_yet_valid", "the leaf certificate is before not_before"),
+    ("cert.self_signed", "the leaf certificate is its own issuer"),
+    ("cert.trusted", "the chain verifies against public roots plus the scope's trust anchors"),
+    ("cert.trust_error", "why the chain did not verify"),
+    ("cert.name_checked", "host name from the scope the certificate was checked against"),
+    ("cert.name_match", "the certificate is valid for cert.name_checked"),
+    ("cert.san", "subject alternative names (DNS and IP)"),
+    ("cert.key_type", "public key algorithm of the leaf (rsa, ec, ed25519...)"),
+    ("cert.key_bits", "public key size in bits"),
+    ("cert.signature_algorithm", "signature algorithm of the leaf"),
+    ("cert.sha256", "SHA-256 fingerprint of the leaf certificate"),
+    ("cert.spki_sha256", "SHA-256 of the leaf's public key (asset identity)"),
+    ("cert.chain_length", "certificates the server sent"),
+    ("http.status", "status code of GET /"),
+    ("http.server", "Server header"),
+    ("http.title", "HTML title of the response"),
+    ("http.auth_scheme", "authentication scheme asked for (basic, digest...)"),
+    ("http.auth_realm", "authentication realm"),
+    ("http.powered_by", "X-Powered-By header"),
+    ("http.location", "Location header of a redirect"),
+    ("ssh.banner", "SSH identification string"),
+    ("ssh.software", "software part of the SSH identification"),
+    ("ssh.protocol_version", "protocol version of the SSH identification"),
+    ("ftp.banner", "FTP greeting"),
+    ("ftp.anonymous", "the server accepts the anonymous login"),
+    ("ftp.system", "answer to SYST"),
+    ("telnet.banner", "text before the login prompt"),
+    ("telnet.options", "options the server negotiated"),
+    ("telnet.login_prompt", "the login prompt line"),
+    ("mqtt.connack_code", "CONNACK return code to a CONNECT without credentials"),
+    ("mqtt.connack_meaning", "meaning of the CONNACK return code"),
+    ("mqtt.anonymous", "the broker accepts clients without credentials"),
+    ("rtsp.server", "RTSP Server header"),
+    ("rtsp.public", "methods the RTSP server announces"),
+    ("rtsp.describe_status", "status of DESCRIBE without credentials"),
+    ("rtsp.auth_required", "DESCRIBE asks for credentials"),
+    ("rtsp.auth_scheme", "authentication scheme of the RTSP server"),
+    ("snmp.version", "SNMP version that answered"),
+    ("snmp.community_public", "the agent answers the community `public`"),
+    ("snmp.sys_descr", "sysDescr.0"),
+    ("snmp.sys_object_id", "sysObjectID.0"),
+    ("snmp.sys_uptime", "sysUpTime.0 in hundredths of a second"),
+    ("snmp.sys_contact", "sysContact.0"),
+    ("snmp.sys_name", "sysName.0"),
+    ("snmp.sys_location", "sysLocation.0"),
+    ("device.vendor", "vendor of the device"),
+    ("device.model", "model of the device"),
+    ("device.firmware", "firmware version"),
+    ("device.class", "device class (camera, mqtt-broker...)"),
+];
+
+/// True when `name` is in the vocabulary.
+pub fn is_known(name: &str) -> bool {
+    VOCABULARY.iter().any(|(n, _)| *n == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn vocabulary_names_are_unique_and_dotted() {
+        let mut seen = HashSet::new();
+        for (name, meaning) in VOCABULARY {
+            assert!(seen.insert(*name), "duplicate fact {name}");
+            assert!(name.contains('.'), "fact {name} has no namespace");
+            assert!(!meaning.is_empty());
+        }
+        assert!(is_known("http.server"));
+        assert!(!is_known("http.serverr"));
+    }
+}

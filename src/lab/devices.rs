@@ -1,0 +1,294 @@
+//! The lab's stream devices beyond HTTP: MQTT broker, Telnet login, FTP drop,
+//! SSH banner, and the hostile tarpit and garbage servers.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::{READ_TIMEOUT, read_more};
+use crate::proto::telnet::{self, Command as Telnet};
+use crate::proto::{ParseError, ftp, mqtt, ssh};
+
+/// Largest MQTT packet the broker accepts (more: close).
+const MQTT_MAX_PACKET: usize = 16 * 1024;
+/// Longest idle time the broker allows a client with a long keep-alive.
+const MQTT_MAX_IDLE: Duration = Duration::from_secs(300);
+/// Bytes of Telnet input buffered before a line ends.
+const TELNET_MAX_LINE: usize = 256;
+const TELNET_MAX_FAILURES: u32 = 3;
+const TELNET_BANNER: &[u8] = b"\r\nTRAFCON-5 Intersection Controller v4.1\r\nlogin: ";
+/// Longest FTP command line.
+const FTP_MAX_LINE: usize = 1024;
+const SSH_BANNER: &[u8] = b"SSH-2.0-dropbear_2019.78\r\n";
+/// How long the SSH device listens before it closes.
+const SSH_LINGER: Duration = Duration::from_secs(5);
+const GARBAGE_LEN: usize = 4096;
+
+/// MQTT: accepts every CONNECT (also anonymous), answers PINGREQ, closes on
+/// DISCONNECT or anything malformed.
+pub(crate) async fn serve_mqtt(mut stream: TcpStream) {
+    let mut buf = Vec::with_capacity(512);
+    let connect = loop {
+        match mqtt::decode_connect(&buf) {
+            Ok((connect, used)) => {
+                buf.drain(..used.min(buf.len()));
+                break connect;
+            }
+            Err(ParseError::Incomplete) => {
+                if !read_more(&mut stream, &mut buf, MQTT_MAX_PACKET, READ_TIMEOUT).await {
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "lab mqtt: not a CONNECT");
+                return;
+            }
+        }
+    };
+    tracing::debug!(client = %connect.client_id, user = ?connect.username, "lab mqtt: connect");
+    let ack = mqtt::encode_connack(mqtt::ConnAck {
+        session_present: false,
+        return_code: 0,
+    });
+    if stream.write_all(&ack).await.is_err() {
+        return;
+    }
+    // The broker allows 1.5 times the keep-alive (MQTT 3.1.1, 3.1.2.10).
+    let idle = if connect.keep_alive == 0 {
+        READ_TIMEOUT
+    } else {
+        (Duration::from_millis(u64::from(connect.keep_alive) * 1500)).clamp(READ_TIMEOUT, MQTT_MAX_IDLE)
+    };
+    loop {
+        let need = match buf.get(1..).map(mqtt::decode_remaining_length) {
+            Some(Ok((len, used))) => Some(1 + used + len),
+            None | Some(Err(ParseError::Incomplete)) => None,
+            Some(Err(_)) => break,
+        };
+        let total = match need {
+            Some(total) if total > MQTT_MAX_PACKET => break,
+            Some(total) if buf.len() >= total => total,
+            _ => {
+                if !read_more(&mut stream, &mut buf, MQTT_MAX_PACKET, idle).await {
+                    break;
+                }
+                continue;
+            }
+        };
+        let kind = buf.first().map_or(0, |b| b >> 4);
+        buf.drain(..total);
+        match kind {
+            // PINGREQ -> PINGRESP
+            12 => {
+                if stream.write_all(&[0xD0, 0x00]).await.is_err() {
+                    break;
+                }
+            }
+            // DISCONNECT, a second CONNECT, reserved types: the end.
+            14 | 1 | 0 | 15 => break,
+            // PUBLISH, SUBSCRIBE...: accepted and dropped.
+            _ => {}
+        }
+    }
+    let _ = stream.shutdown().await;
+}
+
+/// Telnet: offers ECHO and SUPPRESS-GO-AHEAD, asks for a login and a
+/// password, refuses every attempt and closes after three failures.
+pub(crate) async fn serve_telnet(mut stream: TcpStream) {
+    let mut greeting = telnet::encode(&Telnet::Will(telnet::OPT_ECHO));
+    greeting.extend(telnet::encode(&Telnet::Will(telnet::OPT_SUPPRESS_GO_AHEAD)));
+    greeting.extend_from_slice(TELNET_BANNER);
+    if stream.write_all(&greeting).await.is_err() {
+        return;
+    }
+    let mut raw = Vec::with_capacity(256);
+    let mut line_len = 0usize;
+    let mut last_cr = false;
+    let mut want_password = false;
+    let mut failures = 0u32;
+    while read_more(&mut stream, &mut raw, 2048, READ_TIMEOUT).await {
+        let split = telnet::split(&raw);
+        raw.drain(..split.consumed.min(raw.len()));
+        let mut out = Vec::new();
+        for cmd in &split.commands {
+            match cmd {
+                // Agreement to what the device offered: nothing to answer.
+                Telnet::Do(telnet::OPT_ECHO) | Telnet::Do(telnet::OPT_SUPPRESS_GO_AHEAD) => {}
+                other => {
+                    if let Some(refusal) = telnet::refusal(other) {
+                        out.extend_from_slice(&refusal);
+                    }
+                }
+            }
+        }
+        let mut closing = false;
+        for &b in &split.data {
+            if last_cr && (b == b'\n' || b == 0) {
+                last_cr = false;
+                continue;
+            }
+            last_cr = b == b'\r';
+            if b != b'\r' && b != b'\n' {
+                line_len = (line_len + 1).min(TELNET_MAX_LINE);
+                continue;
+            }
+            line_len = 0;
+            if !want_password {
+                out.extend_from_slice(b"Password: ");
+                want_password = true;
+                continue;
+            }
+            want_password = false;
+            failures += 1;
+            if failures >= TELNET_MAX_FAILURES {
+                out.extend_from_slice(b"\r\nLogin incorrect\r\n");
+                closing = true;
+                break;
+            }
+            out.extend_from_slice(b"\r\nLogin incorrect\r\nlogin: ");
+        }
+        if !out.is_empty() && stream.write_all(&out).await.is_err() {
+            return;
+        }
+        if closing {
+            break;
+        }
+    }
+    let _ = stream.shutdown().await;
+}
+
+/// FTP: anonymous login allowed, other users refused; no data connections.
+pub(crate) async fn serve_ftp(mut stream: TcpStream) {
+    let banner = ftp::encode_reply(220, "(lab-ftpd 1.0) Sensor data drop");
+    if stream.write_all(&banner).await.is_err() {
+        return;
+    }
+    let mut buf = Vec::with_capacity(256);
+    let mut user: Option<String> = None;
+    let mut logged_in = false;
+    loop {
+        let cmd = match ftp::parse_command(&buf) {
+            Ok(cmd) => cmd,
+            Err(ParseError::Incomplete) => {
+                if !read_more(&mut stream, &mut buf, FTP_MAX_LINE, READ_TIMEOUT).await {
+                    break;
+                }
+                continue;
+            }
+            Err(_) => match buf.iter().position(|&b| b == b'\n') {
+                Some(end) => {
+                    buf.drain(..=end);
+                    let reply = ftp::encode_reply(500, "Syntax error, command unrecognized.");
+                    if stream.write_all(&reply).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                None => break,
+            },
+        };
+        let used = cmd.len.min(buf.len());
+        if used == 0 {
+            break;
+        }
+        buf.drain(..used);
+        let (code, text, quit) = match cmd.verb.as_str() {
+            "USER" => {
+                user = cmd.arg.clone();
+                logged_in = false;
+                (331, "Please specify the password.", false)
+            }
+            "PASS" => match user.as_deref() {
+                None => (503, "Login with USER first.", false),
+                Some(u) if u.eq_ignore_ascii_case("anonymous") || u.eq_ignore_ascii_case("ftp") => {
+                    logged_in = true;
+                    (230, "Login successful.", false)
+                }
+                Some(_) => {
+                    user = None;
+                    (530, "Login incorrect.", false)
+                }
+            },
+            "SYST" => (215, "UNIX Type: L8", false),
+            "NOOP" => (200, "NOOP ok.", false),
+            "PWD" | "XPWD" if logged_in => (257, "\"/\" is the current directory", false),
+            "PWD" | "XPWD" => (530, "Please login with USER and PASS.", false),
+            "QUIT" => (221, "Goodbye.", true),
+            _ => (502, "Command not implemented.", false),
+        };
+        if stream.write_all(&ftp::encode_reply(code, text)).await.is_err() || quit {
+            break;
+        }
+    }
+    let _ = stream.shutdown().await;
+}
+
+/// SSH: sends an old dropbear identification, reads (bounded, discarded)
+/// until five seconds have passed, the peer closes, or it sends garbage.
+pub(crate) async fn serve_ssh(mut stream: TcpStream) {
+    if stream.write_all(SSH_BANNER).await.is_err() {
+        return;
+    }
+    let deadline = Instant::now() + SSH_LINGER;
+    let mut buf = Vec::with_capacity(512);
+    let mut identified = false;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || !read_more(&mut stream, &mut buf, 2048, left).await {
+            break;
+        }
+        if identified {
+            buf.clear();
+            continue;
+        }
+        match ssh::parse_identification(&buf) {
+            Ok(id) => {
+                tracing::debug!(software = %id.software, "lab ssh: client identified");
+                identified = true;
+                buf.clear();
+            }
+            Err(ParseError::Incomplete) if buf.len() < 2048 => {}
+            Err(_) => break,
+        }
+    }
+    let _ = stream.shutdown().await;
+}
+
+/// Tarpit: accepts, never sends a byte, never closes (reads and discards
+/// until the peer goes away or the lab shuts down).
+pub(crate) async fn serve_tarpit(mut stream: TcpStream) {
+    let mut sink = [0u8; 1024];
+    while let Ok(n) = stream.read(&mut sink).await {
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+/// Garbage: sends 4 KiB of pseudo-random bytes, then closes.
+pub(crate) async fn serve_garbage(mut stream: TcpStream) {
+    let bytes = garbage(GARBAGE_LEN);
+    let _ = stream.write_all(&bytes).await;
+    let _ = stream.shutdown().await;
+}
+
+/// Pseudo-random bytes (xorshift64*, seeded from the clock and a counter).
+fn garbage(len: usize) -> Vec<u8> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut state = (nanos ^ COUNTER.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9E37_79B9_7F4A_7C15)) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        out.extend_from_slice(&state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}

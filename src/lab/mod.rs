@@ -1,0 +1,476 @@
+//! The lab: simulated smart-city devices as small tokio servers on 127.0.0.0/8.
+//!
+//! Used by `stadscan demo`, `stadscan lab` and the integration tests; every
+//! device speaks through the pure protocol code in [`crate::proto`].
+
+mod certs;
+mod devices;
+mod udp;
+mod web;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+
+use crate::model::Transport;
+
+/// The lab's DNS domain (a reserved `.test` name: it never leaks to real DNS).
+pub const LAB_DOMAIN: &str = "demo-city.test";
+/// The lab CA certificate; scans of the lab trust it as a trust anchor.
+pub const LAB_CA_PEM: &str = include_str!("lab-ca.pem");
+/// The lab CA's private key (PKCS#8 P-256). Lab-only: it signs the portal.
+const LAB_CA_KEY_PEM: &str = include_str!("lab-ca-key.pem");
+
+/// Idle time a connection may spend without sending anything.
+pub(crate) const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections one listener serves at once; more are closed on accept.
+const MAX_CONNECTIONS: usize = 256;
+/// TTL of the lab DNS answers.
+const DNS_TTL: u32 = 60;
+
+/// Where and how to run a lab.
+#[derive(Debug, Clone)]
+pub struct LabConfig {
+    /// `[127, a, b]`: devices listen on `127.a.b.<host>`.
+    pub prefix: [u8; 3],
+    /// True: the demo's fixed ports; false: port 0 everywhere (OS-chosen).
+    pub fixed_ports: bool,
+    /// Also start the hostile devices (tarpit, garbage).
+    pub hostile: bool,
+}
+
+impl LabConfig {
+    /// The demo lab: `127.42.0.0/24`, fixed ports, no hostile devices.
+    pub fn demo() -> Self {
+        LabConfig {
+            prefix: [127, 42, 0],
+            fixed_ports: true,
+            hostile: false,
+        }
+    }
+}
+
+/// One listening endpoint of a lab device.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeviceInfo {
+    pub name: String,
+    pub class: String,
+    pub addr: IpAddr,
+    pub port: u16,
+    pub transport: Transport,
+    pub service: String,
+    pub hostname: Option<String>,
+    pub notes: String,
+}
+
+/// Why a lab could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("lab certificate: {0}")]
+    Certificate(String),
+}
+
+/// What a device endpoint runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    CameraHttp,
+    CameraHttps,
+    Broker,
+    Snmp,
+    Telnet,
+    Ftp,
+    Portal,
+    Rtsp,
+    Ssh,
+    Dns,
+    Tarpit,
+    Garbage,
+}
+
+impl Kind {
+    fn hostile(self) -> bool {
+        matches!(self, Kind::Tarpit | Kind::Garbage)
+    }
+}
+
+/// The device table: one row per listening endpoint.
+struct Spec {
+    name: &'static str,
+    class: &'static str,
+    host: u8,
+    port: u16,
+    transport: Transport,
+    service: &'static str,
+    hostname: Option<&'static str>,
+    kind: Kind,
+    notes: &'static str,
+}
+
+const CAMERA_HOST: Option<&str> = Some("camera-01.demo-city.test");
+const PORTAL_HOST: Option<&str> = Some("portal.demo-city.test");
+const TCP: Transport = Transport::Tcp;
+const UDP: Transport = Transport::Udp;
+
+#[rustfmt::skip]
+const SPECS: &[Spec] = &[
+    Spec { name: "camera-01", class: "camera", host: 11, port: 8080, transport: TCP, service: "http",
+           hostname: CAMERA_HOST, kind: Kind::CameraHttp,
+           notes: "IP camera web UI, HTTP Basic over cleartext, default credentials admin/lab-cam-pass" },
+    Spec { name: "camera-01", class: "camera", host: 11, port: 8443, transport: TCP, service: "https",
+           hostname: CAMERA_HOST, kind: Kind::CameraHttps,
+           notes: "same web UI over TLS with an expired self-signed certificate (CN IPC)" },
+    Spec { name: "broker-01", class: "mqtt-broker", host: 12, port: 1883, transport: TCP, service: "mqtt",
+           hostname: None, kind: Kind::Broker,
+           notes: "MQTT broker accepting anonymous clients" },
+    Spec { name: "streetlight-01", class: "streetlight-controller", host: 13, port: 1161, transport: UDP,
+           service: "snmp", hostname: None, kind: Kind::Snmp,
+           notes: "SNMP v1/v2c agent answering community `public`" },
+    Spec { name: "trafficctl-01", class: "traffic-controller", host: 14, port: 2323, transport: TCP,
+           service: "telnet", hostname: None, kind: Kind::Telnet,
+           notes: "Telnet login on a traffic controller (cleartext administration)" },
+    Spec { name: "ftp-01", class: "sensor-gateway", host: 15, port: 2121, transport: TCP, service: "ftp",
+           hostname: None, kind: Kind::Ftp,
+           notes: "FTP sensor data drop allowing anonymous login" },
+    Spec { name: "portal", class: "server", host: 16, port: 8443, transport: TCP, service: "https",
+           hostname: PORTAL_HOST, kind: Kind::Portal,
+           notes: "services portal with a certificate from the lab CA: the clean reference" },
+    Spec { name: "rtsp-cam-01", class: "camera", host: 17, port: 8554, transport: TCP, service: "rtsp",
+           hostname: None, kind: Kind::Rtsp,
+           notes: "RTSP camera describing its stream without authentication" },
+    Spec { name: "gateway-01", class: "sensor-gateway", host: 18, port: 2222, transport: TCP, service: "ssh",
+           hostname: None, kind: Kind::Ssh,
+           notes: "SSH banner of an old dropbear (no real SSH behind it)" },
+    Spec { name: "dns", class: "dns-server", host: 53, port: 5353, transport: UDP, service: "dns",
+           hostname: None, kind: Kind::Dns,
+           notes: "the lab DNS server for demo-city.test" },
+    Spec { name: "tarpit", class: "hostile", host: 66, port: 8081, transport: TCP, service: "unknown",
+           hostname: None, kind: Kind::Tarpit,
+           notes: "accepts and never answers" },
+    Spec { name: "garbage", class: "hostile", host: 67, port: 8082, transport: TCP, service: "unknown",
+           hostname: None, kind: Kind::Garbage,
+           notes: "sends 4 KiB of random bytes, then closes" },
+];
+
+type Records = Arc<RwLock<HashMap<String, Vec<IpAddr>>>>;
+
+/// A running lab. Dropping it stops every device.
+pub struct Lab {
+    devices: Vec<DeviceInfo>,
+    prefix: [u8; 3],
+    dns_addr: SocketAddr,
+    records: Records,
+    tasks: JoinSet<()>,
+}
+
+enum Socket {
+    Tcp(TcpListener),
+    Udp(UdpSocket),
+}
+
+impl Lab {
+    /// Binds every device, then starts serving. Returns once all listeners
+    /// are bound, so a scan can start right away.
+    pub async fn start(config: LabConfig) -> Result<Lab, LabError> {
+        let [first, a, b] = config.prefix;
+        if first != 127 {
+            return Err(LabError::Bind {
+                addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::new(first, a, b, 0)), 0),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "lab devices only ever listen on 127.0.0.0/8",
+                ),
+            });
+        }
+        let camera_tls = certs::expired_camera_config()?;
+        let portal_tls = certs::portal_config()?;
+
+        let mut bound = Vec::new();
+        for s in SPECS.iter().filter(|s| config.hostile || !s.kind.hostile()) {
+            let ip = IpAddr::V4(Ipv4Addr::new(127, a, b, s.host));
+            let addr = SocketAddr::new(ip, if config.fixed_ports { s.port } else { 0 });
+            let bind_err = |source| LabError::Bind { addr, source };
+            let (socket, local) = match s.transport {
+                Transport::Tcp => {
+                    let l = TcpListener::bind(addr).await.map_err(bind_err)?;
+                    let local = l.local_addr().map_err(bind_err)?;
+                    (Socket::Tcp(l), local)
+                }
+                Transport::Udp => {
+                    let u = UdpSocket::bind(addr).await.map_err(bind_err)?;
+                    let local = u.local_addr().map_err(bind_err)?;
+                    (Socket::Udp(u), local)
+                }
+            };
+            let info = DeviceInfo {
+                name: s.name.to_string(),
+                class: s.class.to_string(),
+                addr: ip,
+                port: local.port(),
+                transport: s.transport,
+                service: s.service.to_string(),
+                hostname: s.hostname.map(str::to_string),
+                notes: s.notes.to_string(),
+            };
+            bound.push((s.kind, socket, info));
+        }
+
+        let mut records = HashMap::new();
+        for (_, _, info) in &bound {
+            if let Some(h) = &info.hostname {
+                let list: &mut Vec<IpAddr> = records.entry(h.clone()).or_default();
+                if !list.contains(&info.addr) {
+                    list.push(info.addr);
+                }
+            }
+        }
+        let records: Records = Arc::new(RwLock::new(records));
+
+        let started = Instant::now();
+        let mut tasks = JoinSet::new();
+        let mut devices = Vec::new();
+        let mut dns_addr = None;
+        for (kind, socket, info) in bound {
+            match (kind, socket) {
+                (Kind::Snmp, Socket::Udp(u)) => {
+                    tasks.spawn(udp::run_snmp(u, started));
+                }
+                (Kind::Dns, Socket::Udp(u)) => {
+                    dns_addr = Some(SocketAddr::new(info.addr, info.port));
+                    tasks.spawn(udp::run_dns(u, records.clone()));
+                }
+                (Kind::CameraHttps, Socket::Tcp(l)) => {
+                    spawn_tls(&mut tasks, l, TlsAcceptor::from(camera_tls.clone()), web::App::Camera);
+                }
+                (Kind::Portal, Socket::Tcp(l)) => {
+                    spawn_tls(&mut tasks, l, TlsAcceptor::from(portal_tls.clone()), web::App::Portal);
+                }
+                (Kind::CameraHttp, Socket::Tcp(l)) => {
+                    spawn_tcp(&mut tasks, l, |s| web::serve_http(s, web::App::Camera));
+                }
+                (Kind::Rtsp, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, web::serve_rtsp),
+                (Kind::Broker, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_mqtt),
+                (Kind::Telnet, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_telnet),
+                (Kind::Ftp, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_ftp),
+                (Kind::Ssh, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_ssh),
+                (Kind::Tarpit, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_tarpit),
+                (Kind::Garbage, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_garbage),
+                (kind, _) => {
+                    tracing::debug!(?kind, "lab: transport does not match the device kind");
+                    continue;
+                }
+            }
+            devices.push(info);
+        }
+        let dns_addr = dns_addr.unwrap_or_else(|| {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, a, b, 53)), 0)
+        });
+        tracing::debug!(network = %format!("127.{a}.{b}.0/24"), devices = devices.len(), "lab started");
+        Ok(Lab {
+            devices,
+            prefix: config.prefix,
+            dns_addr,
+            records,
+            tasks,
+        })
+    }
+
+    /// Every listening endpoint, in table order (a device with two services
+    /// appears twice: `camera-01` has `http` and `https`).
+    pub fn devices(&self) -> &[DeviceInfo] {
+        &self.devices
+    }
+
+    /// The first endpoint of the named device.
+    pub fn device(&self, name: &str) -> Option<&DeviceInfo> {
+        self.devices.iter().find(|d| d.name == name)
+    }
+
+    /// The endpoint of the named device that runs `service` (`https`...).
+    pub fn device_service(&self, name: &str, service: &str) -> Option<&DeviceInfo> {
+        self.devices
+            .iter()
+            .find(|d| d.name == name && d.service == service)
+    }
+
+    /// The lab DNS server (UDP).
+    pub fn dns_addr(&self) -> SocketAddr {
+        self.dns_addr
+    }
+
+    /// The lab network, `127.a.b.0/24`.
+    pub fn network(&self) -> String {
+        let [first, a, b] = self.prefix;
+        format!("{first}.{a}.{b}.0/24")
+    }
+
+    /// Makes the lab DNS answer `name` with `addr` (in addition to earlier
+    /// records for it). Tests use it to point a name outside a scope.
+    pub fn add_dns_record(&self, name: &str, addr: IpAddr) {
+        let key = udp::normalize_name(name);
+        let mut map = self.records.write().unwrap_or_else(|e| e.into_inner());
+        let list = map.entry(key).or_default();
+        if !list.contains(&addr) {
+            list.push(addr);
+        }
+    }
+
+    /// Stops every device task and waits until their sockets are closed.
+    pub async fn shutdown(mut self) {
+        self.tasks.shutdown().await;
+        tracing::debug!(network = %self.network(), "lab stopped");
+    }
+
+    /// Scope-file TOML for this lab: its network, the two named hosts, exactly
+    /// the lab's ports, the given timeout, the lab DNS server and `ca_file`
+    /// as trust anchor (written as given).
+    pub fn scope_toml(&self, name: &str, ca_file: &str, timeout_ms: u64) -> String {
+        let ports = |t: Transport| {
+            let mut p: Vec<u16> = self
+                .devices
+                .iter()
+                .filter(|d| d.transport == t)
+                .map(|d| d.port)
+                .collect();
+            p.sort_unstable();
+            p.dedup();
+            p.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+        };
+        let mut out = String::new();
+        out.push_str(&format!("name = {}\n", toml_str(name)));
+        out.push_str(&format!("trust_anchors = [{}]\n\n", toml_str(ca_file)));
+        out.push_str("[[networks]]\n");
+        out.push_str(&format!("cidr = {}\n", toml_str(&self.network())));
+        out.push_str(&format!(
+            "label = {}\n\n",
+            toml_str(&format!("stadscan lab ({LAB_DOMAIN})"))
+        ));
+        for (host, label) in [
+            (format!("portal.{LAB_DOMAIN}"), "portal"),
+            (format!("camera-01.{LAB_DOMAIN}"), "camera-01"),
+        ] {
+            out.push_str("[[hosts]]\n");
+            out.push_str(&format!("name = {}\n", toml_str(&host)));
+            out.push_str(&format!("label = {}\n\n", toml_str(label)));
+        }
+        out.push_str("[ports]\n");
+        out.push_str(&format!("tcp = [{}]\n", ports(Transport::Tcp)));
+        out.push_str(&format!("udp = [{}]\n\n", ports(Transport::Udp)));
+        out.push_str("[rate]\n");
+        out.push_str(&format!("timeout_ms = {timeout_ms}\n\n"));
+        out.push_str("[dns]\n");
+        out.push_str(&format!(
+            "nameservers = [{}]\n",
+            toml_str(&self.dns_addr.to_string())
+        ));
+        out
+    }
+}
+
+impl Drop for Lab {
+    /// A forgotten lab does not leak listeners: every task is aborted (the
+    /// connection tasks belong to their listener's task and go with it).
+    fn drop(&mut self) {
+        self.tasks.abort_all();
+    }
+}
+
+/// A TOML basic string.
+fn toml_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Runs an accept loop; each connection gets its own task, owned by the
+/// loop's task so that aborting the loop closes its connections too.
+fn spawn_tcp<F, Fut>(tasks: &mut JoinSet<()>, listener: TcpListener, handler: F)
+where
+    F: Fn(TcpStream) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    tasks.spawn(async move {
+        let mut conns = JoinSet::new();
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => {
+                        if conns.len() >= MAX_CONNECTIONS {
+                            tracing::debug!(%peer, "lab: too many connections, closing");
+                            continue;
+                        }
+                        conns.spawn(handler(stream));
+                    }
+                    Err(e) => {
+                        tracing::debug!(error = %e, "lab: accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            }
+        }
+    });
+}
+
+/// [`spawn_tcp`] with a TLS handshake (bounded by the read timeout) first.
+fn spawn_tls(tasks: &mut JoinSet<()>, listener: TcpListener, acceptor: TlsAcceptor, app: web::App) {
+    spawn_tcp(tasks, listener, move |stream| {
+        let acceptor = acceptor.clone();
+        async move {
+            match tokio::time::timeout(READ_TIMEOUT, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => web::serve_http(tls, app).await,
+                Ok(Err(e)) => tracing::debug!(error = %e, "lab: TLS handshake failed"),
+                Err(_) => tracing::debug!("lab: TLS handshake timed out"),
+            }
+        }
+    });
+}
+
+/// Reads once more into `buf` (at most up to `limit` bytes in total),
+/// waiting at most `idle`. False on end of stream, error, timeout, or when
+/// `buf` is already full: the caller closes the connection.
+pub(crate) async fn read_more<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut Vec<u8>,
+    limit: usize,
+    idle: Duration,
+) -> bool {
+    let room = limit.saturating_sub(buf.len()).min(4096);
+    if room == 0 {
+        return false;
+    }
+    let mut chunk = [0u8; 4096];
+    match tokio::time::timeout(idle, stream.read(&mut chunk[..room])).await {
+        Ok(Ok(n)) if n > 0 => {
+            buf.extend_from_slice(&chunk[..n]);
+            true
+        }
+        _ => false,
+    }
+}

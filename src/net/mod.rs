@@ -1,0 +1,256 @@
+//! The only code that opens sockets.
+//!
+//! Every TCP connect and UDP datagram passes, in this order: the scope gate
+//! (asked again here, whatever the caller holds), the per-host connection cap,
+//! the global rate limit, and a timeout. Reads are bounded by [`io`].
+
+pub mod io;
+mod limit;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::watch;
+
+use crate::model::Target;
+use crate::scope::{Scope, Verdict};
+
+pub use limit::{HostPermit, HostSlots, RateLimiter};
+
+/// Why a connection was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("refused by the scope gate ({0:?})")]
+    OutOfScope(Verdict),
+    #[error("connection refused")]
+    Refused,
+    #[error("no answer within the connect timeout")]
+    Timeout,
+    #[error("scan cancelled")]
+    Cancelled,
+    #[error("{0}")]
+    Io(std::io::Error),
+}
+
+/// An open connection with the per-host slot it occupies.
+#[derive(Debug)]
+pub struct Conn {
+    pub stream: TcpStream,
+    pub permit: HostPermit,
+}
+
+/// What a UDP request got back.
+#[derive(Debug)]
+pub enum UdpOutcome {
+    Reply(Vec<u8>),
+    Silent,
+    /// ICMP port unreachable (seen as a refused receive on a connected socket).
+    Refused,
+    OutOfScope(Verdict),
+    Cancelled,
+    Error(std::io::Error),
+}
+
+/// Counters of what went over the wire.
+#[derive(Debug, Default)]
+pub struct NetStats {
+    pub connects: AtomicU64,
+    pub open: AtomicU64,
+    pub refused: AtomicU64,
+    pub timeouts: AtomicU64,
+    pub datagrams: AtomicU64,
+    pub gate_refusals: AtomicU64,
+}
+
+/// A snapshot of [`NetStats`].
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct NetCounts {
+    pub connects: u64,
+    pub open: u64,
+    pub refused: u64,
+    pub timeouts: u64,
+    pub datagrams: u64,
+    pub gate_refusals: u64,
+}
+
+/// Cancellation shared by every task of a scan (Ctrl-C, SIGTERM).
+#[derive(Debug, Clone)]
+pub struct Shutdown {
+    rx: watch::Receiver<bool>,
+}
+
+/// Triggers a [`Shutdown`].
+#[derive(Debug)]
+pub struct ShutdownTrigger {
+    tx: watch::Sender<bool>,
+}
+
+impl Shutdown {
+    pub fn new() -> (ShutdownTrigger, Shutdown) {
+        let (tx, rx) = watch::channel(false);
+        (ShutdownTrigger { tx }, Shutdown { rx })
+    }
+    pub fn is_triggered(&self) -> bool {
+        *self.rx.borrow()
+    }
+    /// Resolves once the scan is cancelled.
+    pub async fn triggered(&self) {
+        let mut rx = self.rx.clone();
+        // An error means the trigger is gone: nobody can cancel any more.
+        if rx.wait_for(|v| *v).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+impl ShutdownTrigger {
+    pub fn trigger(&self) {
+        self.tx.send_replace(true);
+    }
+}
+
+/// The network access of one scan.
+#[derive(Debug)]
+pub struct Net {
+    scope: Arc<Scope>,
+    rate: RateLimiter,
+    hosts: HostSlots,
+    connect_timeout: Duration,
+    shutdown: Shutdown,
+    stats: NetStats,
+}
+
+impl Net {
+    pub fn new(scope: Arc<Scope>, shutdown: Shutdown) -> Net {
+        let r = &scope.rate;
+        Net {
+            rate: RateLimiter::new(r.per_second),
+            hosts: HostSlots::new(r.per_host_concurrency as usize),
+            connect_timeout: r.connect_timeout,
+            scope: scope.clone(),
+            shutdown,
+            stats: NetStats::default(),
+        }
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    pub fn shutdown(&self) -> &Shutdown {
+        &self.shutdown
+    }
+
+    fn gate(&self, target: &Target) -> Result<(), Verdict> {
+        match self.scope.verdict(target.addr(), target.origin()) {
+            Verdict::Allowed => Ok(()),
+            v => {
+                self.stats.gate_refusals.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(addr = %target.addr(), verdict = ?v, "scope gate refused a connection");
+                Err(v)
+            }
+        }
+    }
+
+    /// Opens a TCP connection to `target:port`.
+    pub async fn connect(&self, target: &Target, port: u16) -> Result<Conn, ConnectError> {
+        self.gate(target).map_err(ConnectError::OutOfScope)?;
+        let work = async {
+            let permit = self.hosts.acquire(target.addr()).await;
+            self.rate.acquire().await;
+            self.stats.connects.fetch_add(1, Ordering::Relaxed);
+            let addr = SocketAddr::new(target.addr(), port);
+            match tokio::time::timeout(self.connect_timeout, TcpStream::connect(addr)).await {
+                Err(_) => {
+                    self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
+                    Err(ConnectError::Timeout)
+                }
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                    Err(ConnectError::Refused)
+                }
+                Ok(Err(e)) => Err(ConnectError::Io(e)),
+                Ok(Ok(stream)) => {
+                    self.stats.open.fetch_add(1, Ordering::Relaxed);
+                    // Best effort: probes write whole requests at once.
+                    let _nodelay = stream.set_nodelay(true);
+                    Ok(Conn { stream, permit })
+                }
+            }
+        };
+        tokio::select! {
+            r = work => r,
+            () = self.shutdown.triggered() => Err(ConnectError::Cancelled),
+        }
+    }
+
+    /// Sends `payload` to `target:port` over UDP and waits up to `wait` for one
+    /// reply of at most `max` bytes; sends once more if the first try is silent.
+    pub async fn udp_request(
+        &self,
+        target: &Target,
+        port: u16,
+        payload: &[u8],
+        wait: Duration,
+        max: usize,
+    ) -> UdpOutcome {
+        if let Err(v) = self.gate(target) {
+            return UdpOutcome::OutOfScope(v);
+        }
+        let work = async {
+            let _permit = self.hosts.acquire(target.addr()).await;
+            let local: SocketAddr = match target.addr() {
+                IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+                IpAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+            };
+            let sock = match UdpSocket::bind(local).await {
+                Ok(s) => s,
+                Err(e) => return UdpOutcome::Error(e),
+            };
+            if let Err(e) = sock.connect(SocketAddr::new(target.addr(), port)).await {
+                return UdpOutcome::Error(e);
+            }
+            let mut buf = vec![0u8; max.clamp(1, 65_536)];
+            for _attempt in 0..2 {
+                self.rate.acquire().await;
+                self.stats.datagrams.fetch_add(1, Ordering::Relaxed);
+                if let Err(e) = sock.send(payload).await {
+                    return UdpOutcome::Error(e);
+                }
+                match tokio::time::timeout(wait, sock.recv(&mut buf)).await {
+                    Err(_) => continue,
+                    Ok(Ok(n)) => {
+                        buf.truncate(n);
+                        return UdpOutcome::Reply(buf);
+                    }
+                    Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                        return UdpOutcome::Refused;
+                    }
+                    Ok(Err(e)) => return UdpOutcome::Error(e),
+                }
+            }
+            UdpOutcome::Silent
+        };
+        tokio::select! {
+            r = work => r,
+            () = self.shutdown.triggered() => UdpOutcome::Cancelled,
+        }
+    }
+
+    pub fn counts(&self) -> NetCounts {
+        let s = &self.stats;
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        NetCounts {
+            connects: g(&s.connects),
+            open: g(&s.open),
+            refused: g(&s.refused),
+            timeouts: g(&s.timeouts),
+            datagrams: g(&s.datagrams),
+            gate_refusals: g(&s.gate_refusals),
+        }
+    }
+}

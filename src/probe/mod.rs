@@ -1,0 +1,247 @@
+//! Service identification: talks to every open port until it knows what
+//! speaks there, by what the service says, not by its port number.
+//!
+//! Each open TCP endpoint gets a plan of steps (listen for a banner, TLS,
+//! HTTP, RTSP, MQTT), ordered by what the port usually carries; every step
+//! is a conversation in its own file, over a fresh connection from `net`.
+//! The whole plan runs under one deadline (the scope's `timeout_ms`), so a
+//! tarpit or a device that sends garbage costs at most that.
+
+mod banner;
+mod ftp;
+mod http;
+mod mqtt;
+mod rtsp;
+pub mod snmp;
+mod telnet;
+mod tls;
+
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Instant;
+
+use crate::model::{Endpoint, Observation, ProbeStatus, Target};
+use crate::net::{Conn, ConnectError, Net};
+use crate::tls::TlsContext;
+
+/// The User-Agent the HTTP and RTSP probes send.
+pub const USER_AGENT: &str = concat!("stadscan/", env!("CARGO_PKG_VERSION"));
+
+/// Bytes kept from a server-first banner.
+const BANNER_LIMIT: usize = 4096;
+/// Bytes read from an HTTP or RTSP response (head and body).
+const RESPONSE_LIMIT: usize = 64 * 1024;
+
+/// What one step of a plan learned.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// The protocol is known; the plan stops.
+    Identified,
+    /// Something else answered; the bytes may tell another step what it is.
+    Other(Vec<u8>),
+    /// Nothing came back before the step's deadline.
+    Silent,
+    /// The service closed or reset the connection.
+    Closed,
+}
+
+/// A step of an identification plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Wait for the server to speak first (SSH, FTP, Telnet, SMTP...).
+    Banner { full_wait: bool },
+    /// Only listen; never send a byte (OT ports, where malformed input can
+    /// upset a controller).
+    Passive,
+    Tls,
+    Http,
+    Rtsp,
+    Mqtt,
+}
+
+/// TCP ports of OT protocols: listened to, never sent probes in this stage.
+pub const OT_PORTS: &[u16] = &[102, 502, 2404, 4840, 20000, 44818];
+
+fn plan(port: u16) -> Vec<Kind> {
+    use Kind::*;
+    let banner_full = Banner { full_wait: true };
+    let banner_short = Banner { full_wait: false };
+    match port {
+        p if OT_PORTS.contains(&p) => vec![Passive],
+        21 | 22 | 23 | 2121 | 2222 | 2323 => vec![banner_full, Tls, Http],
+        80 | 8000 | 8008 | 8080 | 8081 | 8888 => vec![Http, banner_short, Tls, Rtsp],
+        443 | 4443 | 8443 | 9443 | 10443 | 8883 | 990 | 992 | 322 => vec![Tls, banner_short, Http],
+        554 | 8554 => vec![Rtsp, banner_short, Http, Tls],
+        1883 => vec![Mqtt, banner_short, Http, Tls],
+        _ => vec![banner_short, Tls, Http, Rtsp, Mqtt],
+    }
+}
+
+/// Steps tried inside a TLS session.
+fn inner_plan(port: u16) -> Vec<Kind> {
+    match port {
+        8883 => vec![Kind::Mqtt, Kind::Http],
+        322 => vec![Kind::Rtsp, Kind::Http],
+        _ => vec![Kind::Http, Kind::Mqtt],
+    }
+}
+
+/// Per-step context.
+pub(crate) struct Cx<'a> {
+    pub deadline: Instant,
+    pub target: &'a Target,
+    pub port: u16,
+    /// Value for `Host:` headers and RTSP URLs.
+    pub authority: String,
+}
+
+/// Identifies services; shared by every endpoint task of a scan.
+#[derive(Debug, Clone)]
+pub struct Prober {
+    pub tls: TlsContext,
+    /// Budget of one endpoint.
+    pub timeout: Duration,
+    /// The scan's clock (Unix seconds) for certificate validity.
+    pub now: i64,
+}
+
+impl Prober {
+    /// Identifies the service on an open TCP port. `first` is the
+    /// connection discovery opened; later steps open their own.
+    pub async fn identify(&self, net: &Net, target: &Target, port: u16, first: Conn) -> Observation {
+        let start = Instant::now();
+        let deadline = start + self.timeout;
+        let endpoint = Endpoint::tcp(target.addr(), port);
+        let mut obs = Observation::new(endpoint, target.hostname().map(str::to_string));
+        let cx = Cx {
+            deadline,
+            target,
+            port,
+            authority: authority(target, port),
+        };
+        let mut first = Some(first);
+        let mut silent = 0;
+        let mut closed = 0;
+        let mut identified = false;
+        for kind in plan(port) {
+            if Instant::now() >= deadline {
+                break;
+            }
+            let conn = match first.take() {
+                Some(c) => c,
+                None => match net.connect(target, port).await {
+                    Ok(c) => c,
+                    Err(ConnectError::Refused) => {
+                        closed += 1;
+                        break;
+                    }
+                    Err(_) => break,
+                },
+            };
+            let step = self.run(kind, net, conn, &cx, &mut obs).await;
+            tracing::trace!(%endpoint, ?kind, ?step, "probe step");
+            match step {
+                Step::Identified => {
+                    identified = true;
+                    break;
+                }
+                Step::Silent => silent += 1,
+                Step::Closed => closed += 1,
+                Step::Other(_) => {}
+            }
+        }
+        if !identified {
+            obs.protocol = "unknown".into();
+            obs.tls = false;
+            if obs.fact("banner.text").is_some() || obs.fact("service.note").is_some() {
+                // Spoke, but in nothing we know: still an answer.
+            } else if silent > 0 && closed == 0 {
+                obs.status = ProbeStatus::Timeout;
+            } else {
+                obs.status = ProbeStatus::ProtocolError;
+                obs.set(
+                    "service.note",
+                    "accepts connections but closes them without a recognisable answer",
+                );
+            }
+        }
+        obs.elapsed_ms = start.elapsed().as_millis() as u64;
+        obs
+    }
+
+    async fn run(&self, kind: Kind, net: &Net, conn: Conn, cx: &Cx<'_>, obs: &mut Observation) -> Step {
+        let Conn { mut stream, permit } = conn;
+        let step = match kind {
+            Kind::Banner { full_wait } => {
+                let wait = if full_wait {
+                    cx.deadline
+                } else {
+                    let short = (self.timeout / 3).min(Duration::from_millis(1000));
+                    (Instant::now() + short).min(cx.deadline)
+                };
+                banner::listen(&mut stream, wait, cx, obs).await
+            }
+            Kind::Passive => banner::passive(&mut stream, cx, obs).await,
+            Kind::Tls => {
+                return tls::handshake(self, net, stream, permit, cx, obs).await;
+            }
+            other => app_step(other, &mut stream, cx, obs).await,
+        };
+        drop(permit);
+        step
+    }
+}
+
+/// Runs an application-protocol step on any stream (plain or TLS); bytes
+/// another protocol answered with are shown to the banner classifier.
+pub(crate) async fn app_step<S>(kind: Kind, io: &mut S, cx: &Cx<'_>, obs: &mut Observation) -> Step
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let step = match kind {
+        Kind::Http => http::probe(io, cx, obs).await,
+        Kind::Rtsp => rtsp::probe(io, cx, obs).await,
+        Kind::Mqtt => mqtt::probe(io, cx, obs).await,
+        Kind::Banner { .. } | Kind::Passive | Kind::Tls => return Step::Silent,
+    };
+    match step {
+        Step::Other(bytes) if !bytes.is_empty() => banner::classify(io, bytes, cx, obs, false).await,
+        s => s,
+    }
+}
+
+fn authority(target: &Target, port: u16) -> String {
+    match (target.hostname(), target.addr()) {
+        (Some(h), _) => format!("{h}:{port}"),
+        (None, std::net::IpAddr::V6(a)) => format!("[{a}]:{port}"),
+        (None, a) => format!("{a}:{port}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ot_ports_are_only_listened_to() {
+        for p in OT_PORTS {
+            assert_eq!(plan(*p), vec![Kind::Passive], "port {p}");
+        }
+    }
+
+    #[test]
+    fn unknown_ports_try_every_protocol() {
+        let p = plan(10_001);
+        for k in [Kind::Tls, Kind::Http, Kind::Rtsp, Kind::Mqtt] {
+            assert!(p.contains(&k));
+        }
+        assert!(matches!(p[0], Kind::Banner { full_wait: false }));
+    }
+
+    #[test]
+    fn mqtt_over_tls_tries_mqtt_first() {
+        assert_eq!(inner_plan(8883)[0], Kind::Mqtt);
+        assert_eq!(inner_plan(443)[0], Kind::Http);
+    }
+}

@@ -1,0 +1,50 @@
+//! MQTT: CONNECT without credentials; the CONNACK code says whether the
+//! broker lets anyone in. Disconnects at once (no subscription here).
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::{Cx, Step};
+use crate::model::{Evidence, Observation};
+use crate::net::io::{ReadEnd, read_until, write_all};
+use crate::proto::ParseError;
+use crate::proto::mqtt::{self, Connect};
+
+pub(crate) async fn probe<S>(io: &mut S, cx: &Cx<'_>, obs: &mut Observation) -> Step
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let connect = mqtt::encode_connect(&Connect {
+        protocol_level: 4,
+        client_id: format!("stadscan-{:04x}", std::process::id() & 0xffff),
+        username: None,
+        password: None,
+        keep_alive: 10,
+        clean_session: true,
+    });
+    if write_all(io, &connect, cx.deadline).await.is_err() {
+        return Step::Closed;
+    }
+    let mut buf = Vec::new();
+    let end = read_until(io, &mut buf, cx.deadline, 512, |b| {
+        !matches!(mqtt::decode_connack(b), Err(ParseError::Incomplete))
+    })
+    .await;
+    match mqtt::decode_connack(&buf) {
+        Ok((ack, _)) => {
+            obs.evidence.push(Evidence::from_bytes("mqtt-connect", &buf));
+            obs.protocol = "mqtt".into();
+            obs.set("mqtt.connack_code", ack.return_code);
+            obs.set("mqtt.connack_meaning", mqtt::connack_meaning(ack.return_code));
+            obs.set("mqtt.anonymous", ack.return_code == 0);
+            if ack.return_code == 0 {
+                let _sent = write_all(io, &mqtt::encode_disconnect(), cx.deadline).await;
+            }
+            Step::Identified
+        }
+        Err(_) if buf.is_empty() => match end {
+            ReadEnd::Timeout => Step::Silent,
+            _ => Step::Closed,
+        },
+        Err(_) => Step::Other(buf),
+    }
+}

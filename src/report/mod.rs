@@ -1,0 +1,180 @@
+//! Output: everything a run produced, written as SARIF, JSON and the terminal
+//! summary. Nothing else in the crate prints or writes results.
+
+pub mod json;
+pub mod progress;
+pub mod sarif;
+pub mod summary;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::baseline::Baselines;
+use crate::check::Catalogue;
+use crate::discover::dns::RefusedAddress;
+use crate::error::Error;
+use crate::model::{Asset, Finding, Severity};
+use crate::net::NetCounts;
+use crate::scope::Scope;
+
+/// Counters of one run.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ScanStats {
+    /// Addresses in the target space.
+    pub addresses: u128,
+    /// Ports per address.
+    pub ports: usize,
+    /// (address, port) positions visited.
+    pub positions_done: u64,
+    pub open_tcp: u64,
+    pub udp_answers: u64,
+    pub elapsed_ms: u64,
+    pub net: NetCounts,
+}
+
+/// A note for the reader of the outputs (not a finding): a name that
+/// resolved outside the scope, an interrupted run...
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Note {
+    pub level: NoteLevel,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum NoteLevel {
+    Info,
+    Warning,
+    Error,
+}
+
+/// Everything one run produced.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub scope: Arc<Scope>,
+    /// The scope file's path relative to the repository root, with `/`
+    /// separators (the SARIF artifact location).
+    pub scope_uri: String,
+    pub checks: Arc<Catalogue>,
+    pub baselines: Arc<Baselines>,
+    pub started: i64,
+    pub finished: i64,
+    /// False when the run was interrupted: the outputs hold partial results.
+    pub complete: bool,
+    pub assets: Vec<Asset>,
+    pub findings: Vec<Finding>,
+    pub refused: Vec<RefusedAddress>,
+    pub notes: Vec<Note>,
+    pub stats: ScanStats,
+}
+
+impl Report {
+    pub fn count_by_severity(&self) -> BTreeMap<Severity, usize> {
+        let mut m = BTreeMap::new();
+        for f in &self.findings {
+            *m.entry(f.severity).or_insert(0) += 1;
+        }
+        m
+    }
+
+    /// The highest severity among the findings.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+
+    pub fn asset(&self, id: &str) -> Option<&Asset> {
+        self.assets.iter().find(|a| a.id == id)
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, so
+/// a crash never leaves half a file where the last good one was.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let err = |source| Error::Output {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(err)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _cleanup = std::fs::remove_file(&tmp);
+        err(e)
+    })
+}
+
+/// The scope file as a repository-relative URI: relative to `source_root`
+/// when given, else to the nearest folder above the file that holds `.git`,
+/// else to the current folder.
+pub fn scope_uri(scope_path: &Path, source_root: Option<&Path>) -> String {
+    let abs = std::fs::canonicalize(scope_path).unwrap_or_else(|_| scope_path.to_path_buf());
+    let root: Option<PathBuf> = match source_root {
+        Some(r) => std::fs::canonicalize(r).ok(),
+        None => abs
+            .ancestors()
+            .skip(1)
+            .find(|d| d.join(".git").exists())
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::current_dir().ok().and_then(|c| std::fs::canonicalize(c).ok())),
+    };
+    let rel = root
+        .as_deref()
+        .and_then(|r| abs.strip_prefix(r).ok())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(scope_path.file_name().unwrap_or_default()));
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| percent_encode(&c.as_os_str().to_string_lossy()))
+        .collect();
+    parts.join("/")
+}
+
+fn percent_encode(segment: &str) -> String {
+    let mut out = String::new();
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_uri_is_relative_to_the_given_root_and_encoded() {
+        let dir = std::env::temp_dir().join(format!("stadscan-uri-{}", std::process::id()));
+        let sub = dir.join("sites").join("centrum oost");
+        std::fs::create_dir_all(&sub).unwrap();
+        let file = sub.join("scope.toml");
+        std::fs::write(&file, "x").unwrap();
+        assert_eq!(scope_uri(&file, Some(&dir)), "sites/centrum%20oost/scope.toml");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn write_atomic_replaces_and_reports_unwritable_paths() {
+        let dir = std::env::temp_dir().join(format!("stadscan-atomic-{}", std::process::id()));
+        let path = dir.join("out").join("r.json");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        let blocked = path.join("below-a-file.json");
+        let err = write_atomic(&blocked, b"x").unwrap_err();
+        assert!(err.to_string().contains("below-a-file.json"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,106 @@
+//! The terminal summary: assets and findings by severity, the findings
+//! themselves, and where the outputs went. Device-provided text reaches it
+//! only as cleaned facts, so it cannot move the cursor or recolour a terminal.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::{NoteLevel, Report};
+use crate::model::{Severity, printable};
+
+/// Writes the summary to `out`. `outputs` are (kind, path) pairs.
+pub fn write(report: &Report, outputs: &[(&str, PathBuf)], out: &mut dyn Write) -> std::io::Result<()> {
+    let s = &report.stats;
+    writeln!(
+        out,
+        "stadscan {} · scope \"{}\" ({})",
+        env!("CARGO_PKG_VERSION"),
+        printable(report.scope.name.as_bytes()),
+        report.scope_uri
+    )?;
+    writeln!(
+        out,
+        "scanned {} addresses x {} ports in {:.1} s: {} assets, {} services{}",
+        s.addresses,
+        s.ports,
+        s.elapsed_ms as f64 / 1000.0,
+        report.assets.len(),
+        report.assets.iter().map(|a| a.observations.len()).sum::<usize>(),
+        if report.complete { "" } else { " (INTERRUPTED: partial results)" }
+    )?;
+    let counts = report.count_by_severity();
+    let line: Vec<String> = Severity::ALL
+        .iter()
+        .map(|sev| format!("{} {}", counts.get(sev).copied().unwrap_or(0), sev))
+        .collect();
+    writeln!(out, "findings: {} ({})", report.findings.len(), line.join(", "))?;
+    let mut findings: Vec<_> = report.findings.iter().collect();
+    findings.sort_by(|a, b| (b.severity, a.endpoint, &a.check_id).cmp(&(a.severity, b.endpoint, &b.check_id)));
+    for f in findings {
+        writeln!(
+            out,
+            "  {:<8} {:<26} {:<24} {}",
+            f.severity.as_str().to_uppercase(),
+            f.check_id,
+            f.endpoint.to_string(),
+            printable(f.message.as_bytes())
+        )?;
+    }
+    for n in &report.notes {
+        let tag = match n.level {
+            NoteLevel::Info => "note",
+            NoteLevel::Warning => "warning",
+            NoteLevel::Error => "error",
+        };
+        writeln!(out, "{tag}: {}", printable(n.message.as_bytes()))?;
+    }
+    for (kind, path) in outputs {
+        writeln!(out, "{kind}: {}", path.display())?;
+    }
+    Ok(())
+}
+
+/// The lab's device table (`stadscan lab`).
+pub fn write_lab(
+    devices: &[crate::lab::DeviceInfo],
+    dns: std::net::SocketAddr,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(out, "stadscan lab: simulated smart-city devices (Ctrl-C stops them)")?;
+    writeln!(out, "{:<16} {:<24} {:<22} {:<8} notes", "device", "class", "listens on", "service")?;
+    for d in devices {
+        let ep = crate::model::Endpoint {
+            addr: d.addr,
+            port: d.port,
+            transport: d.transport,
+        };
+        writeln!(
+            out,
+            "{:<16} {:<24} {:<22} {:<8} {}",
+            d.name,
+            d.class,
+            ep.to_string(),
+            d.service,
+            d.notes
+        )?;
+    }
+    writeln!(out, "DNS for *.demo-city.test: {dns}/udp")?;
+    Ok(())
+}
+
+/// The loaded checks (`stadscan checks`).
+pub fn write_checks(checks: &crate::check::Catalogue, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{:<28} {:<9} {:<24} title", "id", "severity", "category")?;
+    for c in &checks.checks {
+        writeln!(
+            out,
+            "{:<28} {:<9} {:<24} {}",
+            c.id,
+            c.severity.as_str(),
+            c.category.as_str(),
+            c.title
+        )?;
+    }
+    writeln!(out, "{} checks", checks.checks.len())?;
+    Ok(())
+}

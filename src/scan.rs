@@ -1,0 +1,272 @@
+//! Runs the pipeline for one scope: resolve names, walk the target space
+//! lazily in a shuffled order, discover and identify each endpoint in a
+//! bounded window of tasks, fold observations into assets, apply the checks.
+//!
+//! Memory follows what is found (open endpoints), not the scope's size: the
+//! window holds at most `max_in_flight` jobs, and the job iterator produces
+//! the next one only when a slot frees up.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use tokio::task::JoinSet;
+
+use crate::baseline::Baselines;
+use crate::check::Catalogue;
+use crate::discover::{self, PortState, TargetSpace, dns};
+use crate::error::Error;
+use crate::model::{Asset, IdentityKind, Observation, Origin, Transport, unix_now};
+use crate::net::{Net, Shutdown};
+use crate::probe::{Prober, snmp};
+use crate::report::progress::ProgressSink;
+use crate::report::{Note, NoteLevel, Report, ScanStats};
+use crate::scope::{LARGE_SCOPE, Scope};
+use crate::tls::TlsContext;
+
+/// How to run a scan (what the scope file does not say).
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    /// Allow scopes above [`LARGE_SCOPE`] addresses.
+    pub allow_large: bool,
+    /// Repository root for the SARIF artifact location (default: the
+    /// nearest folder above the scope file that holds `.git`).
+    pub source_root: Option<PathBuf>,
+    /// Stop after discovery: report open ports, identify nothing.
+    pub discover_only: bool,
+}
+
+/// Runs one scan. Returns the report also when interrupted (then
+/// `complete` is false and the results are partial).
+pub async fn run(
+    scope: Arc<Scope>,
+    checks: Arc<Catalogue>,
+    baselines: Arc<Baselines>,
+    opts: &ScanOptions,
+    shutdown: Shutdown,
+    progress: &dyn ProgressSink,
+) -> Result<Report, Error> {
+    let clock = Instant::now();
+    let started = unix_now();
+    if scope.address_count() > LARGE_SCOPE && !opts.allow_large {
+        return Err(Error::Usage(format!(
+            "{}: the scope holds {} addresses, more than {LARGE_SCOPE}; check the networks, \
+             then pass --allow-large to scan it anyway",
+            scope.path.display(),
+            scope.address_count()
+        )));
+    }
+    let tls = TlsContext::new(&scope.trust_anchors).map_err(|e| Error::Usage(e.to_string()))?;
+    let resolution = dns::resolve_hosts(&scope).await?;
+    let mut notes = Vec::new();
+    for r in &resolution.refused {
+        notes.push(Note {
+            level: NoteLevel::Warning,
+            message: format!(
+                "{} resolved to {}, which is {}: not scanned",
+                r.host, r.addr, r.reason
+            ),
+        });
+    }
+    for (host, why) in &resolution.failed {
+        notes.push(Note {
+            level: NoteLevel::Warning,
+            message: format!("{host} did not resolve: {why}"),
+        });
+    }
+
+    let space = Arc::new(TargetSpace::new(&scope, &resolution.hosts));
+    let net = Arc::new(Net::new(scope.clone(), shutdown.clone()));
+    let prober = Arc::new(Prober {
+        tls,
+        timeout: scope.rate.timeout,
+        now: started,
+    });
+    let done = Arc::new(AtomicU64::new(0));
+    let open = Arc::new(AtomicU64::new(0));
+    let udp_answers = Arc::new(AtomicU64::new(0));
+    let seed = discover::seed_for(&scope.name);
+    let total = space.len();
+    let window = scope.rate.max_in_flight.max(1) as usize;
+
+    let mut observations: Vec<Observation> = Vec::new();
+    let mut tasks: JoinSet<Option<Observation>> = JoinSet::new();
+    let mut jobs = space.jobs(&scope, seed);
+    let mut exhausted = false;
+    let mut interrupted = shutdown.is_triggered();
+    while !interrupted {
+        while !exhausted && tasks.len() < window {
+            let Some(job) = jobs.next() else {
+                exhausted = true;
+                break;
+            };
+            let (net, prober) = (net.clone(), prober.clone());
+            let (done, open, udp_answers) = (done.clone(), open.clone(), udp_answers.clone());
+            let discover_only = opts.discover_only;
+            tasks.spawn(async move {
+                let obs = match job.transport {
+                    Transport::Tcp => match discover::tcp_port(&net, &job.target, job.port).await {
+                        PortState::Open(conn) => {
+                            open.fetch_add(1, Ordering::Relaxed);
+                            if discover_only {
+                                let _rst = conn.stream.set_zero_linger();
+                                let mut o = Observation::new(
+                                    crate::model::Endpoint::tcp(job.target.addr(), job.port),
+                                    job.target.hostname().map(str::to_string),
+                                );
+                                o.set("service.note", "discovery only: not identified");
+                                Some(o)
+                            } else {
+                                Some(prober.identify(&net, &job.target, job.port, conn).await)
+                            }
+                        }
+                        _ => None,
+                    },
+                    Transport::Udp if discover_only || !snmp::wants_snmp(job.port) => None,
+                    Transport::Udp => {
+                        let o = snmp::probe(&net, &job.target, job.port, prober.timeout).await;
+                        if o.is_some() {
+                            udp_answers.fetch_add(1, Ordering::Relaxed);
+                        }
+                        o
+                    }
+                };
+                done.fetch_add(1, Ordering::Relaxed);
+                obs
+            });
+        }
+        if tasks.is_empty() {
+            break;
+        }
+        tokio::select! {
+            joined = tasks.join_next() => {
+                match joined {
+                    Some(Ok(Some(obs))) => observations.push(obs),
+                    Some(Ok(None)) => {}
+                    Some(Err(e)) if e.is_panic() => {
+                        // A bug in a probe must not cost the other results.
+                        notes.push(Note { level: NoteLevel::Error, message: format!("internal error in a probe task: {e}") });
+                    }
+                    Some(Err(_)) | None => {}
+                }
+                progress.update(done.load(Ordering::Relaxed), total, open.load(Ordering::Relaxed));
+            }
+            () = shutdown.triggered() => interrupted = true,
+        }
+    }
+    if interrupted {
+        // Keep what finished, drop what was in flight.
+        tasks.abort_all();
+        while let Some(j) = tasks.join_next().await {
+            if let Ok(Some(obs)) = j {
+                observations.push(obs);
+            }
+        }
+        notes.push(Note {
+            level: NoteLevel::Error,
+            message: format!(
+                "scan interrupted after {} of {} positions: results are partial",
+                done.load(Ordering::Relaxed),
+                total
+            ),
+        });
+    }
+    progress.finish();
+
+    let assets = fold_assets(&scope, observations);
+    let mut findings = Vec::new();
+    for a in &assets {
+        for o in &a.observations {
+            findings.extend(checks.evaluate(o, &a.id));
+        }
+    }
+    let source_root = opts.source_root.as_deref();
+    Ok(Report {
+        scope_uri: crate::report::scope_uri(&scope.path, source_root),
+        scope: scope.clone(),
+        checks,
+        baselines,
+        started,
+        finished: unix_now(),
+        complete: !interrupted,
+        assets,
+        findings,
+        refused: resolution.refused,
+        notes,
+        stats: ScanStats {
+            addresses: space.addresses(),
+            ports: scope.ports.tcp.len() + scope.ports.udp.len(),
+            positions_done: done.load(Ordering::Relaxed),
+            open_tcp: open.load(Ordering::Relaxed),
+            udp_answers: udp_answers.load(Ordering::Relaxed),
+            elapsed_ms: clock.elapsed().as_millis() as u64,
+            net: net.counts(),
+        },
+    })
+}
+
+/// Folds observations into one asset per address, with a stable identity:
+/// the certificate key when the address presents exactly one and no other
+/// address shares it (factory certificates are often the same on every
+/// unit), else the address.
+pub fn fold_assets(scope: &Scope, observations: Vec<Observation>) -> Vec<Asset> {
+    let mut by_addr: BTreeMap<IpAddr, Vec<Observation>> = BTreeMap::new();
+    for o in observations {
+        by_addr.entry(o.endpoint.addr).or_default().push(o);
+    }
+    let key_of = |obs: &[Observation]| -> Option<String> {
+        let mut keys: Vec<String> = obs
+            .iter()
+            .filter_map(|o| o.fact("cert.spki_sha256").map(|v| v.render()))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        (keys.len() == 1).then(|| keys.remove(0))
+    };
+    let mut key_owners: HashMap<String, usize> = HashMap::new();
+    for obs in by_addr.values() {
+        if let Some(k) = key_of(obs) {
+            *key_owners.entry(k).or_insert(0) += 1;
+        }
+    }
+    by_addr
+        .into_iter()
+        .map(|(addr, mut obs)| {
+            obs.sort_by_key(|o| (o.endpoint.transport, o.endpoint.port));
+            let (identity, id) = match key_of(&obs) {
+                Some(k) if key_owners.get(&k) == Some(&1) => {
+                    (IdentityKind::CertificateKey, format!("cert-key:sha256:{}", &k[..32.min(k.len())]))
+                }
+                _ => (IdentityKind::Address, format!("address:{addr}")),
+            };
+            let hostnames: Vec<String> = {
+                let mut h: Vec<String> = obs.iter().filter_map(|o| o.hostname.clone()).collect();
+                h.sort();
+                h.dedup();
+                h
+            };
+            let origin = hostnames
+                .first()
+                .and_then(|name| scope.hosts.iter().position(|h| &h.name == name))
+                .map(Origin::Host)
+                .or_else(|| scope.networks.iter().position(|n| n.net.contains(&addr)).map(Origin::Network))
+                .unwrap_or(Origin::Network(0));
+            Asset {
+                id,
+                identity,
+                addr,
+                hostnames,
+                origin,
+                label: scope.label_of(origin).map(str::to_string),
+                vendor: None,
+                model: None,
+                firmware: None,
+                class: "unknown".into(),
+                observations: obs,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,138 @@
+//! TLS: a client that completes a handshake with any server (also one with a
+//! broken certificate) and keeps the chain, and the trust store the chain is
+//! judged against (public roots plus the scope's trust anchors).
+
+pub mod cert;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::DigitallySignedStruct;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
+
+/// A trust-anchor file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("{}: cannot read trust anchors: {detail}", path.display())]
+    Anchor { path: PathBuf, detail: String },
+    #[error("TLS client configuration: {0}")]
+    Config(String),
+}
+
+/// Everything a probe needs to speak TLS and judge certificates.
+#[derive(Debug, Clone)]
+pub struct TlsContext {
+    pub client: Arc<rustls::ClientConfig>,
+    pub anchors: Arc<Vec<TrustAnchor<'static>>>,
+    /// How many of `anchors` came from the scope (the rest are public roots).
+    pub scope_anchors: usize,
+}
+
+impl TlsContext {
+    /// Public roots plus the certificates in `extra` (PEM files).
+    pub fn new(extra: &[PathBuf]) -> Result<TlsContext, TlsError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut anchors: Vec<TrustAnchor<'static>> = Vec::new();
+        for path in extra {
+            anchors.extend(load_anchors(path)?);
+        }
+        let scope_anchors = anchors.len();
+        anchors.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let verifier = Arc::new(AcceptAnyServer {
+            algs: provider.signature_verification_algorithms,
+        });
+        let client = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(rustls::ALL_VERSIONS)
+            .map_err(|e| TlsError::Config(e.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth();
+        Ok(TlsContext {
+            client: Arc::new(client),
+            anchors: Arc::new(anchors),
+            scope_anchors,
+        })
+    }
+
+    pub fn connector(&self) -> tokio_rustls::TlsConnector {
+        tokio_rustls::TlsConnector::from(self.client.clone())
+    }
+}
+
+fn load_anchors(path: &Path) -> Result<Vec<TrustAnchor<'static>>, TlsError> {
+    let err = |detail: String| TlsError::Anchor {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+    let mut out = Vec::new();
+    for der in CertificateDer::pem_slice_iter(&bytes) {
+        let der = der.map_err(|e| err(format!("bad PEM: {e:?}")))?;
+        let anchor = webpki::anchor_from_trusted_cert(&der)
+            .map_err(|e| err(format!("not a usable CA certificate: {e:?}")))?;
+        out.push(anchor.to_owned());
+    }
+    if out.is_empty() {
+        return Err(err("no CERTIFICATE block found".into()));
+    }
+    Ok(out)
+}
+
+/// The name to send as SNI and to verify against: the scope's host name, or
+/// the address (rustls sends no SNI for an address).
+pub fn server_name(hostname: Option<&str>, addr: std::net::IpAddr) -> ServerName<'static> {
+    hostname
+        .and_then(|h| ServerName::try_from(h.to_string()).ok())
+        .unwrap_or_else(|| ServerName::IpAddress(addr.into()))
+}
+
+/// Accepts every certificate: the scanner must see broken chains to report
+/// them. Signatures of the handshake itself are still checked, so the
+/// negotiated session is real. Trust is judged afterwards by [`cert`].
+#[derive(Debug)]
+struct AcceptAnyServer {
+    algs: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for AcceptAnyServer {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algs)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algs)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.algs.supported_schemes()
+    }
+}
+
+/// The ring provider, for callers that build their own configs (the lab).
+pub fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
