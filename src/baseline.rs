@@ -71,7 +71,11 @@ impl Baselines {
     /// Looks up `prefix:id`.
     pub fn control(&self, reference: &str) -> Option<&Control> {
         let (cat, id) = reference.split_once(':')?;
-        self.catalogues.get(cat)?.controls.iter().find(|c| c.id == id)
+        self.catalogues
+            .get(cat)?
+            .controls
+            .iter()
+            .find(|c| c.id == id)
     }
 }
 
@@ -91,7 +95,10 @@ mod tests {
             ids.dedup();
             assert_eq!(ids.len(), n, "duplicate control id in {}", cat.id);
         }
-        assert_eq!(b.control("bio2:8.24").unwrap().title_en, "Use of cryptography");
+        assert_eq!(
+            b.control("bio2:8.24").unwrap().title_en,
+            "Use of cryptography"
+        );
         assert!(b.control("bio2:99.1").is_none());
     }
 }

@@ -98,7 +98,10 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 fn parse_prefix(s: &str) -> Result<[u8; 3], String> {
     let parts: Vec<u8> = s
         .split('.')
-        .map(|p| p.parse::<u8>().map_err(|_| format!("`{s}` is not like 127.42.0")))
+        .map(|p| {
+            p.parse::<u8>()
+                .map_err(|_| format!("`{s}` is not like 127.42.0"))
+        })
         .collect::<Result<_, _>>()?;
     match parts.as_slice() {
         [127, b, c] => Ok([127, *b, *c]),

@@ -33,7 +33,10 @@ pub const DEMO_SCOPE_PATH: &str = "examples/demo-city.toml";
 /// Runs the command line; returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     init_logging(cli.verbose, cli.quiet);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -219,7 +222,10 @@ async fn demo_command(args: DemoArgs) -> Result<u8> {
         // Outside a checkout: write the embedded scope and CA next to the outputs.
         let p = args.out.join("demo-city.toml");
         write_atomic(&p, DEMO_SCOPE.as_bytes())?;
-        write_atomic(&args.out.join("demo-city-ca.pem"), crate::lab::LAB_CA_PEM.as_bytes())?;
+        write_atomic(
+            &args.out.join("demo-city-ca.pem"),
+            crate::lab::LAB_CA_PEM.as_bytes(),
+        )?;
         p
     };
     let scope = Scope::load(&scope_path)?;
@@ -232,7 +238,11 @@ async fn demo_command(args: DemoArgs) -> Result<u8> {
         Some(&args.out.join("report.json")),
         Some(&args.out.join("summary.txt")),
     )?;
-    Ok(if report.complete { EXIT_OK } else { EXIT_INTERRUPTED })
+    Ok(if report.complete {
+        EXIT_OK
+    } else {
+        EXIT_INTERRUPTED
+    })
 }
 
 async fn lab_command(args: LabArgs) -> Result<u8> {

@@ -237,9 +237,10 @@ pub fn fold_assets(scope: &Scope, observations: Vec<Observation>) -> Vec<Asset> 
         .map(|(addr, mut obs)| {
             obs.sort_by_key(|o| (o.endpoint.transport, o.endpoint.port));
             let (identity, id) = match key_of(&obs) {
-                Some(k) if key_owners.get(&k) == Some(&1) => {
-                    (IdentityKind::CertificateKey, format!("cert-key:sha256:{}", &k[..32.min(k.len())]))
-                }
+                Some(k) if key_owners.get(&k) == Some(&1) => (
+                    IdentityKind::CertificateKey,
+                    format!("cert-key:sha256:{}", &k[..32.min(k.len())]),
+                ),
                 _ => (IdentityKind::Address, format!("address:{addr}")),
             };
             let hostnames: Vec<String> = {
@@ -252,7 +253,13 @@ pub fn fold_assets(scope: &Scope, observations: Vec<Observation>) -> Vec<Asset> 
                 .first()
                 .and_then(|name| scope.hosts.iter().position(|h| &h.name == name))
                 .map(Origin::Host)
-                .or_else(|| scope.networks.iter().position(|n| n.net.contains(&addr)).map(Origin::Network))
+                .or_else(|| {
+                    scope
+                        .networks
+                        .iter()
+                        .position(|n| n.net.contains(&addr))
+                        .map(Origin::Network)
+                })
                 .unwrap_or(Origin::Network(0));
             Asset {
                 id,

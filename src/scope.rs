@@ -278,9 +278,8 @@ impl Scope {
 
         let mut networks = Vec::new();
         for (i, entry) in file.networks.iter().enumerate() {
-            let net = parse_net(entry.cidr.get_ref()).map_err(|m| {
-                invalid(entry.cidr.span(), &format!("networks[{i}].cidr"), m)
-            })?;
+            let net = parse_net(entry.cidr.get_ref())
+                .map_err(|m| invalid(entry.cidr.span(), &format!("networks[{i}].cidr"), m))?;
             networks.push(Network {
                 net,
                 label: entry.label.clone(),
@@ -290,7 +289,12 @@ impl Scope {
 
         let mut hosts = Vec::new();
         for (i, entry) in file.hosts.iter().enumerate() {
-            let hname = entry.name.get_ref().trim().trim_end_matches('.').to_ascii_lowercase();
+            let hname = entry
+                .name
+                .get_ref()
+                .trim()
+                .trim_end_matches('.')
+                .to_ascii_lowercase();
             if !valid_hostname(&hname) {
                 return Err(invalid(
                     entry.name.span(),
@@ -300,9 +304,10 @@ impl Scope {
             }
             let mut addresses = Vec::new();
             for (j, a) in entry.addresses.iter().enumerate() {
-                addresses.push(parse_net(a.get_ref()).map_err(|m| {
-                    invalid(a.span(), &format!("hosts[{i}].addresses[{j}]"), m)
-                })?);
+                addresses
+                    .push(parse_net(a.get_ref()).map_err(|m| {
+                        invalid(a.span(), &format!("hosts[{i}].addresses[{j}]"), m)
+                    })?);
             }
             hosts.push(Host {
                 name: hname,
@@ -455,7 +460,11 @@ impl Scope {
 /// Number of addresses in a network.
 pub fn net_size(net: &IpNet) -> u128 {
     let bits = u32::from(net.max_prefix_len() - net.prefix_len());
-    if bits >= 128 { u128::MAX } else { 1u128 << bits }
+    if bits >= 128 {
+        u128::MAX
+    } else {
+        1u128 << bits
+    }
 }
 
 fn parse_net(text: &str) -> Result<IpNet, String> {
@@ -469,9 +478,9 @@ fn parse_net(text: &str) -> Result<IpNet, String> {
         }
         return Ok(n);
     }
-    t.parse::<IpAddr>()
-        .map(IpNet::from)
-        .map_err(|_| format!("`{t}` is not an address or CIDR network (e.g. 10.20.0.0/16, 2001:db8::/64)"))
+    t.parse::<IpAddr>().map(IpNet::from).map_err(|_| {
+        format!("`{t}` is not an address or CIDR network (e.g. 10.20.0.0/16, 2001:db8::/64)")
+    })
 }
 
 fn valid_hostname(name: &str) -> bool {
@@ -480,7 +489,8 @@ fn valid_hostname(name: &str) -> bool {
         && name.split('.').all(|l| {
             !l.is_empty()
                 && l.len() <= 63
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && l.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
                 && !l.starts_with('-')
         })
 }
@@ -558,8 +568,16 @@ fn rate_config(r: &RateSection) -> Result<RateConfig, RateErr> {
     let per_second = positive(&r.per_second, "per_second", def_rate)?;
     let per_host = positive(&r.per_host_concurrency, "per_host_concurrency", def_host)?;
     let timeout_ms = positive(&r.timeout_ms, "timeout_ms", DEFAULT_TIMEOUT_MS)?;
-    let connect_ms = positive(&r.connect_timeout_ms, "connect_timeout_ms", timeout_ms.min(1500))?;
-    let in_flight = positive(&r.max_in_flight, "max_in_flight", per_second.clamp(64, 2048))?;
+    let connect_ms = positive(
+        &r.connect_timeout_ms,
+        "connect_timeout_ms",
+        timeout_ms.min(1500),
+    )?;
+    let in_flight = positive(
+        &r.max_in_flight,
+        "max_in_flight",
+        per_second.clamp(64, 2048),
+    )?;
     if profile == RateProfile::OtSafe && per_host > 1 {
         return Err((
             r.per_host_concurrency.as_ref().map(|s| s.span()),
@@ -609,7 +627,8 @@ impl LineIndex {
             .rev()
             .find_map(|l| {
                 let t = l.trim();
-                t.starts_with('[').then(|| t.trim_matches(|c| c == '[' || c == ']').to_string())
+                t.starts_with('[')
+                    .then(|| t.trim_matches(|c| c == '[' || c == ']').to_string())
             })
             .unwrap_or_default();
         match (table.is_empty(), key.is_empty()) {
@@ -670,9 +689,18 @@ addresses = ["127.60.0.9"]
 "#;
         let s = parse(text).unwrap();
         let a = |t: &str| t.parse::<IpAddr>().unwrap();
-        assert_eq!(s.verdict(a("127.50.0.7"), Origin::Network(0)), Verdict::Excluded);
-        assert_eq!(s.verdict(a("127.50.0.8"), Origin::Network(0)), Verdict::Allowed);
-        assert_eq!(s.verdict(a("127.60.0.9"), Origin::Host(0)), Verdict::Excluded);
+        assert_eq!(
+            s.verdict(a("127.50.0.7"), Origin::Network(0)),
+            Verdict::Excluded
+        );
+        assert_eq!(
+            s.verdict(a("127.50.0.8"), Origin::Network(0)),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            s.verdict(a("127.60.0.9"), Origin::Host(0)),
+            Verdict::Excluded
+        );
         assert!(s.admit(a("127.50.0.7"), Origin::Network(0), None).is_none());
     }
 
@@ -680,12 +708,27 @@ addresses = ["127.60.0.9"]
     fn named_host_outside_networks_is_refused_unless_listed() {
         let s = parse(GOOD).unwrap();
         let a = |t: &str| t.parse::<IpAddr>().unwrap();
-        assert_eq!(s.verdict(a("127.60.0.9"), Origin::Host(0)), Verdict::Allowed);
-        assert_eq!(s.verdict(a("127.60.0.10"), Origin::Host(0)), Verdict::OutsideScope);
+        assert_eq!(
+            s.verdict(a("127.60.0.9"), Origin::Host(0)),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            s.verdict(a("127.60.0.10"), Origin::Host(0)),
+            Verdict::OutsideScope
+        );
         // The host's own allowance does not extend to other entries.
-        assert_eq!(s.verdict(a("127.60.0.9"), Origin::Network(0)), Verdict::OutsideScope);
-        assert_eq!(s.verdict(a("fd00:50::ff"), Origin::Network(1)), Verdict::Allowed);
-        assert_eq!(s.verdict(a("fd00:50::100"), Origin::Network(1)), Verdict::OutsideScope);
+        assert_eq!(
+            s.verdict(a("127.60.0.9"), Origin::Network(0)),
+            Verdict::OutsideScope
+        );
+        assert_eq!(
+            s.verdict(a("fd00:50::ff"), Origin::Network(1)),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            s.verdict(a("fd00:50::100"), Origin::Network(1)),
+            Verdict::OutsideScope
+        );
     }
 
     #[test]
@@ -717,7 +760,8 @@ addresses = ["127.60.0.9"]
 
     #[test]
     fn wrong_type_names_the_field() {
-        let text = "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[rate]\ntimeout_ms = \"fast\"\n";
+        let text =
+            "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[rate]\ntimeout_ms = \"fast\"\n";
         let err = parse(text).unwrap_err();
         assert_eq!(err.line(), Some(5));
         assert!(err.to_string().contains("rate.timeout_ms"), "{err}");
@@ -753,7 +797,8 @@ addresses = ["127.60.0.9"]
 
     #[test]
     fn ot_safe_profile_lowers_defaults_and_refuses_parallel_connections() {
-        let base = "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[rate]\nprofile = \"ot-safe\"\n";
+        let base =
+            "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[rate]\nprofile = \"ot-safe\"\n";
         let s = parse(base).unwrap();
         assert_eq!(s.rate.profile, RateProfile::OtSafe);
         assert_eq!(s.rate.per_host_concurrency, 1);

@@ -8,7 +8,12 @@ use crate::model::{FactValue, Facts, Finding, Observation};
 /// True when `cond` holds for an observation with this protocol, TLS flag
 /// and facts.
 pub fn holds(cond: &Condition, protocol: &str, tls: bool, facts: &Facts) -> bool {
-    if !cond.protocol.is_empty() && !cond.protocol.iter().any(|p| p.eq_ignore_ascii_case(protocol)) {
+    if !cond.protocol.is_empty()
+        && !cond
+            .protocol
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(protocol))
+    {
         return false;
     }
     if cond.tls.is_some_and(|t| t != tls) {
@@ -43,21 +48,19 @@ fn test(t: &FactTest, facts: &Facts) -> bool {
         return false;
     }
     if let Some(sub) = &t.contains
-        && !text.to_ascii_lowercase().contains(&sub.to_ascii_lowercase())
+        && !text
+            .to_ascii_lowercase()
+            .contains(&sub.to_ascii_lowercase())
     {
         return false;
     }
-    if let Some(lt) = t.less_than
-        && !v.as_int().is_some_and(|n| n < lt)
-    {
-        return false;
-    }
-    if let Some(gt) = t.greater_than
-        && !v.as_int().is_some_and(|n| n > gt)
-    {
-        return false;
-    }
-    true
+    let below = t
+        .less_than
+        .is_none_or(|lt| v.as_int().is_some_and(|n| n < lt));
+    let above = t
+        .greater_than
+        .is_none_or(|gt| v.as_int().is_some_and(|n| n > gt));
+    below && above
 }
 
 /// The facts a condition looks at, as evidence.
@@ -91,7 +94,7 @@ pub fn render(template: &str, obs: &Observation) -> String {
             fact => obs
                 .fact(fact)
                 .map(FactValue::render)
-                .unwrap_or_else(|| "?".to_string()),
+                .unwrap_or_else(|| "(none)".to_string()),
         };
         out.push_str(&value);
         rest = &after[end + 1..];
@@ -136,7 +139,10 @@ mod tests {
     use crate::model::Endpoint;
 
     fn facts(pairs: &[(&str, FactValue)]) -> Facts {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     fn ft(fact: &str) -> FactTest {
@@ -165,11 +171,26 @@ mod tests {
             ("cert.days_left", FactValue::Int(-3)),
             ("cert.expired", true.into()),
         ]);
-        let one_of = FactTest { one_of: Some(vec!["basic".into()]), ..ft("http.auth_scheme") };
-        let lt = FactTest { less_than: Some(0), ..ft("cert.days_left") };
-        let gt = FactTest { greater_than: Some(0), ..ft("cert.days_left") };
-        let eq = FactTest { equals: Some(true.into()), ..ft("cert.expired") };
-        let missing = FactTest { exists: Some(false), ..ft("http.title") };
+        let one_of = FactTest {
+            one_of: Some(vec!["basic".into()]),
+            ..ft("http.auth_scheme")
+        };
+        let lt = FactTest {
+            less_than: Some(0),
+            ..ft("cert.days_left")
+        };
+        let gt = FactTest {
+            greater_than: Some(0),
+            ..ft("cert.days_left")
+        };
+        let eq = FactTest {
+            equals: Some(true.into()),
+            ..ft("cert.expired")
+        };
+        let missing = FactTest {
+            exists: Some(false),
+            ..ft("http.title")
+        };
         assert!(test(&one_of, &f));
         assert!(test(&lt, &f));
         assert!(!test(&gt, &f));
@@ -183,7 +204,10 @@ mod tests {
         let f = facts(&[("cert.self_signed", true.into())]);
         let c = Condition {
             any: vec![ft("cert.self_signed"), ft("cert.expired")],
-            none: vec![FactTest { equals: Some(true.into()), ..ft("cert.trusted") }],
+            none: vec![FactTest {
+                equals: Some(true.into()),
+                ..ft("cert.trusted")
+            }],
             ..Condition::default()
         };
         assert!(holds(&c, "tls", true, &f));
@@ -198,8 +222,11 @@ mod tests {
         obs.protocol = "telnet".into();
         obs.set("telnet.login_prompt", "login:");
         assert_eq!(
-            render("{service} on {endpoint} ({host}): {telnet.login_prompt} {http.title}", &obs),
-            "telnet on 127.0.0.5:23/tcp (127.0.0.5): login: ?"
+            render(
+                "{service} on {endpoint} ({host}): {telnet.login_prompt} {http.title}",
+                &obs
+            ),
+            "telnet on 127.0.0.5:23/tcp (127.0.0.5): login: (none)"
         );
         assert_eq!(render("open { brace", &obs), "open { brace");
     }

@@ -169,12 +169,18 @@ impl Catalogue {
             })?;
             texts.push((f.display().to_string(), text));
         }
-        let refs: Vec<(&str, &str)> = texts.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        let refs: Vec<(&str, &str)> = texts
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
         Catalogue::parse(&refs, baselines)
     }
 
     /// Parses and validates check files given as (path, text).
-    pub fn parse(files: &[(&str, &str)], baselines: &Baselines) -> Result<Catalogue, CheckLoadError> {
+    pub fn parse(
+        files: &[(&str, &str)],
+        baselines: &Baselines,
+    ) -> Result<Catalogue, CheckLoadError> {
         let mut checks = Vec::new();
         let mut ids = HashSet::new();
         for (path, text) in files {
@@ -185,14 +191,19 @@ impl Catalogue {
                 message,
             };
             let file: CheckFile = toml::from_str(text).map_err(|e| {
-                err(e.span().unwrap_or(0..0), "check", e.message().trim().to_string())
+                err(
+                    e.span().unwrap_or(0..0),
+                    "check",
+                    e.message().trim().to_string(),
+                )
             })?;
             for raw in file.checks {
                 let span = raw.span();
                 let raw = raw.into_inner();
                 let id = raw.id.get_ref().clone();
-                let check = validate(raw, path, baselines)
-                    .map_err(|(s, field, m)| err(s.unwrap_or(span.clone()), &format!("{id}: {field}"), m))?;
+                let check = validate(raw, path, baselines).map_err(|(s, field, m)| {
+                    err(s.unwrap_or(span.clone()), &format!("{id}: {field}"), m)
+                })?;
                 if !ids.insert(check.id.clone()) {
                     return Err(err(span, "id", format!("check id `{id}` is defined twice")));
                 }
@@ -215,16 +226,23 @@ fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, I
     let id_ok = !id.is_empty()
         && id.len() <= 64
         && id.starts_with(|c: char| c.is_ascii_lowercase())
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !id_ok {
         return Err((
             Some(raw.id.span()),
             "id",
-            "ids are lowercase letters, digits and dashes (at most 64), starting with a letter".into(),
+            "ids are lowercase letters, digits and dashes (at most 64), starting with a letter"
+                .into(),
         ));
     }
     if raw.name.is_empty() || !raw.name.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err((None, "name", "the name is PascalCase letters and digits".into()));
+        return Err((
+            None,
+            "name",
+            "the name is PascalCase letters and digits".into(),
+        ));
     }
     for (field, text) in [
         ("title", &raw.title),
@@ -254,9 +272,18 @@ fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, I
         ));
     }
     if raw.controls.get_ref().is_empty() {
-        return Err((Some(raw.controls.span()), "controls", "name at least one control".into()));
+        return Err((
+            Some(raw.controls.span()),
+            "controls",
+            "name at least one control".into(),
+        ));
     }
-    if !raw.controls.get_ref().iter().any(|c| c.starts_with("bio2:")) {
+    if !raw
+        .controls
+        .get_ref()
+        .iter()
+        .any(|c| c.starts_with("bio2:"))
+    {
         return Err((
             Some(raw.controls.span()),
             "controls",
@@ -287,7 +314,9 @@ fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, I
             return Err((
                 Some(raw.message.span()),
                 "message",
-                format!("placeholder `{{{name}}}` is neither endpoint/service/host nor a known fact"),
+                format!(
+                    "placeholder `{{{name}}}` is neither endpoint/service/host nor a known fact"
+                ),
             ));
         }
     }
@@ -435,7 +464,10 @@ examples = [
 
     #[test]
     fn examples_must_cover_both_outcomes() {
-        let text = BASE.replace("{ name = \"passes\", protocol = \"ssh\", fires = false },", "");
+        let text = BASE.replace(
+            "{ name = \"passes\", protocol = \"ssh\", fires = false },",
+            "",
+        );
         assert!(parse(&text).unwrap_err().to_string().contains("examples"));
     }
 

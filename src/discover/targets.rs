@@ -61,6 +61,9 @@ pub struct TargetSpace {
     named: HashSet<IpAddr>,
     ports: Vec<(u16, Transport)>,
     addresses: u128,
+    /// Sum of the block sizes: the index space (a named host inside a network
+    /// holds two indexes; the network's one is skipped).
+    slots: u128,
 }
 
 impl TargetSpace {
@@ -91,23 +94,35 @@ impl TargetSpace {
             .map(|p| (*p, Transport::Tcp))
             .chain(scope.ports.udp.iter().map(|p| (*p, Transport::Udp)))
             .collect();
-        let addresses = blocks.iter().map(Block::size).sum();
+        // Named hosts inside a network are already counted there.
+        let addresses = blocks
+            .iter()
+            .map(|b| match b {
+                Block::Host { addr, .. } if scope.networks.iter().any(|n| n.net.contains(addr)) => {
+                    0
+                }
+                b => b.size(),
+            })
+            .sum();
+        let slots = blocks.iter().map(Block::size).sum();
         TargetSpace {
             blocks,
             named,
             ports,
             addresses,
+            slots,
         }
     }
 
-    /// Addresses in the space (networks may overlap hosts; both counted).
+    /// Distinct addresses the networks and named hosts add up to (overlapping
+    /// networks are counted once per network).
     pub fn addresses(&self) -> u128 {
         self.addresses
     }
 
     /// Number of (address, port) positions.
     pub fn len(&self) -> u128 {
-        self.addresses * self.ports.len() as u128
+        self.slots * self.ports.len() as u128
     }
 
     pub fn is_empty(&self) -> bool {
@@ -275,8 +290,16 @@ mod tests {
         assert_eq!(space.len(), 12);
         let jobs: Vec<Job> = space.jobs(&s, 7).collect();
         assert_eq!(jobs.len(), 9);
-        assert!(jobs.iter().all(|j| j.target.addr().to_string() != "127.9.0.2"));
-        assert_eq!(jobs.iter().filter(|j| j.transport == Transport::Udp).count(), 3);
+        assert!(
+            jobs.iter()
+                .all(|j| j.target.addr().to_string() != "127.9.0.2")
+        );
+        assert_eq!(
+            jobs.iter()
+                .filter(|j| j.transport == Transport::Udp)
+                .count(),
+            3
+        );
     }
 
     #[test]
@@ -292,7 +315,10 @@ mod tests {
         let space = TargetSpace::new(&s, &[host]);
         let jobs: Vec<Job> = space.jobs(&s, 1).collect();
         assert_eq!(jobs.len(), 4);
-        let named: Vec<_> = jobs.iter().filter(|j| j.target.hostname().is_some()).collect();
+        let named: Vec<_> = jobs
+            .iter()
+            .filter(|j| j.target.hostname().is_some())
+            .collect();
         assert_eq!(named.len(), 1);
         assert_eq!(named[0].target.origin(), Origin::Host(0));
     }
@@ -308,7 +334,11 @@ mod tests {
             addr: "127.200.0.1".parse().unwrap(),
         };
         let space = TargetSpace::new(&s, &[host]);
-        assert!(space.jobs(&s, 1).all(|j| j.target.addr().to_string() != "127.200.0.1"));
+        assert!(
+            space
+                .jobs(&s, 1)
+                .all(|j| j.target.addr().to_string() != "127.200.0.1")
+        );
     }
 
     #[test]
@@ -317,7 +347,10 @@ mod tests {
             "name = \"t\"\n[[networks]]\ncidr = \"127.9.0.0/30\"\n[[networks]]\ncidr = \"127.9.0.0/29\"\n[ports]\ntcp = [80]\nudp = []\n",
         );
         let space = TargetSpace::new(&s, &[]);
-        let mut addrs: Vec<String> = space.jobs(&s, 3).map(|j| j.target.addr().to_string()).collect();
+        let mut addrs: Vec<String> = space
+            .jobs(&s, 3)
+            .map(|j| j.target.addr().to_string())
+            .collect();
         assert_eq!(addrs.len(), 8);
         addrs.sort();
         addrs.dedup();
@@ -326,7 +359,9 @@ mod tests {
 
     #[test]
     fn ipv6_networks_enumerate() {
-        let s = scope("name = \"t\"\n[[networks]]\ncidr = \"::1/128\"\n[ports]\ntcp = [22]\nudp = []\n");
+        let s = scope(
+            "name = \"t\"\n[[networks]]\ncidr = \"::1/128\"\n[ports]\ntcp = [22]\nudp = []\n",
+        );
         let jobs: Vec<Job> = TargetSpace::new(&s, &[]).jobs(&s, 0).collect();
         assert_eq!(jobs.len(), 1);
         assert_eq!(jobs[0].target.addr().to_string(), "::1");

@@ -96,16 +96,18 @@ pub(crate) fn portal_cert() -> Result<(CertificateDer<'static>, KeyPair), LabErr
 }
 
 /// A rustls server configuration (TLS 1.2 and 1.3, ring provider).
-fn server_config(cert: CertificateDer<'static>, key: &KeyPair) -> Result<Arc<ServerConfig>, LabError> {
+fn server_config(
+    cert: CertificateDer<'static>,
+    key: &KeyPair,
+) -> Result<Arc<ServerConfig>, LabError> {
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    let config = ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| LabError::Certificate(format!("TLS configuration: {e}")))?
-    .with_no_client_auth()
-    .with_single_cert(vec![cert], key)
-    .map_err(|e| LabError::Certificate(format!("TLS configuration: {e}")))?;
+    let config =
+        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| LabError::Certificate(format!("TLS configuration: {e}")))?
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .map_err(|e| LabError::Certificate(format!("TLS configuration: {e}")))?;
     Ok(Arc::new(config))
 }
 

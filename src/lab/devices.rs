@@ -59,7 +59,8 @@ pub(crate) async fn serve_mqtt(mut stream: TcpStream) {
     let idle = if connect.keep_alive == 0 {
         READ_TIMEOUT
     } else {
-        (Duration::from_millis(u64::from(connect.keep_alive) * 1500)).clamp(READ_TIMEOUT, MQTT_MAX_IDLE)
+        (Duration::from_millis(u64::from(connect.keep_alive) * 1500))
+            .clamp(READ_TIMEOUT, MQTT_MAX_IDLE)
     };
     loop {
         let need = match buf.get(1..).map(mqtt::decode_remaining_length) {
@@ -81,11 +82,8 @@ pub(crate) async fn serve_mqtt(mut stream: TcpStream) {
         buf.drain(..total);
         match kind {
             // PINGREQ -> PINGRESP
-            12 => {
-                if stream.write_all(&[0xD0, 0x00]).await.is_err() {
-                    break;
-                }
-            }
+            12 if stream.write_all(&[0xD0, 0x00]).await.is_err() => break,
+            12 => {}
             // DISCONNECT, a second CONNECT, reserved types: the end.
             14 | 1 | 0 | 15 => break,
             // PUBLISH, SUBSCRIBE...: accepted and dropped.
@@ -219,7 +217,12 @@ pub(crate) async fn serve_ftp(mut stream: TcpStream) {
             "QUIT" => (221, "Goodbye.", true),
             _ => (502, "Command not implemented.", false),
         };
-        if stream.write_all(&ftp::encode_reply(code, text)).await.is_err() || quit {
+        if stream
+            .write_all(&ftp::encode_reply(code, text))
+            .await
+            .is_err()
+            || quit
+        {
             break;
         }
     }
@@ -281,7 +284,11 @@ fn garbage(len: usize) -> Vec<u8> {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    let mut state = (nanos ^ COUNTER.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9E37_79B9_7F4A_7C15)) | 1;
+    let mut state = (nanos
+        ^ COUNTER
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        | 1;
     let mut out = Vec::with_capacity(len + 8);
     while out.len() < len {
         state ^= state >> 12;

@@ -254,10 +254,20 @@ impl Lab {
                     tasks.spawn(udp::run_dns(u, records.clone()));
                 }
                 (Kind::CameraHttps, Socket::Tcp(l)) => {
-                    spawn_tls(&mut tasks, l, TlsAcceptor::from(camera_tls.clone()), web::App::Camera);
+                    spawn_tls(
+                        &mut tasks,
+                        l,
+                        TlsAcceptor::from(camera_tls.clone()),
+                        web::App::Camera,
+                    );
                 }
                 (Kind::Portal, Socket::Tcp(l)) => {
-                    spawn_tls(&mut tasks, l, TlsAcceptor::from(portal_tls.clone()), web::App::Portal);
+                    spawn_tls(
+                        &mut tasks,
+                        l,
+                        TlsAcceptor::from(portal_tls.clone()),
+                        web::App::Portal,
+                    );
                 }
                 (Kind::CameraHttp, Socket::Tcp(l)) => {
                     spawn_tcp(&mut tasks, l, |s| web::serve_http(s, web::App::Camera));
@@ -276,9 +286,8 @@ impl Lab {
             }
             devices.push(info);
         }
-        let dns_addr = dns_addr.unwrap_or_else(|| {
-            SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, a, b, 53)), 0)
-        });
+        let dns_addr = dns_addr
+            .unwrap_or_else(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, a, b, 53)), 0));
         tracing::debug!(network = %format!("127.{a}.{b}.0/24"), devices = devices.len(), "lab started");
         Ok(Lab {
             devices,

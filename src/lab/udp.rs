@@ -50,7 +50,10 @@ fn system_mib(uptime: Duration) -> Vec<(Oid, Value)> {
     let text = |s: &str| Value::OctetString(s.as_bytes().to_vec());
     vec![
         (oids::sys_descr(), text(SYS_DESCR)),
-        (oids::sys_object_id(), Value::ObjectId(Oid(SYS_OBJECT_ID.to_vec()))),
+        (
+            oids::sys_object_id(),
+            Value::ObjectId(Oid(SYS_OBJECT_ID.to_vec())),
+        ),
         (oids::sys_uptime(), Value::TimeTicks(ticks)),
         (oids::sys_contact(), text(SYS_CONTACT)),
         (oids::sys_name(), text(SYS_NAME)),

@@ -168,7 +168,10 @@ fn http_response(app: App, head: &RequestHead, keep_alive: bool) -> Vec<u8> {
                 (
                     401,
                     "Unauthorized",
-                    vec![("Server", CAMERA_SERVER), ("WWW-Authenticate", CAMERA_REALM)],
+                    vec![
+                        ("Server", CAMERA_SERVER),
+                        ("WWW-Authenticate", CAMERA_REALM),
+                    ],
                     CAMERA_DENIED,
                 )
             }
@@ -229,13 +232,8 @@ fn rtsp_response(head: &RequestHead, local: Option<SocketAddr>) -> (Vec<u8>, boo
     let cseq = head.header("cseq").map(str::trim).unwrap_or("0");
     let mut headers: Vec<(&str, &str)> = vec![("CSeq", cseq), ("Server", RTSP_SERVER)];
     if !head.protocol.eq_ignore_ascii_case("RTSP/1.0") {
-        let reply = http::encode_response(
-            "RTSP/1.0",
-            505,
-            "RTSP Version Not Supported",
-            &headers,
-            b"",
-        );
+        let reply =
+            http::encode_response("RTSP/1.0", 505, "RTSP Version Not Supported", &headers, b"");
         return (reply, false);
     }
     let ip = local
@@ -246,7 +244,8 @@ fn rtsp_response(head: &RequestHead, local: Option<SocketAddr>) -> (Vec<u8>, boo
         None => "rtsp://0.0.0.0/live/".to_string(),
     };
     let sdp;
-    let (status, reason, body): (u16, &str, &[u8]) = match head.method.to_ascii_uppercase().as_str() {
+    let (status, reason, body): (u16, &str, &[u8]) = match head.method.to_ascii_uppercase().as_str()
+    {
         "OPTIONS" => {
             headers.push(("Public", RTSP_PUBLIC));
             (200, "OK", b"")

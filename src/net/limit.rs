@@ -91,7 +91,10 @@ impl Drop for HostPermit {
         let mut map = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         // Clones are only made under this lock, so a count of one means no
         // holder and no waiter is left for this address.
-        if map.get(&self.addr).is_some_and(|s| Arc::strong_count(s) == 1) {
+        if map
+            .get(&self.addr)
+            .is_some_and(|s| Arc::strong_count(s) == 1)
+        {
             map.remove(&self.addr);
         }
     }

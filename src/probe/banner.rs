@@ -52,7 +52,7 @@ where
     if bytes.starts_with(b"SSH-") || (passive && contains(&bytes, b"\nSSH-")) {
         return ssh_banner(io, bytes, cx, obs).await;
     }
-    if bytes.contains(&tproto::IAC) && !looks_like_tls(&bytes) {
+    if starts_with_negotiation(&bytes) {
         return telnet::converse(io, bytes, cx, obs).await;
     }
     if bytes.starts_with(b"220") || bytes.starts_with(b"120") {
@@ -97,11 +97,17 @@ where
     loop {
         match ssh::parse_identification(&bytes) {
             Ok(id) => {
-                obs.evidence.push(Evidence::from_bytes("banner", &bytes[..id.len.min(bytes.len())]));
+                obs.evidence.push(Evidence::from_bytes(
+                    "banner",
+                    &bytes[..id.len.min(bytes.len())],
+                ));
                 obs.protocol = "ssh".into();
                 let line = clean_text(&bytes[..id.len.min(bytes.len())], 255);
                 obs.set("ssh.banner", line);
-                obs.set("ssh.protocol_version", clean_text(id.proto_version.as_bytes(), 20));
+                obs.set(
+                    "ssh.protocol_version",
+                    clean_text(id.proto_version.as_bytes(), 20),
+                );
                 obs.set("ssh.software", clean_text(id.software.as_bytes(), 120));
                 return Step::Identified;
             }
@@ -121,6 +127,12 @@ where
     Step::Identified
 }
 
+/// Telnet servers open with option negotiation: IAC followed by WILL, WONT,
+/// DO, DONT or SB. (A stray 0xFF in binary noise is not enough.)
+fn starts_with_negotiation(b: &[u8]) -> bool {
+    b.len() >= 3 && b[0] == tproto::IAC && (tproto::SB..=tproto::DONT).contains(&b[1])
+}
+
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
@@ -130,7 +142,7 @@ fn looks_like_tls(b: &[u8]) -> bool {
     b.len() >= 3 && (20..=23).contains(&b[0]) && b[1] == 3 && b[2] <= 4
 }
 
-fn mostly_text(b: &[u8]) -> bool {
+pub(crate) fn mostly_text(b: &[u8]) -> bool {
     let text = b
         .iter()
         .filter(|c| c.is_ascii_graphic() || c.is_ascii_whitespace())
@@ -146,6 +158,15 @@ mod tests {
     fn tls_alert_is_recognised_as_tls_not_telnet() {
         assert!(looks_like_tls(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]));
         assert!(!looks_like_tls(&[0xff, 0xfb, 0x01]));
+    }
+
+    #[test]
+    fn only_a_leading_negotiation_means_telnet() {
+        assert!(starts_with_negotiation(&[
+            0xff, 0xfb, 0x01, 0xff, 0xfb, 0x03
+        ]));
+        assert!(!starts_with_negotiation(&[0x41, 0xff, 0xfb, 0x01]));
+        assert!(!starts_with_negotiation(&[0xff, 0x10, 0x01]));
     }
 
     #[test]

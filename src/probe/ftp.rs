@@ -12,7 +12,12 @@ use crate::proto::ftp::{self, Reply};
 /// The conventional anonymous password: an address-shaped string.
 const ANONYMOUS_PASSWORD: &str = "anonymous@stadscan.invalid";
 
-pub(crate) async fn converse<S>(io: &mut S, initial: Vec<u8>, cx: &Cx<'_>, obs: &mut Observation) -> Step
+pub(crate) async fn converse<S>(
+    io: &mut S,
+    initial: Vec<u8>,
+    cx: &Cx<'_>,
+    obs: &mut Observation,
+) -> Step
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -33,12 +38,10 @@ where
     }
     let anonymous = match command(io, "USER", Some("anonymous"), cx).await {
         Some(r) if r.code == 230 => Some(true),
-        Some(r) if r.code == 331 => {
-            match command(io, "PASS", Some(ANONYMOUS_PASSWORD), cx).await {
-                Some(p) => Some(p.code == 230),
-                None => None,
-            }
-        }
+        Some(r) if r.code == 331 => match command(io, "PASS", Some(ANONYMOUS_PASSWORD), cx).await {
+            Some(p) => Some(p.code == 230),
+            None => None,
+        },
         Some(_) => Some(false),
         None => None,
     };
@@ -58,7 +61,9 @@ async fn command<S>(io: &mut S, verb: &str, arg: Option<&str>, cx: &Cx<'_>) -> O
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    write_all(io, &ftp::encode_command(verb, arg), cx.deadline).await.ok()?;
+    write_all(io, &ftp::encode_command(verb, arg), cx.deadline)
+        .await
+        .ok()?;
     let mut buf = Vec::new();
     read_reply(io, &mut buf, cx).await
 }

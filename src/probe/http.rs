@@ -109,7 +109,9 @@ mod tests {
     fn message_with_content_length_completes_at_the_body_end() {
         let msg = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel";
         assert!(!message_complete(msg));
-        assert!(message_complete(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"));
+        assert!(message_complete(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+        ));
     }
 
     #[test]

@@ -50,7 +50,9 @@ pub(crate) enum Step {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     /// Wait for the server to speak first (SSH, FTP, Telnet, SMTP...).
-    Banner { full_wait: bool },
+    Banner {
+        full_wait: bool,
+    },
     /// Only listen; never send a byte (OT ports, where malformed input can
     /// upset a controller).
     Passive,
@@ -109,7 +111,13 @@ pub struct Prober {
 impl Prober {
     /// Identifies the service on an open TCP port. `first` is the
     /// connection discovery opened; later steps open their own.
-    pub async fn identify(&self, net: &Net, target: &Target, port: u16, first: Conn) -> Observation {
+    pub async fn identify(
+        &self,
+        net: &Net,
+        target: &Target,
+        port: u16,
+        first: Conn,
+    ) -> Observation {
         let start = Instant::now();
         let deadline = start + self.timeout;
         let endpoint = Endpoint::tcp(target.addr(), port);
@@ -170,7 +178,14 @@ impl Prober {
         obs
     }
 
-    async fn run(&self, kind: Kind, net: &Net, conn: Conn, cx: &Cx<'_>, obs: &mut Observation) -> Step {
+    async fn run(
+        &self,
+        kind: Kind,
+        net: &Net,
+        conn: Conn,
+        cx: &Cx<'_>,
+        obs: &mut Observation,
+    ) -> Step {
         let Conn { mut stream, permit } = conn;
         let step = match kind {
             Kind::Banner { full_wait } => {
@@ -206,7 +221,9 @@ where
         Kind::Banner { .. } | Kind::Passive | Kind::Tls => return Step::Silent,
     };
     match step {
-        Step::Other(bytes) if !bytes.is_empty() => banner::classify(io, bytes, cx, obs, false).await,
+        Step::Other(bytes) if !bytes.is_empty() => {
+            banner::classify(io, bytes, cx, obs, false).await
+        }
         s => s,
     }
 }

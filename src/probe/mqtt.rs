@@ -31,10 +31,14 @@ where
     .await;
     match mqtt::decode_connack(&buf) {
         Ok((ack, _)) => {
-            obs.evidence.push(Evidence::from_bytes("mqtt-connect", &buf));
+            obs.evidence
+                .push(Evidence::from_bytes("mqtt-connect", &buf));
             obs.protocol = "mqtt".into();
             obs.set("mqtt.connack_code", ack.return_code);
-            obs.set("mqtt.connack_meaning", mqtt::connack_meaning(ack.return_code));
+            obs.set(
+                "mqtt.connack_meaning",
+                mqtt::connack_meaning(ack.return_code),
+            );
             obs.set("mqtt.anonymous", ack.return_code == 0);
             if ack.return_code == 0 {
                 let _sent = write_all(io, &mqtt::encode_disconnect(), cx.deadline).await;

@@ -35,7 +35,8 @@ where
         Ok(h) if h.protocol.starts_with("RTSP/") => h,
         _ => return Step::Other(buf),
     };
-    obs.evidence.push(Evidence::from_bytes("rtsp-options", &buf));
+    obs.evidence
+        .push(Evidence::from_bytes("rtsp-options", &buf));
     obs.protocol = "rtsp".into();
     if let Some(s) = head.header("Server") {
         obs.set("rtsp.server", clean_text(s.as_bytes(), 200));
@@ -63,7 +64,8 @@ where
     if write_all(io, &describe, cx.deadline).await.is_ok() {
         let (buf, _) = read_message(io, cx).await;
         if let Ok(d) = http::parse_response_head(&buf) {
-            obs.evidence.push(Evidence::from_bytes("rtsp-describe", &buf));
+            obs.evidence
+                .push(Evidence::from_bytes("rtsp-describe", &buf));
             obs.set("rtsp.describe_status", d.status);
             obs.set("rtsp.auth_required", d.status == 401);
             let scheme = d

@@ -20,9 +20,15 @@ pub fn wants_snmp(port: u16) -> bool {
 }
 
 /// Asks `target:port` for its system group. `None` when nothing answered.
-pub async fn probe(net: &Net, target: &Target, port: u16, timeout: Duration) -> Option<Observation> {
+pub async fn probe(
+    net: &Net,
+    target: &Target,
+    port: u16,
+    timeout: Duration,
+) -> Option<Observation> {
     let start = Instant::now();
-    let request_id = (std::process::id() as i32 ^ (start.elapsed().subsec_nanos() as i32)) & 0x7fff_ffff;
+    let request_id =
+        (std::process::id() as i32 ^ (start.elapsed().subsec_nanos() as i32)) & 0x7fff_ffff;
     let req = snmp::get_request(Version::V2c, PUBLIC, request_id, &oids::system_group());
     // Two tries share the budget.
     let wait = (timeout / 2).max(Duration::from_millis(100));
@@ -42,7 +48,10 @@ pub async fn probe(net: &Net, target: &Target, port: u16, timeout: Duration) -> 
         Ok(msg) => record(&msg, request_id, &mut obs),
         Err(e) => {
             obs.status = ProbeStatus::ProtocolError;
-            obs.set("service.note", format!("answered an SNMP request with an undecodable reply: {e}"));
+            obs.set(
+                "service.note",
+                format!("answered an SNMP request with an undecodable reply: {e}"),
+            );
         }
     }
     obs.elapsed_ms = start.elapsed().as_millis() as u64;

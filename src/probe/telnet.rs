@@ -12,7 +12,12 @@ use crate::proto::telnet::{self, Command};
 
 const LIMIT: usize = 8192;
 
-pub(crate) async fn converse<S>(io: &mut S, initial: Vec<u8>, cx: &Cx<'_>, obs: &mut Observation) -> Step
+pub(crate) async fn converse<S>(
+    io: &mut S,
+    initial: Vec<u8>,
+    cx: &Cx<'_>,
+    obs: &mut Observation,
+) -> Step
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -59,7 +64,7 @@ where
         }
     };
     obs.evidence.push(Evidence::from_bytes("telnet", &raw));
-    if prompt.is_none() && !negotiated {
+    if prompt.is_none() && (!negotiated || !super::banner::mostly_text(&data)) {
         return Step::Other(raw);
     }
     obs.protocol = "telnet".into();

@@ -136,4 +136,3 @@ fn record_session(prober: &Prober, session: &Session, cx: &Cx<'_>, obs: &mut Obs
         }
     }
 }
-

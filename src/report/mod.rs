@@ -124,7 +124,11 @@ pub fn scope_uri(scope_path: &Path, source_root: Option<&Path>) -> String {
             .skip(1)
             .find(|d| d.join(".git").exists())
             .map(Path::to_path_buf)
-            .or_else(|| std::env::current_dir().ok().and_then(|c| std::fs::canonicalize(c).ok())),
+            .or_else(|| {
+                std::env::current_dir()
+                    .ok()
+                    .and_then(|c| std::fs::canonicalize(c).ok())
+            }),
     };
     let rel = root
         .as_deref()
@@ -161,7 +165,10 @@ mod tests {
         std::fs::create_dir_all(&sub).unwrap();
         let file = sub.join("scope.toml");
         std::fs::write(&file, "x").unwrap();
-        assert_eq!(scope_uri(&file, Some(&dir)), "sites/centrum%20oost/scope.toml");
+        assert_eq!(
+            scope_uri(&file, Some(&dir)),
+            "sites/centrum%20oost/scope.toml"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

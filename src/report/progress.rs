@@ -40,10 +40,17 @@ impl ProgressSink for TerminalProgress {
             return;
         }
         *last = Some(Instant::now());
-        let pct = if total == 0 { 100.0 } else { done as f64 * 100.0 / total as f64 };
+        let pct = if total == 0 {
+            100.0
+        } else {
+            done as f64 * 100.0 / total as f64
+        };
         let mut err = std::io::stderr().lock();
         // A failed progress write must not disturb the scan.
-        let _ignored = write!(err, "\r\x1b[2Kscanning {done}/{total} ({pct:.0}%), {open} open");
+        let _ignored = write!(
+            err,
+            "\r\x1b[2Kscanning {done}/{total} ({pct:.0}%), {open} open"
+        );
         let _ignored = err.flush();
     }
 

@@ -72,7 +72,10 @@ fn text(s: impl Into<String>) -> MultiformatMessageString {
 
 fn bag(map: BTreeMap<String, Value>, tags: Option<Vec<String>>) -> PropertyBag {
     match tags {
-        Some(t) => PropertyBag::builder().tags(t).additional_properties(map).build(),
+        Some(t) => PropertyBag::builder()
+            .tags(t)
+            .additional_properties(map)
+            .build(),
         None => PropertyBag::builder().additional_properties(map).build(),
     }
 }
@@ -219,7 +222,9 @@ fn result(f: &Finding, report: &Report, index: usize) -> SarifResult {
     SarifResult::builder()
         .rule_id(f.check_id.clone())
         .rule_index(index as i64)
-        .level(serde_sarif::sarif::ResultLevel::from_str_level(level(f.severity)))
+        .level(serde_sarif::sarif::ResultLevel::from_str_level(level(
+            f.severity,
+        )))
         .message(Message::builder().text(f.message.clone()).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
@@ -253,12 +258,21 @@ pub fn build(report: &Report) -> Sarif {
         .enumerate()
         .map(|(i, c)| (c.id.as_str(), i))
         .collect();
-    let rules: Vec<ReportingDescriptor> = report.checks.checks.iter().map(|c| rule(c, report)).collect();
+    let rules: Vec<ReportingDescriptor> = report
+        .checks
+        .checks
+        .iter()
+        .map(|c| rule(c, report))
+        .collect();
     let mut findings: Vec<&Finding> = report.findings.iter().collect();
     findings.sort_by(|a, b| (&a.check_id, a.endpoint).cmp(&(&b.check_id, b.endpoint)));
     let results: Vec<SarifResult> = findings
         .iter()
-        .filter_map(|f| index.get(f.check_id.as_str()).map(|i| result(f, report, *i)))
+        .filter_map(|f| {
+            index
+                .get(f.check_id.as_str())
+                .map(|i| result(f, report, *i))
+        })
         .collect();
 
     let notifications: Vec<Notification> = report
@@ -340,7 +354,10 @@ mod tests {
 
     #[test]
     fn automation_id_is_a_stable_slug_category() {
-        assert_eq!(automation_id("Demo City / Centrum-Oost"), "stadscan/demo-city-centrum-oost/");
+        assert_eq!(
+            automation_id("Demo City / Centrum-Oost"),
+            "stadscan/demo-city-centrum-oost/"
+        );
         assert_eq!(automation_id("***"), "stadscan/scope/");
     }
 
@@ -360,7 +377,11 @@ mod tests {
             controls: vec![],
         };
         let a = fingerprint(&f("127.0.0.5", 23, "r"));
-        assert_eq!(a, fingerprint(&f("127.0.0.9", 23, "r")), "same device, new address");
+        assert_eq!(
+            a,
+            fingerprint(&f("127.0.0.9", 23, "r")),
+            "same device, new address"
+        );
         assert_ne!(a, fingerprint(&f("127.0.0.5", 2323, "r")));
         assert_ne!(a, fingerprint(&f("127.0.0.5", 23, "s")));
         assert_eq!(a.len(), 32);

@@ -9,7 +9,11 @@ use super::{NoteLevel, Report};
 use crate::model::{Severity, printable};
 
 /// Writes the summary to `out`. `outputs` are (kind, path) pairs.
-pub fn write(report: &Report, outputs: &[(&str, PathBuf)], out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write(
+    report: &Report,
+    outputs: &[(&str, PathBuf)],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let s = &report.stats;
     writeln!(
         out,
@@ -25,17 +29,32 @@ pub fn write(report: &Report, outputs: &[(&str, PathBuf)], out: &mut dyn Write) 
         s.ports,
         s.elapsed_ms as f64 / 1000.0,
         report.assets.len(),
-        report.assets.iter().map(|a| a.observations.len()).sum::<usize>(),
-        if report.complete { "" } else { " (INTERRUPTED: partial results)" }
+        report
+            .assets
+            .iter()
+            .map(|a| a.observations.len())
+            .sum::<usize>(),
+        if report.complete {
+            ""
+        } else {
+            " (INTERRUPTED: partial results)"
+        }
     )?;
     let counts = report.count_by_severity();
     let line: Vec<String> = Severity::ALL
         .iter()
         .map(|sev| format!("{} {}", counts.get(sev).copied().unwrap_or(0), sev))
         .collect();
-    writeln!(out, "findings: {} ({})", report.findings.len(), line.join(", "))?;
+    writeln!(
+        out,
+        "findings: {} ({})",
+        report.findings.len(),
+        line.join(", ")
+    )?;
     let mut findings: Vec<_> = report.findings.iter().collect();
-    findings.sort_by(|a, b| (b.severity, a.endpoint, &a.check_id).cmp(&(a.severity, b.endpoint, &b.check_id)));
+    findings.sort_by(|a, b| {
+        (b.severity, a.endpoint, &a.check_id).cmp(&(a.severity, b.endpoint, &b.check_id))
+    });
     for f in findings {
         writeln!(
             out,
@@ -66,8 +85,15 @@ pub fn write_lab(
     dns: std::net::SocketAddr,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    writeln!(out, "stadscan lab: simulated smart-city devices (Ctrl-C stops them)")?;
-    writeln!(out, "{:<16} {:<24} {:<22} {:<8} notes", "device", "class", "listens on", "service")?;
+    writeln!(
+        out,
+        "stadscan lab: simulated smart-city devices (Ctrl-C stops them)"
+    )?;
+    writeln!(
+        out,
+        "{:<16} {:<24} {:<22} {:<8} notes",
+        "device", "class", "listens on", "service"
+    )?;
     for d in devices {
         let ep = crate::model::Endpoint {
             addr: d.addr,
@@ -90,7 +116,11 @@ pub fn write_lab(
 
 /// The loaded checks (`stadscan checks`).
 pub fn write_checks(checks: &crate::check::Catalogue, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "{:<28} {:<9} {:<24} title", "id", "severity", "category")?;
+    writeln!(
+        out,
+        "{:<28} {:<9} {:<24} title",
+        "id", "severity", "category"
+    )?;
     for c in &checks.checks {
         writeln!(
             out,

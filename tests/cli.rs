@@ -1,0 +1,63 @@
+//! What users read on the terminal, snapshotted: a change in `--help` is a
+//! visible diff in tests/snapshots/. Regenerate with UPDATE_SNAPSHOTS=1.
+
+mod common;
+
+use std::path::Path;
+
+fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing snapshot {}: run with UPDATE_SNAPSHOTS=1",
+            path.display()
+        )
+    });
+    assert_eq!(
+        actual, expected,
+        "{name} changed; if intended, rerun with UPDATE_SNAPSHOTS=1"
+    );
+}
+
+#[test]
+fn help_texts_match_their_snapshots() {
+    for (name, args) in [
+        ("help.txt", vec!["--help"]),
+        ("scan-help.txt", vec!["scan", "--help"]),
+        ("demo-help.txt", vec!["demo", "--help"]),
+        ("lab-help.txt", vec!["lab", "--help"]),
+    ] {
+        let (out, _) = common::run(&args);
+        assert_eq!(out.status.code(), Some(0));
+        snapshot(name, &String::from_utf8(out.stdout).unwrap());
+    }
+}
+
+#[test]
+fn checks_command_lists_every_check() {
+    let (out, _) = common::run(&["checks"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for id in [
+        "telnet-cleartext-login",
+        "mqtt-anonymous-access",
+        "cert-expired",
+        "snmp-public-community",
+    ] {
+        assert!(text.contains(id), "{id} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn lab_refuses_a_prefix_outside_loopback() {
+    let (out, _) = common::run(&["lab", "--prefix", "10.0.0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("127.0.0.0/8"));
+}

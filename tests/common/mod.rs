@@ -1,0 +1,155 @@
+//! Helpers shared by the integration tests: temporary folders, running the
+//! real binary, starting a lab on a test's own 127.x.y.0/24.
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use stadscan::lab::{LAB_CA_PEM, Lab, LabConfig};
+
+/// A folder under the system temp dir, removed on drop.
+pub struct TestDir(pub PathBuf);
+
+impl TestDir {
+    pub fn new(name: &str) -> TestDir {
+        let p = std::env::temp_dir().join(format!("stadscan-it-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TestDir(p)
+    }
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.0.join(rel)
+    }
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_stadscan")
+}
+
+/// Runs the binary with `args` (blocking); returns its output and wall time.
+pub fn run(args: &[&str]) -> (Output, Duration) {
+    let start = Instant::now();
+    let out = std::process::Command::new(bin())
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the stadscan binary runs");
+    (out, start.elapsed())
+}
+
+/// Same as [`run`], off the async runtime (the lab keeps serving meanwhile).
+pub async fn run_async(args: Vec<String>) -> (Output, Duration) {
+    tokio::task::spawn_blocking(move || {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&refs)
+    })
+    .await
+    .unwrap()
+}
+
+pub fn read_json(p: &Path) -> Value {
+    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// A lab on `127.a.b.0/24` with OS-chosen ports, and a scope file for it.
+pub struct LabSetup {
+    pub lab: Lab,
+    pub dir: TestDir,
+    pub scope: PathBuf,
+}
+
+pub async fn lab(name: &str, a: u8, b: u8, hostile: bool, timeout_ms: u64) -> LabSetup {
+    let lab = Lab::start(LabConfig {
+        prefix: [127, a, b],
+        fixed_ports: false,
+        hostile,
+    })
+    .await
+    .expect("lab starts");
+    let dir = TestDir::new(name);
+    dir.write("lab-ca.pem", LAB_CA_PEM);
+    let text = lab
+        .scope_toml(name, "lab-ca.pem", timeout_ms)
+        .replace("[rate]\n", "[rate]\nper_second = 20000\n");
+    let scope = dir.write("scope.toml", &text);
+    LabSetup { lab, dir, scope }
+}
+
+impl LabSetup {
+    /// Scans the lab; returns (output, sarif, json).
+    pub async fn scan(&self, extra: &[&str]) -> (Output, Value, Value) {
+        let sarif = self.dir.path("out.sarif");
+        let json = self.dir.path("out.json");
+        let mut args: Vec<String> = vec![
+            "scan".into(),
+            "--scope".into(),
+            self.scope.display().to_string(),
+            "--sarif".into(),
+            sarif.display().to_string(),
+            "--json".into(),
+            json.display().to_string(),
+            "--source-root".into(),
+            self.dir.0.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let (out, _) = run_async(args).await;
+        assert!(
+            out.status.code() == Some(0) || out.status.code() == Some(1),
+            "scan failed: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out, read_json(&sarif), read_json(&json))
+    }
+}
+
+/// (rule id, host, port) of every SARIF result.
+pub fn result_keys(sarif: &Value) -> Vec<(String, String, u64)> {
+    let mut v: Vec<_> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                r["properties"]["host"].as_str().unwrap().to_string(),
+                r["properties"]["port"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The SARIF schema from the shared folder beside the repository.
+pub fn sarif_schema() -> Value {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sarif-schema-2.1.0.json");
+    let p = std::env::var_os("SARIF_SCHEMA")
+        .map(PathBuf::from)
+        .unwrap_or(p);
+    read_json(&p)
+}
+
+/// Validates `doc` against the OASIS SARIF 2.1.0 schema; returns the errors.
+pub fn schema_errors(doc: &Value) -> Vec<String> {
+    let schema = sarif_schema();
+    let validator = jsonschema::draft7::new(&schema).expect("the SARIF schema compiles");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect()
+}

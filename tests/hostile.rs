@@ -1,0 +1,85 @@
+//! Hostile devices cost at most their timeout and change nothing else.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestDir, read_json, run_async};
+use stadscan::lab::{Lab, LabConfig};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tarpit_and_garbage_cost_no_more_than_the_timeout() {
+    let lab = Lab::start(LabConfig {
+        prefix: [127, 63, 1],
+        fixed_ports: false,
+        hostile: true,
+    })
+    .await
+    .unwrap();
+    let tarpit = lab.device("tarpit").unwrap().clone();
+    let garbage = lab.device("garbage").unwrap().clone();
+    let broker = lab.device("broker-01").unwrap().clone();
+    let dir = TestDir::new("tarpit");
+    let timeout_ms = 1000;
+    let scope = dir.write(
+        "scope.toml",
+        &format!(
+            "name = \"hostile\"\n\
+             [[networks]]\ncidr = \"{}/32\"\n[[networks]]\ncidr = \"{}/32\"\n[[networks]]\ncidr = \"{}/32\"\n\
+             [ports]\ntcp = [{}, {}, {}]\nudp = []\n[rate]\ntimeout_ms = {timeout_ms}\n",
+            tarpit.addr, garbage.addr, broker.addr, tarpit.port, garbage.port, broker.port
+        ),
+    );
+    let json = dir.path("out.json");
+    let (out, wall) = run_async(vec![
+        "scan".into(),
+        "--scope".into(),
+        scope.display().to_string(),
+        "--json".into(),
+        json.display().to_string(),
+    ])
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The budget, plus process start and the other endpoints (in parallel).
+    assert!(
+        wall < Duration::from_millis(timeout_ms + 1200),
+        "a tarpit cost {wall:?} with a {timeout_ms} ms timeout"
+    );
+    let doc = read_json(&json);
+    let obs: Vec<&serde_json::Value> = doc["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["observations"].as_array().unwrap())
+        .collect();
+    let find = |port: u16| {
+        obs.iter()
+            .find(|o| o["endpoint"]["port"] == port)
+            .unwrap_or_else(|| panic!("no observation for port {port}"))
+    };
+    let t = find(tarpit.port);
+    assert_eq!(t["status"], "timeout");
+    assert!(t["elapsed_ms"].as_u64().unwrap() <= timeout_ms + 100, "{t}");
+    let g = find(garbage.port);
+    assert_eq!(g["status"], "protocol-error", "{g}");
+    assert!(
+        g["evidence"][0]["received"].as_str().unwrap().len() <= 4 * 512,
+        "evidence is bounded"
+    );
+    // The normal device next to them is unaffected.
+    let b = find(broker.port);
+    assert_eq!(b["protocol"], "mqtt");
+    let rules: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, vec!["mqtt-anonymous-access"]);
+    lab.shutdown().await;
+}

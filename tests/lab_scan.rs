@@ -1,0 +1,374 @@
+//! A scan of the in-process lab through the real binary: what a security team
+//! and a CI pipeline rely on in the SARIF and JSON outputs.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::{lab, result_keys, schema_errors};
+use serde_json::Value;
+
+/// (check, device) pairs the lab must produce, and nothing else.
+const EXPECTED: &[(&str, &str)] = &[
+    ("http-basic-auth-cleartext", "camera-01"),
+    ("cert-expired", "camera-01"),
+    ("cert-self-signed", "camera-01"),
+    ("cert-name-mismatch", "camera-01"),
+    ("mqtt-anonymous-access", "broker-01"),
+    ("snmp-public-community", "streetlight-01"),
+    ("telnet-cleartext-login", "trafficctl-01"),
+    ("ftp-anonymous-login", "ftp-01"),
+    ("ftp-cleartext-login", "ftp-01"),
+    ("rtsp-stream-without-auth", "rtsp-cam-01"),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lab_scan_reports_each_device_as_expected() {
+    let setup = lab("labscan", 61, 1, false, 1500).await;
+    let (_, sarif, json) = setup.scan(&[]).await;
+
+    let name_of: BTreeMap<String, String> = setup
+        .lab
+        .devices()
+        .iter()
+        .map(|d| (format!("{}:{}", d.addr, d.port), d.name.clone()))
+        .collect();
+    let got: BTreeSet<(String, String)> = result_keys(&sarif)
+        .into_iter()
+        .map(|(rule, host, port)| {
+            let dev = name_of
+                .get(&format!("{host}:{port}"))
+                .cloned()
+                .unwrap_or_else(|| format!("{host}:{port}"));
+            (rule, dev)
+        })
+        .collect();
+    let want: BTreeSet<(String, String)> = EXPECTED
+        .iter()
+        .map(|(r, d)| (r.to_string(), d.to_string()))
+        .collect();
+    assert_eq!(got, want);
+
+    // Every device is identified by talking to it, on its non-standard port.
+    let services: BTreeMap<String, String> = json["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["observations"].as_array().unwrap().iter())
+        .map(|o| {
+            let ep = &o["endpoint"];
+            let key = format!("{}:{}", ep["addr"].as_str().unwrap(), ep["port"]);
+            let svc = format!(
+                "{}{}",
+                o["protocol"].as_str().unwrap(),
+                if o["tls"].as_bool().unwrap() {
+                    "+tls"
+                } else {
+                    ""
+                }
+            );
+            (name_of.get(&key).cloned().unwrap_or(key), svc)
+        })
+        .fold(BTreeMap::new(), |mut m, (k, v)| {
+            m.entry(k)
+                .and_modify(|e: &mut String| e.push_str(&format!(",{v}")))
+                .or_insert(v);
+            m
+        });
+    assert_eq!(services["broker-01"], "mqtt");
+    assert_eq!(services["streetlight-01"], "snmp");
+    assert_eq!(services["trafficctl-01"], "telnet");
+    assert_eq!(services["ftp-01"], "ftp");
+    assert_eq!(services["portal"], "http+tls");
+    assert_eq!(services["rtsp-cam-01"], "rtsp");
+    assert_eq!(services["gateway-01"], "ssh");
+    assert_eq!(services["camera-01"], "http,http+tls");
+
+    // The portal, trusted through the scope's trust anchor, is clean.
+    let portal = setup.lab.device("portal").unwrap().addr.to_string();
+    assert!(result_keys(&sarif).iter().all(|(_, h, _)| *h != portal));
+
+    // Every fact the scan emitted is in the vocabulary.
+    for a in json["assets"].as_array().unwrap() {
+        for o in a["observations"].as_array().unwrap() {
+            assert_eq!(o["status"], "ok", "{o}");
+            for k in o["facts"].as_object().unwrap().keys() {
+                assert!(
+                    stadscan::facts::is_known(k),
+                    "fact {k} is not in the vocabulary"
+                );
+            }
+        }
+    }
+    setup.lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sarif_meets_the_contract_and_the_schema() {
+    let setup = lab("sarifcontract", 61, 2, false, 1500).await;
+    let (_, sarif, _) = setup.scan(&[]).await;
+    let errors = schema_errors(&sarif);
+    assert!(errors.is_empty(), "schema errors: {errors:#?}");
+
+    let scope_text = std::fs::read_to_string(&setup.scope).unwrap();
+    let line_of = |needle: &str| {
+        scope_text
+            .lines()
+            .position(|l| l.contains(needle))
+            .map(|i| i as u64 + 1)
+            .unwrap()
+    };
+    let network_line = line_of("cidr =");
+    let camera_line = line_of("name = \"camera-01.");
+
+    let run = &sarif["runs"][0];
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(run["automationDetails"]["id"], "stadscan/sarifcontract/");
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "stadscan");
+    assert!(
+        driver["semanticVersion"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .count()
+            == 3
+    );
+    assert!(
+        driver["informationUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    let rules = driver["rules"].as_array().unwrap();
+    for rule in rules {
+        assert!(rule["help"]["text"].as_str().unwrap().len() > 40);
+        assert!(
+            rule["help"]["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("How to fix")
+        );
+        assert!(rule["shortDescription"]["text"].as_str().unwrap().len() <= 1024);
+        assert!(rule["fullDescription"]["text"].as_str().unwrap().len() <= 1024);
+        let tags: Vec<&str> = rule["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert!(tags.contains(&"security") && tags.len() <= 10, "{tags:?}");
+        assert!(tags.iter().any(|t| t.starts_with("bio2:")), "{tags:?}");
+        let score: f64 = rule["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let level = rule["defaultConfiguration"]["level"].as_str().unwrap();
+        let want = if score >= 7.0 {
+            "error"
+        } else if score >= 4.0 {
+            "warning"
+        } else {
+            "note"
+        };
+        assert_eq!(level, want, "{}", rule["id"]);
+    }
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(
+            rules[idx]["id"], r["ruleId"],
+            "ruleIndex points at the rule"
+        );
+        let loc = &r["locations"][0];
+        assert_eq!(
+            loc["physicalLocation"]["artifactLocation"]["uri"],
+            "scope.toml"
+        );
+        let line = loc["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .unwrap();
+        let p = &r["properties"];
+        let host = p["host"].as_str().unwrap();
+        let want_line = if p
+            .get("hostname")
+            .is_some_and(|h| h.as_str().unwrap().starts_with("camera-01"))
+        {
+            camera_line
+        } else {
+            network_line
+        };
+        assert_eq!(line, want_line, "{r}");
+        let fqn = loc["logicalLocations"][0]["fullyQualifiedName"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            fqn,
+            format!("{host}:{}/{}", p["port"], p["transport"].as_str().unwrap())
+        );
+        assert!(p["service"].as_str().is_some_and(|s| !s.is_empty()));
+        assert!(p["asset"].as_str().is_some_and(|s| !s.is_empty()));
+        let fp = r["partialFingerprints"].as_object().unwrap();
+        assert!(fp.contains_key("primaryLocationLineHash"));
+        assert!(fp.values().all(|v| v.as_str().unwrap().len() == 32));
+        assert!(r["message"]["text"].as_str().unwrap().contains(host));
+    }
+    // One alert per problem: no two results share a fingerprint.
+    let fps: BTreeSet<&str> = results
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["primaryLocationLineHash"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(fps.len(), results.len());
+    setup.lab.shutdown().await;
+}
+
+fn fingerprints(sarif: &Value) -> BTreeMap<String, String> {
+    sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                format!(
+                    "{} {}",
+                    r["ruleId"].as_str().unwrap(),
+                    r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                ),
+                r["partialFingerprints"]["primaryLocationLineHash"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fingerprints_are_identical_when_the_same_scan_runs_again() {
+    let setup = lab("stablefp", 61, 3, false, 1500).await;
+    let (_, first, _) = setup.scan(&[]).await;
+    let (_, second, _) = setup.scan(&[]).await;
+    assert!(!fingerprints(&first).is_empty());
+    assert_eq!(fingerprints(&first), fingerprints(&second));
+    setup.lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fingerprints_survive_a_lab_restart() {
+    // Devices keep their keys across reboots, and so do the lab's: the
+    // certificate-key identity must give the same alert afterwards.
+    let setup = lab("restartfp", 61, 4, false, 1500).await;
+    let (_, first, _) = setup.scan(&[]).await;
+    let scope = setup.scope.clone();
+    let dir = setup.dir;
+    setup.lab.shutdown().await;
+    let relab = stadscan::lab::Lab::start(stadscan::lab::LabConfig {
+        prefix: [127, 61, 4],
+        fixed_ports: false,
+        hostile: false,
+    })
+    .await
+    .unwrap();
+    let text = relab
+        .scope_toml("restartfp", "lab-ca.pem", 1500)
+        .replace("[rate]\n", "[rate]\nper_second = 20000\n");
+    std::fs::write(&scope, text).unwrap();
+    let again = common::LabSetup {
+        lab: relab,
+        dir,
+        scope,
+    };
+    let (_, second, _) = again.scan(&[]).await;
+    let keep = |m: BTreeMap<String, String>| -> BTreeSet<(String, String)> {
+        // Ports are chosen by the OS per start: compare rule and fingerprint.
+        m.into_iter()
+            .map(|(k, v)| (k.split(' ').next().unwrap().to_string(), v))
+            .collect()
+    };
+    let a = keep(fingerprints(&first));
+    let b = keep(fingerprints(&second));
+    let camera_rules: BTreeSet<_> = a
+        .iter()
+        .filter(|(r, _)| r.starts_with("cert-"))
+        .cloned()
+        .collect();
+    assert!(!camera_rules.is_empty());
+    assert!(
+        camera_rules.is_subset(&b),
+        "certificate alerts changed identity: {a:?} vs {b:?}"
+    );
+    again.lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn zero_findings_still_write_a_valid_sarif() {
+    let dir = common::TestDir::new("zero");
+    let scope = dir.write(
+        "scope.toml",
+        "name = \"empty block\"\n[[networks]]\ncidr = \"127.61.9.0/30\"\n[ports]\ntcp = [8080]\nudp = []\n",
+    );
+    let sarif = dir.path("out/empty.sarif");
+    let (out, _) = common::run(&[
+        "scan",
+        "--scope",
+        scope.to_str().unwrap(),
+        "--sarif",
+        sarif.to_str().unwrap(),
+        "--fail-on",
+        "low",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = common::read_json(&sarif);
+    assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 0);
+    assert!(
+        doc["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 10
+    );
+    assert!(schema_errors(&doc).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fail_on_sets_the_exit_code() {
+    let setup = lab("failon", 61, 5, false, 1500).await;
+    let (high, _, _) = setup.scan(&["--fail-on", "high"]).await;
+    assert_eq!(high.status.code(), Some(1));
+    let (critical, _, _) = setup.scan(&["--fail-on", "critical"]).await;
+    assert_eq!(critical.status.code(), Some(0));
+    setup.lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_report_is_versioned_and_holds_the_inventory() {
+    let setup = lab("jsoninv", 61, 6, false, 1500).await;
+    let (out, _, json) = setup.scan(&[]).await;
+    assert_eq!(json["format"], "stadscan-report");
+    assert_eq!(json["format_version"], 1);
+    assert_eq!(json["run"]["complete"], true);
+    let assets = json["assets"].as_array().unwrap();
+    assert_eq!(assets.len(), 8, "one asset per lab device address");
+    assert_eq!(json["summary"]["findings"], EXPECTED.len());
+    let camera = assets
+        .iter()
+        .find(|a| a["hostnames"][0] == "camera-01.demo-city.test")
+        .expect("camera named from the scope");
+    assert_eq!(camera["identity"], "certificate-key");
+    assert_eq!(camera["label"], "camera-01");
+    // The terminal summary goes to stdout, logs do not.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("findings: 10"), "{stdout}");
+    setup.lab.shutdown().await;
+}

@@ -1,0 +1,260 @@
+//! The scanner against real third-party servers, not our own lab: Debian's
+//! mosquitto and `openssl s_server`, started here on 127.64.0.x. The lab
+//! shares our own reading of each protocol; these do not.
+//!
+//! `.ci/run` installs the packages. Without them the tests fail, unless
+//! STADSCAN_SKIP_REAL_SERVERS=1 says to skip them on purpose.
+
+mod common;
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{TestDir, read_json, run};
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn available(program: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found && std::env::var_os("STADSCAN_SKIP_REAL_SERVERS").is_none() {
+        panic!(
+            "`{program}` is not installed: run .ci/run (or apt-get install mosquitto openssl), \
+             or set STADSCAN_SKIP_REAL_SERVERS=1 to skip the real-server tests"
+        );
+    }
+    if !found {
+        eprintln!("skipping: {program} is not installed and STADSCAN_SKIP_REAL_SERVERS is set");
+    }
+    found
+}
+
+fn free_port(ip: &str) -> u16 {
+    TcpListener::bind(format!("{ip}:0"))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_listening(addr: SocketAddr, child: &mut Child) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("server exited early with {status}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("nothing listens on {addr}");
+}
+
+fn spawn(cmd: &mut Command, addr: SocketAddr) -> Server {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    wait_listening(addr, &mut child);
+    Server(child)
+}
+
+fn scan(dir: &TestDir, ip: &str, port: u16) -> serde_json::Value {
+    let scope = dir.write(
+        "scope.toml",
+        &format!(
+            "name = \"real servers\"\n[[networks]]\ncidr = \"{ip}/32\"\n[ports]\ntcp = [{port}]\nudp = []\n[rate]\ntimeout_ms = 3000\n"
+        ),
+    );
+    let json = dir.path("out.json");
+    let sarif = dir.path("out.sarif");
+    let (out, _) = run(&[
+        "scan",
+        "--scope",
+        scope.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+        "--sarif",
+        sarif.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sarif_doc = read_json(&sarif);
+    assert!(common::schema_errors(&sarif_doc).is_empty());
+    read_json(&json)
+}
+
+fn rules(doc: &serde_json::Value) -> Vec<String> {
+    let mut r: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check_id"].as_str().unwrap().to_string())
+        .collect();
+    r.sort();
+    r
+}
+
+fn observation(doc: &serde_json::Value) -> serde_json::Value {
+    doc["assets"][0]["observations"][0].clone()
+}
+
+#[test]
+fn mosquitto_with_anonymous_access_is_reported() {
+    if !available("mosquitto") {
+        return;
+    }
+    let ip = "127.64.0.1";
+    let port = free_port(ip);
+    let dir = TestDir::new("mosquitto-anon");
+    let conf = dir.write(
+        "mosquitto.conf",
+        &format!("user root\npersistence false\nlistener {port} {ip}\nallow_anonymous true\n"),
+    );
+    let _server = spawn(
+        Command::new("mosquitto").arg("-c").arg(&conf),
+        format!("{ip}:{port}").parse().unwrap(),
+    );
+    let doc = scan(&dir, ip, port);
+    let o = observation(&doc);
+    assert_eq!(o["protocol"], "mqtt");
+    assert_eq!(o["facts"]["mqtt.connack_code"], 0);
+    assert_eq!(rules(&doc), vec!["mqtt-anonymous-access"]);
+}
+
+#[test]
+fn mosquitto_requiring_a_password_is_not_reported() {
+    if !available("mosquitto") || !available("mosquitto_passwd") {
+        return;
+    }
+    let ip = "127.64.0.2";
+    let port = free_port(ip);
+    let dir = TestDir::new("mosquitto-auth");
+    let pw = dir.path("passwd");
+    let made = Command::new("mosquitto_passwd")
+        .args(["-c", "-b"])
+        .arg(&pw)
+        .args(["sensor", "a-long-random-test-password"])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let conf = dir.write(
+        "mosquitto.conf",
+        &format!(
+            "user root\npersistence false\nlistener {port} {ip}\nallow_anonymous false\npassword_file {}\n",
+            pw.display()
+        ),
+    );
+    let _server = spawn(
+        Command::new("mosquitto").arg("-c").arg(&conf),
+        format!("{ip}:{port}").parse().unwrap(),
+    );
+    let doc = scan(&dir, ip, port);
+    let o = observation(&doc);
+    assert_eq!(o["protocol"], "mqtt");
+    // mosquitto answers a missing password with 5 (not authorized).
+    assert_eq!(o["facts"]["mqtt.connack_code"], 5);
+    assert_eq!(o["facts"]["mqtt.anonymous"], false);
+    assert!(rules(&doc).is_empty(), "{:?}", rules(&doc));
+}
+
+/// An expired self-signed certificate and key, as PEM files in `dir`.
+fn expired_cert(dir: &TestDir) -> (std::path::PathBuf, std::path::PathBuf) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut p = rcgen::CertificateParams::new(vec!["expired.city.test".to_string()]).unwrap();
+    p.distinguished_name
+        .push(rcgen::DnType::CommonName, "expired.city.test");
+    let now = time::OffsetDateTime::now_utc();
+    p.not_before = now - time::Duration::days(400);
+    p.not_after = now - time::Duration::days(10);
+    let cert = p.self_signed(&key).unwrap();
+    (
+        dir.write("cert.pem", &cert.pem()),
+        dir.write("key.pem", &key.serialize_pem()),
+    )
+}
+
+fn s_server(cert: &Path, key: &Path, ip: &str, port: u16, extra: &[&str]) -> Server {
+    let mut cmd = Command::new("openssl");
+    cmd.arg("s_server")
+        .arg("-accept")
+        .arg(format!("{ip}:{port}"))
+        .arg("-cert")
+        .arg(cert)
+        .arg("-key")
+        .arg(key)
+        .arg("-www")
+        .arg("-quiet")
+        .args(extra);
+    spawn(&mut cmd, format!("{ip}:{port}").parse().unwrap())
+}
+
+#[test]
+fn openssl_server_with_an_expired_certificate_is_reported() {
+    if !available("openssl") {
+        return;
+    }
+    let ip = "127.64.0.3";
+    let port = free_port(ip);
+    let dir = TestDir::new("openssl-expired");
+    let (cert, key) = expired_cert(&dir);
+    let _server = s_server(&cert, &key, ip, port, &[]);
+    let doc = scan(&dir, ip, port);
+    let o = observation(&doc);
+    assert_eq!(o["protocol"], "http", "{o}");
+    assert_eq!(o["tls"], true);
+    assert_eq!(o["facts"]["cert.expired"], true);
+    assert_eq!(o["facts"]["cert.subject"], "CN=expired.city.test");
+    assert_eq!(rules(&doc), vec!["cert-expired", "cert-self-signed"]);
+}
+
+#[test]
+fn openssl_server_speaking_only_tls_1_0_is_still_recognised_as_tls() {
+    if !available("openssl") {
+        return;
+    }
+    let ip = "127.64.0.4";
+    let port = free_port(ip);
+    let dir = TestDir::new("openssl-tls10");
+    let (cert, key) = expired_cert(&dir);
+    let _server = s_server(
+        &cert,
+        &key,
+        ip,
+        port,
+        &["-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"],
+    );
+    let doc = scan(&dir, ip, port);
+    let o = observation(&doc);
+    assert_eq!(o["protocol"], "tls", "{o}");
+    assert!(
+        o["facts"]["tls.handshake_error"]
+            .as_str()
+            .unwrap()
+            .contains("alert"),
+        "{o}"
+    );
+}
