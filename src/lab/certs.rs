@@ -20,6 +20,12 @@ const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 const CA_ORGANIZATION: &str = "stadscan lab";
 const CA_COMMON_NAME: &str = "stadscan Demo City Lab CA";
 
+/// Fixed device keys (lab-only, like the CA key): a real device keeps its
+/// key across reboots, and the scanner names a device by its certificate
+/// key, so the lab's identities must survive a restart too.
+const CAMERA_KEY_PEM: &str = include_str!("lab-camera-key.pem");
+const PORTAL_KEY_PEM: &str = include_str!("lab-portal-key.pem");
+
 fn cert_error(context: &str) -> impl Fn(rcgen::Error) -> LabError + '_ {
     move |e| LabError::Certificate(format!("{context}: {e}"))
 }
@@ -39,7 +45,7 @@ pub(crate) fn portal_name() -> String {
 /// The camera's HTTPS identity: self-signed, CN "IPC", no subject alternative
 /// names, valid from about two years ago until 30 days ago.
 pub(crate) fn expired_camera_cert() -> Result<(CertificateDer<'static>, KeyPair), LabError> {
-    let key = KeyPair::generate().map_err(cert_error("camera key"))?;
+    let key = KeyPair::from_pem(CAMERA_KEY_PEM).map_err(cert_error("camera key"))?;
     let mut params = CertificateParams::default();
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, "IPC");
@@ -75,7 +81,7 @@ pub(crate) fn portal_cert() -> Result<(CertificateDer<'static>, KeyPair), LabErr
     let issuer = Issuer::new(ca_params, ca_key);
 
     let name = portal_name();
-    let key = KeyPair::generate().map_err(cert_error("portal key"))?;
+    let key = KeyPair::from_pem(PORTAL_KEY_PEM).map_err(cert_error("portal key"))?;
     let mut params =
         CertificateParams::new(vec![name.clone()]).map_err(cert_error("portal name"))?;
     let mut dn = DistinguishedName::new();
