@@ -225,6 +225,8 @@ pub struct Scope {
     pub rate: RateConfig,
     /// Trust-anchor files, resolved against the scope file's folder.
     pub trust_anchors: Vec<PathBuf>,
+    /// Line of each trust anchor's entry (for messages).
+    pub trust_anchor_lines: Vec<usize>,
     pub nameservers: Vec<SocketAddr>,
     pub dns_timeout: Duration,
     pub credentials_enabled: bool,
@@ -245,7 +247,24 @@ impl Scope {
             path: path.to_path_buf(),
             source,
         })?;
-        Scope::parse(&text, path)
+        let scope = Scope::parse(&text, path)?;
+        for (i, (anchor, line)) in scope
+            .trust_anchors
+            .iter()
+            .zip(&scope.trust_anchor_lines)
+            .enumerate()
+        {
+            if !anchor.is_file() {
+                return Err(ScopeError::Invalid {
+                    path: path.to_path_buf(),
+                    line: *line,
+                    column: 1,
+                    field: format!("trust_anchors[{i}]"),
+                    message: format!("{} is not a readable file", anchor.display()),
+                });
+            }
+        }
+        Ok(scope)
     }
 
     /// Parses scope text; `path` is used for messages and relative paths.
@@ -357,6 +376,11 @@ impl Scope {
             .iter()
             .map(|t| base.join(t.get_ref()))
             .collect();
+        let trust_anchor_lines = file
+            .trust_anchors
+            .iter()
+            .map(|t| lines.position(t.span().start).0)
+            .collect();
 
         let mut nameservers = Vec::new();
         for (i, ns) in file.dns.nameservers.iter().enumerate() {
@@ -383,6 +407,7 @@ impl Scope {
             ports,
             rate,
             trust_anchors,
+            trust_anchor_lines,
             nameservers,
             dns_timeout: Duration::from_millis(file.dns.timeout_ms.unwrap_or(2000).max(1)),
             credentials_enabled: file.credentials.enabled,

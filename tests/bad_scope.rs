@@ -92,3 +92,24 @@ fn scan_without_a_scope_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--scope"));
 }
+
+#[test]
+fn missing_trust_anchor() {
+    fails_with(
+        "bad-anchor",
+        "name = \"x\"\n\ntrust_anchors = [\"city-ca.pem\"]\n[[networks]]\ncidr = \"127.0.0.0/30\"\n",
+        3,
+        "trust_anchors[0]",
+    );
+}
+
+#[test]
+fn the_example_scope_file_is_valid() {
+    // Parse only: the example names real-looking networks that must never be scanned here.
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scope.toml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let s = stadscan::scope::Scope::parse(&text, &p).unwrap();
+    assert_eq!(s.name, "centrum-street-devices");
+    assert_eq!(s.networks.len(), 2);
+    assert!(s.exclude.len() == 2 && !s.credentials_enabled);
+}

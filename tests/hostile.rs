@@ -83,3 +83,79 @@ async fn tarpit_and_garbage_cost_no_more_than_the_timeout() {
     assert_eq!(rules, vec!["mqtt-anonymous-access"]);
     lab.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interrupted_scan_writes_partial_results_and_exits_130() {
+    let lab = Lab::start(LabConfig {
+        prefix: [127, 63, 2],
+        fixed_ports: false,
+        hostile: true,
+    })
+    .await
+    .unwrap();
+    let tarpit = lab.device("tarpit").unwrap().clone();
+    let broker = lab.device("broker-01").unwrap().clone();
+    let dir = TestDir::new("interrupt");
+    let scope = dir.write(
+        "scope.toml",
+        &format!(
+            "name = \"interrupt\"\n[[networks]]\ncidr = \"{}/32\"\n[[networks]]\ncidr = \"{}/32\"\n\
+             [ports]\ntcp = [{}, {}]\nudp = []\n[rate]\ntimeout_ms = 30000\n",
+            tarpit.addr, broker.addr, tarpit.port, broker.port
+        ),
+    );
+    let (sarif, json) = (dir.path("out.sarif"), dir.path("out.json"));
+    let mut child = std::process::Command::new(common::bin())
+        .args(["scan", "--scope", scope.to_str().unwrap()])
+        .arg("--sarif")
+        .arg(&sarif)
+        .arg("--json")
+        .arg(&json)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Long enough for the broker to be done, far less than the tarpit's 30 s.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let start = std::time::Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "stopping took {:?}",
+        start.elapsed()
+    );
+    let s = read_json(&sarif);
+    assert_eq!(s["runs"][0]["invocations"][0]["executionSuccessful"], false);
+    let notes = s["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(notes.iter().any(|n| {
+        n["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("interrupted")
+    }));
+    let j = read_json(&json);
+    assert_eq!(j["run"]["complete"], false);
+    let rules: Vec<&str> = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        vec!["mqtt-anonymous-access"],
+        "what finished before the interrupt is kept"
+    );
+    lab.shutdown().await;
+}
