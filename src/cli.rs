@@ -29,6 +29,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan the networks and hosts of a scope file.
+    #[command(
+        after_help = "Exit codes: 0 done; 1 a finding at or above --fail-on; 2 error \
+        (bad scope file, unwritable output); 130 interrupted (partial results were written)."
+    )]
     Scan(ScanArgs),
     /// Start the lab, scan it with examples/demo-city.toml, write the outputs to ./stadscan-demo/.
     Demo(DemoArgs),

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestDir, read_json, run_async};
+use common::{TestDir, read_json};
 use stadscan::lab::{Lab, LabConfig};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -30,27 +30,12 @@ async fn tarpit_and_garbage_cost_no_more_than_the_timeout() {
             tarpit.addr, garbage.addr, broker.addr, tarpit.port, garbage.port, broker.port
         ),
     );
-    let json = dir.path("out.json");
-    let (out, wall) = run_async(vec![
-        "scan".into(),
-        "--scope".into(),
-        scope.display().to_string(),
-        "--json".into(),
-        json.display().to_string(),
-    ])
-    .await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (doc, wall) = common::scan_json(&dir, &scope).await;
     // The budget, plus process start and the other endpoints (in parallel).
     assert!(
         wall < Duration::from_millis(timeout_ms + 1200),
         "a tarpit cost {wall:?} with a {timeout_ms} ms timeout"
     );
-    let doc = read_json(&json);
     let obs: Vec<&serde_json::Value> = doc["assets"]
         .as_array()
         .unwrap()

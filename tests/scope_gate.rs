@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{TestDir, read_json, run_async};
+use common::TestDir;
 use stadscan::lab::{Lab, LabConfig};
 use tokio::net::{TcpListener, UdpSocket};
 
@@ -43,22 +43,7 @@ async fn canary(addr: &str, port: u16) -> Canary {
 
 async fn scan(dir: &TestDir, scope: &str) -> serde_json::Value {
     let path = dir.write("scope.toml", scope);
-    let json = dir.path("out.json");
-    let (out, _) = run_async(vec![
-        "scan".into(),
-        "--scope".into(),
-        path.display().to_string(),
-        "--json".into(),
-        json.display().to_string(),
-    ])
-    .await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    read_json(&json)
+    common::scan_json(dir, &path).await.0
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -2,6 +2,7 @@
 //! An answer is both discovery (the agent exists) and a finding (anyone who
 //! knows the default community reads it). Read only: never a SET.
 
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -26,9 +27,10 @@ pub async fn probe(
     port: u16,
     timeout: Duration,
 ) -> Option<Observation> {
+    static NEXT_ID: AtomicI32 = AtomicI32::new(1);
     let start = Instant::now();
-    let request_id =
-        (std::process::id() as i32 ^ (start.elapsed().subsec_nanos() as i32)) & 0x7fff_ffff;
+    // Distinct per request, so a late answer to an earlier one is not taken.
+    let request_id = NEXT_ID.fetch_add(1, Ordering::Relaxed) & 0x7fff_ffff;
     let req = snmp::get_request(Version::V2c, PUBLIC, request_id, &oids::system_group());
     // Two tries share the budget.
     let wait = (timeout / 2).max(Duration::from_millis(100));

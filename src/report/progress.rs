@@ -25,9 +25,10 @@ pub struct TerminalProgress {
 }
 
 impl TerminalProgress {
-    /// `None` when stderr is not a terminal.
+    /// `None` when stderr is not a terminal, or under CI.
     pub fn new() -> Option<TerminalProgress> {
-        std::io::stderr().is_terminal().then(|| TerminalProgress {
+        let wanted = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        wanted.then(|| TerminalProgress {
             last: Mutex::new(None),
         })
     }

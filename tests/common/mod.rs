@@ -60,6 +60,26 @@ pub async fn run_async(args: Vec<String>) -> (Output, Duration) {
     .unwrap()
 }
 
+/// Scans `scope` with `--json`; asserts exit 0; returns the report and the wall time.
+pub async fn scan_json(dir: &TestDir, scope: &Path) -> (Value, Duration) {
+    let json = dir.path("out.json");
+    let (out, wall) = run_async(vec![
+        "scan".into(),
+        "--scope".into(),
+        scope.display().to_string(),
+        "--json".into(),
+        json.display().to_string(),
+    ])
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (read_json(&json), wall)
+}
+
 pub fn read_json(p: &Path) -> Value {
     let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
