@@ -279,6 +279,13 @@ pub struct Observation {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
     pub elapsed_ms: u64,
+    /// What the TLS assessment enumerated (versions, suites, groups...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_profile: Option<crate::tls::assess::TlsProfile>,
+    /// DER certificates the modern handshake saw (leaf first); judged, not
+    /// written out.
+    #[serde(skip)]
+    pub chain: Vec<Vec<u8>>,
 }
 
 impl Observation {
@@ -292,6 +299,8 @@ impl Observation {
             facts: Facts::new(),
             evidence: Vec::new(),
             elapsed_ms: 0,
+            tls_profile: None,
+            chain: Vec::new(),
         }
     }
 

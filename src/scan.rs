@@ -26,6 +26,7 @@ use crate::report::progress::ProgressSink;
 use crate::report::{Note, NoteLevel, Report, ScanStats};
 use crate::scope::{LARGE_SCOPE, Scope};
 use crate::tls::TlsContext;
+use crate::tls::policy::Policy;
 
 /// How to run a scan (what the scope file does not say).
 #[derive(Debug, Clone, Default)]
@@ -80,10 +81,12 @@ pub async fn run(
 
     let space = Arc::new(TargetSpace::new(&scope, &resolution.hosts));
     let net = Arc::new(Net::new(scope.clone(), shutdown.clone()));
+    let policy = Policy::embedded(&scope.tls_policy).map_err(Error::Usage)?;
     let prober = Arc::new(Prober {
         tls,
         timeout: scope.rate.timeout,
         now: started,
+        policy: Arc::new(policy),
     });
     let done = Arc::new(AtomicU64::new(0));
     let open = Arc::new(AtomicU64::new(0));
@@ -120,7 +123,10 @@ pub async fn run(
                                 o.set("service.note", "discovery only: not identified");
                                 Some(o)
                             } else {
-                                Some(prober.identify(&net, &job.target, job.port, conn).await)
+                                let mut o =
+                                    prober.identify(&net, &job.target, job.port, conn).await;
+                                prober.assess_tls(&net, &job.target, job.port, &mut o).await;
+                                Some(o)
                             }
                         }
                         _ => None,

@@ -104,6 +104,7 @@ struct ScopeFile {
     dns: DnsSection,
     #[serde(default)]
     credentials: CredentialsSection,
+    tls_policy: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -230,7 +231,12 @@ pub struct Scope {
     pub nameservers: Vec<SocketAddr>,
     pub dns_timeout: Duration,
     pub credentials_enabled: bool,
+    /// The TLS policy endpoints are judged against (`ncsc-2025-05`, `ncsc-2.1`).
+    pub tls_policy: String,
 }
+
+/// TLS policies a scope may name; the first is the default.
+pub const TLS_POLICIES: &[&str] = &["ncsc-2025-05", "ncsc-2.1"];
 
 /// What the gate says about an address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -398,7 +404,23 @@ impl Scope {
             nameservers.push(addr);
         }
 
+        let tls_policy = match &file.tls_policy {
+            None => TLS_POLICIES[0].to_string(),
+            Some(p) if TLS_POLICIES.contains(&p.get_ref().as_str()) => p.get_ref().clone(),
+            Some(p) => {
+                return Err(invalid(
+                    p.span(),
+                    "tls_policy",
+                    format!(
+                        "unknown TLS policy `{}` (known: {})",
+                        p.get_ref(),
+                        TLS_POLICIES.join(", ")
+                    ),
+                ));
+            }
+        };
         let scope = Scope {
+            tls_policy,
             name,
             path: path.to_path_buf(),
             networks,
@@ -798,6 +820,28 @@ addresses = ["127.60.0.9"]
         let err = parse(text).unwrap_err();
         assert_eq!(err.line(), Some(5));
         assert!(err.to_string().contains("rate.per_second"), "{err}");
+    }
+
+    #[test]
+    fn tls_policy_defaults_to_2025_05_and_accepts_2_1() {
+        let base = "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n";
+        assert_eq!(parse(base).unwrap().tls_policy, "ncsc-2025-05");
+        let old = format!("tls_policy = \"ncsc-2.1\"\n{base}");
+        assert_eq!(parse(&old).unwrap().tls_policy, "ncsc-2.1");
+        let bad = format!("tls_policy = \"ncsc-1.0\"\n{base}");
+        let err = parse(&bad).unwrap_err();
+        assert_eq!(err.line(), Some(1));
+        assert!(err.to_string().contains("ncsc-2.1"), "{err}");
+    }
+
+    #[test]
+    fn known_tls_policies_are_the_embedded_ones() {
+        let mut embedded = crate::tls::policy::ids();
+        embedded.sort();
+        let mut known: Vec<String> = TLS_POLICIES.iter().map(|s| s.to_string()).collect();
+        known.sort();
+        assert_eq!(known, embedded);
+        assert_eq!(TLS_POLICIES[0], crate::tls::policy::DEFAULT_POLICY);
     }
 
     #[test]

@@ -38,9 +38,17 @@ fn no_two_checks_of_one_category_fire_on_the_same_example() {
     let c = catalogue();
     for a in &c.checks {
         for ex in a.examples.iter().filter(|e| e.fires) {
-            for b in c.checks.iter().filter(|b| b.id != a.id && b.category == a.category) {
+            for b in c
+                .checks
+                .iter()
+                .filter(|b| b.id != a.id && b.category == a.category)
+            {
                 let fired = holds(&b.when, &ex.protocol, ex.tls, &ex.facts);
-                assert!(!fired, "{}'s example `{}` also fires {}", a.id, ex.name, b.id);
+                assert!(
+                    !fired,
+                    "{}'s example `{}` also fires {}",
+                    a.id, ex.name, b.id
+                );
             }
         }
     }

@@ -20,6 +20,12 @@ const EXPECTED: &[(&str, &str)] = &[
     ("ftp-anonymous-login", "ftp-01"),
     ("ftp-cleartext-login", "ftp-01"),
     ("rtsp-stream-without-auth", "rtsp-cam-01"),
+    ("tls-protocol-insufficient", "bms-01"),
+    ("tls-cipher-insufficient", "bms-01"),
+    ("tls-session-insufficient", "bms-01"),
+    ("cert-self-signed", "bms-01"),
+    ("cert-weak-key", "bms-01"),
+    ("cert-weak-signature", "bms-01"),
 ];
 
 #[tokio::test(flavor = "multi_thread")]
@@ -61,7 +67,7 @@ async fn lab_scan_reports_each_device_as_expected() {
             let svc = format!(
                 "{}{}",
                 o["protocol"].as_str().unwrap(),
-                if o["tls"].as_bool().unwrap() {
+                if o["tls"].as_bool().unwrap() && o["protocol"] != "tls" {
                     "+tls"
                 } else {
                     ""
@@ -82,6 +88,10 @@ async fn lab_scan_reports_each_device_as_expected() {
     assert_eq!(services["portal"], "http+tls");
     assert_eq!(services["rtsp-cam-01"], "rtsp");
     assert_eq!(services["gateway-01"], "ssh");
+    assert_eq!(
+        services["bms-01"], "tls",
+        "TLS 1.0/1.1 only: rustls cannot go further"
+    );
     let mut camera: Vec<&str> = services["camera-01"].split(',').collect();
     camera.sort();
     assert_eq!(camera, vec!["http", "http+tls"]);
@@ -362,7 +372,7 @@ async fn json_report_is_versioned_and_holds_the_inventory() {
     assert_eq!(json["format_version"], 1);
     assert_eq!(json["run"]["complete"], true);
     let assets = json["assets"].as_array().unwrap();
-    assert_eq!(assets.len(), 8, "one asset per lab device address");
+    assert_eq!(assets.len(), 9, "one asset per lab device address");
     assert_eq!(json["summary"]["findings"], EXPECTED.len());
     let camera = assets
         .iter()
@@ -372,6 +382,9 @@ async fn json_report_is_versioned_and_holds_the_inventory() {
     assert_eq!(camera["label"], "camera-01");
     // The terminal summary goes to stdout, logs do not.
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("findings: 10"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("findings: {}", EXPECTED.len())),
+        "{stdout}"
+    );
     setup.lab.shutdown().await;
 }

@@ -221,7 +221,14 @@ fn openssl_server_with_an_expired_certificate_is_reported() {
     let port = free_port(ip);
     let dir = TestDir::new("openssl-expired");
     let (cert, key) = expired_cert(&dir);
-    let _server = s_server(&cert, &key, ip, port, &[]);
+    // Modern settings, so that the certificate is the only problem.
+    let modern = [
+        "-cipher",
+        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384",
+        "-groups",
+        "X25519:P-256",
+    ];
+    let _server = s_server(&cert, &key, ip, port, &modern);
     let doc = scan(&dir, ip, port);
     let o = observation(&doc);
     assert_eq!(o["protocol"], "http", "{o}");

@@ -5,6 +5,7 @@
 
 mod certs;
 mod devices;
+mod legacy_tls;
 mod udp;
 mod web;
 
@@ -98,6 +99,7 @@ enum Kind {
     Rtsp,
     Ssh,
     Dns,
+    LegacyTls,
     Tarpit,
     Garbage,
 }
@@ -155,6 +157,9 @@ const SPECS: &[Spec] = &[
     Spec { name: "gateway-01", class: "sensor-gateway", host: 18, port: 2222, transport: TCP, service: "ssh",
            hostname: None, kind: Kind::Ssh,
            notes: "SSH banner of an old dropbear (no real SSH behind it)" },
+    Spec { name: "bms-01", class: "building-automation", host: 19, port: 10443, transport: TCP,
+           service: "tls", hostname: None, kind: Kind::LegacyTls,
+           notes: "building management controller: TLS 1.0/1.1 only, static-RSA CBC suites, RSA-1024 SHA-1 certificate" },
     Spec { name: "dns", class: "dns-server", host: 53, port: 5353, transport: UDP, service: "dns",
            hostname: None, kind: Kind::Dns,
            notes: "the lab DNS server for demo-city.test" },
@@ -277,6 +282,9 @@ impl Lab {
                 (Kind::Telnet, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_telnet),
                 (Kind::Ftp, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_ftp),
                 (Kind::Ssh, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_ssh),
+                (Kind::LegacyTls, Socket::Tcp(l)) => {
+                    spawn_tcp(&mut tasks, l, legacy_tls::serve_legacy_tls)
+                }
                 (Kind::Tarpit, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_tarpit),
                 (Kind::Garbage, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_garbage),
                 (kind, _) => {

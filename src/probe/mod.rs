@@ -23,7 +23,8 @@ use tokio::time::Instant;
 
 use crate::model::{Endpoint, Observation, ProbeStatus, Target};
 use crate::net::{Conn, ConnectError, Net};
-use crate::tls::TlsContext;
+use crate::tls::starttls::Starttls;
+use crate::tls::{TlsContext, assess, cert, policy::Policy, verdict};
 
 /// The User-Agent the HTTP and RTSP probes send.
 pub const USER_AGENT: &str = concat!("stadscan/", env!("CARGO_PKG_VERSION"));
@@ -106,7 +107,13 @@ pub struct Prober {
     pub timeout: Duration,
     /// The scan's clock (Unix seconds) for certificate validity.
     pub now: i64,
+    /// The TLS policy endpoints are judged against.
+    pub policy: std::sync::Arc<Policy>,
 }
+
+/// How many identification budgets the TLS enumeration of one endpoint may
+/// take (it needs one short connection per accepted suite).
+pub const TLS_BUDGET_FACTOR: u32 = 4;
 
 impl Prober {
     /// Identifies the service on an open TCP port. `first` is the
@@ -176,6 +183,41 @@ impl Prober {
         }
         obs.elapsed_ms = start.elapsed().as_millis() as u64;
         obs
+    }
+
+    /// Enumerates and judges TLS on an identified endpoint: directly when
+    /// the service spoke TLS, after STARTTLS for the protocols that have it.
+    pub async fn assess_tls(&self, net: &Net, target: &Target, port: u16, obs: &mut Observation) {
+        let starttls = if obs.tls || obs.protocol == "tls" {
+            None
+        } else {
+            match Starttls::for_protocol(&obs.protocol) {
+                Some(k) => Some(k),
+                None => return,
+            }
+        };
+        let deadline = Instant::now() + self.timeout * TLS_BUDGET_FACTOR;
+        let profile = assess::assess(net, target, port, starttls, deadline).await;
+        if !profile.versions.iter().any(|v| !v.suites.is_empty()) {
+            // No STARTTLS offered, or nothing we could enumerate.
+            return;
+        }
+        verdict::judge(&profile, &self.policy, &mut obs.facts);
+        let chain = if obs.chain.is_empty() {
+            profile.chain.clone()
+        } else {
+            obs.chain.clone()
+        };
+        if obs.fact("cert.sha256").is_none() && !chain.is_empty() {
+            // Only the hand-built handshake saw the certificate (legacy-only
+            // or STARTTLS services).
+            let ders: Vec<rustls::pki_types::CertificateDer<'_>> =
+                chain.iter().map(|c| c.as_slice().into()).collect();
+            let facts = cert::analyse(&ders, target.hostname(), &self.tls.anchors, self.now);
+            obs.facts.extend(facts);
+        }
+        verdict::judge_chain(&chain, &self.policy, &mut obs.facts);
+        obs.tls_profile = Some(profile);
     }
 
     async fn run(

@@ -75,7 +75,11 @@ async fn connect(prober: &Prober, stream: TcpStream, cx: &Cx<'_>) -> Result<Sess
         Ok(Err(e)) => {
             let inner = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
             match inner {
-                Some(rustls::Error::AlertReceived(a)) => Err(Failure::Alert(format!("{a:?}"))),
+                Some(rustls::Error::AlertReceived(a)) => {
+                    Err(Failure::Alert(format!("alert {a:?}")))
+                }
+                // A ServerHello for TLS 1.0/1.1 (or SSL 3.0): TLS, only older.
+                Some(rustls::Error::PeerIncompatible(p)) => Err(Failure::Alert(format!("{p:?}"))),
                 Some(other) => Err(Failure::NotTls(other.to_string())),
                 None => match e.kind() {
                     std::io::ErrorKind::UnexpectedEof
@@ -102,7 +106,7 @@ fn record_failure(f: Failure, obs: &mut Observation) -> Step {
             obs.tls = true;
             obs.set(
                 "tls.handshake_error",
-                format!("server refused a TLS 1.2/1.3 handshake with alert {alert}"),
+                format!("server refused a TLS 1.2/1.3 handshake: {alert}"),
             );
             Step::Identified
         }
@@ -120,7 +124,10 @@ fn record_session(prober: &Prober, session: &Session, cx: &Cx<'_>, obs: &mut Obs
         obs.set("tls.version", name);
     }
     if let Some(s) = conn.negotiated_cipher_suite() {
-        obs.set("tls.cipher", format!("{:?}", s.suite()));
+        obs.set(
+            "tls.cipher",
+            crate::proto::tls::suite_name(u16::from(s.suite())),
+        );
     }
     if let Some(alpn) = conn.alpn_protocol() {
         obs.set("tls.alpn", crate::model::clean_text(alpn, 40));
@@ -128,6 +135,7 @@ fn record_session(prober: &Prober, session: &Session, cx: &Cx<'_>, obs: &mut Obs
     if let Some(chain) = conn.peer_certificates() {
         let facts = cert::analyse(chain, cx.target.hostname(), &prober.tls.anchors, prober.now);
         obs.facts.extend(facts);
+        obs.chain = chain.iter().map(|c| c.to_vec()).collect();
         if let Some(leaf) = chain.first() {
             let mut ev = Evidence::from_bytes("tls-certificate", &[]);
             ev.received = format!("leaf certificate, {} bytes DER", leaf.len());

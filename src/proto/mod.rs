@@ -8,6 +8,7 @@ pub mod mqtt;
 pub mod snmp;
 pub mod ssh;
 pub mod telnet;
+pub mod tls;
 
 /// Why a parser refused its input. `Incomplete` means "read more and call again";
 /// the other two mean the peer sent something this parser will never accept.

@@ -1,8 +1,15 @@
 //! TLS: a client that completes a handshake with any server (also one with a
 //! broken certificate) and keeps the chain, and the trust store the chain is
-//! judged against (public roots plus the scope's trust anchors).
+//! judged against (public roots plus the scope's trust anchors). The
+//! submodules enumerate what an endpoint accepts ([`assess`]), over STARTTLS
+//! where needed ([`starttls`]), and judge it against the NCSC-NL guidelines
+//! ([`policy`], [`verdict`]).
 
+pub mod assess;
 pub mod cert;
+pub mod policy;
+pub mod starttls;
+pub mod verdict;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,0 +1,473 @@
+//! TLS enumeration with hand-built ClientHellos: which protocol versions,
+//! cipher suites and key-exchange groups an endpoint accepts, whether it
+//! enforces its own suite order, and the session features the NCSC-NL
+//! guidelines judge (secure renegotiation, extended master secret,
+//! compression, OCSP stapling, the hash of the TLS 1.2 key-exchange
+//! signature).
+//!
+//! Each question is one short connection that ends at the server's first
+//! flight; suites are found by re-offering without what the server picked,
+//! so a server with N suites costs N+1 connections per version.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use super::starttls::{self, Starttls};
+use crate::model::Target;
+use crate::net::Net;
+use crate::net::io::{read_some, write_all};
+use crate::proto::tls::{
+    self as wire, ALL_GROUPS, ALL_SUITES, ClientHello, Handshake, HandshakeReader, Kex,
+    KeyExchange, ServerHello, TLS13_SUITES,
+};
+
+/// Bytes read from one server flight (a 1 MB certificate chain is cut here).
+const FLIGHT_LIMIT: usize = 300 * 1024;
+/// Enough rounds for any real server; a server that accepts everything
+/// (or lies) cannot keep the scanner busy beyond this.
+const MAX_ROUNDS: usize = 64;
+
+/// Signature algorithms a modern client offers (TLS 1.2 SignatureScheme).
+const SIGALGS: &[u16] = &[
+    0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0807, 0x0808, 0x0203,
+    0x0201, 0x0202, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502, 0x0602,
+];
+/// SHA-1 only: a server that still signs with it answers.
+const SHA1_SIGALGS: &[u16] = &[0x0201, 0x0203, 0x0202];
+
+/// What one version accepts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionProfile {
+    pub version: String,
+    pub wire: u16,
+    /// Accepted suites, in the order the server picked them.
+    pub suites: Vec<u16>,
+    /// `Some(true)` when the server chose the same suite whatever the
+    /// client's order; `None` when fewer than two suites are accepted.
+    pub server_order: Option<bool>,
+}
+
+/// Diffie-Hellman parameters of a DHE suite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DhParams {
+    pub bits: usize,
+    /// RFC 7919 / RFC 3526 group recognised by its prime.
+    pub group: Option<String>,
+}
+
+/// Everything the enumeration learned about one endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsProfile {
+    pub versions: Vec<VersionProfile>,
+    /// Named groups accepted (ECDHE in TLS 1.2, key shares in TLS 1.3).
+    pub groups: Vec<u16>,
+    pub dh: Option<DhParams>,
+    pub secure_renegotiation: Option<bool>,
+    pub extended_master_secret: Option<bool>,
+    pub compression: Option<bool>,
+    pub ocsp_stapling: Option<bool>,
+    /// The TLS 1.2 key exchange is still signed when only SHA-1 is offered.
+    pub sha1_kex_signature: Option<bool>,
+    /// DER certificates of a TLS <= 1.2 handshake (leaf first).
+    #[serde(skip)]
+    pub chain: Vec<Vec<u8>>,
+    pub connections: u32,
+    pub elapsed_ms: u64,
+    /// True when the deadline cut the enumeration short.
+    pub incomplete: bool,
+    /// The STARTTLS upgrade each connection began with, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starttls: Option<Starttls>,
+}
+
+impl TlsProfile {
+    pub fn accepts(&self, wire: u16) -> bool {
+        self.versions
+            .iter()
+            .any(|v| v.wire == wire && !v.suites.is_empty())
+    }
+}
+
+/// How a server answered one ClientHello.
+#[derive(Debug, Default)]
+struct Flight {
+    hello: Option<ServerHello>,
+    certificates: Vec<Vec<u8>>,
+    key_exchange: Option<Vec<u8>>,
+    status: bool,
+    alert: Option<u8>,
+}
+
+/// Runs the enumeration on `target:port` within `deadline`; with
+/// `starttls`, every connection first upgrades in cleartext.
+pub async fn assess(
+    net: &Net,
+    target: &Target,
+    port: u16,
+    starttls: Option<Starttls>,
+    deadline: Instant,
+) -> TlsProfile {
+    let start = Instant::now();
+    let mut a = Assessor {
+        net,
+        target,
+        port,
+        deadline,
+        profile: TlsProfile {
+            starttls,
+            ..TlsProfile::default()
+        },
+        sni: target.hostname().map(str::to_string),
+    };
+    a.run().await;
+    a.profile.elapsed_ms = start.elapsed().as_millis() as u64;
+    a.profile
+}
+
+struct Assessor<'a> {
+    net: &'a Net,
+    target: &'a Target,
+    port: u16,
+    deadline: Instant,
+    sni: Option<String>,
+    profile: TlsProfile,
+}
+
+impl Assessor<'_> {
+    fn hello(&self, version: u16) -> ClientHello {
+        let tls13 = version == wire::TLS13;
+        ClientHello {
+            version: if tls13 { wire::TLS12 } else { version },
+            record_version: wire::TLS10.min(version.max(wire::SSL3)),
+            random: random32(),
+            session_id: if tls13 {
+                random32().to_vec()
+            } else {
+                Vec::new()
+            },
+            suites: if tls13 {
+                TLS13_SUITES.to_vec()
+            } else {
+                ALL_SUITES.to_vec()
+            },
+            compression: vec![0],
+            server_name: self.sni.clone(),
+            supported_versions: if tls13 { vec![wire::TLS13] } else { Vec::new() },
+            groups: ALL_GROUPS.to_vec(),
+            key_shares: Vec::new(),
+            signature_algorithms: if version >= wire::TLS12 {
+                SIGALGS.to_vec()
+            } else {
+                Vec::new()
+            },
+            ec_point_formats: !tls13,
+            renegotiation_info: !tls13,
+            extended_master_secret: !tls13,
+            status_request: true,
+            alpn: Vec::new(),
+            session_ticket: false,
+        }
+    }
+
+    fn out_of_time(&mut self) -> bool {
+        let late = Instant::now() >= self.deadline;
+        if late {
+            self.profile.incomplete = true;
+        }
+        late
+    }
+
+    /// One connection: send the hello, read the first flight.
+    async fn ask(&mut self, hello: &ClientHello) -> Option<Flight> {
+        if self.out_of_time() {
+            return None;
+        }
+        let mut conn = self.net.connect(self.target, self.port).await.ok()?;
+        self.profile.connections += 1;
+        let stream = &mut conn.stream;
+        if let Some(kind) = self.profile.starttls
+            && !starttls::upgrade(stream, kind, self.deadline).await
+        {
+            return None;
+        }
+        write_all(stream, &wire::encode_client_hello(hello), self.deadline)
+            .await
+            .ok()?;
+        let mut buf = Vec::new();
+        let mut reader = HandshakeReader::default();
+        let mut flight = Flight::default();
+        let tls13 = hello.supported_versions.contains(&wire::TLS13);
+        let mut total = 0usize;
+        loop {
+            let (records, used) = match wire::parse_records(&buf) {
+                Ok(r) => r,
+                Err(_) => return Some(flight),
+            };
+            buf.drain(..used);
+            for rec in records {
+                match rec.content_type {
+                    wire::CONTENT_ALERT => {
+                        flight.alert = wire::parse_alert(&rec.payload).ok().map(|a| a.description);
+                        return Some(flight);
+                    }
+                    wire::CONTENT_HANDSHAKE => {
+                        let Ok(msgs) = reader.push(&rec.payload) else {
+                            return Some(flight);
+                        };
+                        for m in msgs {
+                            match m {
+                                Handshake::ServerHello(h) => {
+                                    let done = tls13 || h.is_hello_retry;
+                                    flight.hello = Some(h);
+                                    if done {
+                                        return Some(flight);
+                                    }
+                                }
+                                Handshake::Certificate(c) => flight.certificates = c,
+                                Handshake::ServerKeyExchange(k) => flight.key_exchange = Some(k),
+                                Handshake::CertificateStatus(_) => flight.status = true,
+                                Handshake::ServerHelloDone => return Some(flight),
+                                Handshake::Other(..) => {}
+                            }
+                        }
+                    }
+                    // Anything else (encrypted TLS 1.3 records, CCS): the flight
+                    // we can read in the clear is over.
+                    _ => return Some(flight),
+                }
+            }
+            if total >= FLIGHT_LIMIT {
+                return Some(flight);
+            }
+            let more = read_some(stream, self.deadline, 16 * 1024).await?;
+            total += more.len();
+            buf.extend(more);
+        }
+    }
+
+    async fn run(&mut self) {
+        for version in [
+            wire::TLS13,
+            wire::TLS12,
+            wire::TLS11,
+            wire::TLS10,
+            wire::SSL3,
+        ] {
+            if self.out_of_time() {
+                break;
+            }
+            let vp = self.versions(version).await;
+            self.profile.versions.push(vp);
+        }
+        if self.profile.accepts(wire::TLS13) {
+            self.groups_tls13().await;
+        }
+        let best12 = [wire::TLS12, wire::TLS11, wire::TLS10]
+            .into_iter()
+            .find(|v| self.profile.accepts(*v));
+        if let Some(v) = best12 {
+            self.groups_tls12(v).await;
+            self.features(v).await;
+        }
+    }
+
+    /// Suites accepted at `version`, and whether the server imposes its order.
+    async fn versions(&mut self, version: u16) -> VersionProfile {
+        let mut vp = VersionProfile {
+            version: wire::version_name(version),
+            wire: version,
+            ..VersionProfile::default()
+        };
+        let mut offer = self.hello(version);
+        for _ in 0..MAX_ROUNDS {
+            if offer.suites.is_empty() {
+                break;
+            }
+            let Some(flight) = self.ask(&offer).await else {
+                break;
+            };
+            let Some(h) = flight.hello else {
+                break;
+            };
+            if h.negotiated_version() != version || !offer.suites.contains(&h.suite) {
+                // A downgrade or a suite we did not offer: not this version.
+                break;
+            }
+            if vp.suites.is_empty() && version != wire::TLS13 && !flight.certificates.is_empty() {
+                self.profile.chain = flight.certificates.clone();
+            }
+            vp.suites.push(h.suite);
+            offer.suites.retain(|s| *s != h.suite);
+        }
+        if vp.suites.len() >= 2 {
+            vp.server_order = self.server_order(version, &vp.suites).await;
+        }
+        vp
+    }
+
+    /// Offers the accepted suites in opposite orders: the same choice both
+    /// times means the server decides.
+    async fn server_order(&mut self, version: u16, suites: &[u16]) -> Option<bool> {
+        let mut offer = self.hello(version);
+        offer.suites = suites.to_vec();
+        let first = self.ask(&offer).await?.hello?.suite;
+        offer.suites.reverse();
+        let second = self.ask(&offer).await?.hello?.suite;
+        Some(first == second)
+    }
+
+    /// TLS 1.3 groups: with no key share offered, the server names the group
+    /// it wants in a HelloRetryRequest; offer again without it.
+    async fn groups_tls13(&mut self) {
+        let mut offer = self.hello(wire::TLS13);
+        let mut found = BTreeSet::new();
+        for _ in 0..MAX_ROUNDS {
+            if offer.groups.is_empty() {
+                break;
+            }
+            let Some(h) = self.ask(&offer).await.and_then(|f| f.hello) else {
+                break;
+            };
+            let Some(g) = h.key_share_group.filter(|g| offer.groups.contains(g)) else {
+                break;
+            };
+            found.insert(g);
+            offer.groups.retain(|x| *x != g);
+        }
+        self.merge_groups(found);
+    }
+
+    /// TLS <= 1.2 groups: the ServerKeyExchange of an ECDHE suite names the
+    /// curve; DHE suites reveal their prime.
+    async fn groups_tls12(&mut self, version: u16) {
+        let accepted: Vec<u16> = self
+            .profile
+            .versions
+            .iter()
+            .find(|v| v.wire == version)
+            .map(|v| v.suites.clone())
+            .unwrap_or_default();
+        let ecdhe: Vec<u16> = accepted
+            .iter()
+            .copied()
+            .filter(|s| wire::suite_kex(*s) == Kex::Ecdhe)
+            .collect();
+        if !ecdhe.is_empty() {
+            let mut offer = self.hello(version);
+            offer.suites = ecdhe;
+            let mut found = BTreeSet::new();
+            for _ in 0..MAX_ROUNDS {
+                if offer.groups.is_empty() {
+                    break;
+                }
+                let Some(f) = self.ask(&offer).await else {
+                    break;
+                };
+                let (Some(h), Some(ske)) = (f.hello, f.key_exchange) else {
+                    break;
+                };
+                match wire::parse_server_key_exchange(&ske, Kex::Ecdhe, h.negotiated_version()) {
+                    Ok(KeyExchange::Ecdhe { group, .. }) if offer.groups.contains(&group) => {
+                        found.insert(group);
+                        offer.groups.retain(|g| *g != group);
+                    }
+                    _ => break,
+                }
+            }
+            self.merge_groups(found);
+        }
+        let dhe: Vec<u16> = accepted
+            .iter()
+            .copied()
+            .filter(|s| wire::suite_kex(*s) == Kex::Dhe)
+            .collect();
+        if !dhe.is_empty() {
+            let mut offer = self.hello(version);
+            offer.suites = dhe;
+            // Without ffdhe groups offered the server uses its own parameters.
+            offer.groups.retain(|g| !(0x0100..=0x01ff).contains(g));
+            if let Some(f) = self.ask(&offer).await
+                && let (Some(h), Some(ske)) = (f.hello, f.key_exchange)
+                && let Ok(KeyExchange::Dhe { prime, .. }) =
+                    wire::parse_server_key_exchange(&ske, Kex::Dhe, h.negotiated_version())
+            {
+                let bits = wire::dh_prime_bits(&prime);
+                self.profile.dh = Some(DhParams {
+                    bits,
+                    group: wire::known_dh_group(&prime).map(str::to_string),
+                });
+            }
+        }
+    }
+
+    /// Renegotiation, extended master secret, stapling, compression and the
+    /// SHA-1 key-exchange signature, at the best version below 1.3.
+    async fn features(&mut self, version: u16) {
+        let offer = self.hello(version);
+        if let Some(f) = self.ask(&offer).await
+            && let Some(h) = &f.hello
+        {
+            self.profile.secure_renegotiation = Some(h.renegotiation_info);
+            self.profile.extended_master_secret = Some(h.extended_master_secret);
+            self.profile.ocsp_stapling = Some(h.status_request || f.status);
+        }
+        let mut deflate = self.hello(version);
+        deflate.compression = vec![1, 0];
+        if let Some(f) = self.ask(&deflate).await
+            && let Some(h) = f.hello
+        {
+            self.profile.compression = Some(h.compression != 0);
+        }
+        if version == wire::TLS12 {
+            let mut sha1 = self.hello(version);
+            sha1.signature_algorithms = SHA1_SIGALGS.to_vec();
+            sha1.suites
+                .retain(|s| matches!(wire::suite_kex(*s), Kex::Ecdhe | Kex::Dhe));
+            if !sha1.suites.is_empty() {
+                let f = self.ask(&sha1).await;
+                let signed = f.as_ref().and_then(|f| {
+                    let h = f.hello.as_ref()?;
+                    let kex = wire::suite_kex(h.suite);
+                    match wire::parse_server_key_exchange(
+                        f.key_exchange.as_ref()?,
+                        kex,
+                        h.negotiated_version(),
+                    )
+                    .ok()?
+                    {
+                        KeyExchange::Ecdhe { sig_alg, .. } | KeyExchange::Dhe { sig_alg, .. } => {
+                            sig_alg
+                        }
+                        KeyExchange::Other => None,
+                    }
+                });
+                self.profile.sha1_kex_signature =
+                    Some(signed.is_some_and(|a| SHA1_SIGALGS.contains(&a)));
+            }
+        }
+    }
+
+    fn merge_groups(&mut self, found: BTreeSet<u16>) {
+        for g in found {
+            if !self.profile.groups.contains(&g) {
+                self.profile.groups.push(g);
+            }
+        }
+    }
+}
+
+/// 32 unpredictable-enough bytes for hello randoms (not key material).
+fn random32() -> [u8; 32] {
+    let mut out = [0u8; 32];
+    // ring's SystemRandom is the one CSPRNG already in the tree.
+    let rng = ring::rand::SystemRandom::new();
+    if ring::rand::SecureRandom::fill(&rng, &mut out).is_err() {
+        let t = crate::model::unix_now() as u64;
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = (t >> (i % 8 * 8)) as u8 ^ i as u8;
+        }
+    }
+    out
+}
