@@ -2,6 +2,8 @@
 //! real binary, starting a lab on a test's own 127.x.y.0/24.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
+pub mod servers;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
