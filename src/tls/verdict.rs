@@ -247,3 +247,172 @@ fn signature_hash(oid: &str) -> Option<&'static str> {
 fn set(facts: &mut Facts, name: &str, v: impl Into<FactValue>) {
     facts.insert(name.to_string(), v.into());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls::assess::{DhParams, VersionProfile};
+    use rustls::pki_types::pem::PemObject;
+
+    fn policy(id: &str) -> Policy {
+        Policy::embedded(id).unwrap()
+    }
+
+    fn version(wire: u16, suites: &[u16], server_order: Option<bool>) -> VersionProfile {
+        VersionProfile {
+            version: wire::version_name(wire),
+            wire,
+            suites: suites.to_vec(),
+            server_order,
+        }
+    }
+
+    fn list(f: &Facts, k: &str) -> Vec<String> {
+        match f.get(k) {
+            Some(FactValue::List(v)) => v.clone(),
+            None => Vec::new(),
+            other => panic!("{k}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn modern_profile_is_sufficient_with_no_offenders() {
+        let p = TlsProfile {
+            versions: vec![
+                version(wire::TLS13, &[0x1302, 0x1301], None),
+                version(wire::TLS12, &[0xC02F], None),
+            ],
+            groups: vec![0x001D, 0x0017],
+            secure_renegotiation: Some(true),
+            extended_master_secret: Some(true),
+            compression: Some(false),
+            sha1_kex_signature: Some(false),
+            ..TlsProfile::default()
+        };
+        let mut f = Facts::new();
+        judge(&p, &policy("ncsc-2025-05"), &mut f);
+        assert_eq!(f["tls.verdict"], FactValue::Text("sufficient".into()));
+        assert!(
+            f.keys()
+                .all(|k| !k.starts_with("tls.insufficient") && !k.starts_with("tls.phase_out")),
+            "{f:?}"
+        );
+        assert_eq!(list(&f, "tls.versions"), vec!["TLSv1.3", "TLSv1.2"]);
+    }
+
+    #[test]
+    fn the_same_profile_differs_between_guideline_versions() {
+        let p = TlsProfile {
+            versions: vec![
+                version(wire::TLS12, &[0xC02F], None),
+                version(wire::TLS10, &[0xC013], None),
+            ],
+            groups: vec![0x001D],
+            dh: Some(DhParams {
+                bits: 2048,
+                group: Some("ffdhe2048".into()),
+            }),
+            secure_renegotiation: Some(true),
+            extended_master_secret: Some(true),
+            ..TlsProfile::default()
+        };
+        let mut new = Facts::new();
+        judge(&p, &policy("ncsc-2025-05"), &mut new);
+        assert_eq!(list(&new, "tls.insufficient_versions"), vec!["TLSv1.0"]);
+        assert_eq!(
+            list(&new, "tls.insufficient_groups"),
+            vec!["DHE ffdhe2048 (2048 bits)"]
+        );
+        let mut old = Facts::new();
+        judge(&p, &policy("ncsc-2.1"), &mut old);
+        assert_eq!(list(&old, "tls.phase_out_versions"), vec!["TLSv1.0"]);
+        assert_eq!(
+            list(&old, "tls.phase_out_groups"),
+            vec!["DHE ffdhe2048 (2048 bits)"]
+        );
+        assert!(list(&old, "tls.insufficient_versions").is_empty());
+    }
+
+    #[test]
+    fn a_preferred_phase_out_suite_is_reported() {
+        // Server order, CBC first although GCM is accepted.
+        let p = TlsProfile {
+            versions: vec![version(wire::TLS12, &[0xC027, 0xC02F], Some(true))],
+            secure_renegotiation: Some(true),
+            extended_master_secret: Some(true),
+            ..TlsProfile::default()
+        };
+        let mut f = Facts::new();
+        judge(&p, &policy("ncsc-2025-05"), &mut f);
+        let feats = list(&f, "tls.phase_out_features");
+        assert_eq!(feats.len(), 1, "{f:?}");
+        assert!(
+            feats[0].contains("prefers TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"),
+            "{feats:?}"
+        );
+    }
+
+    #[test]
+    fn session_features_are_judged() {
+        let p = TlsProfile {
+            versions: vec![version(wire::TLS12, &[0xC02F], None)],
+            compression: Some(true),
+            secure_renegotiation: Some(false),
+            extended_master_secret: Some(false),
+            sha1_kex_signature: Some(true),
+            ..TlsProfile::default()
+        };
+        let mut f = Facts::new();
+        judge(&p, &policy("ncsc-2025-05"), &mut f);
+        let bad = list(&f, "tls.insufficient_features");
+        for needle in [
+            "compression",
+            "renegotiation",
+            "Extended Master Secret",
+            "SHA-1",
+        ] {
+            assert!(
+                bad.iter().any(|b| b.contains(needle)),
+                "{needle} missing from {bad:?}"
+            );
+        }
+        assert_eq!(f["tls.verdict"], FactValue::Text("insufficient".into()));
+    }
+
+    #[test]
+    fn hybrid_pq_groups_are_no_weakness_under_a_policy_that_predates_them() {
+        let p = TlsProfile {
+            versions: vec![version(wire::TLS13, &[0x1302], None)],
+            groups: vec![0x11EC, 0x001D],
+            ..TlsProfile::default()
+        };
+        let mut old = Facts::new();
+        judge(&p, &policy("ncsc-2.1"), &mut old);
+        assert!(list(&old, "tls.insufficient_groups").is_empty(), "{old:?}");
+        let mut new = Facts::new();
+        judge(&p, &policy("ncsc-2025-05"), &mut new);
+        assert!(list(&new, "tls.insufficient_groups").is_empty());
+    }
+
+    #[test]
+    fn weak_chain_keys_and_hashes_are_named() {
+        let der = rustls::pki_types::CertificateDer::from_pem_slice(
+            include_str!("../lab/lab-legacy-cert.pem").as_bytes(),
+        )
+        .unwrap();
+        let mut f = Facts::new();
+        judge_chain(&[der.to_vec()], &policy("ncsc-2025-05"), &mut f);
+        assert_eq!(
+            f["cert.weak_key"],
+            FactValue::Text("leaf: RSA 1024 bits".into())
+        );
+        assert_eq!(
+            f["cert.weak_key_class"],
+            FactValue::Text("insufficient".into())
+        );
+        assert_eq!(
+            f["cert.weak_signature"],
+            FactValue::Text("leaf: sha1WithRSAEncryption".into())
+        );
+    }
+}
