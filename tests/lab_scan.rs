@@ -96,6 +96,18 @@ async fn lab_scan_reports_each_device_as_expected() {
     camera.sort();
     assert_eq!(camera, vec!["http", "http+tls"]);
 
+    // TLS is assessed wherever it is spoken: directly, and after FTP's AUTH TLS.
+    let ftp = json["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["observations"].as_array().unwrap())
+        .find(|o| o["protocol"] == "ftp")
+        .unwrap();
+    assert_eq!(ftp["tls_profile"]["starttls"], "ftp", "{ftp}");
+    assert_eq!(ftp["facts"]["tls.verdict"], "sufficient");
+    assert_eq!(ftp["facts"]["cert.trusted"], true);
+
     // The portal, trusted through the scope's trust anchor, is clean.
     let portal = setup.lab.device("portal").unwrap().addr.to_string();
     assert!(result_keys(&sarif).iter().all(|(_, h, _)| *h != portal));

@@ -159,7 +159,9 @@ pub(crate) async fn serve_telnet(mut stream: TcpStream) {
 }
 
 /// FTP: anonymous login allowed, other users refused; no data connections.
-pub(crate) async fn serve_ftp(mut stream: TcpStream) {
+/// `AUTH TLS` is offered (not required): after 234 the session continues
+/// as a TLS handshake, and ends there.
+pub(crate) async fn serve_ftp(mut stream: TcpStream, tls: tokio_rustls::TlsAcceptor) {
     let banner = ftp::encode_reply(220, "(lab-ftpd 1.0) Sensor data drop");
     if stream.write_all(&banner).await.is_err() {
         return;
@@ -211,6 +213,26 @@ pub(crate) async fn serve_ftp(mut stream: TcpStream) {
                 }
             },
             "SYST" => (215, "UNIX Type: L8", false),
+            "AUTH"
+                if cmd
+                    .arg
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case("TLS")) =>
+            {
+                if stream
+                    .write_all(&ftp::encode_reply(234, "Proceed with negotiation."))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                if let Ok(Ok(mut session)) =
+                    tokio::time::timeout(READ_TIMEOUT, tls.accept(stream)).await
+                {
+                    let _ = session.shutdown().await;
+                }
+                return;
+            }
             "NOOP" => (200, "NOOP ok.", false),
             "PWD" | "XPWD" if logged_in => (257, "\"/\" is the current directory", false),
             "PWD" | "XPWD" => (530, "Please login with USER and PASS.", false),

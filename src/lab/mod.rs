@@ -147,7 +147,7 @@ const SPECS: &[Spec] = &[
            notes: "Telnet login on a traffic controller (cleartext administration)" },
     Spec { name: "ftp-01", class: "sensor-gateway", host: 15, port: 2121, transport: TCP, service: "ftp",
            hostname: None, kind: Kind::Ftp,
-           notes: "FTP sensor data drop allowing anonymous login" },
+           notes: "FTP sensor data drop allowing anonymous login; AUTH TLS offered, not required" },
     Spec { name: "portal", class: "server", host: 16, port: 8443, transport: TCP, service: "https",
            hostname: PORTAL_HOST, kind: Kind::Portal,
            notes: "services portal with a certificate from the lab CA: the clean reference" },
@@ -280,7 +280,13 @@ impl Lab {
                 (Kind::Rtsp, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, web::serve_rtsp),
                 (Kind::Broker, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_mqtt),
                 (Kind::Telnet, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_telnet),
-                (Kind::Ftp, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_ftp),
+                (Kind::Ftp, Socket::Tcp(l)) => {
+                    // AUTH TLS with the portal's lab-CA certificate.
+                    let acceptor = TlsAcceptor::from(portal_tls.clone());
+                    spawn_tcp(&mut tasks, l, move |s| {
+                        devices::serve_ftp(s, acceptor.clone())
+                    });
+                }
                 (Kind::Ssh, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_ssh),
                 (Kind::LegacyTls, Socket::Tcp(l)) => {
                     spawn_tcp(&mut tasks, l, legacy_tls::serve_legacy_tls)

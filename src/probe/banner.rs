@@ -65,6 +65,15 @@ where
         }
         return ftp::converse(io, bytes, cx, obs).await;
     }
+    // Mail servers that offer STARTTLS, told apart by their greeting.
+    for (prefix, protocol) in [(&b"* OK"[..], "imap"), (&b"+OK"[..], "pop3")] {
+        if bytes.starts_with(prefix) {
+            obs.evidence.push(Evidence::from_bytes("banner", &bytes));
+            obs.protocol = protocol.into();
+            obs.set("banner.text", clean_text(&bytes, 200));
+            return Step::Identified;
+        }
+    }
     if tproto::find_prompt(&bytes).is_some() {
         return telnet::converse(io, bytes, cx, obs).await;
     }
