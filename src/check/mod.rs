@@ -183,7 +183,7 @@ impl Catalogue {
     ) -> Result<Catalogue, CheckLoadError> {
         let mut checks = Vec::new();
         let mut ids = HashSet::new();
-        for (path, text) in files {
+        for (path, text) in files.iter().filter(|(p, _)| is_check_file(p)) {
             let err = |span: Range<usize>, field: &str, message: String| CheckLoadError {
                 file: path.to_string(),
                 line: line_of(text, span.start),
@@ -359,6 +359,16 @@ fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, I
     })
 }
 
+/// Folders under `checks/` that hold other kinds of data (fingerprints,
+/// firmware advisories), loaded by their own modules.
+pub const OTHER_DATA: &[&str] = &["fingerprints", "firmware"];
+
+/// True for a `[[check]]` file, false for fingerprint and advisory files.
+pub fn is_check_file(path: &str) -> bool {
+    let p = path.replace('\\', "/");
+    !OTHER_DATA.iter().any(|d| p.contains(&format!("/{d}/")) || p.starts_with(&format!("{d}/")))
+}
+
 /// Names between braces in a message template.
 pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
     template
@@ -413,6 +423,19 @@ examples = [
 
     fn parse(text: &str) -> Result<Catalogue, CheckLoadError> {
         Catalogue::parse(&[("checks/t.toml", text)], &Baselines::embedded().unwrap())
+    }
+
+    #[test]
+    fn fingerprint_and_firmware_files_are_not_checks() {
+        assert!(is_check_file("checks/exposure/x.toml"));
+        assert!(!is_check_file("checks/fingerprints/cameras.toml"));
+        assert!(!is_check_file("/etc/stadscan/checks/firmware/openssh.toml"));
+        let c = Catalogue::parse(
+            &[("checks/fingerprints/x.toml", "[[fingerprint]]\nid = \"x\"\n")],
+            &Baselines::embedded().unwrap(),
+        )
+        .unwrap();
+        assert!(c.checks.is_empty());
     }
 
     #[test]
