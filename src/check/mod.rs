@@ -366,7 +366,9 @@ pub const OTHER_DATA: &[&str] = &["fingerprints", "firmware"];
 /// True for a `[[check]]` file, false for fingerprint and advisory files.
 pub fn is_check_file(path: &str) -> bool {
     let p = path.replace('\\', "/");
-    !OTHER_DATA.iter().any(|d| p.contains(&format!("/{d}/")) || p.starts_with(&format!("{d}/")))
+    !OTHER_DATA
+        .iter()
+        .any(|d| p.contains(&format!("/{d}/")) || p.starts_with(&format!("{d}/")))
 }
 
 /// Names between braces in a message template.
@@ -431,7 +433,10 @@ examples = [
         assert!(!is_check_file("checks/fingerprints/cameras.toml"));
         assert!(!is_check_file("/etc/stadscan/checks/firmware/openssh.toml"));
         let c = Catalogue::parse(
-            &[("checks/fingerprints/x.toml", "[[fingerprint]]\nid = \"x\"\n")],
+            &[(
+                "checks/fingerprints/x.toml",
+                "[[fingerprint]]\nid = \"x\"\n",
+            )],
             &Baselines::embedded().unwrap(),
         )
         .unwrap();

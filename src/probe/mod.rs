@@ -22,6 +22,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
 use crate::model::{Endpoint, Observation, ProbeStatus, Target};
+use crate::net::io::read_some;
 use crate::net::{Conn, ConnectError, Net};
 use crate::tls::starttls::Starttls;
 use crate::tls::{TlsContext, assess, cert, policy::Policy, verdict};
@@ -90,6 +91,19 @@ fn inner_plan(port: u16) -> Vec<Kind> {
     }
 }
 
+/// How long a port without a hint is listened to before the active steps
+/// start beside the listener (server-first services greet within this on
+/// any LAN).
+const BANNER_GRACE: Duration = Duration::from_millis(150);
+
+/// What a plan's steps amounted to.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    identified: bool,
+    silent: u32,
+    closed: u32,
+}
+
 /// Per-step context.
 pub(crate) struct Cx<'a> {
     pub deadline: Instant,
@@ -128,44 +142,25 @@ impl Prober {
         let start = Instant::now();
         let deadline = start + self.timeout;
         let endpoint = Endpoint::tcp(target.addr(), port);
-        let mut obs = Observation::new(endpoint, target.hostname().map(str::to_string));
+        let obs = Observation::new(endpoint, target.hostname().map(str::to_string));
         let cx = Cx {
             deadline,
             target,
             port,
             authority: authority(target, port),
         };
-        let mut first = Some(first);
-        let mut silent = 0;
-        let mut closed = 0;
-        let mut identified = false;
-        for kind in plan(port) {
-            if Instant::now() >= deadline {
-                break;
+        let plan = plan(port);
+        let (mut obs, tally) = match plan.split_first() {
+            Some((Kind::Banner { full_wait: false }, rest)) => {
+                self.race(net, first, rest, &cx, obs).await
             }
-            let conn = match first.take() {
-                Some(c) => c,
-                None => match net.connect(target, port).await {
-                    Ok(c) => c,
-                    Err(ConnectError::Refused) => {
-                        closed += 1;
-                        break;
-                    }
-                    Err(_) => break,
-                },
-            };
-            let step = self.run(kind, net, conn, &cx, &mut obs).await;
-            tracing::trace!(%endpoint, ?kind, ?step, "probe step");
-            match step {
-                Step::Identified => {
-                    identified = true;
-                    break;
-                }
-                Step::Silent => silent += 1,
-                Step::Closed => closed += 1,
-                Step::Other(_) => {}
-            }
-        }
+            _ => self.run_plan(net, Some(first), &plan, &cx, obs).await,
+        };
+        let Tally {
+            identified,
+            silent,
+            closed,
+        } = tally;
         if !identified {
             obs.protocol = "unknown".into();
             obs.tls = false;
@@ -183,6 +178,123 @@ impl Prober {
         }
         obs.elapsed_ms = start.elapsed().as_millis() as u64;
         obs
+    }
+
+    /// Runs `plan` step by step until one identifies the service.
+    async fn run_plan(
+        &self,
+        net: &Net,
+        mut first: Option<Conn>,
+        plan: &[Kind],
+        cx: &Cx<'_>,
+        mut obs: Observation,
+    ) -> (Observation, Tally) {
+        let mut tally = Tally::default();
+        for kind in plan {
+            if Instant::now() >= cx.deadline {
+                break;
+            }
+            let conn = match first.take() {
+                Some(c) => c,
+                None => match net.connect(cx.target, cx.port).await {
+                    Ok(c) => c,
+                    Err(ConnectError::Refused) => {
+                        tally.closed += 1;
+                        break;
+                    }
+                    Err(_) => break,
+                },
+            };
+            let step = self.run(*kind, net, conn, cx, &mut obs).await;
+            tracing::trace!(endpoint = %obs.endpoint, ?kind, ?step, "probe step");
+            match step {
+                Step::Identified => {
+                    tally.identified = true;
+                    break;
+                }
+                Step::Silent => tally.silent += 1,
+                Step::Closed => tally.closed += 1,
+                Step::Other(_) => {}
+            }
+        }
+        (obs, tally)
+    }
+
+    /// A port without a hint: listen for a banner on the first connection
+    /// and, once it has been quiet for a moment, run the active steps on
+    /// another connection at the same time. Server-first services (SSH, FTP,
+    /// Telnet) still get their banner heard; TLS and HTTP services do not
+    /// wait for one that never comes.
+    async fn race(
+        &self,
+        net: &Net,
+        first: Conn,
+        active: &[Kind],
+        cx: &Cx<'_>,
+        obs: Observation,
+    ) -> (Observation, Tally) {
+        let Conn { mut stream, permit } = first;
+        let now = Instant::now();
+        let banner_until =
+            (now + (self.timeout / 3).min(Duration::from_millis(1000))).min(cx.deadline);
+        let grace = (now + BANNER_GRACE).min(banner_until);
+        if let Some(bytes) = read_some(&mut stream, grace, BANNER_LIMIT).await {
+            return self
+                .after_banner(net, &mut stream, bytes, active, cx, obs)
+                .await;
+        }
+        let probing = self.run_plan(net, None, active, cx, obs.clone());
+        tokio::pin!(probing);
+        tokio::select! {
+            heard = read_some(&mut stream, banner_until, BANNER_LIMIT) => match heard {
+                // The service spoke first after all: that decides.
+                Some(bytes) => self.after_banner(net, &mut stream, bytes, active, cx, obs).await,
+                None => {
+                    drop((stream, permit));
+                    let (o, mut t) = probing.await;
+                    t.silent += 1;
+                    (o, t)
+                }
+            },
+            done = &mut probing => {
+                if done.1.identified {
+                    return done;
+                }
+                // Nothing active worked: a late banner is the last chance.
+                match read_some(&mut stream, banner_until, BANNER_LIMIT).await {
+                    Some(bytes) => {
+                        let (mut o, t) = done;
+                        let step = banner::classify(&mut stream, bytes, cx, &mut o, true).await;
+                        let identified = matches!(step, Step::Identified);
+                        (o, Tally { identified, ..t })
+                    }
+                    None => done,
+                }
+            }
+        }
+    }
+
+    /// A banner arrived on a port without a hint: classify it; when it is
+    /// a protocol that waits for us (HTTP, RTSP, TLS bytes), go on actively.
+    async fn after_banner(
+        &self,
+        net: &Net,
+        stream: &mut tokio::net::TcpStream,
+        bytes: Vec<u8>,
+        active: &[Kind],
+        cx: &Cx<'_>,
+        mut obs: Observation,
+    ) -> (Observation, Tally) {
+        match banner::classify(stream, bytes, cx, &mut obs, true).await {
+            Step::Identified => (
+                obs,
+                Tally {
+                    identified: true,
+                    ..Tally::default()
+                },
+            ),
+            _ => self.run_plan(net, None, active, cx, obs).await,
+        }
     }
 
     /// Enumerates and judges TLS on an identified endpoint: directly when
