@@ -31,17 +31,24 @@ serve() { # name ip port args...
   local name=$1 ip=$2 port=$3; shift 3
   openssl s_server -accept "$ip:$port" -cert "$work/$name-cert.pem" -key "$work/$name-key.pem" -www -quiet "$@" >/dev/null 2>&1 &
 }
-serve l 127.66.0.1 4431 -no_tls1_3 -no_tls1_2 -cipher 'AES128-SHA:AES256-SHA:ECDHE-RSA-AES128-SHA:@SECLEVEL=0'
-serve d 127.66.0.2 4432 -tls1_2 -cipher 'DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384' -dhparam "$work/dh.pem"
-serve m 127.66.0.3 4433 -tls1_3 -groups X25519:P-256:P-384
+# Each server twice: on a port stadscan has no hint for (it first listens
+# 200 ms for a server-first greeting) and on a usual TLS port (TLS first).
+for port in 4431 8443; do
+  serve l 127.66.0.1 $port -no_tls1_3 -no_tls1_2 -cipher 'AES128-SHA:AES256-SHA:ECDHE-RSA-AES128-SHA:@SECLEVEL=0'
+  serve d 127.66.0.2 $port -tls1_2 -cipher 'DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384' -dhparam "$work/dh.pem"
+  serve m 127.66.0.3 $port -tls1_3 -groups X25519:P-256:P-384
+done
 sleep 1
 
 now() { date +%s.%N; }
 printf '| endpoint | stadscan (s) | sslyze (s) | ratio | same accepted suites |\n|---|---|---|---|---|\n' > "$work/table.md"
 total_s=0; total_y=0
-for ep in legacy:127.66.0.1:4431 dhe:127.66.0.2:4432 modern:127.66.0.3:4433; do
+for ep in legacy:127.66.0.1:4431 dhe:127.66.0.2:4431 modern:127.66.0.3:4431 \
+          legacy:127.66.0.1:8443 dhe:127.66.0.2:8443 modern:127.66.0.3:8443; do
   name=${ep%%:*}; hostport=${ep#*:}; ip=${hostport%:*}; port=${hostport#*:}
-  printf 'name = "bench-%s"\n[[networks]]\ncidr = "%s/32"\n[ports]\ntcp = [%s]\nudp = []\n[rate]\nper_second = 5000\ntimeout_ms = 3000\n' "$name" "$ip" "$port" > "$work/$name.toml"
+  printf 'name = "bench-%s-'"$port"'"\n[[networks]]\ncidr = "%s/32"\n[ports]\ntcp = [%s]\nudp = []\n[rate]\nper_second = 5000\ntimeout_ms = 3000\n' "$name" "$ip" "$port" > "$work/$name.toml"
+  name=$name-$port
+  mv "$work/${name%-*}.toml" "$work/$name.toml"
   t0=$(now); "$bin" scan --scope "$work/$name.toml" --json "$work/$name.json" -q >/dev/null; t1=$(now)
   "$venv/bin/sslyze" --quiet --sslv2 --sslv3 --tlsv1 --tlsv1_1 --tlsv1_2 --tlsv1_3 --elliptic_curves \
     --compression --reneg --certinfo --json_out "$work/$name.sslyze.json" "$hostport" >/dev/null 2>&1 || true

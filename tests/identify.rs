@@ -22,7 +22,8 @@ async fn late_ssh_greeting_on_an_unusual_port_is_heard() {
     tokio::spawn(async move {
         while let Ok((mut s, _)) = l.accept().await {
             tokio::spawn(async move {
-                // Slower than the grace period, well inside the banner wait.
+                // Later than the 200 ms the scanner listens first: the
+                // greeting then reaches one of the active probes.
                 tokio::time::sleep(Duration::from_millis(400)).await;
                 let _ = s.write_all(b"SSH-2.0-SlowSSH_1.0\r\n").await;
                 tokio::time::sleep(Duration::from_secs(3)).await;
@@ -62,7 +63,7 @@ async fn tls_on_an_unusual_port_does_not_wait_for_a_banner() {
     let (doc, _) = scan_json(&dir, &scope).await;
     let o = &doc["assets"][0]["observations"][0];
     assert_eq!(o["protocol"], "tls", "{o}");
-    // The banner wait alone would be 1000 ms here.
+    // Listening 200 ms first, then one short TLS attempt.
     assert!(
         o["elapsed_ms"].as_u64().unwrap() < 600,
         "identification took {} ms",

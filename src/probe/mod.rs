@@ -22,7 +22,6 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
 use crate::model::{Endpoint, Observation, ProbeStatus, Target};
-use crate::net::io::read_some;
 use crate::net::{Conn, ConnectError, Net};
 use crate::tls::starttls::Starttls;
 use crate::tls::{TlsContext, assess, cert, policy::Policy, verdict};
@@ -92,9 +91,12 @@ fn inner_plan(port: u16) -> Vec<Kind> {
 }
 
 /// How long a port without a hint is listened to before the active steps
-/// start beside the listener (server-first services greet within this on
-/// any LAN).
-const BANNER_GRACE: Duration = Duration::from_millis(150);
+/// begin. Server-first services greet within this on any LAN; a later
+/// greeting still surfaces, because every active step hands what it
+/// receives to the banner classifier. (Listening longer in parallel with
+/// the active steps does not help: many embedded servers, and `openssl
+/// s_server`, serve one connection at a time.)
+const BANNER_GRACE: Duration = Duration::from_millis(200);
 
 /// What a plan's steps amounted to.
 #[derive(Debug, Default, Clone, Copy)]
@@ -149,13 +151,7 @@ impl Prober {
             port,
             authority: authority(target, port),
         };
-        let plan = plan(port);
-        let (mut obs, tally) = match plan.split_first() {
-            Some((Kind::Banner { full_wait: false }, rest)) => {
-                self.race(net, first, rest, &cx, obs).await
-            }
-            _ => self.run_plan(net, Some(first), &plan, &cx, obs).await,
-        };
+        let (mut obs, tally) = self.run_plan(net, Some(first), &plan(port), &cx, obs).await;
         let Tally {
             identified,
             silent,
@@ -220,83 +216,6 @@ impl Prober {
         (obs, tally)
     }
 
-    /// A port without a hint: listen for a banner on the first connection
-    /// and, once it has been quiet for a moment, run the active steps on
-    /// another connection at the same time. Server-first services (SSH, FTP,
-    /// Telnet) still get their banner heard; TLS and HTTP services do not
-    /// wait for one that never comes.
-    async fn race(
-        &self,
-        net: &Net,
-        first: Conn,
-        active: &[Kind],
-        cx: &Cx<'_>,
-        obs: Observation,
-    ) -> (Observation, Tally) {
-        let Conn { mut stream, permit } = first;
-        let now = Instant::now();
-        let banner_until =
-            (now + (self.timeout / 3).min(Duration::from_millis(1000))).min(cx.deadline);
-        let grace = (now + BANNER_GRACE).min(banner_until);
-        if let Some(bytes) = read_some(&mut stream, grace, BANNER_LIMIT).await {
-            return self
-                .after_banner(net, &mut stream, bytes, active, cx, obs)
-                .await;
-        }
-        let probing = self.run_plan(net, None, active, cx, obs.clone());
-        tokio::pin!(probing);
-        tokio::select! {
-            heard = read_some(&mut stream, banner_until, BANNER_LIMIT) => match heard {
-                // The service spoke first after all: that decides.
-                Some(bytes) => self.after_banner(net, &mut stream, bytes, active, cx, obs).await,
-                None => {
-                    drop((stream, permit));
-                    let (o, mut t) = probing.await;
-                    t.silent += 1;
-                    (o, t)
-                }
-            },
-            done = &mut probing => {
-                if done.1.identified {
-                    return done;
-                }
-                // Nothing active worked: a late banner is the last chance.
-                match read_some(&mut stream, banner_until, BANNER_LIMIT).await {
-                    Some(bytes) => {
-                        let (mut o, t) = done;
-                        let step = banner::classify(&mut stream, bytes, cx, &mut o, true).await;
-                        let identified = matches!(step, Step::Identified);
-                        (o, Tally { identified, ..t })
-                    }
-                    None => done,
-                }
-            }
-        }
-    }
-
-    /// A banner arrived on a port without a hint: classify it; when it is
-    /// a protocol that waits for us (HTTP, RTSP, TLS bytes), go on actively.
-    async fn after_banner(
-        &self,
-        net: &Net,
-        stream: &mut tokio::net::TcpStream,
-        bytes: Vec<u8>,
-        active: &[Kind],
-        cx: &Cx<'_>,
-        mut obs: Observation,
-    ) -> (Observation, Tally) {
-        match banner::classify(stream, bytes, cx, &mut obs, true).await {
-            Step::Identified => (
-                obs,
-                Tally {
-                    identified: true,
-                    ..Tally::default()
-                },
-            ),
-            _ => self.run_plan(net, None, active, cx, obs).await,
-        }
-    }
-
     /// Enumerates and judges TLS on an identified endpoint: directly when
     /// the service spoke TLS, after STARTTLS for the protocols that have it.
     pub async fn assess_tls(&self, net: &Net, target: &Target, port: u16, obs: &mut Observation) {
@@ -346,8 +265,7 @@ impl Prober {
                 let wait = if full_wait {
                     cx.deadline
                 } else {
-                    let short = (self.timeout / 3).min(Duration::from_millis(1000));
-                    (Instant::now() + short).min(cx.deadline)
+                    (Instant::now() + BANNER_GRACE).min(cx.deadline)
                 };
                 banner::listen(&mut stream, wait, cx, obs).await
             }
