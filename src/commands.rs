@@ -201,13 +201,14 @@ fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
 
 async fn scan_command(args: ScanArgs) -> Result<u8> {
     let scope = Scope::load(&args.scope)?;
-    for p in [&args.sarif, &args.json].into_iter().flatten() {
+    for p in [&args.sarif, &args.json, &args.audit].into_iter().flatten() {
         probe_writable(p)?;
     }
     let opts = ScanOptions {
         allow_large: args.allow_large,
         source_root: args.source_root.clone(),
         discover_only: args.discover_only,
+        audit: args.audit.clone(),
     };
     let report = run_scope(scope, args.checks.as_deref(), &opts).await?;
     write_outputs(&report, args.sarif.as_deref(), args.json.as_deref(), None)?;

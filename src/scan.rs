@@ -20,7 +20,7 @@ use crate::check::Catalogue;
 use crate::discover::{self, PortState, TargetSpace, dns};
 use crate::error::Error;
 use crate::model::{Asset, IdentityKind, Observation, Origin, Transport, unix_now};
-use crate::net::{Net, Shutdown};
+use crate::net::{AuditLog, Net, Shutdown};
 use crate::probe::{Prober, snmp};
 use crate::report::progress::ProgressSink;
 use crate::report::{Note, NoteLevel, Report, ScanStats};
@@ -38,6 +38,8 @@ pub struct ScanOptions {
     pub source_root: Option<PathBuf>,
     /// Stop after discovery: report open ports, identify nothing.
     pub discover_only: bool,
+    /// Write the audit trail (one JSON line per connection or datagram).
+    pub audit: Option<PathBuf>,
 }
 
 /// Runs one scan. Returns the report also when interrupted (then
@@ -80,7 +82,20 @@ pub async fn run(
     }
 
     let space = Arc::new(TargetSpace::new(&scope, &resolution.hosts));
-    let net = Arc::new(Net::new(scope.clone(), shutdown.clone()));
+    let audit = match &opts.audit {
+        Some(path) => Some(Arc::new(AuditLog::create(path).map_err(|source| {
+            Error::Output {
+                path: path.clone(),
+                source,
+            }
+        })?)),
+        None => None,
+    };
+    let mut net = Net::new(scope.clone(), shutdown.clone());
+    if let Some(log) = &audit {
+        net = net.with_audit(log.clone());
+    }
+    let net = Arc::new(net);
     let policy = Policy::embedded(&scope.tls_policy).map_err(Error::Usage)?;
     let prober = Arc::new(Prober {
         tls,
@@ -115,7 +130,7 @@ pub async fn run(
                         PortState::Open(conn) => {
                             open.fetch_add(1, Ordering::Relaxed);
                             if discover_only {
-                                let _rst = conn.stream.set_zero_linger();
+                                let _rst = conn.stream.get_ref().set_zero_linger();
                                 let mut o = Observation::new(
                                     crate::model::Endpoint::tcp(job.target.addr(), job.port),
                                     job.target.hostname().map(str::to_string),
@@ -181,6 +196,9 @@ pub async fn run(
         });
     }
     progress.finish();
+    if let Some(log) = &audit {
+        log.flush();
+    }
 
     let assets = fold_assets(&scope, observations);
     let mut findings = Vec::new();

@@ -23,7 +23,7 @@ pub enum PortState {
 /// TCP connect to `target:port`; a silent port gets one more try.
 pub async fn tcp_port(net: &Net, target: &Target, port: u16) -> PortState {
     for attempt in 0..2 {
-        match net.connect(target, port).await {
+        match net.connect(target, port, "tcp-connect").await {
             Ok(conn) => return PortState::Open(conn),
             Err(ConnectError::Refused) => return PortState::Closed,
             Err(ConnectError::Timeout) if attempt == 0 => continue,

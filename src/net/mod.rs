@@ -4,6 +4,7 @@
 //! (asked again here, whatever the caller holds), the per-host connection cap,
 //! the global rate limit, and a timeout. Reads are bounded by [`io`].
 
+pub mod audit;
 pub mod io;
 mod limit;
 
@@ -19,6 +20,7 @@ use tokio::sync::watch;
 use crate::model::Target;
 use crate::scope::{Scope, Verdict};
 
+pub use audit::{AuditEntry, AuditLog, Audited};
 pub use limit::{HostPermit, HostSlots, RateLimiter};
 
 /// Why a connection was not made.
@@ -36,10 +38,11 @@ pub enum ConnectError {
     Io(std::io::Error),
 }
 
-/// An open connection with the per-host slot it occupies.
+/// An open connection with the per-host slot it occupies. The stream
+/// counts its bytes for the audit trail.
 #[derive(Debug)]
 pub struct Conn {
-    pub stream: TcpStream,
+    pub stream: Audited<TcpStream>,
     pub permit: HostPermit,
 }
 
@@ -122,6 +125,7 @@ pub struct Net {
     connect_timeout: Duration,
     shutdown: Shutdown,
     stats: NetStats,
+    audit: Option<Arc<AuditLog>>,
 }
 
 impl Net {
@@ -134,6 +138,39 @@ impl Net {
             scope: scope.clone(),
             shutdown,
             stats: NetStats::default(),
+            audit: None,
+        }
+    }
+
+    /// Records every connection and datagram in `log`.
+    pub fn with_audit(mut self, log: Arc<AuditLog>) -> Net {
+        self.audit = Some(log);
+        self
+    }
+
+    fn audit_attempt(
+        &self,
+        target: &Target,
+        port: u16,
+        transport: crate::model::Transport,
+        probe: &'static str,
+        outcome: &'static str,
+        sent: u64,
+        received: u64,
+        started: std::time::Instant,
+    ) {
+        if let Some(log) = &self.audit {
+            log.record(&AuditEntry {
+                time: audit::now_millis(),
+                target: target.addr(),
+                port,
+                transport,
+                probe,
+                outcome,
+                bytes_sent: sent,
+                bytes_received: received,
+                duration_ms: started.elapsed().as_millis() as u64,
+            });
         }
     }
 
@@ -156,28 +193,43 @@ impl Net {
         }
     }
 
-    /// Opens a TCP connection to `target:port`.
-    pub async fn connect(&self, target: &Target, port: u16) -> Result<Conn, ConnectError> {
+    /// Opens a TCP connection to `target:port` for `probe` (a name in the
+    /// audit trail).
+    pub async fn connect(
+        &self,
+        target: &Target,
+        port: u16,
+        probe: &'static str,
+    ) -> Result<Conn, ConnectError> {
         self.gate(target).map_err(ConnectError::OutOfScope)?;
         let work = async {
             let permit = self.hosts.acquire(target.addr()).await;
             self.rate.acquire().await;
             self.stats.connects.fetch_add(1, Ordering::Relaxed);
+            let started = std::time::Instant::now();
             let addr = SocketAddr::new(target.addr(), port);
+            let tcp = crate::model::Transport::Tcp;
             match tokio::time::timeout(self.connect_timeout, TcpStream::connect(addr)).await {
                 Err(_) => {
                     self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
+                    self.audit_attempt(target, port, tcp, probe, "timeout", 0, 0, started);
                     Err(ConnectError::Timeout)
                 }
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
                     self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                    self.audit_attempt(target, port, tcp, probe, "refused", 0, 0, started);
                     Err(ConnectError::Refused)
                 }
-                Ok(Err(e)) => Err(ConnectError::Io(e)),
+                Ok(Err(e)) => {
+                    self.audit_attempt(target, port, tcp, probe, "failed", 0, 0, started);
+                    Err(ConnectError::Io(e))
+                }
                 Ok(Ok(stream)) => {
                     self.stats.open.fetch_add(1, Ordering::Relaxed);
                     // Best effort: probes write whole requests at once.
                     let _nodelay = stream.set_nodelay(true);
+                    let stream =
+                        Audited::new(stream, target.addr(), port, probe, self.audit.clone());
                     Ok(Conn { stream, permit })
                 }
             }
@@ -188,12 +240,14 @@ impl Net {
         }
     }
 
-    /// Sends `payload` to `target:port` over UDP and waits up to `wait` for one
-    /// reply of at most `max` bytes; sends once more if the first try is silent.
+    /// Sends `payload` (for `probe`) to `target:port` over UDP and waits up
+    /// to `wait` for one reply of at most `max` bytes; sends once more if
+    /// the first try is silent.
     pub async fn udp_request(
         &self,
         target: &Target,
         port: u16,
+        probe: &'static str,
         payload: &[u8],
         wait: Duration,
         max: usize,
@@ -215,22 +269,36 @@ impl Net {
                 return UdpOutcome::Error(e);
             }
             let mut buf = vec![0u8; max.clamp(1, 65_536)];
+            let udp = crate::model::Transport::Udp;
+            let len = payload.len() as u64;
             for _attempt in 0..2 {
                 self.rate.acquire().await;
                 self.stats.datagrams.fetch_add(1, Ordering::Relaxed);
+                let started = std::time::Instant::now();
                 if let Err(e) = sock.send(payload).await {
+                    self.audit_attempt(target, port, udp, probe, "failed", 0, 0, started);
                     return UdpOutcome::Error(e);
                 }
                 match tokio::time::timeout(wait, sock.recv(&mut buf)).await {
-                    Err(_) => continue,
+                    Err(_) => {
+                        self.audit_attempt(target, port, udp, probe, "timeout", len, 0, started);
+                        continue;
+                    }
                     Ok(Ok(n)) => {
+                        self.audit_attempt(
+                            target, port, udp, probe, "sent", len, n as u64, started,
+                        );
                         buf.truncate(n);
                         return UdpOutcome::Reply(buf);
                     }
                     Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                        self.audit_attempt(target, port, udp, probe, "refused", len, 0, started);
                         return UdpOutcome::Refused;
                     }
-                    Ok(Err(e)) => return UdpOutcome::Error(e),
+                    Ok(Err(e)) => {
+                        self.audit_attempt(target, port, udp, probe, "failed", len, 0, started);
+                        return UdpOutcome::Error(e);
+                    }
                 }
             }
             UdpOutcome::Silent

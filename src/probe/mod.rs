@@ -63,6 +63,20 @@ pub(crate) enum Kind {
     Mqtt,
 }
 
+impl Kind {
+    /// The step's name in the audit trail.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Kind::Banner { .. } => "banner",
+            Kind::Passive => "ot-listen",
+            Kind::Tls => "tls-handshake",
+            Kind::Http => "http-get",
+            Kind::Rtsp => "rtsp-options",
+            Kind::Mqtt => "mqtt-connect",
+        }
+    }
+}
+
 /// TCP ports of OT protocols: listened to, never sent probes in this stage.
 pub const OT_PORTS: &[u16] = &[102, 502, 2404, 4840, 20000, 44818];
 
@@ -192,7 +206,7 @@ impl Prober {
             }
             let conn = match first.take() {
                 Some(c) => c,
-                None => match net.connect(cx.target, cx.port).await {
+                None => match net.connect(cx.target, cx.port, kind.label()).await {
                     Ok(c) => c,
                     Err(ConnectError::Refused) => {
                         tally.closed += 1;
@@ -260,6 +274,7 @@ impl Prober {
         obs: &mut Observation,
     ) -> Step {
         let Conn { mut stream, permit } = conn;
+        stream.set_probe(kind.label());
         let step = match kind {
             Kind::Banner { full_wait } => {
                 let wait = if full_wait {

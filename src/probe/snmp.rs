@@ -35,7 +35,7 @@ pub async fn probe(
     // Two tries share the budget.
     let wait = (timeout / 2).max(Duration::from_millis(100));
     let reply = match net
-        .udp_request(target, port, &snmp::encode(&req), wait, 65_536)
+        .udp_request(target, port, "snmp-get", &snmp::encode(&req), wait, 65_536)
         .await
     {
         UdpOutcome::Reply(bytes) => bytes,

@@ -8,15 +8,15 @@ use tokio::time::Instant;
 
 use super::{Cx, Prober, Step, app_step, inner_plan};
 use crate::model::{Evidence, Observation};
-use crate::net::{HostPermit, Net};
+use crate::net::{Audited, HostPermit, Net};
 use crate::tls::{cert, server_name};
 
-type Session = tokio_rustls::client::TlsStream<TcpStream>;
+type Session = tokio_rustls::client::TlsStream<Audited<TcpStream>>;
 
 pub(crate) async fn handshake(
     prober: &Prober,
     net: &Net,
-    stream: TcpStream,
+    stream: Audited<TcpStream>,
     permit: HostPermit,
     cx: &Cx<'_>,
     obs: &mut Observation,
@@ -38,7 +38,7 @@ pub(crate) async fn handshake(
             // A failed inner step leaves the session in an unknown state.
             drop(session);
             drop(permit.take());
-            let Ok(conn) = net.connect(cx.target, cx.port).await else {
+            let Ok(conn) = net.connect(cx.target, cx.port, "tls-handshake").await else {
                 break;
             };
             permit = Some(conn.permit);
@@ -66,7 +66,11 @@ enum Failure {
     NotTls(String),
 }
 
-async fn connect(prober: &Prober, stream: TcpStream, cx: &Cx<'_>) -> Result<Session, Failure> {
+async fn connect(
+    prober: &Prober,
+    stream: Audited<TcpStream>,
+    cx: &Cx<'_>,
+) -> Result<Session, Failure> {
     let name = server_name(cx.target.hostname(), cx.target.addr());
     let handshake = prober.tls.connector().connect(name, stream);
     match tokio::time::timeout_at(cx.deadline, handshake).await {

@@ -184,7 +184,11 @@ impl Assessor<'_> {
         if self.out_of_time() {
             return None;
         }
-        let mut conn = self.net.connect(self.target, self.port).await.ok()?;
+        let mut conn = self
+            .net
+            .connect(self.target, self.port, "tls-enum")
+            .await
+            .ok()?;
         self.profile.connections += 1;
         let stream = &mut conn.stream;
         if let Some(kind) = self.profile.starttls
