@@ -58,6 +58,15 @@ pub enum UdpOutcome {
     Error(std::io::Error),
 }
 
+/// What an audit line describes, before its outcome is known.
+struct Attempt<'a> {
+    target: &'a Target,
+    port: u16,
+    transport: crate::model::Transport,
+    probe: &'static str,
+    started: std::time::Instant,
+}
+
 /// Counters of what went over the wire.
 #[derive(Debug, Default)]
 pub struct NetStats {
@@ -148,38 +157,21 @@ impl Net {
         self
     }
 
-    fn audit_attempt(
-        &self,
-        target: &Target,
-        port: u16,
-        transport: crate::model::Transport,
-        probe: &'static str,
-        outcome: &'static str,
-        sent: u64,
-        received: u64,
-        started: std::time::Instant,
-    ) {
+    /// Writes one line for an attempt that produced no stream (or a datagram).
+    fn audit_attempt(&self, what: &Attempt<'_>, outcome: &'static str, sent: u64, received: u64) {
         if let Some(log) = &self.audit {
             log.record(&AuditEntry {
                 time: audit::now_millis(),
-                target: target.addr(),
-                port,
-                transport,
-                probe,
+                target: what.target.addr(),
+                port: what.port,
+                transport: what.transport,
+                probe: what.probe,
                 outcome,
                 bytes_sent: sent,
                 bytes_received: received,
-                duration_ms: started.elapsed().as_millis() as u64,
+                duration_ms: what.started.elapsed().as_millis() as u64,
             });
         }
-    }
-
-    pub fn scope(&self) -> &Scope {
-        &self.scope
-    }
-
-    pub fn shutdown(&self) -> &Shutdown {
-        &self.shutdown
     }
 
     fn gate(&self, target: &Target) -> Result<(), Verdict> {
@@ -212,16 +204,49 @@ impl Net {
             match tokio::time::timeout(self.connect_timeout, TcpStream::connect(addr)).await {
                 Err(_) => {
                     self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
-                    self.audit_attempt(target, port, tcp, probe, "timeout", 0, 0, started);
+                    self.audit_attempt(
+                        &Attempt {
+                            target,
+                            port,
+                            transport: tcp,
+                            probe,
+                            started,
+                        },
+                        "timeout",
+                        0,
+                        0,
+                    );
                     Err(ConnectError::Timeout)
                 }
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
                     self.stats.refused.fetch_add(1, Ordering::Relaxed);
-                    self.audit_attempt(target, port, tcp, probe, "refused", 0, 0, started);
+                    self.audit_attempt(
+                        &Attempt {
+                            target,
+                            port,
+                            transport: tcp,
+                            probe,
+                            started,
+                        },
+                        "refused",
+                        0,
+                        0,
+                    );
                     Err(ConnectError::Refused)
                 }
                 Ok(Err(e)) => {
-                    self.audit_attempt(target, port, tcp, probe, "failed", 0, 0, started);
+                    self.audit_attempt(
+                        &Attempt {
+                            target,
+                            port,
+                            transport: tcp,
+                            probe,
+                            started,
+                        },
+                        "failed",
+                        0,
+                        0,
+                    );
                     Err(ConnectError::Io(e))
                 }
                 Ok(Ok(stream)) => {
@@ -276,27 +301,80 @@ impl Net {
                 self.stats.datagrams.fetch_add(1, Ordering::Relaxed);
                 let started = std::time::Instant::now();
                 if let Err(e) = sock.send(payload).await {
-                    self.audit_attempt(target, port, udp, probe, "failed", 0, 0, started);
+                    self.audit_attempt(
+                        &Attempt {
+                            target,
+                            port,
+                            transport: udp,
+                            probe,
+                            started,
+                        },
+                        "failed",
+                        0,
+                        0,
+                    );
                     return UdpOutcome::Error(e);
                 }
                 match tokio::time::timeout(wait, sock.recv(&mut buf)).await {
                     Err(_) => {
-                        self.audit_attempt(target, port, udp, probe, "timeout", len, 0, started);
+                        self.audit_attempt(
+                            &Attempt {
+                                target,
+                                port,
+                                transport: udp,
+                                probe,
+                                started,
+                            },
+                            "timeout",
+                            len,
+                            0,
+                        );
                         continue;
                     }
                     Ok(Ok(n)) => {
                         self.audit_attempt(
-                            target, port, udp, probe, "sent", len, n as u64, started,
+                            &Attempt {
+                                target,
+                                port,
+                                transport: udp,
+                                probe,
+                                started,
+                            },
+                            "sent",
+                            len,
+                            n as u64,
                         );
                         buf.truncate(n);
                         return UdpOutcome::Reply(buf);
                     }
                     Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                        self.audit_attempt(target, port, udp, probe, "refused", len, 0, started);
+                        self.audit_attempt(
+                            &Attempt {
+                                target,
+                                port,
+                                transport: udp,
+                                probe,
+                                started,
+                            },
+                            "refused",
+                            len,
+                            0,
+                        );
                         return UdpOutcome::Refused;
                     }
                     Ok(Err(e)) => {
-                        self.audit_attempt(target, port, udp, probe, "failed", len, 0, started);
+                        self.audit_attempt(
+                            &Attempt {
+                                target,
+                                port,
+                                transport: udp,
+                                probe,
+                                started,
+                            },
+                            "failed",
+                            len,
+                            0,
+                        );
                         return UdpOutcome::Error(e);
                     }
                 }
