@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::baseline::Baselines;
-use crate::check::Catalogue;
 use crate::cli::{ChecksArgs, Cli, Command, DemoArgs, LabArgs, ScanArgs};
 use crate::error::{Error, Result};
 use crate::lab::{Lab, LabConfig};
@@ -17,7 +15,7 @@ use crate::model::Severity;
 use crate::net::{Shutdown, ShutdownTrigger};
 use crate::report::progress::{ProgressSink, Silent, TerminalProgress};
 use crate::report::{self, Report, write_atomic};
-use crate::scan::{self, ScanOptions};
+use crate::scan::{self, Knowledge, ScanOptions};
 use crate::scope::Scope;
 
 pub const EXIT_OK: u8 = 0;
@@ -108,15 +106,6 @@ fn watch_signals(trigger: ShutdownTrigger) {
     });
 }
 
-fn load_checks(dir: Option<&Path>) -> Result<(Arc<Catalogue>, Arc<Baselines>)> {
-    let baselines = Baselines::embedded().map_err(Error::Usage)?;
-    let checks = match dir {
-        Some(d) => Catalogue::from_dir(d, &baselines)?,
-        None => Catalogue::embedded(&baselines)?,
-    };
-    Ok((Arc::new(checks), Arc::new(baselines)))
-}
-
 /// Fails early when an output cannot be written, before a long scan.
 fn probe_writable(path: &Path) -> Result<()> {
     if path == Path::new("-") {
@@ -178,7 +167,7 @@ fn write_outputs(
 }
 
 async fn run_scope(scope: Scope, checks_dir: Option<&Path>, opts: &ScanOptions) -> Result<Report> {
-    let (checks, baselines) = load_checks(checks_dir)?;
+    let knowledge = Knowledge::load(checks_dir)?;
     let (trigger, shutdown) = Shutdown::new();
     watch_signals(trigger);
     let terminal = TerminalProgress::new();
@@ -186,7 +175,7 @@ async fn run_scope(scope: Scope, checks_dir: Option<&Path>, opts: &ScanOptions) 
         Some(t) => t,
         None => &Silent,
     };
-    scan::run(Arc::new(scope), checks, baselines, opts, shutdown, progress).await
+    scan::run(Arc::new(scope), &knowledge, opts, shutdown, progress).await
 }
 
 fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
@@ -263,9 +252,9 @@ async fn lab_command(args: LabArgs) -> Result<u8> {
 }
 
 fn checks_command(args: ChecksArgs) -> Result<u8> {
-    let (checks, _) = load_checks(args.checks.as_deref())?;
+    let knowledge = Knowledge::load(args.checks.as_deref())?;
     let mut out = Vec::new();
-    let _in_memory = report::summary::write_checks(&checks, &mut out);
+    let _in_memory = report::summary::write_checks(&knowledge, &mut out);
     let _ = std::io::stdout().lock().write_all(&out);
     Ok(EXIT_OK)
 }

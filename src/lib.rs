@@ -25,6 +25,8 @@ pub mod commands;
 pub mod discover;
 pub mod error;
 pub mod facts;
+pub mod fingerprint;
+pub mod firmware;
 pub mod lab;
 pub mod model;
 pub mod net;

@@ -489,6 +489,15 @@ pub struct Asset {
     pub firmware: Option<String>,
     /// Device class (`camera`, `mqtt-broker`... or `unknown`).
     pub class: String,
+    /// The fingerprint that named the device, and how sure it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint_confidence: Option<Confidence>,
+    /// What personal data devices of this class can process (the DPIA
+    /// register); absent when the class processes none by design.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal_data: Option<String>,
     pub observations: Vec<Observation>,
 }
 

@@ -19,6 +19,7 @@ use crate::baseline::Baselines;
 use crate::check::Catalogue;
 use crate::discover::{self, PortState, TargetSpace, dns};
 use crate::error::Error;
+use crate::fingerprint::{DeviceClass, Fingerprints};
 use crate::model::{Asset, IdentityKind, Observation, Origin, Transport, unix_now};
 use crate::net::{AuditLog, Net, Shutdown};
 use crate::probe::{Prober, snmp};
@@ -42,12 +43,39 @@ pub struct ScanOptions {
     pub audit: Option<PathBuf>,
 }
 
+/// What the scanner knows: checks, control catalogues, fingerprints (the
+/// data files, embedded or from a folder).
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    pub checks: Arc<Catalogue>,
+    pub baselines: Arc<Baselines>,
+    pub fingerprints: Arc<Fingerprints>,
+}
+
+impl Knowledge {
+    /// The built-in data, or the data in `dir` (a `checks/` folder).
+    pub fn load(dir: Option<&std::path::Path>) -> Result<Knowledge, Error> {
+        let baselines = Baselines::embedded().map_err(Error::Usage)?;
+        let (checks, fingerprints) = match dir {
+            Some(d) => (
+                Catalogue::from_dir(d, &baselines)?,
+                Fingerprints::from_dir(d)?,
+            ),
+            None => (Catalogue::embedded(&baselines)?, Fingerprints::embedded()?),
+        };
+        Ok(Knowledge {
+            checks: Arc::new(checks),
+            baselines: Arc::new(baselines),
+            fingerprints: Arc::new(fingerprints),
+        })
+    }
+}
+
 /// Runs one scan. Returns the report also when interrupted (then
 /// `complete` is false and the results are partial).
 pub async fn run(
     scope: Arc<Scope>,
-    checks: Arc<Catalogue>,
-    baselines: Arc<Baselines>,
+    knowledge: &Knowledge,
     opts: &ScanOptions,
     shutdown: Shutdown,
     progress: &dyn ProgressSink,
@@ -200,19 +228,19 @@ pub async fn run(
         log.flush();
     }
 
-    let assets = fold_assets(&scope, observations);
+    let assets = fold_assets(&scope, observations, &knowledge.fingerprints);
     let mut findings = Vec::new();
     for a in &assets {
         for o in &a.observations {
-            findings.extend(checks.evaluate(o, &a.id));
+            findings.extend(knowledge.checks.evaluate(o, &a.id));
         }
     }
     let source_root = opts.source_root.as_deref();
     Ok(Report {
         scope_uri: crate::report::scope_uri(&scope.path, source_root),
         scope: scope.clone(),
-        checks,
-        baselines,
+        checks: knowledge.checks.clone(),
+        baselines: knowledge.baselines.clone(),
         started,
         finished: unix_now(),
         complete: !interrupted,
@@ -235,8 +263,13 @@ pub async fn run(
 /// Folds observations into one asset per address, with a stable identity:
 /// the certificate key when the address presents exactly one and no other
 /// address shares it (factory certificates are often the same on every
-/// unit), else the address.
-pub fn fold_assets(scope: &Scope, observations: Vec<Observation>) -> Vec<Asset> {
+/// unit), else the address. Fingerprints name vendor, model, firmware and
+/// class from what the services said.
+pub fn fold_assets(
+    scope: &Scope,
+    observations: Vec<Observation>,
+    fingerprints: &Fingerprints,
+) -> Vec<Asset> {
     let mut by_addr: BTreeMap<IpAddr, Vec<Observation>> = BTreeMap::new();
     for o in observations {
         by_addr.entry(o.endpoint.addr).or_default().push(o);
@@ -285,6 +318,8 @@ pub fn fold_assets(scope: &Scope, observations: Vec<Observation>) -> Vec<Asset> 
                         .map(Origin::Network)
                 })
                 .unwrap_or(Origin::Network(0));
+            let device = fingerprints.identify_asset(&obs);
+            let class = device.as_ref().map_or(DeviceClass::Unknown, |d| d.class);
             Asset {
                 id,
                 identity,
@@ -292,10 +327,13 @@ pub fn fold_assets(scope: &Scope, observations: Vec<Observation>) -> Vec<Asset> 
                 hostnames,
                 origin,
                 label: scope.label_of(origin).map(str::to_string),
-                vendor: None,
-                model: None,
-                firmware: None,
-                class: "unknown".into(),
+                vendor: device.as_ref().and_then(|d| d.vendor.clone()),
+                model: device.as_ref().and_then(|d| d.product.clone()),
+                firmware: device.as_ref().and_then(|d| d.version.clone()),
+                class: class.as_str().to_string(),
+                fingerprint: device.as_ref().map(|d| d.fingerprint.clone()),
+                fingerprint_confidence: device.as_ref().map(|d| d.confidence),
+                personal_data: class.personal_data().map(str::to_string),
                 observations: obs,
             }
         })

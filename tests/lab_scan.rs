@@ -392,6 +392,36 @@ async fn json_report_is_versioned_and_holds_the_inventory() {
         .expect("camera named from the scope");
     assert_eq!(camera["identity"], "certificate-key");
     assert_eq!(camera["label"], "camera-01");
+    // The inventory: devices named from what they said, with the personal
+    // data their class can process (the DPIA register).
+    assert_eq!(camera["class"], "camera");
+    assert!(camera["personal_data"].as_str().unwrap().contains("video"));
+    let by_class = |class: &str| -> &serde_json::Value {
+        assets
+            .iter()
+            .find(|a| a["class"] == class)
+            .unwrap_or_else(|| panic!("no {class}"))
+    };
+    let light = by_class("streetlight-controller");
+    assert_eq!(
+        (
+            light["vendor"].as_str(),
+            light["model"].as_str(),
+            light["firmware"].as_str()
+        ),
+        (Some("LightLink"), Some("SLC-200"), Some("3.2.1"))
+    );
+    assert!(
+        light.get("personal_data").is_none(),
+        "a street-light controller processes no personal data"
+    );
+    let traffic = by_class("traffic-controller");
+    assert_eq!(traffic["model"], "TRAFCON-5");
+    assert_eq!(traffic["firmware"], "4.1");
+    assert_eq!(
+        by_class("building-automation")["fingerprint_confidence"].is_string(),
+        true
+    );
     // The terminal summary goes to stdout, logs do not.
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -45,6 +45,31 @@ pub fn write(
         .iter()
         .map(|sev| format!("{} {}", counts.get(sev).copied().unwrap_or(0), sev))
         .collect();
+    writeln!(out, "inventory:")?;
+    for a in &report.assets {
+        let name = [
+            a.vendor.as_deref(),
+            a.model.as_deref(),
+            a.firmware.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        let services: Vec<String> = a
+            .observations
+            .iter()
+            .map(|o| format!("{}/{}", o.endpoint.port, o.service()))
+            .collect();
+        writeln!(
+            out,
+            "  {:<16} {:<22} {:<34} {}",
+            a.addr.to_string(),
+            a.class,
+            printable(if name.is_empty() { "-" } else { &name }.as_bytes()),
+            services.join(" ")
+        )?;
+    }
     writeln!(
         out,
         "findings: {} ({})",
@@ -114,8 +139,12 @@ pub fn write_lab(
     Ok(())
 }
 
-/// The loaded checks (`stadscan checks`).
-pub fn write_checks(checks: &crate::check::Catalogue, out: &mut dyn Write) -> std::io::Result<()> {
+/// The loaded checks and fingerprints (`stadscan checks`).
+pub fn write_checks(
+    knowledge: &crate::scan::Knowledge,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let checks = &knowledge.checks;
     writeln!(
         out,
         "{:<28} {:<9} {:<24} title",
@@ -132,5 +161,15 @@ pub fn write_checks(checks: &crate::check::Catalogue, out: &mut dyn Write) -> st
         )?;
     }
     writeln!(out, "{} checks", checks.checks.len())?;
+    let fps = &knowledge.fingerprints;
+    let mut classes: Vec<&str> = fps.iter().map(|f| f.class.as_str()).collect();
+    classes.sort();
+    classes.dedup();
+    writeln!(
+        out,
+        "{} fingerprints covering {}",
+        fps.len(),
+        classes.join(", ")
+    )?;
     Ok(())
 }
