@@ -69,6 +69,10 @@ pub struct ScanArgs {
     /// Only find open ports; identify nothing.
     #[arg(long)]
     pub discover_only: bool,
+    /// A CISA Known Exploited Vulnerabilities catalogue (the JSON feed, read
+    /// from this file: scans run offline) to mark exploited CVEs.
+    #[arg(long, value_name = "FILE")]
+    pub kev: Option<PathBuf>,
     /// Write an audit trail here: one JSON line per connection or datagram
     /// sent (time, target, port, probe, bytes each way).
     #[arg(long, value_name = "FILE")]

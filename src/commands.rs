@@ -198,6 +198,7 @@ async fn scan_command(args: ScanArgs) -> Result<u8> {
         source_root: args.source_root.clone(),
         discover_only: args.discover_only,
         audit: args.audit.clone(),
+        kev: args.kev.clone(),
     };
     let report = run_scope(scope, args.checks.as_deref(), &opts).await?;
     write_outputs(&report, args.sarif.as_deref(), args.json.as_deref(), None)?;

@@ -16,10 +16,11 @@ use std::time::Instant;
 use tokio::task::JoinSet;
 
 use crate::baseline::Baselines;
-use crate::check::Catalogue;
+use crate::check::{Catalogue, advisory};
 use crate::discover::{self, PortState, TargetSpace, dns};
 use crate::error::Error;
 use crate::fingerprint::{DeviceClass, Fingerprints};
+use crate::firmware::{Advisories, Kev};
 use crate::model::{Asset, IdentityKind, Observation, Origin, Transport, unix_now};
 use crate::net::{AuditLog, Net, Shutdown};
 use crate::probe::{Prober, snmp};
@@ -41,6 +42,8 @@ pub struct ScanOptions {
     pub discover_only: bool,
     /// Write the audit trail (one JSON line per connection or datagram).
     pub audit: Option<PathBuf>,
+    /// A CISA Known Exploited Vulnerabilities catalogue (JSON file).
+    pub kev: Option<PathBuf>,
 }
 
 /// What the scanner knows: checks, control catalogues, fingerprints (the
@@ -50,24 +53,39 @@ pub struct Knowledge {
     pub checks: Arc<Catalogue>,
     pub baselines: Arc<Baselines>,
     pub fingerprints: Arc<Fingerprints>,
+    pub advisories: Arc<Advisories>,
 }
 
 impl Knowledge {
     /// The built-in data, or the data in `dir` (a `checks/` folder).
     pub fn load(dir: Option<&std::path::Path>) -> Result<Knowledge, Error> {
         let baselines = Baselines::embedded().map_err(Error::Usage)?;
-        let (checks, fingerprints) = match dir {
+        let (checks, fingerprints, advisories) = match dir {
             Some(d) => (
                 Catalogue::from_dir(d, &baselines)?,
                 Fingerprints::from_dir(d)?,
+                Advisories::from_dir(d)?,
             ),
-            None => (Catalogue::embedded(&baselines)?, Fingerprints::embedded()?),
+            None => (
+                Catalogue::embedded(&baselines)?,
+                Fingerprints::embedded()?,
+                Advisories::embedded()?,
+            ),
         };
         Ok(Knowledge {
             checks: Arc::new(checks),
             baselines: Arc::new(baselines),
             fingerprints: Arc::new(fingerprints),
+            advisories: Arc::new(advisories),
         })
+    }
+
+    /// Every SARIF rule: the checks and one rule per firmware advisory.
+    pub fn rules(&self, kev: Option<&Kev>) -> Catalogue {
+        let mut checks = self.checks.checks.clone();
+        checks.extend(self.advisories.iter().map(|a| advisory::rule(a, kev)));
+        checks.sort_by(|a, b| a.id.cmp(&b.id));
+        Catalogue { checks }
     }
 }
 
@@ -91,6 +109,10 @@ pub async fn run(
         )));
     }
     let tls = TlsContext::new(&scope.trust_anchors).map_err(|e| Error::Usage(e.to_string()))?;
+    let kev = match &opts.kev {
+        Some(p) => Some(Kev::load(p).map_err(|e| Error::Usage(e.to_string()))?),
+        None => None,
+    };
     let resolution = dns::resolve_hosts(&scope).await?;
     let mut notes = Vec::new();
     for r in &resolution.refused {
@@ -234,12 +256,18 @@ pub async fn run(
         for o in &a.observations {
             findings.extend(knowledge.checks.evaluate(o, &a.id));
         }
+        findings.extend(advisory::findings(
+            a,
+            &knowledge.advisories,
+            kev.as_ref(),
+            &knowledge.fingerprints,
+        ));
     }
     let source_root = opts.source_root.as_deref();
     Ok(Report {
         scope_uri: crate::report::scope_uri(&scope.path, source_root),
         scope: scope.clone(),
-        checks: knowledge.checks.clone(),
+        checks: Arc::new(knowledge.rules(kev.as_ref())),
         baselines: knowledge.baselines.clone(),
         started,
         finished: unix_now(),

@@ -26,6 +26,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("cert-self-signed", "bms-01"),
     ("cert-weak-key", "bms-01"),
     ("cert-weak-signature", "bms-01"),
+    ("lab-2026-0001", "streetlight-01"),
+    ("dropbear-cve-2023-48795", "gateway-01"),
 ];
 
 #[tokio::test(flavor = "multi_thread")]
@@ -425,5 +427,56 @@ async fn json_report_is_versioned_and_holds_the_inventory() {
         stdout.contains(&format!("findings: {}", EXPECTED.len())),
         "{stdout}"
     );
+    setup.lab.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kev_file_marks_matching_cves_as_known_exploited() {
+    let setup = lab("kev", 61, 7, false, 1500).await;
+    // A catalogue in the CISA format that lists the Terrapin CVE (it is not
+    // on the real list: this tests the mechanism, not the fact).
+    let kev = setup.dir.write(
+        "kev.json",
+        r#"{"title": "test catalogue", "catalogVersion": "2026.11.29", "dateReleased": "2026-11-29T00:00:00.000Z", "count": 1,
+            "vulnerabilities": [{"cveID": "CVE-2023-48795", "vendorProject": "Dropbear", "product": "Dropbear SSH",
+            "vulnerabilityName": "test entry", "dateAdded": "2026-11-29", "shortDescription": "test",
+            "requiredAction": "patch", "dueDate": "2026-12-20", "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": []}]}"#,
+    );
+    let (_, sarif, json) = setup.scan(&["--kev", kev.to_str().unwrap()]).await;
+    let f = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check_id"] == "dropbear-cve-2023-48795")
+        .expect("the dropbear advisory fires");
+    assert_eq!(f["category"], "known-exploited");
+    assert!(f["message"].as_str().unwrap().contains("CISA KEV"));
+    let rule = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "dropbear-cve-2023-48795")
+        .unwrap();
+    assert!(
+        rule["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == "known-exploited")
+    );
+
+    // A broken catalogue stops the scan before any traffic, naming file and line.
+    let broken =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/kev/broken.json");
+    let (out, _) = common::run(&[
+        "scan",
+        "--scope",
+        setup.scope.to_str().unwrap(),
+        "--kev",
+        broken.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.json:"), "{err}");
     setup.lab.shutdown().await;
 }

@@ -3,6 +3,7 @@
 //! facts, existing baseline controls, severities consistent with their
 //! scores, examples that fire and pass); [`eval`] applies them.
 
+pub mod advisory;
 pub mod eval;
 
 /// The data files compiled into the binary (`build.rs`).
