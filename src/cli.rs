@@ -38,8 +38,10 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run simulated smart-city devices on 127.x.y.z until Ctrl-C.
     Lab(LabArgs),
-    /// List the loaded checks (and validate them).
+    /// List or validate the data: checks, fingerprints, firmware advisories.
     Checks(ChecksArgs),
+    /// Export the device register (inventory) of a scan report as JSON and CSV.
+    Inventory(InventoryArgs),
 }
 
 #[derive(Debug, Args)]
@@ -98,9 +100,37 @@ pub struct LabArgs {
 
 #[derive(Debug, Args)]
 pub struct ChecksArgs {
-    /// Load checks from this folder instead of the built-in ones.
+    #[command(subcommand)]
+    pub action: Option<ChecksAction>,
+    /// Load checks from this folder instead of the built-in ones (for `list`).
     #[arg(long, value_name = "DIR")]
     pub checks: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecksAction {
+    /// List the checks, fingerprints and advisories (the default).
+    List,
+    /// Validate a data folder (like checks/): every file parses, ids are
+    /// unique, controls and facts exist, every example holds. Errors name
+    /// the file and line.
+    Lint {
+        /// The folder to validate (default: the built-in data).
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// A JSON report written by `stadscan scan --json`.
+    #[arg(long, value_name = "FILE")]
+    pub report: PathBuf,
+    /// Write the register as JSON here (`-` = stdout).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write the register as CSV here (`-` = stdout).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::cli::{ChecksArgs, Cli, Command, DemoArgs, LabArgs, ScanArgs};
+use crate::cli::{
+    ChecksAction, ChecksArgs, Cli, Command, DemoArgs, InventoryArgs, LabArgs, ScanArgs,
+};
 use crate::error::{Error, Result};
 use crate::lab::{Lab, LabConfig};
 use crate::model::Severity;
@@ -47,6 +49,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Demo(a) => demo_command(a).await,
             Command::Lab(a) => lab_command(a).await,
             Command::Checks(a) => checks_command(a),
+            Command::Inventory(a) => inventory_command(a),
         }
     });
     // Do not wait for lingering device conversations on exit.
@@ -253,9 +256,45 @@ async fn lab_command(args: LabArgs) -> Result<u8> {
 }
 
 fn checks_command(args: ChecksArgs) -> Result<u8> {
-    let knowledge = Knowledge::load(args.checks.as_deref())?;
     let mut out = Vec::new();
-    let _in_memory = report::summary::write_checks(&knowledge, &mut out);
+    match args.action.unwrap_or(ChecksAction::List) {
+        ChecksAction::List => {
+            let knowledge = Knowledge::load(args.checks.as_deref())?;
+            let _in_memory = report::summary::write_checks(&knowledge, &mut out);
+        }
+        ChecksAction::Lint { dir } => {
+            // Loading validates everything; an error names file and line.
+            let knowledge = Knowledge::load(dir.as_deref())?;
+            let _in_memory = writeln!(
+                out,
+                "ok: {} checks, {} fingerprints, {} firmware advisories",
+                knowledge.checks.checks.len(),
+                knowledge.fingerprints.len(),
+                knowledge.advisories.len()
+            );
+        }
+    }
     let _ = std::io::stdout().lock().write_all(&out);
+    Ok(EXIT_OK)
+}
+
+fn inventory_command(args: InventoryArgs) -> Result<u8> {
+    let text = std::fs::read_to_string(&args.report).map_err(|source| Error::Output {
+        path: args.report.clone(),
+        source,
+    })?;
+    let register = report::inventory::Register::from_report_json(&text)
+        .map_err(|e| Error::Usage(format!("{}: {e}", args.report.display())))?;
+    if args.json.is_none() && args.csv.is_none() {
+        return Err(Error::Usage(
+            "name an output: --json FILE and/or --csv FILE".into(),
+        ));
+    }
+    if let Some(p) = &args.json {
+        emit(p, &register.to_json())?;
+    }
+    if let Some(p) = &args.csv {
+        emit(p, register.to_csv().as_bytes())?;
+    }
     Ok(EXIT_OK)
 }

@@ -61,10 +61,18 @@ impl Knowledge {
     pub fn load(dir: Option<&std::path::Path>) -> Result<Knowledge, Error> {
         let baselines = Baselines::embedded().map_err(Error::Usage)?;
         let (checks, fingerprints, advisories) = match dir {
+            // A data folder laid out like checks/: fingerprints and advisories
+            // in their own subfolders (none when a subfolder is absent).
             Some(d) => (
                 Catalogue::from_dir(d, &baselines)?,
-                Fingerprints::from_dir(d)?,
-                Advisories::from_dir(d)?,
+                match d.join("fingerprints") {
+                    f if f.is_dir() => Fingerprints::from_dir(&f)?,
+                    _ => Fingerprints::parse(&[])?,
+                },
+                match d.join("firmware") {
+                    f if f.is_dir() => Advisories::from_dir(&f)?,
+                    _ => Advisories::parse(&[])?,
+                },
             ),
             None => (
                 Catalogue::embedded(&baselines)?,

@@ -61,3 +61,27 @@ fn lab_refuses_a_prefix_outside_loopback() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("127.0.0.0/8"));
 }
+
+#[test]
+fn checks_lint_accepts_the_shipped_data_and_names_file_and_line_of_a_broken_one() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("checks");
+    let (ok, _) = common::run(&["checks", "lint", data.to_str().unwrap()]);
+    assert_eq!(ok.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert!(text.starts_with("ok: "), "{text}");
+    assert!(
+        text.contains("fingerprints") && text.contains("firmware advisories"),
+        "{text}"
+    );
+
+    let dir = common::TestDir::new("lint-broken");
+    std::fs::create_dir_all(dir.path("fingerprints")).unwrap();
+    dir.write(
+        "fingerprints/bad.toml",
+        "[[fingerprint]]\nid = \"bad\"\ndescription = \"x\"\nmatch = [{ fact = \"http.server\", regex = \"(unclosed\" }]\nvendor = \"X\"\nclass = \"camera\"\nexamples = []\n",
+    );
+    let (bad, _) = common::run(&["checks", "lint", dir.0.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("bad.toml:"), "{err}");
+}

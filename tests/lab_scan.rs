@@ -421,6 +421,31 @@ async fn json_report_is_versioned_and_holds_the_inventory() {
     assert_eq!(traffic["model"], "TRAFCON-5");
     assert_eq!(traffic["firmware"], "4.1");
     assert!(by_class("building-automation")["fingerprint_confidence"].is_string());
+    // The device register, exported from the report.
+    let csv = setup.dir.path("register.csv");
+    let (inv, _) = common::run(&[
+        "inventory",
+        "--report",
+        setup.dir.path("out.json").to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        inv.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&inv.stderr)
+    );
+    let register = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<&str> = register.lines().collect();
+    assert!(rows[0].starts_with("address,hostnames,label,class,vendor,model,firmware"));
+    assert_eq!(rows.len(), assets.len() + 1);
+    assert!(
+        rows.iter()
+            .any(|r| r.contains(",streetlight-controller,LightLink,SLC-200,3.2.1,")),
+        "{register}"
+    );
+
     // The terminal summary goes to stdout, logs do not.
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(

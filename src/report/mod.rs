@@ -1,6 +1,7 @@
 //! Output: everything a run produced, written as SARIF, JSON and the terminal
 //! summary. Nothing else in the crate prints or writes results.
 
+pub mod inventory;
 pub mod json;
 pub mod progress;
 pub mod sarif;

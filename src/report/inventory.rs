@@ -1,0 +1,167 @@
+//! The device register: one row per device, from a scan's JSON report, as
+//! JSON or CSV (`stadscan inventory`). It answers "what is out there?" for
+//! the asset inventory (BIO2 5.9) and, with the personal-data column, the
+//! register a DPIA and the AVG information duty need.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Asset, Finding};
+
+/// One device.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Device {
+    pub address: String,
+    pub hostnames: Vec<String>,
+    pub label: Option<String>,
+    pub class: String,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub firmware: Option<String>,
+    pub identity: String,
+    pub personal_data: Option<String>,
+    /// `port/service`, e.g. `443/https`.
+    pub services: Vec<String>,
+    pub findings: usize,
+    pub worst_severity: Option<String>,
+}
+
+/// The register of one scan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Register {
+    pub scope: String,
+    pub scanned: String,
+    pub devices: Vec<Device>,
+}
+
+/// The parts of the JSON report the register reads.
+#[derive(Deserialize)]
+struct ReportDoc {
+    format: String,
+    format_version: u32,
+    run: RunDoc,
+    assets: Vec<Asset>,
+    findings: Vec<Finding>,
+}
+
+#[derive(Deserialize)]
+struct RunDoc {
+    scope: String,
+    finished: String,
+}
+
+impl Register {
+    /// Reads a report written by `stadscan scan --json`.
+    pub fn from_report_json(text: &str) -> Result<Register, String> {
+        let doc: ReportDoc =
+            serde_json::from_str(text).map_err(|e| format!("not a stadscan JSON report: {e}"))?;
+        if doc.format != "stadscan-report" || doc.format_version != super::json::FORMAT_VERSION {
+            return Err(format!(
+                "format {} version {} is not one this stadscan reads ({} version {})",
+                doc.format,
+                doc.format_version,
+                "stadscan-report",
+                super::json::FORMAT_VERSION
+            ));
+        }
+        let devices = doc
+            .assets
+            .iter()
+            .map(|a| {
+                let mine: Vec<&Finding> = doc.findings.iter().filter(|f| f.asset == a.id).collect();
+                Device {
+                    address: a.addr.to_string(),
+                    hostnames: a.hostnames.clone(),
+                    label: a.label.clone(),
+                    class: a.class.clone(),
+                    vendor: a.vendor.clone(),
+                    model: a.model.clone(),
+                    firmware: a.firmware.clone(),
+                    identity: a.id.clone(),
+                    personal_data: a.personal_data.clone(),
+                    services: a
+                        .observations
+                        .iter()
+                        .map(|o| format!("{}/{}", o.endpoint.port, o.service()))
+                        .collect(),
+                    findings: mine.len(),
+                    worst_severity: mine
+                        .iter()
+                        .map(|f| f.severity)
+                        .max()
+                        .map(|s| s.as_str().to_string()),
+                }
+            })
+            .collect();
+        Ok(Register {
+            scope: doc.run.scope,
+            scanned: doc.run.finished,
+            devices,
+        })
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
+        v.push(b'\n');
+        v
+    }
+
+    /// RFC 4180 CSV with a header row. Cells that a spreadsheet would run
+    /// as a formula (device text is hostile input) get a leading quote.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from(
+            "address,hostnames,label,class,vendor,model,firmware,identity,personal_data,services,findings,worst_severity\r\n",
+        );
+        for d in &self.devices {
+            let cells = [
+                d.address.clone(),
+                d.hostnames.join(" "),
+                d.label.clone().unwrap_or_default(),
+                d.class.clone(),
+                d.vendor.clone().unwrap_or_default(),
+                d.model.clone().unwrap_or_default(),
+                d.firmware.clone().unwrap_or_default(),
+                d.identity.clone(),
+                d.personal_data.clone().unwrap_or_default(),
+                d.services.join(" "),
+                d.findings.to_string(),
+                d.worst_severity.clone().unwrap_or_default(),
+            ];
+            let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+            out.push_str(&row.join(","));
+            out.push_str("\r\n");
+        }
+        out
+    }
+}
+
+fn csv_cell(value: &str) -> String {
+    let mut v = value.to_string();
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        v.insert(0, '\'');
+    }
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("-1"), "'-1");
+    }
+
+    #[test]
+    fn rejects_other_documents() {
+        assert!(Register::from_report_json("{\"format\": \"x\"}").is_err());
+        assert!(Register::from_report_json("not json").is_err());
+    }
+}
