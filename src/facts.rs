@@ -155,6 +155,10 @@ pub const VOCABULARY: &[(&str, &str)] = &[
         "mqtt.anonymous",
         "the broker accepts clients without credentials",
     ),
+    (
+        "mqtt.broker_version",
+        "what the broker publishes on $SYS/broker/version",
+    ),
     ("rtsp.server", "RTSP Server header"),
     ("rtsp.public", "methods the RTSP server announces"),
     (

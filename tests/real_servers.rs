@@ -77,7 +77,33 @@ fn mosquitto_with_anonymous_access_is_reported() {
     let o = observation(&doc);
     assert_eq!(o["protocol"], "mqtt");
     assert_eq!(o["facts"]["mqtt.connack_code"], 0);
-    assert_eq!(rules(&doc), vec!["mqtt-anonymous-access"]);
+    // Let in anonymously, the broker names itself on $SYS/broker/version.
+    let announced = o["facts"]["mqtt.broker_version"].as_str().unwrap();
+    assert!(announced.starts_with("mosquitto version 2."), "{announced}");
+    let asset = &doc["assets"][0];
+    assert_eq!(asset["vendor"], "Eclipse");
+    assert_eq!(asset["model"], "Mosquitto");
+    assert_eq!(asset["class"], "mqtt-broker");
+    assert_eq!(
+        rules(&doc),
+        vec!["mosquitto-cve-2023-28366", "mqtt-anonymous-access"]
+    );
+    // Debian patched CVE-2023-28366 into its 2.0.11 package, but the broker
+    // announces only the upstream version: the finding must say it rests on
+    // a banner and ask for verification, at medium confidence.
+    let advisory = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check_id"] == "mosquitto-cve-2023-28366")
+        .unwrap();
+    assert_eq!(advisory["confidence"], "medium");
+    assert!(
+        advisory["message"]
+            .as_str()
+            .unwrap()
+            .contains("verify on the device")
+    );
 }
 
 #[test]

@@ -4,7 +4,8 @@
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use super::{Cx, Step};
-use crate::model::{Evidence, Observation};
+use crate::model::{Evidence, Observation, clean_text};
+use crate::net::io::read_some;
 use crate::net::io::{ReadEnd, read_until, write_all};
 use crate::proto::ParseError;
 use crate::proto::mqtt::{self, Connect};
@@ -30,7 +31,7 @@ where
     })
     .await;
     match mqtt::decode_connack(&buf) {
-        Ok((ack, _)) => {
+        Ok((ack, used)) => {
             obs.evidence
                 .push(Evidence::from_bytes("mqtt-connect", &buf));
             obs.protocol = "mqtt".into();
@@ -41,6 +42,11 @@ where
             );
             obs.set("mqtt.anonymous", ack.return_code == 0);
             if ack.return_code == 0 {
+                // Let in anonymously: the broker may say what it is.
+                let rest = buf.get(used..).unwrap_or_default().to_vec();
+                if let Some(v) = sys_version(io, cx, rest).await {
+                    obs.set("mqtt.broker_version", clean_text(&v, 120));
+                }
                 let _sent = write_all(io, &mqtt::encode_disconnect(), cx.deadline).await;
             }
             Step::Identified
@@ -50,5 +56,35 @@ where
             _ => Step::Closed,
         },
         Err(_) => Step::Other(buf),
+    }
+}
+
+/// The retained `$SYS/broker/version` value, if the broker publishes one
+/// within half a second of the subscription (mosquitto does at once).
+async fn sys_version<S>(io: &mut S, cx: &Cx<'_>, mut buf: Vec<u8>) -> Option<Vec<u8>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    const TOPIC: &str = "$SYS/broker/version";
+    write_all(io, &mqtt::encode_subscribe(1, TOPIC), cx.deadline)
+        .await
+        .ok()?;
+    let until =
+        (tokio::time::Instant::now() + std::time::Duration::from_millis(500)).min(cx.deadline);
+    loop {
+        loop {
+            match mqtt::decode_packet(&buf) {
+                Ok((mqtt::Packet::Publish(p), _)) if p.topic == TOPIC => return Some(p.payload),
+                Ok((_, used)) => {
+                    buf.drain(..used);
+                }
+                Err(ParseError::Incomplete) => break,
+                Err(_) => return None,
+            }
+        }
+        if buf.len() > mqtt::MAX_PACKET {
+            return None;
+        }
+        buf.extend(read_some(io, until, 4096).await?);
     }
 }

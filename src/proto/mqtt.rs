@@ -293,6 +293,166 @@ pub fn encode_disconnect() -> Vec<u8> {
     vec![0xE0, 0x00]
 }
 
+/// Largest packet `decode_packet` accepts (a `$SYS` value is a few bytes).
+pub const MAX_PACKET: usize = 64 * 1024;
+
+/// SUBSCRIBE to one topic filter at QoS 0.
+pub fn encode_subscribe(packet_id: u16, topic: &str) -> Vec<u8> {
+    let topic = &topic.as_bytes()[..topic.len().min(0xffff)];
+    let mut body = Vec::with_capacity(5 + topic.len());
+    body.extend_from_slice(&packet_id.to_be_bytes());
+    body.extend_from_slice(&(topic.len() as u16).to_be_bytes());
+    body.extend_from_slice(topic);
+    body.push(0); // requested QoS 0
+    let mut out = vec![0x82];
+    encode_remaining_length(body.len(), &mut out);
+    out.extend_from_slice(&body);
+    out
+}
+
+/// A PUBLISH the broker sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publish {
+    pub topic: String,
+    pub payload: Vec<u8>,
+    pub retain: bool,
+}
+
+/// One packet from the broker, as far as the scanner cares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Packet {
+    SubAck,
+    Publish(Publish),
+    /// Any other packet type (the high nibble of the first byte).
+    Other(u8),
+}
+
+/// Decodes the next packet; the `usize` is the bytes it used.
+pub fn decode_packet(buf: &[u8]) -> Result<(Packet, usize), ParseError> {
+    let Some(&first) = buf.first() else {
+        return Err(ParseError::Incomplete);
+    };
+    let (len, used) = decode_remaining_length(&buf[1..])?;
+    if len > MAX_PACKET {
+        return Err(ParseError::TooLarge {
+            field: "packet",
+            limit: MAX_PACKET,
+        });
+    }
+    let start = 1 + used;
+    let Some(body) = buf.get(start..start + len) else {
+        return Err(ParseError::Incomplete);
+    };
+    let packet = match first >> 4 {
+        9 => Packet::SubAck,
+        3 => {
+            let qos = (first >> 1) & 0x03;
+            if qos == 3 {
+                return Err(malformed("publish", "QoS 3 is reserved"));
+            }
+            let Some(tlen) = body
+                .get(..2)
+                .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+            else {
+                return Err(malformed("publish", "no topic length"));
+            };
+            let Some(topic) = body.get(2..2 + tlen) else {
+                return Err(malformed("publish", "topic longer than the packet"));
+            };
+            let topic = String::from_utf8(topic.to_vec())
+                .map_err(|_| malformed("publish", "topic is not UTF-8"))?;
+            let mut rest = 2 + tlen;
+            if qos > 0 {
+                rest += 2; // packet identifier
+            }
+            let payload = body
+                .get(rest..)
+                .ok_or_else(|| malformed("publish", "no room for the packet id"))?;
+            Packet::Publish(Publish {
+                topic,
+                payload: payload.to_vec(),
+                retain: first & 0x01 != 0,
+            })
+        }
+        other => Packet::Other(other),
+    };
+    Ok((packet, start + len))
+}
+
+#[cfg(test)]
+mod sys_tests {
+    use super::*;
+
+    /// What mosquitto 2.0 sends for `$SYS/broker/version`: a retained QoS 0
+    /// PUBLISH.
+    fn version_publish() -> Vec<u8> {
+        let topic = b"$SYS/broker/version";
+        let payload = b"mosquitto version 2.0.11";
+        let mut body = vec![0x00, topic.len() as u8];
+        body.extend_from_slice(topic);
+        body.extend_from_slice(payload);
+        let mut out = vec![0x31, body.len() as u8];
+        out.extend(body);
+        out
+    }
+
+    #[test]
+    fn subscribe_is_well_formed() {
+        let s = encode_subscribe(1, "$SYS/broker/version");
+        assert_eq!(s[0], 0x82);
+        assert_eq!(usize::from(s[1]), s.len() - 2);
+        assert_eq!(&s[2..4], &[0, 1]);
+        assert_eq!(*s.last().unwrap(), 0);
+    }
+
+    #[test]
+    fn decodes_a_retained_sys_publish() {
+        let p = version_publish();
+        let (packet, used) = decode_packet(&p).unwrap();
+        assert_eq!(used, p.len());
+        assert_eq!(
+            packet,
+            Packet::Publish(Publish {
+                topic: "$SYS/broker/version".into(),
+                payload: b"mosquitto version 2.0.11".to_vec(),
+                retain: true
+            })
+        );
+    }
+
+    #[test]
+    fn suback_then_publish_in_one_buffer() {
+        let mut buf = vec![0x90, 0x03, 0x00, 0x01, 0x00];
+        buf.extend(version_publish());
+        let (first, used) = decode_packet(&buf).unwrap();
+        assert_eq!(first, Packet::SubAck);
+        assert!(matches!(
+            decode_packet(&buf[used..]).unwrap().0,
+            Packet::Publish(_)
+        ));
+    }
+
+    #[test]
+    fn truncated_and_lying_packets_are_errors_not_panics() {
+        let p = version_publish();
+        for cut in 0..p.len() {
+            assert_eq!(
+                decode_packet(&p[..cut]),
+                Err(ParseError::Incomplete),
+                "cut {cut}"
+            );
+        }
+        // A topic length that runs past the packet.
+        assert!(decode_packet(&[0x30, 0x03, 0x00, 0x09, b'a']).is_err());
+        // A remaining length beyond the limit.
+        assert!(matches!(
+            decode_packet(&[0x30, 0xff, 0xff, 0x7f]),
+            Err(ParseError::TooLarge { .. })
+        ));
+        assert!(decode_packet(&[0x36, 0x02, 0x00, 0x00]).is_err(), "QoS 3");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
