@@ -230,3 +230,72 @@ fn openssl_server_speaking_only_tls_1_0_is_still_recognised_as_tls() {
         "{o}"
     );
 }
+
+/// A free UDP port on `ip`.
+fn free_udp_port(ip: &str) -> u16 {
+    std::net::UdpSocket::bind(format!("{ip}:0"))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn net_snmp_agent_answering_public_is_reported_with_its_sys_descr() {
+    if !available("snmpd") {
+        return;
+    }
+    let ip = "127.64.0.5";
+    let port = free_udp_port(ip);
+    let dir = TestDir::new("snmpd");
+    let descr = "Linux gw-kade-01 6.1.0-28-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1 x86_64";
+    let conf = dir.write(
+        "snmpd.conf",
+        &format!(
+            "agentAddress udp:{ip}:{port}\nrocommunity public 127.0.0.0/8\nsysDescr {descr}\nsysLocation Kade 12\nsysContact ops@city.test\nsysName gw-kade-01\n"
+        ),
+    );
+    let mut child = Command::new("snmpd")
+        .args(["-f", "-Lf", "/dev/null", "-C", "-c"])
+        .arg(&conf)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("snmpd starts");
+    // UDP has no connect to wait for: give the agent a moment to bind.
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(child.try_wait().unwrap().is_none(), "snmpd exited at start");
+    let _server = Server(child);
+    let scope = dir.write(
+        "scope.toml",
+        &format!("name = \"snmpd\"\n[[networks]]\ncidr = \"{ip}/32\"\n[ports]\ntcp = []\nudp = [{port}]\n[rate]\ntimeout_ms = 2000\n"),
+    );
+    let json = dir.path("out.json");
+    let (out, _) = run(&[
+        "scan",
+        "--scope",
+        scope.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = read_json(&json);
+    let o = observation(&doc);
+    assert_eq!(o["protocol"], "snmp", "{o}");
+    assert_eq!(o["facts"]["snmp.sys_descr"], descr);
+    assert_eq!(o["facts"]["snmp.sys_name"], "gw-kade-01");
+    assert_eq!(o["facts"]["snmp.sys_location"], "Kade 12");
+    assert!(
+        o["facts"]["snmp.sys_object_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("1.3.6.1.4.1.8072."),
+        "Net-SNMP's enterprise OID"
+    );
+    assert_eq!(rules(&doc), vec!["snmp-public-community"]);
+}

@@ -23,7 +23,7 @@ pub fn available(program: &str) -> bool {
         .is_ok_and(|s| s.success());
     if !found && std::env::var_os("STADSCAN_SKIP_REAL_SERVERS").is_none() {
         panic!(
-            "`{program}` is not installed: run .ci/run (or apt-get install mosquitto openssl), \
+            "`{program}` is not installed: run .ci/run (or apt-get install mosquitto openssl snmpd), \
              or set STADSCAN_SKIP_REAL_SERVERS=1 to skip the real-server tests"
         );
     }
