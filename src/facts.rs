@@ -159,6 +159,10 @@ pub const VOCABULARY: &[(&str, &str)] = &[
         "mqtt.broker_version",
         "what the broker publishes on $SYS/broker/version",
     ),
+    (
+        "ldap.starttls",
+        "the LDAP server accepts the StartTLS extended operation",
+    ),
     ("rtsp.server", "RTSP Server header"),
     ("rtsp.public", "methods the RTSP server announces"),
     (

@@ -61,6 +61,8 @@ pub(crate) enum Kind {
     Http,
     Rtsp,
     Mqtt,
+    /// LDAP: the StartTLS extended request, which every LDAPv3 server answers.
+    Ldap,
 }
 
 impl Kind {
@@ -73,6 +75,7 @@ impl Kind {
             Kind::Http => "http-get",
             Kind::Rtsp => "rtsp-options",
             Kind::Mqtt => "mqtt-connect",
+            Kind::Ldap => "ldap-starttls",
         }
     }
 }
@@ -88,9 +91,12 @@ fn plan(port: u16) -> Vec<Kind> {
         p if OT_PORTS.contains(&p) => vec![Passive],
         21 | 22 | 23 | 2121 | 2222 | 2323 => vec![banner_full, Tls, Http],
         80 | 8000 | 8008 | 8080 | 8081 | 8888 => vec![Http, banner_short, Tls, Rtsp],
-        443 | 4443 | 8443 | 9443 | 10443 | 8883 | 990 | 992 | 322 => vec![Tls, banner_short, Http],
+        443 | 465 | 636 | 993 | 995 | 4443 | 8443 | 9443 | 10443 | 8883 | 990 | 992 | 322 => {
+            vec![Tls, banner_short, Http]
+        }
         554 | 8554 => vec![Rtsp, banner_short, Http, Tls],
         1883 => vec![Mqtt, banner_short, Http, Tls],
+        389 | 3268 => vec![Ldap, banner_short, Tls, Http],
         _ => vec![banner_short, Tls, Http, Rtsp, Mqtt],
     }
 }
@@ -305,6 +311,7 @@ where
         Kind::Http => http::probe(io, cx, obs).await,
         Kind::Rtsp => rtsp::probe(io, cx, obs).await,
         Kind::Mqtt => mqtt::probe(io, cx, obs).await,
+        Kind::Ldap => ldap(io, cx, obs).await,
         Kind::Banner { .. } | Kind::Passive | Kind::Tls => return Step::Silent,
     };
     match step {
@@ -312,6 +319,29 @@ where
             banner::classify(io, bytes, cx, obs, false).await
         }
         s => s,
+    }
+}
+
+/// LDAP answers the StartTLS extended request with an ExtendedResponse:
+/// that identifies it, and says whether STARTTLS is on offer.
+async fn ldap<S>(io: &mut S, cx: &Cx<'_>, obs: &mut Observation) -> Step
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    use crate::tls::starttls::{LDAP_STARTTLS, ldap_result};
+    if crate::net::io::write_all(io, LDAP_STARTTLS, cx.deadline)
+        .await
+        .is_err()
+    {
+        return Step::Closed;
+    }
+    match ldap_result(io, cx.deadline).await {
+        Some(code) => {
+            obs.protocol = "ldap".into();
+            obs.set("ldap.starttls", code == 0);
+            Step::Identified
+        }
+        None => Step::Other(Vec::new()),
     }
 }
 

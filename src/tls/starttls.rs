@@ -35,7 +35,7 @@ impl Starttls {
 
 /// LDAPv3 ExtendedRequest for StartTLS (RFC 4511 4.14, OID 1.3.6.1.4.1.1466.20037),
 /// message id 1.
-const LDAP_STARTTLS: &[u8] = &[
+pub(crate) const LDAP_STARTTLS: &[u8] = &[
     0x30, 0x1d, 0x02, 0x01, 0x01, 0x77, 0x18, 0x80, 0x16, b'1', b'.', b'3', b'.', b'6', b'.', b'1',
     b'.', b'4', b'.', b'1', b'.', b'1', b'4', b'6', b'6', b'.', b'2', b'0', b'0', b'3', b'7',
 ];
@@ -115,16 +115,33 @@ async fn tagged_ok<S: AsyncRead + Unpin>(io: &mut S, deadline: Instant) -> bool 
 /// An ExtendedResponse with resultCode success (0). Real servers answer
 /// `30 0c 02 01 01 78 07 0a 01 00 04 00 04 00` (or with more fields).
 async fn ldap_success<S: AsyncRead + Unpin>(io: &mut S, deadline: Instant) -> bool {
+    ldap_result(io, deadline).await == Some(0)
+}
+
+/// The resultCode of the LDAP ExtendedResponse the server sends next, if
+/// it is one (short-form lengths, as servers send for this reply).
+pub(crate) async fn ldap_result<S: AsyncRead + Unpin>(io: &mut S, deadline: Instant) -> Option<u8> {
     let mut buf = Vec::new();
     read_until(io, &mut buf, deadline, LIMIT, |b| {
         b.len() >= 2 && b.len() >= 2 + usize::from(b[1] & 0x7f)
     })
     .await;
-    // SEQUENCE { INTEGER 1, [APPLICATION 24] { ENUMERATED resultCode ... } }
-    buf.windows(3)
-        .position(|w| w == [0x0a, 0x01, 0x00])
-        .is_some()
-        && buf.get(5) == Some(&0x78)
+    parse_ldap_result(&buf)
+}
+
+/// SEQUENCE { INTEGER id, [APPLICATION 24] { ENUMERATED resultCode, ... } }
+fn parse_ldap_result(buf: &[u8]) -> Option<u8> {
+    if buf.first() != Some(&0x30) || buf.get(2) != Some(&0x02) {
+        return None;
+    }
+    let op = 4 + usize::from(*buf.get(3)?);
+    if buf.get(op) != Some(&0x78)
+        || buf.get(op + 2) != Some(&0x0a)
+        || buf.get(op + 3) != Some(&0x01)
+    {
+        return None;
+    }
+    buf.get(op + 4).copied()
 }
 
 #[cfg(test)]
@@ -216,6 +233,23 @@ mod tests {
             0x30, 0x0c, 0x02, 0x01, 0x01, 0x78, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
         ];
         assert!(converse(Starttls::Ldap, b"", &[(LDAP_STARTTLS, OK)]).await);
+    }
+
+    #[test]
+    fn ldap_result_codes_are_read_and_garbage_is_not_ldap() {
+        let ok = [
+            0x30, 0x0c, 0x02, 0x01, 0x01, 0x78, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00,
+        ];
+        assert_eq!(parse_ldap_result(&ok), Some(0));
+        // unavailable (52), two-byte message id
+        let refused = [
+            0x30, 0x0d, 0x02, 0x02, 0x00, 0x01, 0x78, 0x07, 0x0a, 0x01, 0x34, 0x04, 0x00, 0x04,
+            0x00,
+        ];
+        assert_eq!(parse_ldap_result(&refused), Some(52));
+        assert_eq!(parse_ldap_result(b"HTTP/1.1 400 Bad Request\r\n"), None);
+        assert_eq!(parse_ldap_result(&[0x30, 0x03, 0x02, 0x09]), None);
+        assert_eq!(parse_ldap_result(&[]), None);
     }
 
     #[test]
