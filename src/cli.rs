@@ -42,6 +42,18 @@ pub enum Command {
     Checks(ChecksArgs),
     /// Export the device register (inventory) of a scan report as JSON and CSV.
     Inventory(InventoryArgs),
+    /// Join the SARIF files of the shards of one scope into one.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Write the merged SARIF here (`-` = stdout).
+    #[arg(long, value_name = "FILE")]
+    pub sarif: PathBuf,
+    /// The shards' SARIF files.
+    #[arg(required = true, value_name = "SHARD.sarif")]
+    pub inputs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +83,11 @@ pub struct ScanArgs {
     /// Only find open ports; identify nothing.
     #[arg(long)]
     pub discover_only: bool,
+    /// Scan only slice K of N (0 <= K < N) of the scope's shuffled target
+    /// order; the N shards together cover it exactly once (one per
+    /// Kubernetes Indexed Job pod). Join their SARIF with `stadscan merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
     /// A CISA Known Exploited Vulnerabilities catalogue (the JSON feed, read
     /// from this file: scans run offline) to mark exploited CVEs.
     #[arg(long, value_name = "FILE")]
@@ -135,6 +152,24 @@ pub struct InventoryArgs {
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
+}
+
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("`{s}` is not K/N (for example 0/4)"))?;
+    let k: u32 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{k}` is not a shard number"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{n}` is not a shard count"))?;
+    if n == 0 || k >= n {
+        return Err(format!("shard {k}/{n}: need 0 <= K < N"));
+    }
+    Ok((k, n))
 }
 
 fn parse_prefix(s: &str) -> Result<[u8; 3], String> {

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::cli::{
-    ChecksAction, ChecksArgs, Cli, Command, DemoArgs, InventoryArgs, LabArgs, ScanArgs,
+    ChecksAction, ChecksArgs, Cli, Command, DemoArgs, InventoryArgs, LabArgs, MergeArgs, ScanArgs,
 };
 use crate::error::{Error, Result};
 use crate::lab::{Lab, LabConfig};
@@ -50,6 +50,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Lab(a) => lab_command(a).await,
             Command::Checks(a) => checks_command(a),
             Command::Inventory(a) => inventory_command(a),
+            Command::Merge(a) => merge_command(a),
         }
     });
     // Do not wait for lingering device conversations on exit.
@@ -202,6 +203,7 @@ async fn scan_command(args: ScanArgs) -> Result<u8> {
         discover_only: args.discover_only,
         audit: args.audit.clone(),
         kev: args.kev.clone(),
+        shard: args.shard,
     };
     let report = run_scope(scope, args.checks.as_deref(), &opts).await?;
     write_outputs(&report, args.sarif.as_deref(), args.json.as_deref(), None)?;
@@ -275,6 +277,20 @@ fn checks_command(args: ChecksArgs) -> Result<u8> {
         }
     }
     let _ = std::io::stdout().lock().write_all(&out);
+    Ok(EXIT_OK)
+}
+
+fn merge_command(args: MergeArgs) -> Result<u8> {
+    let mut docs = Vec::new();
+    for p in &args.inputs {
+        let text = std::fs::read_to_string(p).map_err(|source| Error::Output {
+            path: p.clone(),
+            source,
+        })?;
+        docs.push((p.display().to_string(), text));
+    }
+    let merged = report::merge::merge_sarif(&docs).map_err(Error::Usage)?;
+    emit(&args.sarif, &merged)?;
     Ok(EXIT_OK)
 }
 

@@ -44,6 +44,8 @@ pub struct ScanOptions {
     pub audit: Option<PathBuf>,
     /// A CISA Known Exploited Vulnerabilities catalogue (JSON file).
     pub kev: Option<PathBuf>,
+    /// Scan only slice K of N of the target order.
+    pub shard: Option<(u32, u32)>,
 }
 
 /// What the scanner knows: checks, control catalogues, fingerprints (the
@@ -170,7 +172,15 @@ pub async fn run(
 
     let mut observations: Vec<Observation> = Vec::new();
     let mut tasks: JoinSet<Option<Observation>> = JoinSet::new();
-    let mut jobs = space.jobs(&scope, seed);
+    // A shard takes whole addresses (all ports of a device stay together,
+    // so its assets and identities are the ones an unsharded scan finds);
+    // the shards of a scope are disjoint and together complete.
+    let (shard_k, shard_n) = opts
+        .shard
+        .map_or((0, 1), |(k, n)| (u64::from(k), u64::from(n.max(1))));
+    let mut jobs = space
+        .jobs(&scope, seed)
+        .filter(move |job| shard_of(job.target.addr(), shard_n) == shard_k);
     let mut exhausted = false;
     let mut interrupted = shutdown.is_triggered();
     while !interrupted {
@@ -236,6 +246,12 @@ pub async fn run(
             () = shutdown.triggered() => interrupted = true,
         }
     }
+    if let Some((k, n)) = opts.shard {
+        notes.push(Note {
+            level: NoteLevel::Info,
+            message: format!("shard {k}/{n}: this run covers one slice of the scope; join the shards with `stadscan merge`"),
+        });
+    }
     if interrupted {
         // Keep what finished, drop what was in flight.
         tasks.abort_all();
@@ -259,6 +275,10 @@ pub async fn run(
     }
 
     let assets = fold_assets(&scope, observations, &knowledge.fingerprints);
+    let assets_for_keys: Vec<(IpAddr, Option<String>)> = assets
+        .iter()
+        .map(|a| (a.addr, certificate_key(&a.observations)))
+        .collect();
     let mut findings = Vec::new();
     for a in &assets {
         for o in &a.observations {
@@ -283,6 +303,7 @@ pub async fn run(
         assets,
         findings,
         refused: resolution.refused,
+        certificate_keys: certificate_keys(&assets_for_keys),
         notes,
         stats: ScanStats {
             addresses: space.addresses(),
@@ -294,6 +315,50 @@ pub async fn run(
             net: net.counts(),
         },
     })
+}
+
+/// Which addresses present each certificate key (as asset ids), so that
+/// `merge` can tell a key two shards each saw once from a unique one.
+fn certificate_keys(assets: &[(IpAddr, Option<String>)]) -> BTreeMap<String, Vec<IpAddr>> {
+    let mut map: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
+    for (addr, key) in assets {
+        if let Some(k) = key {
+            map.entry(certificate_identity(k)).or_default().push(*addr);
+        }
+    }
+    map
+}
+
+/// The one certificate key an address presents on all its TLS services
+/// (none when it presents none or several).
+pub fn certificate_key(obs: &[Observation]) -> Option<String> {
+    let mut keys: Vec<String> = obs
+        .iter()
+        .filter_map(|o| o.fact("cert.spki_sha256").map(|v| v.render()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    (keys.len() == 1).then(|| keys.remove(0))
+}
+
+/// The asset id of a device named by its certificate key.
+pub fn certificate_identity(spki_sha256: &str) -> String {
+    format!(
+        "cert-key:sha256:{}",
+        &spki_sha256[..32.min(spki_sha256.len())]
+    )
+}
+
+/// The shard (of `n`) an address belongs to: FNV-1a of its bytes.
+pub fn shard_of(addr: IpAddr, n: u64) -> u64 {
+    let bytes: Vec<u8> = match addr {
+        IpAddr::V4(a) => a.octets().to_vec(),
+        IpAddr::V6(a) => a.octets().to_vec(),
+    };
+    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    h % n.max(1)
 }
 
 /// Folds observations into one asset per address, with a stable identity:
@@ -310,15 +375,7 @@ pub fn fold_assets(
     for o in observations {
         by_addr.entry(o.endpoint.addr).or_default().push(o);
     }
-    let key_of = |obs: &[Observation]| -> Option<String> {
-        let mut keys: Vec<String> = obs
-            .iter()
-            .filter_map(|o| o.fact("cert.spki_sha256").map(|v| v.render()))
-            .collect();
-        keys.sort();
-        keys.dedup();
-        (keys.len() == 1).then(|| keys.remove(0))
-    };
+    let key_of = certificate_key;
     let mut key_owners: HashMap<String, usize> = HashMap::new();
     for obs in by_addr.values() {
         if let Some(k) = key_of(obs) {
@@ -330,10 +387,9 @@ pub fn fold_assets(
         .map(|(addr, mut obs)| {
             obs.sort_by_key(|o| (o.endpoint.transport, o.endpoint.port));
             let (identity, id) = match key_of(&obs) {
-                Some(k) if key_owners.get(&k) == Some(&1) => (
-                    IdentityKind::CertificateKey,
-                    format!("cert-key:sha256:{}", &k[..32.min(k.len())]),
-                ),
+                Some(k) if key_owners.get(&k) == Some(&1) => {
+                    (IdentityKind::CertificateKey, certificate_identity(&k))
+                }
                 _ => (IdentityKind::Address, format!("address:{addr}")),
             };
             let hostnames: Vec<String> = {

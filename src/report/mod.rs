@@ -3,6 +3,7 @@
 
 pub mod inventory;
 pub mod json;
+pub mod merge;
 pub mod progress;
 pub mod sarif;
 pub mod summary;
@@ -68,6 +69,8 @@ pub struct Report {
     pub assets: Vec<Asset>,
     pub findings: Vec<Finding>,
     pub refused: Vec<RefusedAddress>,
+    /// Certificate-key identities and the addresses that present each.
+    pub certificate_keys: BTreeMap<String, Vec<std::net::IpAddr>>,
     pub notes: Vec<Note>,
     pub stats: ScanStats,
 }

@@ -40,10 +40,17 @@ pub fn level(s: Severity) -> &'static str {
 /// The fingerprint of a finding: stable across runs for the same device,
 /// rule, port and transport.
 pub fn fingerprint(f: &Finding) -> String {
-    let key = format!(
-        "{}|{}|{}|{}",
-        f.check_id, f.asset, f.endpoint.port, f.endpoint.transport
-    );
+    fingerprint_of(
+        &f.check_id,
+        &f.asset,
+        f.endpoint.port,
+        f.endpoint.transport.as_str(),
+    )
+}
+
+/// The fingerprint from its parts (also used by `merge`).
+pub fn fingerprint_of(rule: &str, asset: &str, port: u16, transport: &str) -> String {
+    let key = format!("{rule}|{asset}|{port}|{transport}");
     hex(&sha256(key.as_bytes()))[..32].to_string()
 }
 
@@ -309,6 +316,8 @@ pub fn build(report: &Report) -> Sarif {
     run_props.insert("complete".into(), json!(report.complete));
     run_props.insert("assets".into(), json!(report.assets.len()));
     run_props.insert("stats".into(), json!(report.stats));
+    // Lets `stadscan merge` see a key that several shards each saw once.
+    run_props.insert("certificateKeys".into(), json!(report.certificate_keys));
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .automation_details(
