@@ -37,7 +37,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use regex::{Captures, Regex, RegexBuilder};
@@ -331,28 +331,8 @@ impl Fingerprints {
     pub fn from_dir(dir: &Path) -> Result<Fingerprints, CheckLoadError> {
         let sub = dir.join("fingerprints");
         let root = if sub.is_dir() { sub } else { dir.to_path_buf() };
-        let mut files = Vec::new();
-        collect(&root, &mut files).map_err(|e| CheckLoadError {
-            file: root.display().to_string(),
-            line: 0,
-            field: "fingerprints".into(),
-            message: e.to_string(),
-        })?;
-        let mut texts = Vec::new();
-        for f in &files {
-            let text = std::fs::read_to_string(f).map_err(|e| CheckLoadError {
-                file: f.display().to_string(),
-                line: 0,
-                field: "file".into(),
-                message: e.to_string(),
-            })?;
-            texts.push((f.display().to_string(), text));
-        }
-        let refs: Vec<(&str, &str)> = texts
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect();
-        Fingerprints::parse(&refs)
+        let texts = crate::check::read_data_dir(&root, "fingerprints")?;
+        Fingerprints::parse(&crate::check::as_refs(&texts))
     }
 
     /// Parses and validates fingerprint files given as (path, text), in order.
@@ -748,21 +728,6 @@ fn line_of(text: &str, offset: usize) -> usize {
         .map_or(1, |t| t.matches('\n').count() + 1)
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            collect(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "toml") {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
 
 // ---------------------------------------------------------------------------
 // Output templates

@@ -15,7 +15,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
@@ -627,28 +627,8 @@ impl Advisories {
 
     /// Advisories from every `*.toml` under `dir` (a firmware folder).
     pub fn from_dir(dir: &Path) -> Result<Advisories, CheckLoadError> {
-        let mut paths = Vec::new();
-        collect(dir, &mut paths).map_err(|e| CheckLoadError {
-            file: dir.display().to_string(),
-            line: 0,
-            field: "advisories".into(),
-            message: e.to_string(),
-        })?;
-        let mut texts = Vec::new();
-        for p in &paths {
-            let text = std::fs::read_to_string(p).map_err(|e| CheckLoadError {
-                file: p.display().to_string(),
-                line: 0,
-                field: "file".into(),
-                message: e.to_string(),
-            })?;
-            texts.push((p.display().to_string(), text));
-        }
-        let refs: Vec<(&str, &str)> = texts
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect();
-        Advisories::parse(&refs)
+        let texts = crate::check::read_data_dir(dir, "advisories")?;
+        Advisories::parse(&crate::check::as_refs(&texts))
     }
 
     /// Parses and validates advisory files given as (path, text), checking
@@ -1071,21 +1051,6 @@ fn line_of(text: &str, offset: usize) -> usize {
         .map_or(1, |t| t.matches('\n').count() + 1)
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            collect(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "toml") {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
 
 // ---------------------------------------------------------------------------
 // CISA Known Exploited Vulnerabilities

@@ -153,28 +153,8 @@ impl Catalogue {
 
     /// Checks from every `*.toml` under `dir`.
     pub fn from_dir(dir: &Path, baselines: &Baselines) -> Result<Catalogue, CheckLoadError> {
-        let mut files = Vec::new();
-        collect(dir, &mut files).map_err(|e| CheckLoadError {
-            file: dir.display().to_string(),
-            line: 0,
-            field: "checks".into(),
-            message: e.to_string(),
-        })?;
-        let mut texts = Vec::new();
-        for f in &files {
-            let text = std::fs::read_to_string(f).map_err(|e| CheckLoadError {
-                file: f.display().to_string(),
-                line: 0,
-                field: "file".into(),
-                message: e.to_string(),
-            })?;
-            texts.push((f.display().to_string(), text));
-        }
-        let refs: Vec<(&str, &str)> = texts
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect();
-        Catalogue::parse(&refs, baselines)
+        let texts = read_data_dir(dir, "checks")?;
+        Catalogue::parse(&as_refs(&texts), baselines)
     }
 
     /// Parses and validates check files given as (path, text).
@@ -383,6 +363,36 @@ pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
 fn line_of(text: &str, offset: usize) -> usize {
     text.get(..offset.min(text.len()))
         .map_or(1, |t| t.matches('\n').count() + 1)
+}
+
+/// Every `*.toml` under `dir` (in path order) as (path, text); `what`
+/// names the data in an error.
+pub fn read_data_dir(dir: &Path, what: &str) -> Result<Vec<(String, String)>, CheckLoadError> {
+    let mut files = Vec::new();
+    collect(dir, &mut files).map_err(|e| CheckLoadError {
+        file: dir.display().to_string(),
+        line: 0,
+        field: what.to_string(),
+        message: e.to_string(),
+    })?;
+    files
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(f)
+                .map(|text| (f.display().to_string(), text))
+                .map_err(|e| CheckLoadError {
+                    file: f.display().to_string(),
+                    line: 0,
+                    field: "file".into(),
+                    message: e.to_string(),
+                })
+        })
+        .collect()
+}
+
+/// Borrows (path, text) pairs the way the parsers take them.
+pub fn as_refs(texts: &[(String, String)]) -> Vec<(&str, &str)> {
+    texts.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect()
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
