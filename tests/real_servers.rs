@@ -10,36 +10,11 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::servers::{Server, available, free_port, spawn};
-use common::{TestDir, read_json, run};
+use common::servers::{Server, available, free_port, scan_endpoint, spawn};
+use common::TestDir;
 
 fn scan(dir: &TestDir, ip: &str, port: u16) -> serde_json::Value {
-    let scope = dir.write(
-        "scope.toml",
-        &format!(
-            "name = \"real servers\"\n[[networks]]\ncidr = \"{ip}/32\"\n[ports]\ntcp = [{port}]\nudp = []\n[rate]\ntimeout_ms = 3000\n"
-        ),
-    );
-    let json = dir.path("out.json");
-    let sarif = dir.path("out.sarif");
-    let (out, _) = run(&[
-        "scan",
-        "--scope",
-        scope.to_str().unwrap(),
-        "--json",
-        json.to_str().unwrap(),
-        "--sarif",
-        sarif.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let sarif_doc = read_json(&sarif);
-    assert!(common::schema_errors(&sarif_doc).is_empty());
-    read_json(&json)
+    scan_endpoint(dir, ip, &[port], &[], "")
 }
 
 fn rules(doc: &serde_json::Value) -> Vec<String> {
@@ -266,25 +241,7 @@ fn net_snmp_agent_answering_public_is_reported_with_its_sys_descr() {
     std::thread::sleep(std::time::Duration::from_millis(700));
     assert!(child.try_wait().unwrap().is_none(), "snmpd exited at start");
     let _server = Server(child);
-    let scope = dir.write(
-        "scope.toml",
-        &format!("name = \"snmpd\"\n[[networks]]\ncidr = \"{ip}/32\"\n[ports]\ntcp = []\nudp = [{port}]\n[rate]\ntimeout_ms = 2000\n"),
-    );
-    let json = dir.path("out.json");
-    let (out, _) = run(&[
-        "scan",
-        "--scope",
-        scope.to_str().unwrap(),
-        "--json",
-        json.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc = read_json(&json);
+    let doc = scan_endpoint(&dir, ip, &[], &[port], "");
     let o = observation(&doc);
     assert_eq!(o["protocol"], "snmp", "{o}");
     assert_eq!(o["facts"]["snmp.sys_descr"], descr);

@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::servers::{Server, available, free_port, spawn};
-use common::{TestDir, read_json, run};
+use common::servers::{Server, available, free_port, scan_endpoint, spawn};
+use common::TestDir;
 use serde_json::Value;
 
 fn openssl(args: &[&str]) {
@@ -82,27 +82,7 @@ fn s_server(dir: &TestDir, ip: &str, port: u16, cert: &Path, key: &Path, args: &
 
 /// Scans one endpoint; returns the JSON report.
 fn scan(dir: &TestDir, ip: &str, port: u16, extra: &str) -> Value {
-    let scope = dir.write(
-        "scope.toml",
-        &format!(
-            "name = \"tls\"\n{extra}[[networks]]\ncidr = \"{ip}/32\"\n[ports]\ntcp = [{port}]\nudp = []\n[rate]\ntimeout_ms = 3000\n"
-        ),
-    );
-    let json = dir.path("out.json");
-    let (out, _) = run(&[
-        "scan",
-        "--scope",
-        scope.to_str().unwrap(),
-        "--json",
-        json.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    read_json(&json)
+    scan_endpoint(dir, ip, &[port], &[], extra)
 }
 
 fn observation(doc: &Value) -> &Value {

@@ -65,3 +65,48 @@ pub fn spawn(cmd: &mut Command, addr: SocketAddr) -> Server {
     wait_listening(addr, &mut child);
     Server(child)
 }
+
+/// Scans one address on the given ports (the scope's top-level keys in
+/// `extra` come first); asserts exit 0 and a schema-valid SARIF, and
+/// returns the JSON report.
+pub fn scan_endpoint(
+    dir: &super::TestDir,
+    ip: &str,
+    tcp: &[u16],
+    udp: &[u16],
+    extra: &str,
+) -> serde_json::Value {
+    let list = |ports: &[u16]| {
+        ports
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let scope = dir.write(
+        "scope.toml",
+        &format!(
+            "name = \"real servers\"\n{extra}[[networks]]\ncidr = \"{ip}/32\"\n[ports]\ntcp = [{}]\nudp = [{}]\n[rate]\ntimeout_ms = 3000\n",
+            list(tcp),
+            list(udp)
+        ),
+    );
+    let (json, sarif) = (dir.path("out.json"), dir.path("out.sarif"));
+    let (out, _) = super::run(&[
+        "scan",
+        "--scope",
+        scope.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+        "--sarif",
+        sarif.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(super::schema_errors(&super::read_json(&sarif)).is_empty());
+    super::read_json(&json)
+}
