@@ -10,8 +10,8 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::servers::{Server, available, free_port, scan_endpoint, spawn};
 use common::TestDir;
+use common::servers::{Server, available, free_port, scan_endpoint, spawn};
 
 fn scan(dir: &TestDir, ip: &str, port: u16) -> serde_json::Value {
     scan_endpoint(dir, ip, &[port], &[], "")
