@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::servers::{Server, available, free_port, scan_endpoint, spawn};
 use common::TestDir;
+use common::servers::{Server, available, free_port, scan_endpoint, spawn};
 use serde_json::Value;
 
 fn openssl(args: &[&str]) {

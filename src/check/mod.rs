@@ -392,7 +392,10 @@ pub fn read_data_dir(dir: &Path, what: &str) -> Result<Vec<(String, String)>, Ch
 
 /// Borrows (path, text) pairs the way the parsers take them.
 pub fn as_refs(texts: &[(String, String)]) -> Vec<(&str, &str)> {
-    texts.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect()
+    texts
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect()
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
