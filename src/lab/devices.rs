@@ -1,10 +1,9 @@
 //! The lab's stream devices beyond HTTP: MQTT broker, Telnet login, FTP drop,
-//! SSH banner, and the hostile tarpit and garbage servers.
+//! SSH banner (the hostile servers are in `hostile.rs`).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 use super::{READ_TIMEOUT, read_more};
@@ -24,7 +23,6 @@ const FTP_MAX_LINE: usize = 1024;
 const SSH_BANNER: &[u8] = b"SSH-2.0-dropbear_2019.78\r\n";
 /// How long the SSH device listens before it closes.
 const SSH_LINGER: Duration = Duration::from_secs(5);
-const GARBAGE_LEN: usize = 4096;
 
 /// MQTT: accepts every CONNECT (also anonymous), answers PINGREQ, closes on
 /// DISCONNECT or anything malformed.
@@ -280,44 +278,4 @@ pub(crate) async fn serve_ssh(mut stream: TcpStream) {
         }
     }
     let _ = stream.shutdown().await;
-}
-
-/// Tarpit: accepts, never sends a byte, never closes (reads and discards
-/// until the peer goes away or the lab shuts down).
-pub(crate) async fn serve_tarpit(mut stream: TcpStream) {
-    let mut sink = [0u8; 1024];
-    while let Ok(n) = stream.read(&mut sink).await {
-        if n == 0 {
-            break;
-        }
-    }
-}
-
-/// Garbage: sends 4 KiB of pseudo-random bytes, then closes.
-pub(crate) async fn serve_garbage(mut stream: TcpStream) {
-    let bytes = garbage(GARBAGE_LEN);
-    let _ = stream.write_all(&bytes).await;
-    let _ = stream.shutdown().await;
-}
-
-/// Pseudo-random bytes (xorshift64*, seeded from the clock and a counter).
-fn garbage(len: usize) -> Vec<u8> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    let mut state = (nanos
-        ^ COUNTER
-            .fetch_add(1, Ordering::Relaxed)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15))
-        | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        state ^= state >> 12;
-        state ^= state << 25;
-        state ^= state >> 27;
-        out.extend_from_slice(&state.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
-    }
-    out.truncate(len);
-    out
 }

@@ -5,6 +5,7 @@
 
 mod certs;
 mod devices;
+mod hostile;
 mod legacy_tls;
 mod udp;
 mod web;
@@ -46,7 +47,8 @@ pub struct LabConfig {
     pub prefix: [u8; 3],
     /// True: the demo's fixed ports; false: port 0 everywhere (OS-chosen).
     pub fixed_ports: bool,
-    /// Also start the hostile devices (tarpit, garbage).
+    /// Also start the hostile devices (class `hostile`: tarpit, garbage,
+    /// drip, firehose, reset, liars and floods; see `hostile.rs`).
     pub hostile: bool,
 }
 
@@ -102,11 +104,33 @@ enum Kind {
     LegacyTls,
     Tarpit,
     Garbage,
+    Drip,
+    Firehose,
+    Reset,
+    MqttLiar,
+    HttpFlood,
+    HttpChunked,
+    TlsJunk,
+    TlsBigChain,
+    SnmpAbsurd,
 }
 
 impl Kind {
     fn hostile(self) -> bool {
-        matches!(self, Kind::Tarpit | Kind::Garbage)
+        matches!(
+            self,
+            Kind::Tarpit
+                | Kind::Garbage
+                | Kind::Drip
+                | Kind::Firehose
+                | Kind::Reset
+                | Kind::MqttLiar
+                | Kind::HttpFlood
+                | Kind::HttpChunked
+                | Kind::TlsJunk
+                | Kind::TlsBigChain
+                | Kind::SnmpAbsurd
+        )
     }
 }
 
@@ -169,6 +193,33 @@ const SPECS: &[Spec] = &[
     Spec { name: "garbage", class: "hostile", host: 67, port: 8082, transport: TCP, service: "unknown",
            hostname: None, kind: Kind::Garbage,
            notes: "sends 4 KiB of random bytes, then closes" },
+    Spec { name: "drip", class: "hostile", host: 68, port: 8083, transport: TCP, service: "unknown",
+           hostname: None, kind: Kind::Drip,
+           notes: "sends one byte (\"A\") at once, then one every 2 seconds, forever" },
+    Spec { name: "firehose", class: "hostile", host: 69, port: 8084, transport: TCP, service: "unknown",
+           hostname: None, kind: Kind::Firehose,
+           notes: "streams an endless HTTP header line as fast as the socket takes it" },
+    Spec { name: "reset", class: "hostile", host: 70, port: 8085, transport: TCP, service: "unknown",
+           hostname: None, kind: Kind::Reset,
+           notes: "reads the first byte, then closes with a TCP reset" },
+    Spec { name: "mqtt-liar", class: "hostile", host: 71, port: 1883, transport: TCP, service: "mqtt",
+           hostname: None, kind: Kind::MqttLiar,
+           notes: "answers CONNECT with a CONNACK claiming 200 MB, then idles" },
+    Spec { name: "http-flood", class: "hostile", host: 72, port: 8080, transport: TCP, service: "http",
+           hostname: None, kind: Kind::HttpFlood,
+           notes: "answers any request with 200 and endless headers, never the blank line" },
+    Spec { name: "http-chunked", class: "hostile", host: 73, port: 8080, transport: TCP, service: "http",
+           hostname: None, kind: Kind::HttpChunked,
+           notes: "answers any request with a valid chunked head, then endless chunks" },
+    Spec { name: "tls-junk", class: "hostile", host: 74, port: 8443, transport: TCP, service: "tls",
+           hostname: None, kind: Kind::TlsJunk,
+           notes: "answers a ClientHello with contradictory record and handshake lengths, then idles" },
+    Spec { name: "tls-bigchain", class: "hostile", host: 75, port: 8443, transport: TCP, service: "tls",
+           hostname: None, kind: Kind::TlsBigChain,
+           notes: "answers a ClientHello with TLS 1.2 and a 1 MB Certificate message (300 certificates)" },
+    Spec { name: "snmp-absurd", class: "hostile", host: 76, port: 1162, transport: UDP, service: "snmp",
+           hostname: None, kind: Kind::SnmpAbsurd,
+           notes: "answers any datagram with BER whose lengths claim gigabytes" },
 ];
 
 type Records = Arc<RwLock<HashMap<String, Vec<IpAddr>>>>;
@@ -291,8 +342,12 @@ impl Lab {
                 (Kind::LegacyTls, Socket::Tcp(l)) => {
                     spawn_tcp(&mut tasks, l, legacy_tls::serve_legacy_tls)
                 }
-                (Kind::Tarpit, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_tarpit),
-                (Kind::Garbage, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_garbage),
+                (kind, socket) if kind.hostile() => {
+                    if !hostile::spawn(&mut tasks, kind, socket) {
+                        tracing::debug!(?kind, "lab: transport does not match the device kind");
+                        continue;
+                    }
+                }
                 (kind, _) => {
                     tracing::debug!(?kind, "lab: transport does not match the device kind");
                     continue;

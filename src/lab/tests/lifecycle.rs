@@ -60,7 +60,7 @@ async fn shutdown_closes_every_listener() {
         .filter(|d| d.transport == Transport::Tcp)
         .map(|d| SocketAddr::new(d.addr, d.port))
         .collect();
-    assert_eq!(tcp.len(), 11);
+    assert_eq!(tcp.len(), 19);
     for addr in &tcp {
         TcpStream::connect(addr)
             .await
