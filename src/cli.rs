@@ -110,7 +110,8 @@ pub struct LabArgs {
     /// First three octets of the lab's /24 (inside 127.0.0.0/8).
     #[arg(long, default_value = "127.42.0", value_parser = parse_prefix)]
     pub prefix: [u8; 3],
-    /// Also start the hostile devices (tarpit, garbage).
+    /// Also start the hostile devices (tarpit, drip, firehose, reset, lying
+    /// MQTT, HTTP floods, broken TLS, a 1 MB certificate chain, absurd SNMP).
     #[arg(long)]
     pub hostile: bool,
 }

@@ -37,6 +37,17 @@ where
     }
     let head = match http::parse_response_head(&buf) {
         Ok(h) if h.protocol.starts_with("HTTP/") => h,
+        Err(crate::proto::ParseError::TooLarge { .. }) if buf.starts_with(b"HTTP/") => {
+            // HTTP, but a head that never ends (a header flood).
+            obs.evidence.push(Evidence::from_bytes("http-get", &buf));
+            obs.protocol = "http".into();
+            obs.status = crate::model::ProbeStatus::ProtocolError;
+            obs.set(
+                "service.note",
+                "HTTP response head larger than the limit (header flood)",
+            );
+            return Step::Identified;
+        }
         _ => return Step::Other(buf),
     };
     obs.evidence.push(Evidence::from_bytes("http-get", &buf));

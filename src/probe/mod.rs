@@ -21,7 +21,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
-use crate::model::{Endpoint, Observation, ProbeStatus, Target};
+use crate::model::{Endpoint, Evidence, Observation, ProbeStatus, Target};
 use crate::net::{Conn, ConnectError, Net};
 use crate::tls::starttls::Starttls;
 use crate::tls::{TlsContext, assess, cert, policy::Policy, verdict};
@@ -35,7 +35,6 @@ const BANNER_LIMIT: usize = 4096;
 const RESPONSE_LIMIT: usize = 64 * 1024;
 
 /// What one step of a plan learned.
-#[derive(Debug)]
 pub(crate) enum Step {
     /// The protocol is known; the plan stops.
     Identified,
@@ -45,6 +44,19 @@ pub(crate) enum Step {
     Silent,
     /// The service closed or reset the connection.
     Closed,
+}
+
+/// Logs the size of what a step received, not the bytes (a firehose device
+/// would fill the trace log).
+impl std::fmt::Debug for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Step::Identified => f.write_str("Identified"),
+            Step::Other(b) => write!(f, "Other({} bytes)", b.len()),
+            Step::Silent => f.write_str("Silent"),
+            Step::Closed => f.write_str("Closed"),
+        }
+    }
 }
 
 /// A step of an identification plan.
@@ -124,6 +136,8 @@ struct Tally {
     identified: bool,
     silent: u32,
     closed: u32,
+    /// Bytes some step received that no step recognised.
+    spoke: bool,
 }
 
 /// Per-step context.
@@ -176,12 +190,19 @@ impl Prober {
             identified,
             silent,
             closed,
+            spoke,
         } = tally;
         if !identified {
             obs.protocol = "unknown".into();
             obs.tls = false;
             if obs.fact("banner.text").is_some() || obs.fact("service.note").is_some() {
                 // Spoke, but in nothing we know: still an answer.
+            } else if spoke {
+                obs.status = ProbeStatus::ProtocolError;
+                obs.set(
+                    "service.note",
+                    "answers, but in no protocol stadscan recognises (or breaks the one it seems to speak)",
+                );
             } else if silent > 0 && closed == 0 {
                 obs.status = ProbeStatus::Timeout;
             } else {
@@ -230,7 +251,15 @@ impl Prober {
                 }
                 Step::Silent => tally.silent += 1,
                 Step::Closed => tally.closed += 1,
-                Step::Other(_) => {}
+                Step::Other(bytes) => {
+                    if !bytes.is_empty() {
+                        if !tally.spoke {
+                            obs.evidence
+                                .push(Evidence::from_bytes(kind.label(), &bytes));
+                        }
+                        tally.spoke = true;
+                    }
+                }
             }
         }
         (obs, tally)

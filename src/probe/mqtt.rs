@@ -55,6 +55,15 @@ where
             ReadEnd::Timeout => Step::Silent,
             _ => Step::Closed,
         },
+        Err(e) if buf.first() == Some(&0x20) => {
+            // A CONNACK packet type with a broken body: an MQTT broker, misbehaving.
+            obs.evidence
+                .push(Evidence::from_bytes("mqtt-connect", &buf));
+            obs.protocol = "mqtt".into();
+            obs.status = crate::model::ProbeStatus::ProtocolError;
+            obs.set("service.note", format!("malformed CONNACK: {e}"));
+            Step::Identified
+        }
         Err(_) => Step::Other(buf),
     }
 }

@@ -84,6 +84,18 @@ async fn connect(
                 }
                 // A ServerHello for TLS 1.0/1.1 (or SSL 3.0): TLS, only older.
                 Some(rustls::Error::PeerIncompatible(p)) => Err(Failure::Alert(format!("{p:?}"))),
+                // Records of a valid type with broken handshake contents (an
+                // oversized certificate chain, lying lengths): TLS, misbehaving.
+                // A wrong content type or version means it is not TLS at all.
+                Some(rustls::Error::InvalidMessage(m))
+                    if !matches!(
+                        m,
+                        rustls::InvalidMessage::InvalidContentType
+                            | rustls::InvalidMessage::UnknownProtocolVersion
+                    ) =>
+                {
+                    Err(Failure::Alert(format!("malformed handshake: {m:?}")))
+                }
                 Some(other) => Err(Failure::NotTls(other.to_string())),
                 None => match e.kind() {
                     std::io::ErrorKind::UnexpectedEof
@@ -108,6 +120,9 @@ fn record_failure(f: Failure, obs: &mut Observation) -> Step {
         Failure::Alert(alert) => {
             obs.protocol = "tls".into();
             obs.tls = true;
+            if alert.starts_with("malformed") {
+                obs.status = crate::model::ProbeStatus::ProtocolError;
+            }
             obs.set(
                 "tls.handshake_error",
                 format!("server refused a TLS 1.2/1.3 handshake: {alert}"),

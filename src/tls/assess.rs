@@ -217,8 +217,19 @@ impl Assessor<'_> {
                         return Some(flight);
                     }
                     wire::CONTENT_HANDSHAKE => {
-                        let Ok(msgs) = reader.push(&rec.payload) else {
-                            return Some(flight);
+                        let msgs = match reader.push(&rec.payload) {
+                            Ok(m) => m,
+                            Err(_) => {
+                                // Keep what came before the broken message
+                                // (an oversized chain after a good ServerHello).
+                                if flight.hello.is_none() {
+                                    flight.hello = reader.messages().iter().find_map(|m| match m {
+                                        Handshake::ServerHello(h) => Some(h.clone()),
+                                        _ => None,
+                                    });
+                                }
+                                return Some(flight);
+                            }
                         };
                         for m in msgs {
                             match m {
