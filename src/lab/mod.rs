@@ -184,7 +184,7 @@ const SPECS: &[Spec] = &[
     Spec { name: "bms-01", class: "building-automation", host: 19, port: 10443, transport: TCP,
            service: "tls", hostname: None, kind: Kind::LegacyTls,
            notes: "building management controller: TLS 1.0/1.1 only, static-RSA CBC suites, RSA-1024 SHA-1 certificate" },
-    Spec { name: "dns", class: "dns-server", host: 53, port: 5353, transport: UDP, service: "dns",
+    Spec { name: "dns", class: "dns-server", host: 53, port: 10053, transport: UDP, service: "dns",
            hostname: None, kind: Kind::Dns,
            notes: "the lab DNS server for demo-city.test" },
     Spec { name: "tarpit", class: "hostile", host: 66, port: 8081, transport: TCP, service: "unknown",
