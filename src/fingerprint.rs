@@ -44,7 +44,7 @@ use regex::{Captures, Regex, RegexBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::check::CheckLoadError;
+use crate::check::{CheckLoadError, line_of, parse_toml};
 use crate::facts;
 use crate::model::{Confidence, FactValue, Facts, Observation};
 
@@ -340,19 +340,10 @@ impl Fingerprints {
         let mut list: Vec<Fingerprint> = Vec::new();
         let mut ids: HashMap<String, (String, usize)> = HashMap::new();
         for (path, text) in files {
-            let err = |span: Range<usize>, field: &str, message: String| CheckLoadError {
-                file: path.to_string(),
-                line: line_of(text, span.start),
-                field: field.to_string(),
-                message,
+            let err = |span: std::ops::Range<usize>, field: &str, message: String| {
+                CheckLoadError::at(path, text, span, field, message)
             };
-            let file: FingerprintFile = toml::from_str(text).map_err(|e| {
-                err(
-                    e.span().unwrap_or(0..0),
-                    "fingerprint",
-                    e.message().trim().to_string(),
-                )
-            })?;
+            let file: FingerprintFile = parse_toml(path, text, "fingerprint")?;
             for raw in file.fingerprints {
                 let span = raw.span();
                 let raw = raw.into_inner();
@@ -721,11 +712,6 @@ fn validate(
         product,
         version,
     })
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len()))
-        .map_or(1, |t| t.matches('\n').count() + 1)
 }
 
 // ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::baseline::Baselines;
-use crate::check::CheckLoadError;
+use crate::check::{CheckLoadError, parse_toml};
 use crate::model::{Confidence, Severity};
 
 // ---------------------------------------------------------------------------
@@ -651,19 +651,10 @@ impl Advisories {
         let mut advisories = Vec::new();
         let mut ids = HashSet::new();
         for (path, text) in files {
-            let err = |span: std::ops::Range<usize>, field: &str, message: String| CheckLoadError {
-                file: path.to_string(),
-                line: line_of(text, span.start),
-                field: field.to_string(),
-                message,
+            let err = |span: std::ops::Range<usize>, field: &str, message: String| {
+                CheckLoadError::at(path, text, span, field, message)
             };
-            let file: AdvisoryFile = toml::from_str(text).map_err(|e| {
-                err(
-                    e.span().unwrap_or(0..0),
-                    "advisory",
-                    e.message().trim().to_string(),
-                )
-            })?;
+            let file: AdvisoryFile = parse_toml(path, text, "advisory")?;
             for raw in file.advisories {
                 let span = raw.span();
                 let raw = raw.into_inner();
@@ -1044,11 +1035,6 @@ fn is_cve_id(s: &str) -> bool {
         && parts
             .next()
             .is_some_and(|n| n.len() >= 4 && n.len() <= 7 && n.bytes().all(|b| b.is_ascii_digit()))
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len()))
-        .map_or(1, |t| t.matches('\n').count() + 1)
 }
 
 // ---------------------------------------------------------------------------

@@ -165,19 +165,10 @@ impl Catalogue {
         let mut checks = Vec::new();
         let mut ids = HashSet::new();
         for (path, text) in files.iter().filter(|(p, _)| is_check_file(p)) {
-            let err = |span: Range<usize>, field: &str, message: String| CheckLoadError {
-                file: path.to_string(),
-                line: line_of(text, span.start),
-                field: field.to_string(),
-                message,
+            let err = |span: std::ops::Range<usize>, field: &str, message: String| {
+                CheckLoadError::at(path, text, span, field, message)
             };
-            let file: CheckFile = toml::from_str(text).map_err(|e| {
-                err(
-                    e.span().unwrap_or(0..0),
-                    "check",
-                    e.message().trim().to_string(),
-                )
-            })?;
+            let file: CheckFile = parse_toml(path, text, "check")?;
             for raw in file.checks {
                 let span = raw.span();
                 let raw = raw.into_inner();
@@ -360,9 +351,42 @@ pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
         .filter_map(|part| part.split_once('}').map(|(name, _)| name))
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.get(..offset.min(text.len()))
-        .map_or(1, |t| t.matches('\n').count() + 1)
+/// The 1-based line of byte `offset` in `text`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+impl CheckLoadError {
+    /// An error at byte range `span` of the data file `path` with `text`.
+    pub fn at(path: &str, text: &str, span: Range<usize>, field: &str, message: String) -> Self {
+        CheckLoadError {
+            file: path.to_string(),
+            line: line_of(text, span.start),
+            field: field.to_string(),
+            message,
+        }
+    }
+}
+
+/// Parses a data file; a TOML error names the file, the line and `what`.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    path: &str,
+    text: &str,
+    what: &str,
+) -> Result<T, CheckLoadError> {
+    toml::from_str(text).map_err(|e| {
+        CheckLoadError::at(
+            path,
+            text,
+            e.span().unwrap_or(0..0),
+            what,
+            e.message().trim().to_string(),
+        )
+    })
 }
 
 /// Every `*.toml` under `dir` (in path order) as (path, text); `what`

@@ -18,6 +18,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::check::line_of;
+
 /// The guideline version applied when the scope names none.
 pub const DEFAULT_POLICY: &str = "ncsc-2025-05";
 
@@ -681,15 +683,6 @@ fn in_ranges(ranges: &[SizeRange], bits: usize) -> Class {
         .iter()
         .find(|r| r.contains(bits))
         .map_or(Class::Insufficient, |r| r.class)
-}
-
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
 }
 
 /// A toml error as "path:line: `field`: message". toml reports a span but
