@@ -7,25 +7,13 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 
 use common::TestDir;
-use common::servers::{Server, available, free_port, scan_endpoint, spawn};
+use common::servers::{Server, available, free_port, rules, s_server, scan_endpoint, spawn};
 
 fn scan(dir: &TestDir, ip: &str, port: u16) -> serde_json::Value {
     scan_endpoint(dir, ip, &[port], &[], "")
-}
-
-fn rules(doc: &serde_json::Value) -> Vec<String> {
-    let mut r: Vec<String> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["check_id"].as_str().unwrap().to_string())
-        .collect();
-    r.sort();
-    r
 }
 
 fn observation(doc: &serde_json::Value) -> serde_json::Value {
@@ -135,21 +123,6 @@ fn expired_cert(dir: &TestDir) -> (std::path::PathBuf, std::path::PathBuf) {
         dir.write("cert.pem", &cert.pem()),
         dir.write("key.pem", &key.serialize_pem()),
     )
-}
-
-fn s_server(cert: &Path, key: &Path, ip: &str, port: u16, extra: &[&str]) -> Server {
-    let mut cmd = Command::new("openssl");
-    cmd.arg("s_server")
-        .arg("-accept")
-        .arg(format!("{ip}:{port}"))
-        .arg("-cert")
-        .arg(cert)
-        .arg("-key")
-        .arg(key)
-        .arg("-www")
-        .arg("-quiet")
-        .args(extra);
-    spawn(&mut cmd, format!("{ip}:{port}").parse().unwrap())
 }
 
 #[test]

@@ -9,11 +9,11 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use common::TestDir;
-use common::servers::{Server, available, free_port, scan_endpoint, spawn};
+use common::servers::{available, free_port, rules, s_server, scan_endpoint};
 use serde_json::Value;
 
 fn openssl(args: &[&str]) {
@@ -65,21 +65,6 @@ fn s_client_accepts(addr: &str, flag: &str, cipher: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn s_server(dir: &TestDir, ip: &str, port: u16, cert: &Path, key: &Path, args: &[&str]) -> Server {
-    let mut cmd = Command::new("openssl");
-    cmd.arg("s_server")
-        .arg("-accept")
-        .arg(format!("{ip}:{port}"))
-        .arg("-cert")
-        .arg(cert)
-        .arg("-key")
-        .arg(key)
-        .args(["-www", "-quiet"])
-        .args(args)
-        .current_dir(&dir.0);
-    spawn(&mut cmd, format!("{ip}:{port}").parse().unwrap())
-}
-
 /// Scans one endpoint; returns the JSON report.
 fn scan(dir: &TestDir, ip: &str, port: u16, extra: &str) -> Value {
     scan_endpoint(dir, ip, &[port], &[], extra)
@@ -105,17 +90,6 @@ fn accepted(doc: &Value) -> BTreeSet<(String, u16)> {
                 .map(move |s| (name.clone(), s.as_u64().unwrap() as u16))
         })
         .collect()
-}
-
-fn rules(doc: &Value) -> Vec<String> {
-    let mut r: Vec<String> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["check_id"].as_str().unwrap().to_string())
-        .collect();
-    r.sort();
-    r
 }
 
 fn list(doc: &Value, fact: &str) -> Vec<String> {
@@ -198,11 +172,10 @@ fn legacy_server_tls10_tls11_cbc_sha_static_rsa_rsa1024_sha1() {
     let dir = TestDir::new("tls-legacy");
     let (key, cert) = key_and_cert(&dir, "rsa:1024", "-sha1", "legacy");
     let _server = s_server(
-        &dir,
-        ip,
-        port,
         &cert,
         &key,
+        ip,
+        port,
         &[
             "-no_tls1_3",
             "-no_tls1_2",
@@ -284,11 +257,10 @@ fn dhe_server_with_ffdhe2048() {
         dh.to_str().unwrap(),
     ]);
     let _server = s_server(
-        &dir,
-        ip,
-        port,
         &cert,
         &key,
+        ip,
+        port,
         &[
             "-tls1_2",
             "-cipher",
@@ -360,11 +332,10 @@ fn modern_tls13_only_server_is_clean_when_its_ca_is_trusted() {
     let cert = dir.write("leaf.pem", &leaf_cert.pem());
     let key = dir.write("leaf-key.pem", &leaf_key.serialize_pem());
     let _server = s_server(
-        &dir,
-        ip,
-        port,
         &cert,
         &key,
+        ip,
+        port,
         &["-tls1_3", "-groups", "X25519:P-256:P-384"],
     );
     let doc = scan(&dir, ip, port, "trust_anchors = [\"city-ca.pem\"]\n");

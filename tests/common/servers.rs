@@ -110,3 +110,37 @@ pub fn scan_endpoint(
     assert!(super::schema_errors(&super::read_json(&sarif)).is_empty());
     super::read_json(&json)
 }
+
+/// `openssl s_server -www` on `ip:port` with `cert` and `key`, plus `extra`
+/// arguments (versions, ciphers, groups...).
+pub fn s_server(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    ip: &str,
+    port: u16,
+    extra: &[&str],
+) -> Server {
+    let mut cmd = Command::new("openssl");
+    cmd.arg("s_server")
+        .arg("-accept")
+        .arg(format!("{ip}:{port}"))
+        .arg("-cert")
+        .arg(cert)
+        .arg("-key")
+        .arg(key)
+        .args(["-www", "-quiet"])
+        .args(extra);
+    spawn(&mut cmd, format!("{ip}:{port}").parse().unwrap())
+}
+
+/// The check ids of a JSON report's findings, sorted.
+pub fn rules(doc: &serde_json::Value) -> Vec<String> {
+    let mut r: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check_id"].as_str().unwrap().to_string())
+        .collect();
+    r.sort();
+    r
+}
