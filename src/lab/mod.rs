@@ -3,11 +3,16 @@
 //! Used by `stadscan demo`, `stadscan lab` and the integration tests; every
 //! device speaks through the pure protocol code in [`crate::proto`].
 
+mod bacnet;
 mod certs;
+mod coap;
 mod devices;
 mod hostile;
 mod legacy_tls;
+mod modbus;
+mod onvif;
 mod udp;
+mod upnp;
 mod web;
 
 #[cfg(test)]

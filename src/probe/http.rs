@@ -95,7 +95,7 @@ where
     (buf, end)
 }
 
-fn message_complete(buf: &[u8]) -> bool {
+pub(crate) fn message_complete(buf: &[u8]) -> bool {
     match http::parse_response_head(buf) {
         Ok(head) => {
             if let Some(len) = head.content_length() {

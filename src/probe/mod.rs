@@ -7,12 +7,18 @@
 //! The whole plan runs under one deadline (the scope's `timeout_ms`), so a
 //! tarpit or a device that sends garbage costs at most that.
 
+mod bacnet;
 mod banner;
+mod coap;
+mod fetch;
 mod ftp;
 mod http;
+mod modbus;
 mod mqtt;
+mod onvif;
 mod rtsp;
 pub mod snmp;
+mod ssdp;
 mod telnet;
 mod tls;
 

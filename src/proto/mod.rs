@@ -1,14 +1,20 @@
 //! Pure parsers and encoders for the protocols stadscan speaks, with no I/O.
 //! Shared by the scanner's probes (client side) and the lab devices (server side).
 
+pub mod bacnet;
+pub mod coap;
 pub mod dns;
 pub mod ftp;
 pub mod http;
+pub mod modbus;
 pub mod mqtt;
+pub mod onvif;
 pub mod snmp;
+pub mod ssdp;
 pub mod ssh;
 pub mod telnet;
 pub mod tls;
+pub mod xml;
 
 /// Why a parser refused its input. `Incomplete` means "read more and call again";
 /// the other two mean the peer sent something this parser will never accept.

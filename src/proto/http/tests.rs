@@ -310,3 +310,18 @@ fn parsers_never_panic_on_random_or_mutated_input() {
         let _ = decode_basic_auth(&s);
     }
 }
+
+#[test]
+fn chunked_bodies_are_joined_and_broken_framing_refused() {
+    let body = b"4\r\nWiki\r\n6;ext=1\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\n\r\n";
+    assert_eq!(
+        decode_chunked(body).unwrap(),
+        b"Wikipedia in \r\n\r\nchunks.".to_vec()
+    );
+    // Truncated inside a chunk, a size that is not hex, a missing CRLF.
+    assert_eq!(decode_chunked(b"a\r\nabc"), None);
+    assert_eq!(decode_chunked(b"zz\r\nabc\r\n0\r\n\r\n"), None);
+    assert_eq!(decode_chunked(b"3\r\nabcX0\r\n\r\n"), None);
+    // A size that would overflow.
+    assert_eq!(decode_chunked(b"ffffffffffffffffff\r\n"), None);
+}

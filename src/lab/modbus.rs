@@ -1,0 +1,1 @@
+//! Lab Modbus/TCP PLC.

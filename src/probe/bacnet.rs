@@ -1,0 +1,1 @@
+//! BACnet/IP over UDP: Who-Is, then ReadProperty of the device object.

@@ -1,0 +1,1 @@
+//! CoAP over UDP: GET /.well-known/core.

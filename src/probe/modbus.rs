@@ -1,0 +1,1 @@
+//! Modbus/TCP: Read Device Identification, read only.

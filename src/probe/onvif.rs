@@ -1,0 +1,1 @@
+//! ONVIF: WS-Discovery probe and GetDeviceInformation.

@@ -1,0 +1,1 @@
+//! SSDP M-SEARCH and the UPnP device description.

@@ -1,0 +1,1 @@
+//! BACnet/IP (ASHRAE 135 Annex J): BVLC, NPDU, Who-Is/I-Am, ReadProperty.

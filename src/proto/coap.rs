@@ -1,0 +1,1 @@
+//! CoAP (RFC 7252) messages and CoRE link format (RFC 6690).

@@ -1,0 +1,1 @@
+//! WS-Discovery probes and the ONVIF device service (GetDeviceInformation).

@@ -1,0 +1,1 @@
+//! SSDP (UPnP discovery) messages and UPnP device descriptions.

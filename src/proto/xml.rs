@@ -1,0 +1,1 @@
+//! Just enough XML for device descriptions and SOAP answers.
