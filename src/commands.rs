@@ -269,10 +269,11 @@ fn checks_command(args: ChecksArgs) -> Result<u8> {
             let knowledge = Knowledge::load(dir.as_deref())?;
             let _in_memory = writeln!(
                 out,
-                "ok: {} checks, {} fingerprints, {} firmware advisories",
+                "ok: {} checks, {} fingerprints, {} firmware advisories, {} device-information endpoints",
                 knowledge.checks.checks.len(),
                 knowledge.fingerprints.len(),
-                knowledge.advisories.len()
+                knowledge.advisories.len(),
+                knowledge.endpoints.len()
             );
         }
     }

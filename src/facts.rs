@@ -128,6 +128,42 @@ pub const VOCABULARY: &[(&str, &str)] = &[
     ("http.server", "Server header"),
     ("http.title", "HTML title of the response"),
     (
+        "http.favicon_mmh3",
+        "MurmurHash3 of the base64 favicon (the hash public favicon lists use)",
+    ),
+    (
+        "device_info.endpoint",
+        "id of the device-information endpoint that answered (checks/device-info/)",
+    ),
+    (
+        "device_info.unauthenticated",
+        "the device-information endpoint answered without a login",
+    ),
+    (
+        "device_info.vendor",
+        "vendor the device states on its information endpoint",
+    ),
+    (
+        "device_info.model",
+        "model the device states on its information endpoint",
+    ),
+    (
+        "device_info.product",
+        "product name the device states on its information endpoint",
+    ),
+    (
+        "device_info.firmware",
+        "firmware version the device states on its information endpoint",
+    ),
+    (
+        "device_info.serial",
+        "serial number (or MAC) the device states on its information endpoint",
+    ),
+    (
+        "device_info.auth",
+        "whether the device says authentication is enabled",
+    ),
+    (
         "http.auth_scheme",
         "authentication scheme asked for (basic, digest...)",
     ),

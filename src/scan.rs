@@ -56,13 +56,14 @@ pub struct Knowledge {
     pub baselines: Arc<Baselines>,
     pub fingerprints: Arc<Fingerprints>,
     pub advisories: Arc<Advisories>,
+    pub endpoints: Arc<crate::devinfo::Endpoints>,
 }
 
 impl Knowledge {
     /// The built-in data, or the data in `dir` (a `checks/` folder).
     pub fn load(dir: Option<&std::path::Path>) -> Result<Knowledge, Error> {
         let baselines = Baselines::embedded().map_err(Error::Usage)?;
-        let (checks, fingerprints, advisories) = match dir {
+        let (checks, fingerprints, advisories, endpoints) = match dir {
             // A data folder laid out like checks/: fingerprints and advisories
             // in their own subfolders (none when a subfolder is absent).
             Some(d) => (
@@ -75,11 +76,16 @@ impl Knowledge {
                     f if f.is_dir() => Advisories::from_dir(&f)?,
                     _ => Advisories::parse(&[])?,
                 },
+                match d.join("device-info") {
+                    f if f.is_dir() => crate::devinfo::Endpoints::from_dir(&f)?,
+                    _ => crate::devinfo::Endpoints::default(),
+                },
             ),
             None => (
                 Catalogue::embedded(&baselines)?,
                 Fingerprints::embedded()?,
                 Advisories::embedded()?,
+                crate::devinfo::Endpoints::embedded()?,
             ),
         };
         Ok(Knowledge {
@@ -87,6 +93,7 @@ impl Knowledge {
             baselines: Arc::new(baselines),
             fingerprints: Arc::new(fingerprints),
             advisories: Arc::new(advisories),
+            endpoints: Arc::new(endpoints),
         })
     }
 
@@ -162,6 +169,7 @@ pub async fn run(
         timeout: scope.rate.timeout,
         now: started,
         policy: Arc::new(policy),
+        endpoints: knowledge.endpoints.clone(),
     });
     let done = Arc::new(AtomicU64::new(0));
     let open = Arc::new(AtomicU64::new(0));

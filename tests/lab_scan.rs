@@ -386,7 +386,19 @@ async fn json_report_is_versioned_and_holds_the_inventory() {
     assert_eq!(json["format_version"], 1);
     assert_eq!(json["run"]["complete"], true);
     let assets = json["assets"].as_array().unwrap();
-    assert_eq!(assets.len(), 9, "one asset per lab device address");
+    let addresses: BTreeSet<_> = setup
+        .lab
+        .devices()
+        .iter()
+        .filter(|d| d.name != "dns")
+        .map(|d| d.addr)
+        .collect();
+    assert!(addresses.len() >= 10);
+    assert_eq!(
+        assets.len(),
+        addresses.len(),
+        "one asset per lab device address (the lab DNS server is not a device)"
+    );
     assert_eq!(json["summary"]["findings"], EXPECTED.len());
     let camera = assets
         .iter()
@@ -417,6 +429,38 @@ async fn json_report_is_versioned_and_holds_the_inventory() {
         light.get("personal_data").is_none(),
         "a street-light controller processes no personal data"
     );
+    // A device that states model and firmware on its information page
+    // (asked only because its title named the product), and a favicon hash.
+    let relay = assets
+        .iter()
+        .find(|a| a["vendor"] == "Shelly")
+        .expect("the relay named from its /shelly endpoint");
+    assert_eq!(
+        (
+            relay["model"].as_str(),
+            relay["firmware"].as_str(),
+            relay["class"].as_str()
+        ),
+        (
+            Some("SNSW-001X16EU"),
+            Some("0.10.2-beta4"),
+            Some("building-automation")
+        )
+    );
+    let relay_facts = &relay["observations"][0]["facts"];
+    assert_eq!(relay_facts["device_info.endpoint"], "shelly-gen2");
+    assert_eq!(relay_facts["device_info.unauthenticated"], true);
+    assert_eq!(relay_facts["device_info.auth"], "false");
+    let camera_http = camera["observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["facts"]["http.server"].is_string() && o["tls"] == false)
+        .expect("camera plain HTTP observation");
+    assert_eq!(camera_http["facts"]["http.favicon_mmh3"], -1_366_637_387);
+    // Endpoints are never sprayed: the camera's title names no product with
+    // an information endpoint, so none was asked.
+    assert!(camera_http["facts"].get("device_info.endpoint").is_none());
     let traffic = by_class("traffic-controller");
     assert_eq!(traffic["model"], "TRAFCON-5");
     assert_eq!(traffic["firmware"], "4.1");

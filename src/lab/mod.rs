@@ -107,6 +107,7 @@ enum Kind {
     Ssh,
     Dns,
     LegacyTls,
+    Relay,
     Tarpit,
     Garbage,
     Drip,
@@ -189,6 +190,9 @@ const SPECS: &[Spec] = &[
     Spec { name: "bms-01", class: "building-automation", host: 19, port: 10443, transport: TCP,
            service: "tls", hostname: None, kind: Kind::LegacyTls,
            notes: "building management controller: TLS 1.0/1.1 only, static-RSA CBC suites, RSA-1024 SHA-1 certificate" },
+    Spec { name: "relay-01", class: "building-automation", host: 20, port: 8081, transport: TCP,
+           service: "http", hostname: None, kind: Kind::Relay,
+           notes: "lighting relay in the town hall speaking like a Shelly Plus 1 with beta firmware 0.10.2: device information without a login" },
     Spec { name: "dns", class: "dns-server", host: 53, port: 10053, transport: UDP, service: "dns",
            hostname: None, kind: Kind::Dns,
            notes: "the lab DNS server for demo-city.test" },
@@ -334,6 +338,9 @@ impl Lab {
                     spawn_tcp(&mut tasks, l, |s| web::serve_http(s, web::App::Camera));
                 }
                 (Kind::Rtsp, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, web::serve_rtsp),
+                (Kind::Relay, Socket::Tcp(l)) => {
+                    spawn_tcp(&mut tasks, l, |s| web::serve_http(s, web::App::Relay));
+                }
                 (Kind::Broker, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_mqtt),
                 (Kind::Telnet, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_telnet),
                 (Kind::Ftp, Socket::Tcp(l)) => {

@@ -35,11 +35,28 @@ const PORTAL_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head><title>Demo 
 const BAD_REQUEST: &str = "<!DOCTYPE html>\n<html><head><title>400 Bad Request</title></head>\
 <body><h1>400 Bad Request</h1></body></html>\n";
 
+/// The camera's icon, served without a login as most cameras do (its
+/// favicon hash identifies the model when nothing else on the page does).
+const CAMERA_FAVICON: &[u8] = include_bytes!("lab-favicon.ico");
+
+const RELAY_SERVER: &str = "lab-relay";
+/// A relay in the town hall's lighting, speaking like a Shelly Plus 1 with
+/// old firmware: its device-information endpoint needs no login.
+const RELAY_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Shelly Plus 1</title></head>\
+<body><div id=\"app\"></div></body></html>\n";
+const RELAY_INFO: &str = "{\"name\":\"stadhuis-verlichting-2\",\"id\":\"shellyplus1-a8032ab10001\",\
+\"mac\":\"A8032AB10001\",\"slot\":1,\"model\":\"SNSW-001X16EU\",\"gen\":2,\
+\"fw_id\":\"20220527-091739/0.10.2-beta4-gecc3a61\",\"ver\":\"0.10.2-beta4\",\"app\":\"Plus1\",\
+\"auth_en\":false,\"auth_domain\":null}";
+const NOT_FOUND: &str = "<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\
+<body><h1>404 Not Found</h1></body></html>\n";
+
 /// Which web application a listener serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum App {
     Camera,
     Portal,
+    Relay,
 }
 
 /// What reading a request head gave.
@@ -149,6 +166,7 @@ fn server_of(app: App) -> &'static str {
     match app {
         App::Camera => CAMERA_SERVER,
         App::Portal => PORTAL_SERVER,
+        App::Relay => RELAY_SERVER,
     }
 }
 
@@ -156,14 +174,48 @@ fn server_of(app: App) -> &'static str {
 fn http_response(app: App, head: &RequestHead, keep_alive: bool) -> Vec<u8> {
     let connection = if keep_alive { "keep-alive" } else { "close" };
     let html = "text/html; charset=utf-8";
-    let (status, reason, mut headers, body): (u16, &str, Vec<(&str, &str)>, &str) = match app {
+    let path = head.target.split('?').next().unwrap_or("");
+    let mut content_type = html;
+    let (status, reason, mut headers, body): (u16, &str, Vec<(&str, &str)>, &[u8]) = match app {
+        App::Camera if path == "/favicon.ico" => {
+            content_type = "image/x-icon";
+            (200, "OK", vec![("Server", CAMERA_SERVER)], CAMERA_FAVICON)
+        }
+        App::Relay => match path {
+            "/" => (
+                200,
+                "OK",
+                vec![("Server", RELAY_SERVER)],
+                RELAY_PAGE.as_bytes(),
+            ),
+            "/shelly" => {
+                content_type = "application/json";
+                (
+                    200,
+                    "OK",
+                    vec![("Server", RELAY_SERVER)],
+                    RELAY_INFO.as_bytes(),
+                )
+            }
+            _ => (
+                404,
+                "Not Found",
+                vec![("Server", RELAY_SERVER)],
+                NOT_FOUND.as_bytes(),
+            ),
+        },
         App::Camera => {
             let authorized = head
                 .header("authorization")
                 .and_then(http::decode_basic_auth)
                 .is_some_and(|(u, p)| u == CAMERA_USER && p == CAMERA_PASSWORD);
             if authorized {
-                (200, "OK", vec![("Server", CAMERA_SERVER)], CAMERA_LIVE)
+                (
+                    200,
+                    "OK",
+                    vec![("Server", CAMERA_SERVER)],
+                    CAMERA_LIVE.as_bytes(),
+                )
             } else {
                 (
                     401,
@@ -172,7 +224,7 @@ fn http_response(app: App, head: &RequestHead, keep_alive: bool) -> Vec<u8> {
                         ("Server", CAMERA_SERVER),
                         ("WWW-Authenticate", CAMERA_REALM),
                     ],
-                    CAMERA_DENIED,
+                    CAMERA_DENIED.as_bytes(),
                 )
             }
         }
@@ -184,17 +236,17 @@ fn http_response(app: App, head: &RequestHead, keep_alive: bool) -> Vec<u8> {
                 ("Strict-Transport-Security", "max-age=31536000"),
                 ("X-Content-Type-Options", "nosniff"),
             ],
-            PORTAL_PAGE,
+            PORTAL_PAGE.as_bytes(),
         ),
     };
-    headers.push(("Content-Type", html));
+    headers.push(("Content-Type", content_type));
     headers.push(("Connection", connection));
-    let body = if head.method.eq_ignore_ascii_case("HEAD") {
-        ""
+    let body: &[u8] = if head.method.eq_ignore_ascii_case("HEAD") {
+        b""
     } else {
         body
     };
-    http::encode_response("HTTP/1.1", status, reason, &headers, body.as_bytes())
+    http::encode_response("HTTP/1.1", status, reason, &headers, body)
 }
 
 /// Serves RTSP/1.0 requests on one connection: OPTIONS and DESCRIBE answer

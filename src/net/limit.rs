@@ -8,33 +8,49 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-/// Spaces events evenly at `per_second`. Each caller reserves the next free
-/// slot and sleeps until it; nothing is queued beyond the waiting callers.
+/// Spaces events at `per_second`, measured when they happen: callers
+/// queue in order (a fair async mutex), and each one leaves at least one
+/// interval after the previous one left. A scheduler stall cannot turn
+/// into a burst: after a late wake-up the next caller is spaced from the
+/// real time, not from a reserved slot that already passed. Gaps below the
+/// timer's resolution are kept on a virtual schedule instead of sleeping,
+/// so high rates still reach their target.
 #[derive(Debug)]
 pub struct RateLimiter {
     interval: Duration,
-    next: Mutex<Instant>,
+    last: tokio::sync::Mutex<Option<Instant>>,
 }
+
+/// Deficits shorter than this are not slept (the timer would round them up
+/// to a whole millisecond and halve a fast scan's rate).
+const MIN_SLEEP: Duration = Duration::from_millis(1);
 
 impl RateLimiter {
     pub fn new(per_second: u32) -> Self {
         RateLimiter {
             interval: Duration::from_secs(1) / per_second.max(1),
-            next: Mutex::new(Instant::now()),
+            last: tokio::sync::Mutex::new(None),
         }
     }
 
     pub async fn acquire(&self) {
+        let mut last = self.last.lock().await;
         let now = Instant::now();
-        let slot = {
-            let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
-            let slot = (*next).max(now);
-            *next = slot + self.interval;
-            slot
+        let at = match *last {
+            None => now,
+            Some(prev) => {
+                let earliest = prev + self.interval;
+                if earliest <= now {
+                    now
+                } else if earliest - now >= MIN_SLEEP {
+                    tokio::time::sleep_until(earliest).await;
+                    Instant::now().max(earliest)
+                } else {
+                    earliest
+                }
+            }
         };
-        if slot > now {
-            tokio::time::sleep_until(slot).await;
-        }
+        *last = Some(at);
     }
 }
 
@@ -114,6 +130,42 @@ mod tests {
         let spent = start.elapsed();
         assert!(spent >= Duration::from_millis(400), "{spent:?}");
         assert!(spent < Duration::from_millis(500), "{spent:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_callers_leave_one_interval_apart() {
+        let rl = Arc::new(RateLimiter::new(10));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..12 {
+            let rl = rl.clone();
+            tasks.spawn(async move {
+                rl.acquire().await;
+                Instant::now()
+            });
+        }
+        let mut times = tasks.join_all().await;
+        times.sort();
+        for w in times.windows(2) {
+            assert!(
+                w[1] - w[0] >= Duration::from_millis(100),
+                "{:?}",
+                w[1] - w[0]
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn rates_above_the_timer_resolution_are_reached() {
+        // 100 000 per second: intervals of 10 microseconds, far below the
+        // timer's millisecond.
+        let rl = RateLimiter::new(100_000);
+        let start = Instant::now();
+        for _ in 0..10_000 {
+            rl.acquire().await;
+        }
+        let spent = start.elapsed();
+        assert!(spent >= Duration::from_millis(98), "{spent:?}");
+        assert!(spent < Duration::from_millis(150), "{spent:?}");
     }
 
     #[tokio::test]

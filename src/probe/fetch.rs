@@ -170,8 +170,9 @@ mod tests {
 
     #[test]
     fn chunked_and_sized_bodies_are_unframed() {
-        let r = parse(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
-            .unwrap();
+        let r =
+            parse(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+                .unwrap();
         assert_eq!(r.body, b"abc");
         let r = parse(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nabcdef").unwrap();
         assert_eq!(r.body, b"ab");

@@ -3,9 +3,12 @@
 //! password in cleartext).
 
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Instant;
 
-use super::{Cx, RESPONSE_LIMIT, Step, USER_AGENT};
-use crate::model::{Evidence, Observation, clean_text};
+use super::{Cx, RESPONSE_LIMIT, Step, USER_AGENT, fetch};
+use crate::devinfo::Endpoints;
+use crate::model::{Evidence, Observation, Target, clean_text};
+use crate::net::Net;
 use crate::net::io::{ReadEnd, read_until, write_all};
 use crate::proto::http::{self, ResponseHead};
 
@@ -84,6 +87,139 @@ fn record(head: &ResponseHead, body: &[u8], obs: &mut Observation) {
     }
 }
 
+/// Largest favicon hashed (bigger ones are pictures, not icons).
+const FAVICON_LIMIT: usize = 64 * 1024;
+
+/// Requests after `GET /` identified a plain-HTTP service: the favicon
+/// (its hash names many products whose pages say nothing), then the
+/// device-information endpoints whose conditions the first answer met,
+/// each distinct request asked once. Read requests only; the device's own
+/// address only.
+pub(crate) async fn follow_up(
+    net: &Net,
+    target: &Target,
+    port: u16,
+    endpoints: &Endpoints,
+    obs: &mut Observation,
+    deadline: Instant,
+) {
+    if let Some(icon) = fetch::request(
+        net,
+        target,
+        port,
+        "http-favicon",
+        "GET",
+        "/favicon.ico",
+        &[],
+        &[],
+        deadline,
+    )
+    .await
+        && icon.head.status == 200
+        && !icon.body.is_empty()
+        && icon.body.len() <= FAVICON_LIMIT
+        && !icon
+            .head
+            .header("Content-Type")
+            .is_some_and(|t| t.to_ascii_lowercase().contains("text/"))
+    {
+        obs.set("http.favicon_mmh3", i64::from(favicon_hash(&icon.body)));
+    }
+    let applicable: Vec<_> = endpoints.applicable(&obs.facts).cloned().collect();
+    // (method, path, body) -> the answer, so a request is asked once.
+    type Asked<'a> = Vec<((&'a str, String, String), Option<fetch::Response>)>;
+    let mut asked: Asked<'_> = Vec::new();
+    for ep in &applicable {
+        if tokio::time::Instant::now() >= deadline {
+            break;
+        }
+        let key = (ep.method.as_str(), ep.path.clone(), ep.body.clone());
+        let response = match asked.iter().find(|(k, _)| *k == key) {
+            Some((_, r)) => r.clone(),
+            None => {
+                let headers: Vec<(&str, &str)> = ep
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                let r = fetch::request(
+                    net,
+                    target,
+                    port,
+                    "http-device-info",
+                    ep.method.as_str(),
+                    &ep.path,
+                    &headers,
+                    ep.body.as_bytes(),
+                    deadline,
+                )
+                .await;
+                asked.push((key, r.clone()));
+                r
+            }
+        };
+        let Some(r) = response.filter(|r| (200..300).contains(&r.head.status)) else {
+            continue;
+        };
+        let facts = ep.extract_from(&r.body);
+        if facts.is_empty() {
+            continue;
+        }
+        for (name, value) in facts {
+            if obs.fact(&name).is_none() {
+                obs.set(&name, value);
+            }
+        }
+        if obs.fact("device_info.endpoint").is_none() {
+            obs.set("device_info.endpoint", ep.id.clone());
+            obs.set("device_info.unauthenticated", true);
+            obs.evidence
+                .push(Evidence::from_bytes("http-device-info", &r.body));
+        }
+    }
+}
+
+/// The favicon hash public fingerprint lists use: MurmurHash3 (x86,
+/// 32-bit, seed 0, as a signed number) of the icon's base64 text with a
+/// line break after every 76 characters and at the end.
+pub(crate) fn favicon_hash(icon: &[u8]) -> i32 {
+    let b64 = crate::proto::http::base64_encode(icon);
+    let mut text = Vec::with_capacity(b64.len() + b64.len() / 76 + 1);
+    for line in b64.as_bytes().chunks(76) {
+        text.extend_from_slice(line);
+        text.push(b'\n');
+    }
+    murmur3_32(&text, 0) as i32
+}
+
+fn murmur3_32(data: &[u8], seed: u32) -> u32 {
+    const C1: u32 = 0xcc9e_2d51;
+    const C2: u32 = 0x1b87_3593;
+    let mut h = seed;
+    let mut blocks = data.chunks_exact(4);
+    for b in blocks.by_ref() {
+        let mut k = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        k = k.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+        h ^= k;
+        h = h.rotate_left(13).wrapping_mul(5).wrapping_add(0xe654_6b64);
+    }
+    let tail = blocks.remainder();
+    if !tail.is_empty() {
+        let mut k = 0u32;
+        for (i, byte) in tail.iter().enumerate() {
+            k |= u32::from(*byte) << (8 * i);
+        }
+        h ^= k.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+    }
+    h ^= data.len() as u32;
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^= h >> 16;
+    h
+}
+
 /// Reads one HTTP/RTSP message: the head, then the body as far as its
 /// length says (or until close), within the response limit.
 pub(crate) async fn read_message<S>(io: &mut S, cx: &Cx<'_>) -> (Vec<u8>, ReadEnd)
@@ -123,6 +259,17 @@ mod tests {
         assert!(message_complete(
             b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
         ));
+    }
+
+    #[test]
+    fn favicon_hash_is_the_murmur3_of_the_wrapped_base64() {
+        // Reference values from Python's mmh3 4.x (`mmh3.hash`), with
+        // `base64.encodebytes` for the wrapping.
+        assert_eq!(murmur3_32(b"foo", 0) as i32, -156_908_512);
+        assert_eq!(favicon_hash(b""), 0);
+        assert_eq!(favicon_hash(b"ab"), -1_337_734_885);
+        let icon: Vec<u8> = (0..3).flat_map(|_| 0..=255u8).collect();
+        assert_eq!(favicon_hash(&icon), 1_836_528_006);
     }
 
     #[test]

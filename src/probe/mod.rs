@@ -165,6 +165,8 @@ pub struct Prober {
     pub now: i64,
     /// The TLS policy endpoints are judged against.
     pub policy: std::sync::Arc<Policy>,
+    /// Device-information endpoints asked of web services that match them.
+    pub endpoints: std::sync::Arc<crate::devinfo::Endpoints>,
 }
 
 /// How many identification budgets the TLS enumeration of one endpoint may
@@ -192,6 +194,10 @@ impl Prober {
             authority: authority(target, port),
         };
         let (mut obs, tally) = self.run_plan(net, Some(first), &plan(port), &cx, obs).await;
+        if tally.identified && obs.protocol == "http" && !obs.tls {
+            let deadline = Instant::now() + self.timeout;
+            http::follow_up(net, target, port, &self.endpoints, &mut obs, deadline).await;
+        }
         let Tally {
             identified,
             silent,
