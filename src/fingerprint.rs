@@ -59,7 +59,23 @@ const EMBEDDED_PREFIX: &str = "checks/fingerprints/";
 
 /// The protocols an observation can carry (`Observation::protocol`).
 pub const PROTOCOLS: &[&str] = &[
-    "http", "ssh", "ftp", "telnet", "rtsp", "mqtt", "snmp", "tls", "smtp", "imap", "pop3",
+    "http",
+    "ssh",
+    "ftp",
+    "telnet",
+    "rtsp",
+    "mqtt",
+    "snmp",
+    "tls",
+    "smtp",
+    "imap",
+    "pop3",
+    "ldap",
+    "coap",
+    "modbus",
+    "bacnet",
+    "ssdp",
+    "ws-discovery",
     "unknown",
 ];
 

@@ -23,7 +23,7 @@ use crate::fingerprint::{DeviceClass, Fingerprints};
 use crate::firmware::{Advisories, Kev};
 use crate::model::{Asset, IdentityKind, Observation, Origin, Transport, unix_now};
 use crate::net::{AuditLog, Net, Shutdown};
-use crate::probe::{Prober, snmp};
+use crate::probe::Prober;
 use crate::report::progress::ProgressSink;
 use crate::report::{Note, NoteLevel, Report, ScanStats};
 use crate::scope::{LARGE_SCOPE, Scope};
@@ -170,6 +170,7 @@ pub async fn run(
         now: started,
         policy: Arc::new(policy),
         endpoints: knowledge.endpoints.clone(),
+        ot_safe: scope.rate.profile == crate::scope::RateProfile::OtSafe,
     });
     let done = Arc::new(AtomicU64::new(0));
     let open = Arc::new(AtomicU64::new(0));
@@ -222,9 +223,16 @@ pub async fn run(
                         }
                         _ => None,
                     },
-                    Transport::Udp if discover_only || !snmp::wants_snmp(job.port) => None,
+                    Transport::Udp if discover_only => None,
                     Transport::Udp => {
-                        let o = snmp::probe(&net, &job.target, job.port, prober.timeout).await;
+                        let o = crate::probe::udp(
+                            &net,
+                            &job.target,
+                            job.port,
+                            prober.timeout,
+                            prober.ot_safe,
+                        )
+                        .await;
                         if o.is_some() {
                             udp_answers.fetch_add(1, Ordering::Relaxed);
                         }

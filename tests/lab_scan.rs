@@ -28,6 +28,11 @@ const EXPECTED: &[(&str, &str)] = &[
     ("cert-weak-signature", "bms-01"),
     ("lab-2026-0001", "streetlight-01"),
     ("dropbear-cve-2023-48795", "gateway-01"),
+    ("device-auth-disabled", "relay-01"),
+    ("coap-unauthenticated", "aq-sensor-01"),
+    ("modbus-exposed", "plc-01"),
+    ("bacnet-exposed", "ahu-01"),
+    ("onvif-device-info-unauthenticated", "camera-02"),
 ];
 
 #[tokio::test(flavor = "multi_thread")]
@@ -461,6 +466,28 @@ async fn json_report_is_versioned_and_holds_the_inventory() {
     // Endpoints are never sprayed: the camera's title names no product with
     // an information endpoint, so none was asked.
     assert!(camera_http["facts"].get("device_info.endpoint").is_none());
+    // Devices that name themselves over discovery and OT protocols.
+    for (vendor, model, firmware, class) in [
+        ("Luchtmeet", "LM-AQ20", "2.4.1", "sensor-gateway"),
+        ("Schneider Electric", "Modicon BMX P34 2020", "2.70", "plc"),
+        ("Priva", "Compri HX 8E", "4.2.7", "building-automation"),
+        ("Hikvision", "DS-7608NI-K2", "4.30.085 build 200916", "nvr"),
+        ("Dahua", "IPC-HFW2431S-S-S2", "2.800.0000000.25.R", "camera"),
+    ] {
+        let a = assets
+            .iter()
+            .find(|a| a["vendor"] == vendor)
+            .unwrap_or_else(|| panic!("no asset of {vendor}"));
+        assert_eq!(
+            (
+                a["model"].as_str(),
+                a["firmware"].as_str(),
+                a["class"].as_str()
+            ),
+            (Some(model), Some(firmware), Some(class)),
+            "{vendor}"
+        );
+    }
     let traffic = by_class("traffic-controller");
     assert_eq!(traffic["model"], "TRAFCON-5");
     assert_eq!(traffic["firmware"], "4.1");

@@ -108,6 +108,13 @@ enum Kind {
     Dns,
     LegacyTls,
     Relay,
+    Coap,
+    Modbus,
+    Bacnet,
+    Ssdp,
+    UpnpDescription,
+    Wsd,
+    Onvif,
     Tarpit,
     Garbage,
     Drip,
@@ -122,6 +129,17 @@ enum Kind {
 }
 
 impl Kind {
+    /// Devices found by their well-known port (UDP discovery protocols,
+    /// Modbus): they listen there even when the lab's other ports are
+    /// chosen by the OS. Each lab has its own addresses, so two labs do not
+    /// collide.
+    fn fixed_port(self) -> bool {
+        matches!(
+            self,
+            Kind::Coap | Kind::Modbus | Kind::Bacnet | Kind::Ssdp | Kind::Wsd
+        )
+    }
+
     fn hostile(self) -> bool {
         matches!(
             self,
@@ -193,6 +211,27 @@ const SPECS: &[Spec] = &[
     Spec { name: "relay-01", class: "building-automation", host: 20, port: 8081, transport: TCP,
            service: "http", hostname: None, kind: Kind::Relay,
            notes: "lighting relay in the town hall speaking like a Shelly Plus 1 with beta firmware 0.10.2: device information without a login" },
+    Spec { name: "aq-sensor-01", class: "sensor-gateway", host: 21, port: 5683, transport: UDP,
+           service: "coap", hostname: None, kind: Kind::Coap,
+           notes: "air-quality sensor node on a lamp post: CoAP resources and the LwM2M device object readable by anyone" },
+    Spec { name: "plc-01", class: "plc", host: 22, port: 5020, transport: TCP,
+           service: "modbus", hostname: None, kind: Kind::Modbus,
+           notes: "pumping-station PLC answering Modbus Read Device Identification (vendor, product code, revision)" },
+    Spec { name: "ahu-01", class: "building-automation", host: 23, port: 47808, transport: UDP,
+           service: "bacnet", hostname: None, kind: Kind::Bacnet,
+           notes: "air-handling-unit controller: BACnet/IP Who-Is and ReadProperty of its device object" },
+    Spec { name: "nvr-01", class: "nvr", host: 24, port: 1900, transport: UDP,
+           service: "ssdp", hostname: None, kind: Kind::Ssdp,
+           notes: "video recorder announcing itself over SSDP; its UPnP description names make, model and serial" },
+    Spec { name: "nvr-01", class: "nvr", host: 24, port: 49152, transport: TCP,
+           service: "http", hostname: None, kind: Kind::UpnpDescription,
+           notes: "the recorder's UPnP device description (HTTP)" },
+    Spec { name: "camera-02", class: "camera", host: 25, port: 3702, transport: UDP,
+           service: "ws-discovery", hostname: None, kind: Kind::Wsd,
+           notes: "ONVIF camera answering WS-Discovery probes" },
+    Spec { name: "camera-02", class: "camera", host: 25, port: 8000, transport: TCP,
+           service: "http", hostname: None, kind: Kind::Onvif,
+           notes: "the camera's ONVIF device service: GetDeviceInformation without credentials" },
     Spec { name: "dns", class: "dns-server", host: 53, port: 10053, transport: UDP, service: "dns",
            hostname: None, kind: Kind::Dns,
            notes: "the lab DNS server for demo-city.test" },
@@ -267,7 +306,8 @@ impl Lab {
         let mut bound = Vec::new();
         for s in SPECS.iter().filter(|s| config.hostile || !s.kind.hostile()) {
             let ip = IpAddr::V4(Ipv4Addr::new(127, a, b, s.host));
-            let addr = SocketAddr::new(ip, if config.fixed_ports { s.port } else { 0 });
+            let fixed = config.fixed_ports || s.kind.fixed_port();
+            let addr = SocketAddr::new(ip, if fixed { s.port } else { 0 });
             let bind_err = |source| LabError::Bind { addr, source };
             let (socket, local) = match s.transport {
                 Transport::Tcp => {
@@ -305,6 +345,18 @@ impl Lab {
         }
         let records: Records = Arc::new(RwLock::new(records));
 
+        // Where a device's sibling service listens (a UPnP LOCATION, an
+        // ONVIF XAddr), now that every port is known.
+        let url_of = |name: &str, kind: Kind, path: &str| -> String {
+            bound
+                .iter()
+                .find(|(k, _, i)| *k == kind && i.name == name)
+                .map(|(_, _, i)| format!("http://{}:{}{path}", i.addr, i.port))
+                .unwrap_or_default()
+        };
+        let location = url_of("nvr-01", Kind::UpnpDescription, "/description.xml");
+        let xaddr = url_of("camera-02", Kind::Onvif, "/onvif/device_service");
+
         let started = Instant::now();
         let mut tasks = JoinSet::new();
         let mut devices = Vec::new();
@@ -338,6 +390,23 @@ impl Lab {
                     spawn_tcp(&mut tasks, l, |s| web::serve_http(s, web::App::Camera));
                 }
                 (Kind::Rtsp, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, web::serve_rtsp),
+                (Kind::Coap, Socket::Udp(u)) => {
+                    tasks.spawn(coap::run_coap(u));
+                }
+                (Kind::Bacnet, Socket::Udp(u)) => {
+                    tasks.spawn(bacnet::run_bacnet(u));
+                }
+                (Kind::Ssdp, Socket::Udp(u)) => {
+                    tasks.spawn(upnp::run_ssdp(u, location.clone()));
+                }
+                (Kind::Wsd, Socket::Udp(u)) => {
+                    tasks.spawn(onvif::run_wsd(u, xaddr.clone()));
+                }
+                (Kind::Modbus, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, modbus::serve_modbus),
+                (Kind::UpnpDescription, Socket::Tcp(l)) => {
+                    spawn_tcp(&mut tasks, l, upnp::serve_description)
+                }
+                (Kind::Onvif, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, onvif::serve_onvif),
                 (Kind::Relay, Socket::Tcp(l)) => {
                     spawn_tcp(&mut tasks, l, |s| web::serve_http(s, web::App::Relay));
                 }

@@ -81,6 +81,8 @@ pub(crate) enum Kind {
     Mqtt,
     /// LDAP: the StartTLS extended request, which every LDAPv3 server answers.
     Ldap,
+    /// Modbus/TCP Read Device Identification (read only; not in ot-safe).
+    Modbus,
 }
 
 impl Kind {
@@ -94,18 +96,25 @@ impl Kind {
             Kind::Rtsp => "rtsp-options",
             Kind::Mqtt => "mqtt-connect",
             Kind::Ldap => "ldap-starttls",
+            Kind::Modbus => "modbus-device-id",
         }
     }
 }
 
-/// TCP ports of OT protocols: listened to, never sent probes in this stage.
-pub const OT_PORTS: &[u16] = &[102, 502, 2404, 4840, 20000, 44818];
+/// TCP ports of OT protocols: only listened to (never sent a byte), except
+/// the read-only Modbus identification outside the ot-safe profile.
+pub const OT_PORTS: &[u16] = &[102, 502, 2404, 4840, 5020, 20000, 44818];
 
-fn plan(port: u16) -> Vec<Kind> {
+/// Modbus/TCP: the standard port, and 5020 where unprivileged servers and
+/// gateways listen.
+pub const MODBUS_PORTS: &[u16] = &[502, 5020];
+
+fn plan(port: u16, ot_safe: bool) -> Vec<Kind> {
     use Kind::*;
     let banner_full = Banner { full_wait: true };
     let banner_short = Banner { full_wait: false };
     match port {
+        p if MODBUS_PORTS.contains(&p) && !ot_safe => vec![Modbus],
         p if OT_PORTS.contains(&p) => vec![Passive],
         21 | 22 | 23 | 2121 | 2222 | 2323 => vec![banner_full, Tls, Http],
         80 | 8000 | 8008 | 8080 | 8081 | 8888 => vec![Http, banner_short, Tls, Rtsp],
@@ -167,6 +176,8 @@ pub struct Prober {
     pub policy: std::sync::Arc<Policy>,
     /// Device-information endpoints asked of web services that match them.
     pub endpoints: std::sync::Arc<crate::devinfo::Endpoints>,
+    /// The scope's ot-safe profile: OT protocols are only listened to.
+    pub ot_safe: bool,
 }
 
 /// How many identification budgets the TLS enumeration of one endpoint may
@@ -193,7 +204,9 @@ impl Prober {
             port,
             authority: authority(target, port),
         };
-        let (mut obs, tally) = self.run_plan(net, Some(first), &plan(port), &cx, obs).await;
+        let (mut obs, tally) = self
+            .run_plan(net, Some(first), &plan(port, self.ot_safe), &cx, obs)
+            .await;
         if tally.identified && obs.protocol == "http" && !obs.tls {
             let deadline = Instant::now() + self.timeout;
             http::follow_up(net, target, port, &self.endpoints, &mut obs, deadline).await;
@@ -353,6 +366,7 @@ where
         Kind::Rtsp => rtsp::probe(io, cx, obs).await,
         Kind::Mqtt => mqtt::probe(io, cx, obs).await,
         Kind::Ldap => ldap(io, cx, obs).await,
+        Kind::Modbus => modbus::probe(io, cx, obs).await,
         Kind::Banner { .. } | Kind::Passive | Kind::Tls => return Step::Silent,
     };
     match step {
@@ -386,6 +400,36 @@ where
     }
 }
 
+/// BACnet/IP: 47808 (0xBAC0) and the fifteen ports after it.
+pub const BACNET_PORTS: std::ops::RangeInclusive<u16> = 47808..=47823;
+
+/// Identifies a UDP service by its port: CoAP, BACnet (not in ot-safe),
+/// WS-Discovery/ONVIF, SSDP; SNMP everywhere else. `None` when nothing
+/// answered (an open UDP port that stays silent cannot be told from a
+/// closed one without raw sockets).
+pub async fn udp(
+    net: &Net,
+    target: &Target,
+    port: u16,
+    timeout: Duration,
+    ot_safe: bool,
+) -> Option<Observation> {
+    match port {
+        5683 => coap::probe(net, target, port, timeout).await,
+        p if BACNET_PORTS.contains(&p) => {
+            if ot_safe {
+                None
+            } else {
+                bacnet::probe(net, target, port, timeout).await
+            }
+        }
+        3702 => onvif::probe(net, target, port, timeout).await,
+        1900 => ssdp::probe(net, target, port, timeout).await,
+        p if snmp::wants_snmp(p) => snmp::probe(net, target, port, timeout).await,
+        _ => None,
+    }
+}
+
 fn authority(target: &Target, port: u16) -> String {
     match (target.hostname(), target.addr()) {
         (Some(h), _) => format!("{h}:{port}"),
@@ -401,13 +445,22 @@ mod tests {
     #[test]
     fn ot_ports_are_only_listened_to() {
         for p in OT_PORTS {
-            assert_eq!(plan(*p), vec![Kind::Passive], "port {p}");
+            assert_eq!(plan(*p, true), vec![Kind::Passive], "port {p}");
+            if !MODBUS_PORTS.contains(p) {
+                assert_eq!(plan(*p, false), vec![Kind::Passive], "port {p}");
+            }
         }
     }
 
     #[test]
+    fn modbus_is_asked_to_identify_itself_outside_ot_safe() {
+        assert_eq!(plan(502, false), vec![Kind::Modbus]);
+        assert_eq!(plan(5020, false), vec![Kind::Modbus]);
+    }
+
+    #[test]
     fn unknown_ports_try_every_protocol() {
-        let p = plan(10_001);
+        let p = plan(10_001, false);
         for k in [Kind::Tls, Kind::Http, Kind::Rtsp, Kind::Mqtt] {
             assert!(p.contains(&k));
         }

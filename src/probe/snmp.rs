@@ -17,7 +17,7 @@ pub const PUBLIC: &[u8] = b"public";
 /// UDP ports where the scanner sends SNMP; other known UDP services get their
 /// own probes (device identification), unknown ports get SNMP.
 pub fn wants_snmp(port: u16) -> bool {
-    !matches!(port, 1900 | 3702 | 5683 | 47808 | 53 | 123 | 5353)
+    !matches!(port, 1900 | 3702 | 5683 | 53 | 123 | 5353) && !super::BACNET_PORTS.contains(&port)
 }
 
 /// Asks `target:port` for its system group. `None` when nothing answered.

@@ -76,6 +76,20 @@ pub fn scan_endpoint(
     udp: &[u16],
     extra: &str,
 ) -> serde_json::Value {
+    scan_endpoint_rate(dir, ip, tcp, udp, extra, "")
+}
+
+/// [`scan_endpoint`] with extra lines in the scope's `[rate]` table
+/// (`profile = "ot-safe"`...).
+#[allow(dead_code)]
+pub fn scan_endpoint_rate(
+    dir: &super::TestDir,
+    ip: &str,
+    tcp: &[u16],
+    udp: &[u16],
+    extra: &str,
+    rate: &str,
+) -> serde_json::Value {
     let list = |ports: &[u16]| {
         ports
             .iter()
@@ -86,7 +100,7 @@ pub fn scan_endpoint(
     let scope = dir.write(
         "scope.toml",
         &format!(
-            "name = \"real servers\"\n{extra}[[networks]]\ncidr = \"{ip}/32\"\n[ports]\ntcp = [{}]\nudp = [{}]\n[rate]\ntimeout_ms = 3000\n",
+            "name = \"real servers\"\n{extra}[[networks]]\ncidr = \"{ip}/32\"\n[ports]\ntcp = [{}]\nudp = [{}]\n[rate]\ntimeout_ms = 3000\n{rate}",
             list(tcp),
             list(udp)
         ),
