@@ -8,49 +8,73 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-/// Spaces events at `per_second`, measured when they happen: callers
-/// queue in order (a fair async mutex), and each one leaves at least one
-/// interval after the previous one left. A scheduler stall cannot turn
-/// into a burst: after a late wake-up the next caller is spaced from the
-/// real time, not from a reserved slot that already passed. Gaps below the
-/// timer's resolution are kept on a virtual schedule instead of sleeping,
-/// so high rates still reach their target.
+/// Spaces events at `per_second`, measured when they happen: each one
+/// leaves at least one interval after the previous one left, so a
+/// scheduler stall cannot turn into a burst (after a late wake-up the next
+/// caller is spaced from the real time, not from a slot that already
+/// passed). Gaps below the timer's resolution are kept on a virtual
+/// schedule instead of sleeping, so high rates still reach their target.
+///
+/// Two classes share the rate. First contacts (discovery: a TCP connect or
+/// the first datagram to a port) line up in order, one at a time; follow-ups
+/// (the later steps of a conversation with a service already found) skip
+/// that line and compete only with its head. A probe that needs a dozen
+/// sequential datagrams is not starved by thousands of discovery attempts
+/// queued ahead of it, and discovery still gets every slot follow-ups leave.
 #[derive(Debug)]
 pub struct RateLimiter {
     interval: Duration,
-    last: tokio::sync::Mutex<Option<Instant>>,
+    last: Mutex<Option<Instant>>,
+    first_contacts: tokio::sync::Mutex<()>,
 }
 
 /// Deficits shorter than this are not slept (the timer would round them up
 /// to a whole millisecond and halve a fast scan's rate).
 const MIN_SLEEP: Duration = Duration::from_millis(1);
 
+/// Which line a caller stands in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    FirstContact,
+    FollowUp,
+}
+
 impl RateLimiter {
     pub fn new(per_second: u32) -> Self {
         RateLimiter {
             interval: Duration::from_secs(1) / per_second.max(1),
-            last: tokio::sync::Mutex::new(None),
+            last: Mutex::new(None),
+            first_contacts: tokio::sync::Mutex::new(()),
         }
     }
 
+    /// Waits for a send slot (a first contact).
     pub async fn acquire(&self) {
-        let mut last = self.last.lock().await;
-        let now = Instant::now();
-        let at = match *last {
-            None => now,
-            Some(prev) => {
-                let earliest = prev + self.interval;
-                if earliest <= now {
-                    now
-                } else if earliest - now >= MIN_SLEEP {
-                    tokio::time::sleep_until(earliest).await;
-                    Instant::now().max(earliest)
-                } else {
-                    earliest
-                }
-            }
+        self.acquire_as(Class::FirstContact).await;
+    }
+
+    pub async fn acquire_as(&self, class: Class) {
+        let _line = match class {
+            Class::FirstContact => Some(self.first_contacts.lock().await),
+            Class::FollowUp => None,
         };
-        *last = Some(at);
+        loop {
+            let now = Instant::now();
+            let wake = {
+                let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+                let earliest = last.map_or(now, |prev| prev + self.interval);
+                if earliest <= now {
+                    *last = Some(now);
+                    return;
+                }
+                if earliest - now < MIN_SLEEP {
+                    *last = Some(earliest);
+                    return;
+                }
+                earliest
+            };
+            tokio::time::sleep_until(wake).await;
+        }
     }
 }
 
@@ -77,6 +101,34 @@ impl HostSlots {
             cap: cap.max(1),
             inner: Arc::default(),
         }
+    }
+
+    /// A slot on `addr` if one is free right now.
+    pub fn try_acquire(&self, addr: IpAddr) -> Option<HostPermit> {
+        let sem = self.semaphore(addr);
+        match sem.try_acquire_owned() {
+            Ok(p) => Some(HostPermit {
+                addr,
+                permit: Some(p),
+                slots: self.inner.clone(),
+            }),
+            Err(_) => {
+                // Let the map forget an address nobody holds or waits for.
+                drop(HostPermit {
+                    addr,
+                    permit: None,
+                    slots: self.inner.clone(),
+                });
+                None
+            }
+        }
+    }
+
+    fn semaphore(&self, addr: IpAddr) -> Arc<Semaphore> {
+        let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(addr)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.cap)))
+            .clone()
     }
 
     pub async fn acquire(&self, addr: IpAddr) -> HostPermit {
@@ -152,6 +204,32 @@ mod tests {
                 w[1] - w[0]
             );
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn follow_ups_do_not_wait_behind_the_discovery_line() {
+        let rl = Arc::new(RateLimiter::new(100));
+        // 200 first contacts queued: two seconds of discovery.
+        let mut line = tokio::task::JoinSet::new();
+        for _ in 0..200 {
+            let rl = rl.clone();
+            line.spawn(async move { rl.acquire().await });
+        }
+        tokio::task::yield_now().await;
+        let start = Instant::now();
+        for _ in 0..5 {
+            rl.acquire_as(Class::FollowUp).await;
+        }
+        let spent = start.elapsed();
+        // Five follow-ups share the slots with the head of the line only.
+        assert!(spent < Duration::from_millis(150), "{spent:?}");
+        line.join_all().await;
+        // Everyone got a slot, and the rate held: 205 events at 100/s.
+        assert!(
+            start.elapsed() >= Duration::from_millis(1990),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[tokio::test(start_paused = true)]

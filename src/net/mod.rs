@@ -21,7 +21,7 @@ use crate::model::Target;
 use crate::scope::{Scope, Verdict};
 
 pub use audit::{AuditEntry, AuditLog, Audited};
-pub use limit::{HostPermit, HostSlots, RateLimiter};
+pub use limit::{Class, HostPermit, HostSlots, RateLimiter};
 
 /// Why a connection was not made.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +44,26 @@ pub enum ConnectError {
 pub struct Conn {
     pub stream: Audited<TcpStream>,
     pub permit: HostPermit,
+}
+
+/// Probe labels that open a conversation with a port not yet known to
+/// answer (discovery); every other label continues one.
+const FIRST_CONTACTS: &[&str] = &[
+    "tcp-connect",
+    "snmp-get",
+    "coap-get",
+    "bacnet-whois",
+    "wsd-probe",
+    "ssdp-msearch",
+];
+
+/// The rate limiter's line for a probe label.
+pub fn class_of(probe: &str) -> Class {
+    if FIRST_CONTACTS.contains(&probe) {
+        Class::FirstContact
+    } else {
+        Class::FollowUp
+    }
 }
 
 /// What a UDP request got back.
@@ -174,6 +194,29 @@ impl Net {
         }
     }
 
+    /// A slot on the host and a send slot of the global rate, in the order
+    /// that keeps both limits without starving anyone: a follow-up takes its
+    /// host slot, then its send slot (it skips the first-contact line). A
+    /// first contact stands in the line holding no host slot (so a line of
+    /// discovery attempts cannot lock a device's slots away from the probes
+    /// talking to it); when its turn comes and the host is busy, it gives
+    /// the turn up, waits for a host slot, and lines up again. Either way a
+    /// send follows its send slot at once, so the rate holds at the wire.
+    async fn admit(&self, addr: IpAddr, class: Class) -> HostPermit {
+        if class == Class::FollowUp {
+            let permit = self.hosts.acquire(addr).await;
+            self.rate.acquire_as(class).await;
+            return permit;
+        }
+        self.rate.acquire_as(class).await;
+        if let Some(permit) = self.hosts.try_acquire(addr) {
+            return permit;
+        }
+        let permit = self.hosts.acquire(addr).await;
+        self.rate.acquire_as(class).await;
+        permit
+    }
+
     fn gate(&self, target: &Target) -> Result<(), Verdict> {
         match self.scope.verdict(target.addr(), target.origin()) {
             Verdict::Allowed => Ok(()),
@@ -195,8 +238,7 @@ impl Net {
     ) -> Result<Conn, ConnectError> {
         self.gate(target).map_err(ConnectError::OutOfScope)?;
         let work = async {
-            let permit = self.hosts.acquire(target.addr()).await;
-            self.rate.acquire().await;
+            let permit = self.admit(target.addr(), class_of(probe)).await;
             self.stats.connects.fetch_add(1, Ordering::Relaxed);
             let started = std::time::Instant::now();
             let addr = SocketAddr::new(target.addr(), port);
@@ -281,7 +323,7 @@ impl Net {
             return UdpOutcome::OutOfScope(v);
         }
         let work = async {
-            let _permit = self.hosts.acquire(target.addr()).await;
+            let _permit = self.admit(target.addr(), class_of(probe)).await;
             let local: SocketAddr = match target.addr() {
                 IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
                 IpAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
@@ -296,8 +338,10 @@ impl Net {
             let mut buf = vec![0u8; max.clamp(1, 65_536)];
             let udp = crate::model::Transport::Udp;
             let len = payload.len() as u64;
-            for _attempt in 0..2 {
-                self.rate.acquire().await;
+            for attempt in 0..2 {
+                if attempt > 0 {
+                    self.rate.acquire_as(class_of(probe)).await;
+                }
                 self.stats.datagrams.fetch_add(1, Ordering::Relaxed);
                 let started = std::time::Instant::now();
                 if let Err(e) = sock.send(payload).await {

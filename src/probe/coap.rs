@@ -46,7 +46,7 @@ pub async fn probe(
     // Two tries of half the budget each, as for SNMP: a silent port costs
     // the whole budget, a live device answers well within it.
     let request = client.request(WELL_KNOWN_CORE, None);
-    let reply = client.send(&request, timeout / 2).await?;
+    let reply = client.send(&request, timeout / 2, "coap-get").await?;
     let mut obs = Observation::new(
         Endpoint::udp(target.addr(), port),
         target.hostname().map(str::to_string),
@@ -197,7 +197,14 @@ impl Client<'_> {
 
     /// Sends `request`, twice if the first try is silent, each waiting `wait`
     /// (cut to what the deadline leaves).
-    async fn send(&self, request: &Message, wait: Duration) -> Option<Vec<u8>> {
+    /// `label` names the request in the audit trail: `coap-get` for the
+    /// first contact, `coap-follow-up` for blocks and LwM2M reads.
+    async fn send(
+        &self,
+        request: &Message,
+        wait: Duration,
+        label: &'static str,
+    ) -> Option<Vec<u8>> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         let wait = wait.min(left / 2);
         if wait.is_zero() {
@@ -208,7 +215,7 @@ impl Client<'_> {
             .udp_request(
                 self.target,
                 self.port,
-                "coap-get",
+                label,
                 &request.encode(),
                 wait,
                 MAX_DATAGRAM,
@@ -224,7 +231,7 @@ impl Client<'_> {
     /// silent or answers something that does not match.
     async fn get(&self, path: &str, block2: Option<(u32, u8)>) -> Option<Message> {
         let request = self.request(path, block2);
-        let bytes = self.send(&request, Duration::MAX).await?;
+        let bytes = self.send(&request, Duration::MAX, "coap-follow-up").await?;
         let reply = coap::decode(&bytes).ok()?;
         check(&request, &reply).ok()?;
         Some(reply)
