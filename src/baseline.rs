@@ -18,6 +18,13 @@ pub struct Control {
     pub testable: bool,
     #[serde(default)]
     pub summary: Option<String>,
+    /// For catalogues in another numbering (BIO 1.04, BIG): the BIO2
+    /// controls whose checks evidence this one (`bio2:8.24`).
+    #[serde(default)]
+    pub maps_to: Vec<String>,
+    /// BIO 1.04 only: the BIG (2005 numbering) controls it replaced.
+    #[serde(default)]
+    pub big: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -59,6 +66,18 @@ impl Baselines {
                 return Err(format!("{path}: catalogue id `{}` defined twice", cat.id));
             }
             out.catalogues.insert(cat.id.clone(), cat);
+        }
+        for cat in out.catalogues.values() {
+            for c in &cat.controls {
+                for m in &c.maps_to {
+                    if out.control(m).is_none() {
+                        return Err(format!(
+                            "{}:{}: maps_to names `{m}`, which no catalogue defines",
+                            cat.id, c.id
+                        ));
+                    }
+                }
+            }
         }
         Ok(out)
     }

@@ -28,6 +28,7 @@ pub mod error;
 pub mod facts;
 pub mod fingerprint;
 pub mod firmware;
+pub mod history;
 pub mod lab;
 pub mod model;
 pub mod net;

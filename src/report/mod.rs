@@ -1,6 +1,8 @@
 //! Output: everything a run produced, written as SARIF, JSON and the terminal
 //! summary. Nothing else in the crate prints or writes results.
 
+pub mod compliance;
+pub mod html;
 pub mod inventory;
 pub mod json;
 pub mod merge;

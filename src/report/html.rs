@@ -1,0 +1,1 @@
+//! The CISO report: one self-contained HTML file.
