@@ -26,6 +26,9 @@ pub struct Cli {
     pub quiet: bool,
 }
 
+// `scan` carries many options; the enum is built once per process, so its
+// size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan the networks and hosts of a scope file.
@@ -44,6 +47,29 @@ pub enum Command {
     Inventory(InventoryArgs),
     /// Join the SARIF files of the shards of one scope into one.
     Merge(MergeArgs),
+    /// What changed between two scans: new, fixed and persisting findings,
+    /// from two SARIF files or two runs of a history file.
+    #[command(after_help = "Exit codes: 0 done; 1 new findings with --fail-on-new; 2 error.")]
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older scan: a SARIF file, or a run id with --history.
+    #[arg(value_name = "OLD")]
+    pub old: String,
+    /// The newer scan: a SARIF file, or a run id with --history.
+    #[arg(value_name = "NEW")]
+    pub new: String,
+    /// Read OLD and NEW as run ids of this history file (`stadscan scan --history`).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Also write the diff as JSON here (`-` = stdout).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Exit with code 1 when NEW has findings OLD did not.
+    #[arg(long)]
+    pub fail_on_new: bool,
 }
 
 #[derive(Debug, Args)]
@@ -96,13 +122,54 @@ pub struct ScanArgs {
     /// sent (time, target, port, probe, bytes each way).
     #[arg(long, value_name = "FILE")]
     pub audit: Option<PathBuf>,
+    #[command(flatten)]
+    pub reporting: ReportArgs,
+}
+
+/// Baseline, history and the human reports (shared by `scan` and `demo`).
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Judge compliance against this control catalogue: bio2 (BIO2, ISO
+    /// 27002:2022 numbering), bio-1.04, big or etsi (ETSI EN 303 645).
+    #[arg(long, value_name = "NAME", default_value = "bio2")]
+    pub baseline: String,
+    /// Keep the scan history in this SQLite file (created when absent):
+    /// SARIF then carries baselineState, and the reports show trends and
+    /// what changed since the previous run of the same scope. Without it
+    /// nothing is kept between runs.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Write the CISO report here: one self-contained HTML file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Language of the HTML report: nl or en.
+    #[arg(long, value_name = "LANG", default_value = "nl", value_parser = ["nl", "en"])]
+    pub lang: String,
+    /// Write a Markdown summary here (for a CI job summary): counts, failed
+    /// controls, new findings since the last run.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Also write the findings the previous run had and this one lacks, as
+    /// SARIF results with baselineState "absent". Off by default: GitHub
+    /// code scanning reads every result as an open alert, so absent results
+    /// would keep fixed alerts open.
+    #[arg(long, requires = "history")]
+    pub sarif_absent: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where the demo writes results.sarif, report.json and summary.txt.
+    /// Where the demo writes results.sarif, report.json, summary.txt,
+    /// summary.md and report.html.
     #[arg(long, value_name = "DIR", default_value = "stadscan-demo")]
     pub out: PathBuf,
+    /// Keep the demo's history in this SQLite file (run the demo twice to
+    /// see what changed).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Language of report.html: nl or en.
+    #[arg(long, value_name = "LANG", default_value = "nl", value_parser = ["nl", "en"])]
+    pub lang: String,
 }
 
 #[derive(Debug, Args)]

@@ -9,9 +9,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::cli::{
-    ChecksAction, ChecksArgs, Cli, Command, DemoArgs, InventoryArgs, LabArgs, MergeArgs, ScanArgs,
+    ChecksAction, ChecksArgs, Cli, Command, DemoArgs, DiffArgs, InventoryArgs, LabArgs, MergeArgs,
+    ScanArgs,
 };
 use crate::error::{Error, Result};
+use crate::history::store::Store;
 use crate::lab::{Lab, LabConfig};
 use crate::model::Severity;
 use crate::net::{Shutdown, ShutdownTrigger};
@@ -51,6 +53,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Checks(a) => checks_command(a),
             Command::Inventory(a) => inventory_command(a),
             Command::Merge(a) => merge_command(a),
+            Command::Diff(a) => diff_command(a),
         }
     });
     // Do not wait for lingering device conversations on exit.
@@ -146,8 +149,9 @@ fn write_outputs(
     sarif: Option<&Path>,
     json: Option<&Path>,
     summary_file: Option<&Path>,
+    extra: &[(&'static str, PathBuf)],
 ) -> Result<()> {
-    let mut written = Vec::new();
+    let mut written = extra.to_vec();
     if let Some(p) = sarif {
         emit(p, &report::sarif::to_json(report))?;
         written.push(("sarif", p.to_path_buf()));
@@ -192,9 +196,78 @@ fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
     }
 }
 
+/// The human reports and the history of one run, after the scan.
+struct Extras<'a> {
+    history: Option<(Store, i64)>,
+    report: Option<&'a Path>,
+    lang: &'a str,
+    markdown: Option<&'a Path>,
+    sarif_absent: bool,
+}
+
+impl<'a> Extras<'a> {
+    /// Opens the history (if any) and the run in it, before scanning, so a
+    /// broken history file stops the scan before it sends anything.
+    fn begin(
+        history: Option<&Path>,
+        scope: &Scope,
+        scope_uri: &str,
+        report: Option<&'a Path>,
+        lang: &'a str,
+        markdown: Option<&'a Path>,
+        sarif_absent: bool,
+    ) -> Result<Extras<'a>> {
+        let history = match history {
+            None => None,
+            Some(p) => {
+                let mut store = Store::open(p)?;
+                let id = store.begin(
+                    &report::sarif::automation_id(&scope.name),
+                    &scope.name,
+                    scope_uri,
+                    crate::model::unix_now(),
+                )?;
+                Some((store, id))
+            }
+        };
+        Ok(Extras {
+            history,
+            report,
+            lang,
+            markdown,
+            sarif_absent,
+        })
+    }
+
+    /// Records the run, attaches the history view, writes the HTML and
+    /// Markdown reports.
+    fn finish(mut self, report: &mut Report) -> Result<Vec<(&'static str, PathBuf)>> {
+        if let Some((store, id)) = self.history.as_mut() {
+            let compliance = report.compliance.clone();
+            store.record(*id, report, compliance.as_ref())?;
+            report.history = Some(store.view(*id)?);
+            report.sarif_absent = self.sarif_absent;
+        }
+        let mut written = Vec::new();
+        if let Some(p) = self.report {
+            emit(p, report::html_page(report, self.lang).as_bytes())?;
+            written.push(("report", p.to_path_buf()));
+        }
+        if let Some(p) = self.markdown {
+            emit(p, report::markdown::render(report).as_bytes())?;
+            written.push(("markdown", p.to_path_buf()));
+        }
+        Ok(written)
+    }
+}
+
 async fn scan_command(args: ScanArgs) -> Result<u8> {
     let scope = Scope::load(&args.scope)?;
-    for p in [&args.sarif, &args.json, &args.audit].into_iter().flatten() {
+    let r = &args.reporting;
+    for p in [&args.sarif, &args.json, &args.audit, &r.report, &r.markdown]
+        .into_iter()
+        .flatten()
+    {
         probe_writable(p)?;
     }
     let opts = ScanOptions {
@@ -204,10 +277,47 @@ async fn scan_command(args: ScanArgs) -> Result<u8> {
         audit: args.audit.clone(),
         kev: args.kev.clone(),
         shard: args.shard,
+        baseline: Some(r.baseline.clone()),
     };
-    let report = run_scope(scope, args.checks.as_deref(), &opts).await?;
-    write_outputs(&report, args.sarif.as_deref(), args.json.as_deref(), None)?;
+    check_baseline(&r.baseline)?;
+    let scope_uri = report::scope_uri(&scope.path, opts.source_root.as_deref());
+    let extras = Extras::begin(
+        r.history.as_deref(),
+        &scope,
+        &scope_uri,
+        r.report.as_deref(),
+        &r.lang,
+        r.markdown.as_deref(),
+        r.sarif_absent,
+    )?;
+    let mut report = run_scope(scope, args.checks.as_deref(), &opts).await?;
+    let extra = extras.finish(&mut report)?;
+    write_outputs(
+        &report,
+        args.sarif.as_deref(),
+        args.json.as_deref(),
+        None,
+        &extra,
+    )?;
     Ok(exit_code(&report, args.fail_on))
+}
+
+/// Refuses an unknown `--baseline` before anything is scanned.
+fn check_baseline(name: &str) -> Result<()> {
+    let baselines = crate::baseline::Baselines::embedded().map_err(Error::Usage)?;
+    match baselines.catalogues.get(name) {
+        Some(c) if !c.controls.is_empty() => Ok(()),
+        _ => Err(Error::Usage(format!(
+            "--baseline {name}: unknown baseline (known: {})",
+            baselines
+                .catalogues
+                .iter()
+                .filter(|(_, c)| !c.controls.is_empty())
+                .map(|(id, _)| id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 async fn demo_command(args: DemoArgs) -> Result<u8> {
@@ -225,14 +335,27 @@ async fn demo_command(args: DemoArgs) -> Result<u8> {
         p
     };
     let scope = Scope::load(&scope_path)?;
+    let (html, md) = (args.out.join("report.html"), args.out.join("summary.md"));
+    let scope_uri = report::scope_uri(&scope.path, None);
+    let extras = Extras::begin(
+        args.history.as_deref(),
+        &scope,
+        &scope_uri,
+        Some(&html),
+        &args.lang,
+        Some(&md),
+        false,
+    )?;
     let report = run_scope(scope, None, &ScanOptions::default()).await;
     lab.shutdown().await;
-    let report = report?;
+    let mut report = report?;
+    let extra = extras.finish(&mut report)?;
     write_outputs(
         &report,
         Some(&args.out.join("results.sarif")),
         Some(&args.out.join("report.json")),
         Some(&args.out.join("summary.txt")),
+        &extra,
     )?;
     Ok(if report.complete {
         EXIT_OK
@@ -279,6 +402,60 @@ fn checks_command(args: ChecksArgs) -> Result<u8> {
     }
     let _ = std::io::stdout().lock().write_all(&out);
     Ok(EXIT_OK)
+}
+
+fn diff_command(args: DiffArgs) -> Result<u8> {
+    let changes = match &args.history {
+        Some(path) => {
+            let store = Store::open(path)?;
+            let id = |s: &str| -> Result<i64> {
+                let id: i64 = s.parse().map_err(|_| {
+                    Error::Usage(format!(
+                        "with --history, OLD and NEW are run ids (numbers), not `{s}`"
+                    ))
+                })?;
+                store.run(id)?;
+                Ok(id)
+            };
+            let (old, new) = (id(&args.old)?, id(&args.new)?);
+            let complete = store.run(new)?.state == crate::history::store::RunState::Complete;
+            crate::history::store::compare(&store.findings(old)?, &store.findings(new)?, complete)
+        }
+        None => {
+            let read = |p: &str| -> Result<serde_json::Value> {
+                let text =
+                    std::fs::read_to_string(p).map_err(|e| Error::Usage(format!("{p}: {e}")))?;
+                serde_json::from_str(&text)
+                    .map_err(|e| Error::Usage(format!("{p}:{}:{}: {e}", e.line(), e.column())))
+            };
+            let findings = |p: &str, doc: &serde_json::Value| {
+                report::diff::sarif_findings(doc).map_err(|e| Error::Usage(format!("{p}: {e}")))
+            };
+            let (old, new) = (read(&args.old)?, read(&args.new)?);
+            crate::history::store::compare(
+                &findings(&args.old, &old)?,
+                &findings(&args.new, &new)?,
+                report::diff::sarif_complete(&new),
+            )
+        }
+    };
+    let mut out = Vec::new();
+    let _in_memory = report::diff::write_text(&args.old, &args.new, &changes, &mut out);
+    if let Some(p) = &args.json {
+        let mut doc = serde_json::to_vec_pretty(&changes).unwrap_or_default();
+        doc.push(b'\n');
+        emit(p, &doc)?;
+    }
+    if args.json.as_deref() == Some(Path::new("-")) {
+        let _ = std::io::stderr().lock().write_all(&out);
+    } else {
+        let _ = std::io::stdout().lock().write_all(&out);
+    }
+    Ok(if args.fail_on_new && !changes.new.is_empty() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
 }
 
 fn merge_command(args: MergeArgs) -> Result<u8> {

@@ -23,6 +23,8 @@ pub enum Error {
     Resolver(String),
     #[error(transparent)]
     Lab(#[from] LabError),
+    #[error(transparent)]
+    History(#[from] crate::history::store::HistoryError),
     #[error("{0}")]
     Usage(String),
 }

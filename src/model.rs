@@ -401,10 +401,13 @@ pub enum Category {
     KnownExploited,
     ExposedOtProtocol,
     SshWeakAlgorithm,
+    /// A service that answered in no protocol the scanner knows: likely
+    /// missing from the inventory (BIO2 5.9).
+    UnidentifiedService,
 }
 
 impl Category {
-    pub const ALL: [Category; 15] = [
+    pub const ALL: [Category; 16] = [
         Category::TlsLegacyProtocol,
         Category::TlsWeakCipher,
         Category::TlsWeakKeyExchange,
@@ -420,6 +423,7 @@ impl Category {
         Category::KnownExploited,
         Category::ExposedOtProtocol,
         Category::SshWeakAlgorithm,
+        Category::UnidentifiedService,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -438,6 +442,7 @@ impl Category {
             Category::KnownExploited => "known-exploited",
             Category::ExposedOtProtocol => "exposed-ot-protocol",
             Category::SshWeakAlgorithm => "ssh-weak-algorithm",
+            Category::UnidentifiedService => "unidentified-service",
         }
     }
 }

@@ -46,6 +46,8 @@ pub struct ScanOptions {
     pub kev: Option<PathBuf>,
     /// Scan only slice K of N of the target order.
     pub shard: Option<(u32, u32)>,
+    /// The baseline compliance is judged against (default bio2).
+    pub baseline: Option<String>,
 }
 
 /// What the scanner knows: checks, control catalogues, fingerprints (the
@@ -308,7 +310,7 @@ pub async fn run(
         ));
     }
     let source_root = opts.source_root.as_deref();
-    Ok(Report {
+    let mut report = Report {
         scope_uri: crate::report::scope_uri(&scope.path, source_root),
         scope: scope.clone(),
         checks: Arc::new(knowledge.rules(kev.as_ref())),
@@ -330,7 +332,19 @@ pub async fn run(
             elapsed_ms: clock.elapsed().as_millis() as u64,
             net: net.counts(),
         },
-    })
+        compliance: None,
+        history: None,
+        sarif_absent: false,
+    };
+    let baseline = opts
+        .baseline
+        .as_deref()
+        .unwrap_or(crate::report::compliance::DEFAULT_BASELINE);
+    report.compliance = Some(
+        crate::report::compliance::evaluate(&report, &report.baselines, baseline)
+            .map_err(Error::Usage)?,
+    );
+    Ok(report)
 }
 
 /// Which addresses present each certificate key (as asset ids), so that

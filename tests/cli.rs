@@ -3,29 +3,6 @@
 
 mod common;
 
-use std::path::Path;
-
-fn snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing snapshot {}: run with UPDATE_SNAPSHOTS=1",
-            path.display()
-        )
-    });
-    assert_eq!(
-        actual, expected,
-        "{name} changed; if intended, rerun with UPDATE_SNAPSHOTS=1"
-    );
-}
-
 #[test]
 fn help_texts_match_their_snapshots() {
     for (name, args) in [
@@ -36,7 +13,7 @@ fn help_texts_match_their_snapshots() {
     ] {
         let (out, _) = common::run(&args);
         assert_eq!(out.status.code(), Some(0));
-        snapshot(name, &String::from_utf8(out.stdout).unwrap());
+        common::snapshot(name, &String::from_utf8(out.stdout).unwrap());
     }
 }
 

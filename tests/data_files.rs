@@ -70,6 +70,50 @@ fn every_check_maps_to_bio2_and_existing_controls() {
 }
 
 #[test]
+fn every_testable_bio2_control_is_evidenced_by_a_check() {
+    // The other direction: a control a scan can test must have a check (or
+    // a firmware advisory) naming it, else it could never fail; controls no
+    // scan can see are marked `testable = false` and say why.
+    let b = Baselines::embedded().unwrap();
+    let knowledge = stadscan::scan::Knowledge::load(None).unwrap();
+    let rules = knowledge.rules(None);
+    for cat in ["bio2", "bio-1.04", "big"] {
+        for control in &b.catalogues[cat].controls {
+            let mut refs = vec![format!("{cat}:{}", control.id)];
+            refs.extend(control.maps_to.iter().cloned());
+            let evidenced = rules
+                .checks
+                .iter()
+                .any(|c| c.controls.iter().any(|r| refs.contains(r)));
+            if control.testable {
+                assert!(
+                    evidenced,
+                    "{cat}:{} is testable but no check names it",
+                    control.id
+                );
+            } else {
+                assert!(
+                    control.summary.is_some() || !control.maps_to.is_empty(),
+                    "{cat}:{} is not testable: say why in its summary",
+                    control.id
+                );
+            }
+        }
+        // Every control of a mapped catalogue maps to BIO2.
+        if cat != "bio2" {
+            for control in &b.catalogues[cat].controls {
+                assert!(
+                    control.maps_to.iter().all(|m| m.starts_with("bio2:"))
+                        && !control.maps_to.is_empty(),
+                    "{cat}:{} must map to BIO2 controls",
+                    control.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn every_category_named_by_a_check_is_in_the_closed_set() {
     let all: Vec<&str> = stadscan::model::Category::ALL
         .iter()

@@ -290,6 +290,12 @@ impl Lab {
     /// Binds every device, then starts serving. Returns once all listeners
     /// are bound, so a scan can start right away.
     pub async fn start(config: LabConfig) -> Result<Lab, LabError> {
+        Lab::start_without(config, &[]).await
+    }
+
+    /// [`Lab::start`] without the named devices (a device taken away
+    /// between two scans, for history tests and demos of `stadscan diff`).
+    pub async fn start_without(config: LabConfig, skip: &[&str]) -> Result<Lab, LabError> {
         let [first, a, b] = config.prefix;
         if first != 127 {
             return Err(LabError::Bind {
@@ -304,7 +310,11 @@ impl Lab {
         let portal_tls = certs::portal_config()?;
 
         let mut bound = Vec::new();
-        for s in SPECS.iter().filter(|s| config.hostile || !s.kind.hostile()) {
+        for s in SPECS
+            .iter()
+            .filter(|s| config.hostile || !s.kind.hostile())
+            .filter(|s| !skip.contains(&s.name))
+        {
             let ip = IpAddr::V4(Ipv4Addr::new(127, a, b, s.host));
             let fixed = config.fixed_ports || s.kind.fixed_port();
             let addr = SocketAddr::new(ip, if fixed { s.port } else { 0 });

@@ -25,6 +25,12 @@ struct Document<'a> {
     refused_addresses: &'a [RefusedAddress],
     notes: &'a [Note],
     stats: &'a ScanStats,
+    /// Compliance per control of the chosen baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compliance: Option<&'a super::compliance::Compliance>,
+    /// Trend and changes since the previous run (with `--history`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<&'a crate::history::View>,
 }
 
 #[derive(Serialize)]
@@ -102,6 +108,8 @@ pub fn to_json(report: &Report) -> Vec<u8> {
         refused_addresses: &report.refused,
         notes: &report.notes,
         stats: &report.stats,
+        compliance: report.compliance.as_ref(),
+        history: report.history.as_ref(),
     };
     let mut v = serde_json::to_vec_pretty(&doc).unwrap_or_default();
     v.push(b'\n');

@@ -2,9 +2,11 @@
 //! summary. Nothing else in the crate prints or writes results.
 
 pub mod compliance;
+pub mod diff;
 pub mod html;
 pub mod inventory;
 pub mod json;
+pub mod markdown;
 pub mod merge;
 pub mod progress;
 pub mod sarif;
@@ -75,6 +77,13 @@ pub struct Report {
     pub certificate_keys: BTreeMap<String, Vec<std::net::IpAddr>>,
     pub notes: Vec<Note>,
     pub stats: ScanStats,
+    /// Compliance with the chosen baseline (`--baseline`, default bio2).
+    pub compliance: Option<compliance::Compliance>,
+    /// What the history says about this run (with `--history`).
+    pub history: Option<crate::history::View>,
+    /// Write the previous run's findings that are gone as SARIF results
+    /// with baselineState `absent` (`--sarif-absent`).
+    pub sarif_absent: bool,
 }
 
 impl Report {
@@ -94,6 +103,27 @@ impl Report {
     pub fn asset(&self, id: &str) -> Option<&Asset> {
         self.assets.iter().find(|a| a.id == id)
     }
+}
+
+/// The CISO report of `report` as one HTML page in `lang` (`nl`, `en`).
+pub fn html_page(report: &Report, lang: &str) -> String {
+    let lang = lang.parse().unwrap_or(html::Lang::Nl);
+    let fallback;
+    let compliance = match &report.compliance {
+        Some(c) => c,
+        None => {
+            fallback =
+                compliance::evaluate(report, &report.baselines, compliance::DEFAULT_BASELINE)
+                    .unwrap_or_else(|_| compliance::Compliance {
+                        baseline: compliance::DEFAULT_BASELINE.into(),
+                        title: String::new(),
+                        counts: compliance::Counts::default(),
+                        controls: Vec::new(),
+                    });
+            &fallback
+        }
+    };
+    html::render(report, compliance, report.history.as_ref(), lang)
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, so

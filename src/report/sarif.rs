@@ -185,6 +185,7 @@ fn result(f: &Finding, report: &Report, index: usize) -> SarifResult {
     let asset = report.asset(&f.asset);
     let line = asset.map_or(1, |a| report.scope.line_of(a.origin)).max(1);
     let fp = fingerprint(f);
+    let fp_key = fp.clone();
     let physical = PhysicalLocation::builder()
         .artifact_location(
             ArtifactLocation::builder()
@@ -226,7 +227,13 @@ fn result(f: &Finding, report: &Report, index: usize) -> SarifResult {
         (FINGERPRINT_KEY.to_string(), fp.clone()),
         ("primaryLocationLineHash".to_string(), fp),
     ]);
-    SarifResult::builder()
+    let state = report
+        .history
+        .as_ref()
+        .and_then(|h| h.changes.as_ref())
+        .and_then(|c| c.states.get(&fp_key))
+        .copied();
+    let mut result = SarifResult::builder()
         .rule_id(f.check_id.clone())
         .rule_index(index as i64)
         .level(serde_sarif::sarif::ResultLevel::from_str_level(level(
@@ -236,7 +243,81 @@ fn result(f: &Finding, report: &Report, index: usize) -> SarifResult {
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .properties(bag(props, None))
-        .build()
+        .build();
+    if let Some(s) = state {
+        result.baseline_state = Some(json!(s.as_str()));
+    }
+    result
+}
+
+/// A finding of the previous run that this run lacks, as a result with
+/// baselineState `absent` (only with `--sarif-absent`).
+fn absent_result(
+    c: &crate::history::Change,
+    report: &Report,
+    index: usize,
+    since: i64,
+) -> SarifResult {
+    let line = report
+        .asset(&c.asset)
+        .map_or(1, |a| report.scope.line_of(a.origin))
+        .max(1);
+    let location = Location::builder()
+        .physical_location(
+            PhysicalLocation::builder()
+                .artifact_location(
+                    ArtifactLocation::builder()
+                        .uri(report.scope_uri.clone())
+                        .build(),
+                )
+                .region(Region::builder().start_line(line as i64).build())
+                .build(),
+        )
+        .logical_locations(vec![
+            LogicalLocation::builder()
+                .fully_qualified_name(c.endpoint.clone())
+                .name(c.endpoint.clone())
+                .kind("resource")
+                .build(),
+        ])
+        .build();
+    let fingerprints = BTreeMap::from([
+        (FINGERPRINT_KEY.to_string(), c.key.clone()),
+        ("primaryLocationLineHash".to_string(), c.key.clone()),
+    ]);
+    let mut props = BTreeMap::new();
+    // `127.0.0.5:443/tcp` or `[::1]:161/udp`
+    if let Some((addr_port, transport)) = c.endpoint.rsplit_once('/')
+        && let Some((host, port)) = addr_port.rsplit_once(':')
+    {
+        props.insert(
+            "host".into(),
+            json!(host.trim_start_matches('[').trim_end_matches(']')),
+        );
+        props.insert("port".into(), json!(port.parse::<u16>().unwrap_or(0)));
+        props.insert("transport".into(), json!(transport));
+    }
+    props.insert("asset".into(), json!(c.asset));
+    props.insert("severity".into(), json!(c.severity.as_str()));
+    let mut result = SarifResult::builder()
+        .rule_id(c.rule.clone())
+        .rule_index(index as i64)
+        .level(serde_sarif::sarif::ResultLevel::None)
+        .properties(bag(props, None))
+        .message(
+            Message::builder()
+                .text(format!(
+                    "No longer found (present in the run of {}): {}",
+                    rfc3339(since),
+                    c.message
+                ))
+                .build(),
+        )
+        .locations(vec![location])
+        .partial_fingerprints(fingerprints)
+        .build();
+    result.baseline_state = Some(json!("absent"));
+    result
 }
 
 /// Level strings to the generated enum.
@@ -273,7 +354,7 @@ pub fn build(report: &Report) -> Sarif {
         .collect();
     let mut findings: Vec<&Finding> = report.findings.iter().collect();
     findings.sort_by(|a, b| (&a.check_id, a.endpoint).cmp(&(&b.check_id, b.endpoint)));
-    let results: Vec<SarifResult> = findings
+    let mut results: Vec<SarifResult> = findings
         .iter()
         .filter_map(|f| {
             index
@@ -281,6 +362,14 @@ pub fn build(report: &Report) -> Sarif {
                 .map(|i| result(f, report, *i))
         })
         .collect();
+    let changes = report.history.as_ref().and_then(|h| h.changes.as_ref());
+    if let Some(ch) = changes.filter(|_| report.sarif_absent) {
+        results.extend(ch.fixed.iter().filter_map(|c| {
+            index
+                .get(c.rule.as_str())
+                .map(|i| absent_result(c, report, *i, ch.previous_started))
+        }));
+    }
 
     let notifications: Vec<Notification> = report
         .notes
@@ -318,6 +407,25 @@ pub fn build(report: &Report) -> Sarif {
     run_props.insert("stats".into(), json!(report.stats));
     // Lets `stadscan merge` see a key that several shards each saw once.
     run_props.insert("certificateKeys".into(), json!(report.certificate_keys));
+    if let Some(c) = &report.compliance {
+        let failed: Vec<&str> = c.failed().map(|x| x.reference.as_str()).collect();
+        run_props.insert(
+            "compliance".into(),
+            json!({ "baseline": c.baseline, "counts": c.counts, "failed": failed }),
+        );
+    }
+    if let Some(ch) = changes {
+        run_props.insert(
+            "sinceLastRun".into(),
+            json!({
+                "previousRun": rfc3339(ch.previous_started),
+                "new": ch.new.len(),
+                "updated": ch.updated.len(),
+                "absent": ch.fixed.len(),
+                "unchanged": ch.unchanged,
+            }),
+        );
+    }
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .automation_details(

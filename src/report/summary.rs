@@ -90,6 +90,36 @@ pub fn write(
             printable(f.message.as_bytes())
         )?;
     }
+    if let Some(c) = &report.compliance {
+        let failed: Vec<&str> = c.failed().map(|x| x.reference.as_str()).collect();
+        writeln!(
+            out,
+            "compliance {}: {} pass, {} fail, {} not tested, {} not testable{}",
+            c.baseline,
+            c.counts.pass,
+            c.counts.fail,
+            c.counts.not_tested,
+            c.counts.not_testable,
+            if failed.is_empty() {
+                String::new()
+            } else {
+                format!(" (failed: {})", failed.join(", "))
+            }
+        )?;
+    }
+    match report.history.as_ref().map(|h| h.changes.as_ref()) {
+        Some(Some(ch)) => writeln!(
+            out,
+            "since the previous run ({}): {} new, {} updated, {} fixed, {} unchanged",
+            crate::model::rfc3339(ch.previous_started),
+            ch.new.len(),
+            ch.updated.len(),
+            ch.fixed.len(),
+            ch.unchanged
+        )?,
+        Some(None) => writeln!(out, "history: first run of this scope")?,
+        None => {}
+    }
     for n in &report.notes {
         let tag = match n.level {
             NoteLevel::Info => "note",

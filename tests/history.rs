@@ -1,0 +1,246 @@
+//! Scan history: two scans of the same lab with one device taken away and
+//! another added in between give the right baselineState in SARIF, the
+//! right `stadscan diff` (from the SARIF files and from the history file),
+//! and the Markdown summary says what changed. A scanner killed mid-run
+//! leaves its run marked incomplete, and the next run compares with the
+//! last complete one.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{TestDir, read_json, run, schema_errors};
+use serde_json::Value;
+use stadscan::lab::{LAB_CA_PEM, Lab, LabConfig};
+
+const PREFIX: [u8; 3] = [127, 66, 1];
+
+async fn start(skip: &[&str]) -> Lab {
+    Lab::start_without(
+        LabConfig {
+            prefix: PREFIX,
+            // The same ports in both runs: a finding is keyed by its port.
+            fixed_ports: true,
+            hostile: false,
+        },
+        skip,
+    )
+    .await
+    .expect("lab starts")
+}
+
+fn scan(dir: &TestDir, scope: &Path, history: &Path, tag: &str, extra: &[&str]) -> Value {
+    let sarif = dir.path(&format!("{tag}.sarif"));
+    let md = dir.path(&format!("{tag}.md"));
+    let mut args = vec![
+        "scan".to_string(),
+        "--scope".into(),
+        scope.display().to_string(),
+        "--sarif".into(),
+        sarif.display().to_string(),
+        "--markdown".into(),
+        md.display().to_string(),
+        "--history".into(),
+        history.display().to_string(),
+        "--source-root".into(),
+        dir.path("").display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (out, _) = run(&refs);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = read_json(&sarif);
+    assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
+    doc
+}
+
+/// (rule, port) -> baselineState of every result.
+fn states(doc: &Value) -> BTreeMap<(String, u64), String> {
+    doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                (
+                    r["ruleId"].as_str().unwrap().to_string(),
+                    r["properties"]["port"].as_u64().unwrap_or(0),
+                ),
+                r["baselineState"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_gone_and_a_device_added_show_as_fixed_and_new() {
+    let dir = TestDir::new("history");
+    dir.write("lab-ca.pem", LAB_CA_PEM);
+    let history = dir.path("state/history.sqlite");
+
+    // Run 1: the relay is not there yet.
+    let lab = start(&["relay-01"]).await;
+    // The scope lists the ports of the full lab, so both runs look at the
+    // same places.
+    let full = start_ports().await;
+    let scope = dir.write("scope.toml", &full);
+    let first = scan(&dir, &scope, &history, "run1", &[]);
+    // A first run has nothing to compare with: no baselineState at all.
+    assert!(
+        states(&first).values().all(|s| s == "-"),
+        "{:?}",
+        states(&first)
+    );
+    lab.shutdown().await;
+
+    // Run 2: the broker is gone, the relay has appeared.
+    let lab = start(&["broker-01"]).await;
+    let second = scan(&dir, &scope, &history, "run2", &["--sarif-absent"]);
+    lab.shutdown().await;
+
+    let st = states(&second);
+    assert_eq!(st[&("device-auth-disabled".to_string(), 8081)], "new");
+    assert_eq!(st[&("mqtt-anonymous-access".to_string(), 1883)], "absent");
+    let others: Vec<_> = st
+        .iter()
+        .filter(|((rule, _), _)| rule != "device-auth-disabled" && rule != "mqtt-anonymous-access")
+        .collect();
+    assert!(others.len() >= 15, "{}", others.len());
+    for ((rule, port), state) in others {
+        assert_eq!(state, "unchanged", "{rule} on {port}");
+    }
+    let since = &second["runs"][0]["properties"]["sinceLastRun"];
+    assert_eq!(
+        (since["new"].as_u64(), since["absent"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    // The diff, from the SARIF files and from the history file.
+    for args in [
+        vec![
+            "diff".to_string(),
+            dir.path("run1.sarif").display().to_string(),
+            dir.path("run2.sarif").display().to_string(),
+        ],
+        vec![
+            "diff".to_string(),
+            "--history".into(),
+            history.display().to_string(),
+            "1".into(),
+            "2".into(),
+        ],
+    ] {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (out, _) = run(&refs);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        let first_line = text.lines().next().unwrap_or("");
+        assert!(first_line.contains(": 1 new, 1 fixed,"), "{text}");
+        let new_part = text.split("fixed:").next().unwrap();
+        assert!(new_part.contains("device-auth-disabled"), "{text}");
+        assert!(
+            text.split("fixed:")
+                .nth(1)
+                .unwrap()
+                .contains("mqtt-anonymous-access"),
+            "{text}"
+        );
+    }
+    // --fail-on-new turns new findings into exit code 1, for CI gates.
+    let (out, _) = run(&[
+        "diff",
+        dir.path("run1.sarif").to_str().unwrap(),
+        dir.path("run2.sarif").to_str().unwrap(),
+        "--fail-on-new",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+
+    let md = std::fs::read_to_string(dir.path("run2.md")).unwrap();
+    assert!(md.contains("**1 new**, 0 updated, 1 fixed"), "{md}");
+    assert!(md.contains("device-auth-disabled"), "{md}");
+}
+
+/// The scope text for the full lab on PREFIX (started briefly to learn its
+/// ports, then stopped).
+async fn start_ports() -> String {
+    // Ports are fixed, so a lab on another prefix has the same ones.
+    let probe = Lab::start(LabConfig {
+        prefix: [127, 66, 2],
+        fixed_ports: true,
+        hostile: false,
+    })
+    .await
+    .expect("lab starts");
+    let text = probe
+        .scope_toml("history", "lab-ca.pem", 1500)
+        .replace("127.66.2.", "127.66.1.")
+        .replace("[rate]\n", "[rate]\nper_second = 20000\n");
+    probe.shutdown().await;
+    text
+}
+
+#[test]
+fn a_killed_scan_leaves_its_run_incomplete_and_is_not_compared_with() {
+    let dir = TestDir::new("history-kill");
+    let history = dir.path("h.sqlite");
+    // A /24 of silent addresses with a long timeout: the scan runs long
+    // enough to be killed mid-way.
+    let scope = dir.write(
+        "scope.toml",
+        "name = \"kill\"\n[[networks]]\ncidr = \"127.66.9.0/24\"\n[ports]\ntcp = [1, 2, 3]\nudp = []\n[rate]\nper_second = 50\ntimeout_ms = 500\n",
+    );
+    let mut child = std::process::Command::new(common::bin())
+        .args([
+            "scan",
+            "--scope",
+            scope.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The next run finishes; the killed one is marked incomplete.
+    let small = dir.write(
+        "small.toml",
+        "name = \"kill\"\n[[networks]]\ncidr = \"127.66.9.0/30\"\n[ports]\ntcp = [1]\nudp = []\n",
+    );
+    let (out, _) = run(&[
+        "scan",
+        "--scope",
+        small.to_str().unwrap(),
+        "--history",
+        history.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("history: first run of this scope"), "{text}");
+    let store = stadscan::history::store::Store::open(&history).unwrap();
+    let runs = store.runs().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(
+        runs[0].state,
+        stadscan::history::store::RunState::Incomplete
+    );
+    assert_eq!(runs[1].state, stadscan::history::store::RunState::Complete);
+}
