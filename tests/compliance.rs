@@ -65,6 +65,34 @@ fn demo_city_compliance_matches_its_snapshots() {
         total as usize,
         compliance["controls"].as_array().unwrap().len()
     );
+    // The CISO report: one self-contained page in the language asked for,
+    // with every section (scripts/check-report.sh renders it in Chromium
+    // in .ci/run).
+    let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>"),
+        "{}",
+        &html[..60.min(html.len())]
+    );
+    assert!(html.contains("<html lang=\"en\""));
+    for id in [
+        "summary",
+        "compliance",
+        "trend",
+        "changes",
+        "risk",
+        "fixes",
+        "inventory",
+        "personal-data",
+        "vendors",
+        "notes",
+    ] {
+        assert!(
+            html.contains(&format!("id=\"{id}\"")),
+            "section {id} missing"
+        );
+    }
+    assert!(!html.contains("<script"));
     // SARIF carries the compliance summary, rules carry the control ids.
     let sarif = read_json(&out_dir.join("results.sarif"));
     let props = &sarif["runs"][0]["properties"]["compliance"];

@@ -113,9 +113,13 @@ fn applicable(check: &Check, report: &Report) -> bool {
             .iter()
             .any(|a| a.vendor.is_some() && a.model.is_some() && a.firmware.is_some());
     }
+    // A check on unidentified services judges every service: when all
+    // were identified, it passed.
+    let on_unknown = check.when.protocol.iter().any(|p| p == "unknown");
     report.assets.iter().flat_map(|a| &a.observations).any(|o| {
-        (check.when.protocol.is_empty() || check.when.protocol.contains(&o.protocol))
-            && check.when.tls.is_none_or(|t| t == o.tls)
+        on_unknown
+            || (check.when.protocol.is_empty() || check.when.protocol.contains(&o.protocol))
+                && check.when.tls.is_none_or(|t| t == o.tls)
     })
 }
 

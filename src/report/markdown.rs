@@ -74,7 +74,7 @@ fn write_all(report: &Report, md: &mut String) -> std::fmt::Result {
         writeln!(md, "### Compliance: {}\n", escape(&c.title))?;
         writeln!(
             md,
-            "{} controls pass, **{} fail**, {} not tested (nothing in this scan to judge them by), {} not testable by scanning.\n",
+            "Controls: {} pass, **{} fail**, {} not tested (nothing in this scan to judge them by), {} not testable by scanning.\n",
             c.counts.pass, c.counts.fail, c.counts.not_tested, c.counts.not_testable
         )?;
         let failed: Vec<_> = c
