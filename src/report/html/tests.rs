@@ -358,6 +358,9 @@ fn fixture(k: &Knowledge, complete: bool) -> Report {
             elapsed_ms: 95_400,
             net: Default::default(),
         },
+        compliance: None,
+        history: None,
+        sarif_absent: false,
     }
 }
 
