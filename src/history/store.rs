@@ -150,7 +150,20 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
         }
-        let conn = Connection::open(path).map_err(|e| err(e.to_string()))?;
+        // Owner-only from the first byte: the history names every device
+        // and weakness of the city.
+        if !path.exists() {
+            let mut create = std::fs::OpenOptions::new();
+            create.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut create, 0o600);
+            create.open(path).map_err(|e| err(e.to_string()))?;
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| err(e.to_string()))?;
         let store = Store {
             conn,
             path: path.to_path_buf(),
@@ -587,6 +600,22 @@ mod tests {
         let other = s.begin("scope/b/", "b", "b.toml", 300).unwrap();
         assert_eq!(s.run(second).unwrap().state, RunState::Running);
         assert_eq!(s.run(other).unwrap().state, RunState::Running);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_history_and_its_journal_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("stadscan-hist-perm-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("h.sqlite");
+        let mut s = Store::open(&path).unwrap();
+        s.begin("k", "n", "f", 1).unwrap();
+        for p in [path.clone(), dir.join("h.sqlite-wal")] {
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", p.display());
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 
