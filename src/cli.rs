@@ -122,6 +122,11 @@ pub struct ScanArgs {
     /// sent (time, target, port, probe, bytes each way).
     #[arg(long, value_name = "FILE")]
     pub audit: Option<PathBuf>,
+    /// Continue the last unfinished run of this scope kept in --history
+    /// (killed or interrupted): its finished part is taken over, not
+    /// probed again.
+    #[arg(long, requires = "history")]
+    pub resume: bool,
     #[command(flatten)]
     pub reporting: ReportArgs,
 }

@@ -13,7 +13,7 @@ use crate::cli::{
     ScanArgs,
 };
 use crate::error::{Error, Result};
-use crate::history::store::Store;
+use crate::history::store::{HistoryError, Store};
 use crate::lab::{Lab, LabConfig};
 use crate::model::Severity;
 use crate::net::{Shutdown, ShutdownTrigger};
@@ -199,6 +199,8 @@ fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
 /// The human reports and the history of one run, after the scan.
 struct Extras<'a> {
     history: Option<(Store, i64)>,
+    /// Writes checkpoints for `--resume` while the scan runs.
+    writer: Option<std::thread::JoinHandle<std::result::Result<(), HistoryError>>>,
     report: Option<&'a Path>,
     lang: &'a str,
     markdown: Option<&'a Path>,
@@ -208,6 +210,10 @@ struct Extras<'a> {
 impl<'a> Extras<'a> {
     /// Opens the history (if any) and the run in it, before scanning, so a
     /// broken history file stops the scan before it sends anything.
+    /// With a history, also sets up checkpoints (for a later `--resume`)
+    /// in `opts`, and with `resume` takes over the progress of the last
+    /// unfinished run of the scope.
+    #[allow(clippy::too_many_arguments)]
     fn begin(
         history: Option<&Path>,
         scope: &Scope,
@@ -216,22 +222,57 @@ impl<'a> Extras<'a> {
         lang: &'a str,
         markdown: Option<&'a Path>,
         sarif_absent: bool,
+        resume: bool,
+        opts: &mut ScanOptions,
     ) -> Result<Extras<'a>> {
+        let mut writer = None;
         let history = match history {
+            None if resume => {
+                return Err(Error::Usage(
+                    "--resume continues a run kept in the history: give --history FILE".into(),
+                ));
+            }
             None => None,
             Some(p) => {
                 let mut store = Store::open(p)?;
-                let id = store.begin(
-                    &report::sarif::automation_id(&scope.name),
+                let key = report::sarif::automation_id(&scope.name);
+                let digest = scope_digest(&scope.path)?;
+                let resumed = if resume {
+                    let r = store.resumable(&key, &digest)?;
+                    if r.is_none() {
+                        tracing::warn!(
+                            "--resume: no unfinished run of this scope in the history; scanning it all"
+                        );
+                    }
+                    r
+                } else {
+                    None
+                };
+                let id = store.begin_run(
+                    &key,
                     &scope.name,
                     scope_uri,
+                    &digest,
                     crate::model::unix_now(),
+                    resumed.as_ref().map(|r| r.from_run),
                 )?;
+                opts.resume = resumed;
+                let (tx, rx) = std::sync::mpsc::channel::<crate::scan::Checkpoint>();
+                opts.checkpoint = Some(tx);
+                let path = p.to_path_buf();
+                writer = Some(std::thread::spawn(move || {
+                    let mut store = Store::open(&path)?;
+                    for c in rx {
+                        store.save_checkpoint(id, &c)?;
+                    }
+                    Ok(())
+                }));
                 Some((store, id))
             }
         };
         Ok(Extras {
             history,
+            writer,
             report,
             lang,
             markdown,
@@ -241,7 +282,19 @@ impl<'a> Extras<'a> {
 
     /// Records the run, attaches the history view, writes the HTML and
     /// Markdown reports.
-    fn finish(mut self, report: &mut Report) -> Result<Vec<(&'static str, PathBuf)>> {
+    /// `opts` is dropped first: its checkpoint sender closes the writer.
+    fn finish(
+        mut self,
+        report: &mut Report,
+        opts: ScanOptions,
+    ) -> Result<Vec<(&'static str, PathBuf)>> {
+        drop(opts);
+        if let Some(w) = self.writer.take() {
+            match w.join() {
+                Ok(r) => r?,
+                Err(_) => return Err(Error::Usage("the checkpoint writer crashed".into())),
+            }
+        }
         if let Some((store, id)) = self.history.as_mut() {
             let compliance = report.compliance.clone();
             store.record(*id, report, compliance.as_ref())?;
@@ -270,7 +323,7 @@ async fn scan_command(args: ScanArgs) -> Result<u8> {
     {
         probe_writable(p)?;
     }
-    let opts = ScanOptions {
+    let mut opts = ScanOptions {
         allow_large: args.allow_large,
         source_root: args.source_root.clone(),
         discover_only: args.discover_only,
@@ -278,6 +331,7 @@ async fn scan_command(args: ScanArgs) -> Result<u8> {
         kev: args.kev.clone(),
         shard: args.shard,
         baseline: Some(r.baseline.clone()),
+        ..ScanOptions::default()
     };
     check_baseline(&r.baseline)?;
     let scope_uri = report::scope_uri(&scope.path, opts.source_root.as_deref());
@@ -289,9 +343,11 @@ async fn scan_command(args: ScanArgs) -> Result<u8> {
         &r.lang,
         r.markdown.as_deref(),
         r.sarif_absent,
+        args.resume,
+        &mut opts,
     )?;
     let mut report = run_scope(scope, args.checks.as_deref(), &opts).await?;
-    let extra = extras.finish(&mut report)?;
+    let extra = extras.finish(&mut report, opts)?;
     write_outputs(
         &report,
         args.sarif.as_deref(),
@@ -300,6 +356,15 @@ async fn scan_command(args: ScanArgs) -> Result<u8> {
         &extra,
     )?;
     Ok(exit_code(&report, args.fail_on))
+}
+
+/// SHA-256 of the scope file (hex): a resume continues only the very same
+/// scope.
+fn scope_digest(path: &Path) -> Result<String> {
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    let d = ring::digest::digest(&ring::digest::SHA256, &bytes);
+    Ok(d.as_ref().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Refuses an unknown `--baseline` before anything is scanned.
@@ -337,6 +402,7 @@ async fn demo_command(args: DemoArgs) -> Result<u8> {
     let scope = Scope::load(&scope_path)?;
     let (html, md) = (args.out.join("report.html"), args.out.join("summary.md"));
     let scope_uri = report::scope_uri(&scope.path, None);
+    let mut opts = ScanOptions::default();
     let extras = Extras::begin(
         args.history.as_deref(),
         &scope,
@@ -345,11 +411,13 @@ async fn demo_command(args: DemoArgs) -> Result<u8> {
         &args.lang,
         Some(&md),
         false,
+        false,
+        &mut opts,
     )?;
-    let report = run_scope(scope, None, &ScanOptions::default()).await;
+    let report = run_scope(scope, None, &opts).await;
     lab.shutdown().await;
     let mut report = report?;
-    let extra = extras.finish(&mut report)?;
+    let extra = extras.finish(&mut report, opts)?;
     write_outputs(
         &report,
         Some(&args.out.join("results.sarif")),

@@ -6,7 +6,7 @@
 //! window holds at most `max_in_flight` jobs, and the job iterator produces
 //! the next one only when a slot frees up.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,6 +48,34 @@ pub struct ScanOptions {
     pub shard: Option<(u32, u32)>,
     /// The baseline compliance is judged against (default bio2).
     pub baseline: Option<String>,
+    /// Continue an interrupted run: skip the steps it finished, keep what
+    /// it found there.
+    pub resume: Option<Resume>,
+    /// Where progress is reported for a later `--resume` (about every
+    /// [`CHECKPOINT_EVERY`]).
+    pub checkpoint: Option<std::sync::mpsc::Sender<Checkpoint>>,
+}
+
+/// How often progress is handed to the checkpoint writer.
+pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Progress of a run: every step of the permutation below `done_below`
+/// has finished, and these observations were found since the last
+/// checkpoint (each with its step number).
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    pub done_below: u64,
+    pub found: Vec<(u64, Observation)>,
+}
+
+/// What an interrupted run left for `--resume`.
+#[derive(Debug, Clone, Default)]
+pub struct Resume {
+    pub done_below: u64,
+    /// Observations of steps below `done_below`.
+    pub observations: Vec<Observation>,
+    /// The run resumed (for the note).
+    pub from_run: i64,
 }
 
 /// What the scanner knows: checks, control catalogues, fingerprints (the
@@ -105,6 +133,23 @@ impl Knowledge {
         checks.extend(self.advisories.iter().map(|a| advisory::rule(a, kev)));
         checks.sort_by(|a, b| a.id.cmp(&b.id));
         Catalogue { checks }
+    }
+}
+
+/// Hands the progress so far to the checkpoint writer: every step below
+/// the lowest one still in flight (or below the next to start) is done.
+fn checkpoint(
+    opts: &ScanOptions,
+    in_flight: &BTreeSet<u64>,
+    next_step: u64,
+    found: &mut Vec<(u64, Observation)>,
+) {
+    if let Some(tx) = &opts.checkpoint {
+        let done_below = in_flight.first().copied().unwrap_or(next_step);
+        let _gone = tx.send(Checkpoint {
+            done_below,
+            found: std::mem::take(found),
+        });
     }
 }
 
@@ -182,7 +227,27 @@ pub async fn run(
     let window = scope.rate.max_in_flight.max(1) as usize;
 
     let mut observations: Vec<Observation> = Vec::new();
-    let mut tasks: JoinSet<Option<Observation>> = JoinSet::new();
+    let mut tasks: JoinSet<(u64, Option<Observation>)> = JoinSet::new();
+    // Steps in flight (by task), for the checkpoint's low-water mark.
+    let mut in_flight: BTreeSet<u64> = BTreeSet::new();
+    let mut step_of_task: HashMap<tokio::task::Id, u64> = HashMap::new();
+    let mut next_step: u64 = 0;
+    let mut found_since: Vec<(u64, Observation)> = Vec::new();
+    let skip_below = opts.resume.as_ref().map_or(0, |r| r.done_below);
+    if let Some(r) = &opts.resume {
+        observations.extend(r.observations.iter().cloned());
+        notes.push(Note {
+            level: NoteLevel::Info,
+            message: format!(
+                "resumed run {}: {} steps and {} services taken over, the rest scanned now",
+                r.from_run,
+                r.done_below,
+                r.observations.len()
+            ),
+        });
+    }
+    let mut ticker = tokio::time::interval(CHECKPOINT_EVERY);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // A shard takes whole addresses (all ports of a device stay together,
     // so its assets and identities are the ones an unsharded scan finds);
     // the shards of a scope are disjoint and together complete.
@@ -190,20 +255,23 @@ pub async fn run(
         .shard
         .map_or((0, 1), |(k, n)| (u64::from(k), u64::from(n.max(1))));
     let mut jobs = space
-        .jobs(&scope, seed)
-        .filter(move |job| shard_of(job.target.addr(), shard_n) == shard_k);
+        .numbered_jobs(&scope, seed)
+        .filter(move |(_, job)| shard_of(job.target.addr(), shard_n) == shard_k)
+        .filter(move |(step, _)| *step >= skip_below);
     let mut exhausted = false;
     let mut interrupted = shutdown.is_triggered();
     while !interrupted {
         while !exhausted && tasks.len() < window {
-            let Some(job) = jobs.next() else {
+            let Some((step, job)) = jobs.next() else {
                 exhausted = true;
                 break;
             };
+            next_step = step + 1;
+            in_flight.insert(step);
             let (net, prober) = (net.clone(), prober.clone());
             let (done, open, udp_answers) = (done.clone(), open.clone(), udp_answers.clone());
             let discover_only = opts.discover_only;
-            tasks.spawn(async move {
+            let handle = tasks.spawn(async move {
                 let obs = match job.transport {
                     Transport::Tcp => match discover::tcp_port(&net, &job.target, job.port).await {
                         PortState::Open(conn) => {
@@ -242,17 +310,31 @@ pub async fn run(
                     }
                 };
                 done.fetch_add(1, Ordering::Relaxed);
-                obs
+                (step, obs)
             });
+            step_of_task.insert(handle.id(), step);
         }
         if tasks.is_empty() {
             break;
         }
         tokio::select! {
-            joined = tasks.join_next() => {
+            joined = tasks.join_next_with_id() => {
+                let id = match &joined {
+                    Some(Ok((id, _))) => Some(*id),
+                    Some(Err(e)) => Some(e.id()),
+                    None => None,
+                };
+                if let Some(step) = id.and_then(|id| step_of_task.remove(&id)) {
+                    in_flight.remove(&step);
+                }
                 match joined {
-                    Some(Ok(Some(obs))) => observations.push(obs),
-                    Some(Ok(None)) => {}
+                    Some(Ok((_, (step, Some(obs))))) => {
+                        if opts.checkpoint.is_some() {
+                            found_since.push((step, obs.clone()));
+                        }
+                        observations.push(obs);
+                    }
+                    Some(Ok((_, (_, None)))) => {}
                     Some(Err(e)) if e.is_panic() => {
                         // A bug in a probe must not cost the other results.
                         notes.push(Note { level: NoteLevel::Error, message: format!("internal error in a probe task: {e}") });
@@ -261,9 +343,18 @@ pub async fn run(
                 }
                 progress.update(done.load(Ordering::Relaxed), total, open.load(Ordering::Relaxed));
             }
+            _ = ticker.tick(), if opts.checkpoint.is_some() => {
+                checkpoint(opts, &in_flight, next_step.max(skip_below), &mut found_since);
+            }
             () = shutdown.triggered() => interrupted = true,
         }
     }
+    checkpoint(
+        opts,
+        &in_flight,
+        next_step.max(skip_below),
+        &mut found_since,
+    );
     if let Some((k, n)) = opts.shard {
         notes.push(Note {
             level: NoteLevel::Info,
@@ -274,7 +365,7 @@ pub async fn run(
         // Keep what finished, drop what was in flight.
         tasks.abort_all();
         while let Some(j) = tasks.join_next().await {
-            if let Ok(Some(obs)) = j {
+            if let Ok((_, Some(obs))) = j {
                 observations.push(obs);
             }
         }

@@ -244,3 +244,127 @@ fn a_killed_scan_leaves_its_run_incomplete_and_is_not_compared_with() {
     );
     assert_eq!(runs[1].state, stadscan::history::store::RunState::Complete);
 }
+
+#[test]
+fn resume_takes_over_the_finished_part_of_a_killed_run() {
+    let dir = TestDir::new("history-resume");
+    let history = dir.path("h.sqlite");
+    // One device that answers (an SSH banner), on a /24 of closed ports,
+    // slowed down so the scan can be killed mid-way: 256 x 8 = 2048 steps
+    // at 400 per second.
+    let listener = std::net::TcpListener::bind("127.66.30.7:2222").unwrap();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            use std::io::Write;
+            let _ = s.write_all(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    });
+    let scope = dir.write(
+        "scope.toml",
+        "name = \"resume\"\n[[networks]]\ncidr = \"127.66.30.0/24\"\n[ports]\ntcp = [1, 2, 3, 4, 5, 6, 7, 2222]\nudp = []\n[rate]\nper_second = 400\ntimeout_ms = 1000\n",
+    );
+    let mut child = std::process::Command::new(common::bin())
+        .args([
+            "scan",
+            "--scope",
+            scope.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once a checkpoint says it got somewhere (at most 30 s).
+    let started = std::time::Instant::now();
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let progress = history
+            .exists()
+            .then(|| stadscan::history::store::Store::open(&history).ok())
+            .flatten()
+            .and_then(|s| s.done_below(1).ok())
+            .unwrap_or(0);
+        if progress > 100 {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 30, "no checkpoint after 30 s");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the scan ended before it was killed"
+        );
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let audit = dir.path("audit.jsonl");
+    let json = dir.path("out.json");
+    let (out, _) = run(&[
+        "scan",
+        "--scope",
+        scope.to_str().unwrap(),
+        "--history",
+        history.to_str().unwrap(),
+        "--resume",
+        "--audit",
+        audit.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = read_json(&json);
+    let note = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["message"].as_str())
+        .find(|m| m.starts_with("resumed run 1: "))
+        .unwrap_or_else(|| panic!("no resume note in {}", report["notes"]));
+    let skipped: u64 = note["resumed run 1: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(skipped > 100 && skipped < 2048, "{note}");
+    // Exactly the steps not finished before the kill were probed again
+    // (one step is one address and port).
+    let probed: std::collections::BTreeSet<(String, u64)> = std::fs::read_to_string(&audit)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            (
+                v["target"].as_str().unwrap().to_string(),
+                v["port"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(probed.len() as u64, 2048 - skipped, "{note}");
+    // Whether found before or after the kill, the device is there once.
+    let ssh: Vec<_> = report["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["observations"].as_array().unwrap())
+        .filter(|o| o["endpoint"]["port"] == 2222)
+        .collect();
+    assert_eq!(ssh.len(), 1, "{ssh:?}");
+    assert_eq!(ssh[0]["protocol"], "ssh");
+    // The killed run is incomplete; the resumed one complete.
+    let store = stadscan::history::store::Store::open(&history).unwrap();
+    let runs = store.runs().unwrap();
+    assert_eq!(
+        runs.iter().map(|r| r.state).collect::<Vec<_>>(),
+        [
+            stadscan::history::store::RunState::Incomplete,
+            stadscan::history::store::RunState::Complete
+        ]
+    );
+}

@@ -175,6 +175,19 @@ impl TargetSpace {
     pub fn jobs<'a>(&'a self, scope: &'a Scope, seed: u64) -> impl Iterator<Item = Job> + 'a {
         Permutation::new(self.len(), seed).filter_map(move |i| self.job(scope, i))
     }
+
+    /// [`Space::jobs`] with each job's step number in the permutation
+    /// (increasing; steps without a job are skipped). The same scope and
+    /// seed give the same numbers, which is what `--resume` relies on.
+    pub fn numbered_jobs<'a>(
+        &'a self,
+        scope: &'a Scope,
+        seed: u64,
+    ) -> impl Iterator<Item = (u64, Job)> + 'a {
+        Permutation::new(self.len(), seed)
+            .enumerate()
+            .filter_map(move |(n, i)| self.job(scope, i).map(|j| (n as u64, j)))
+    }
 }
 
 fn nth_address(net: &IpNet, n: u128) -> IpAddr {

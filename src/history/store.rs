@@ -38,7 +38,16 @@ CREATE TABLE IF NOT EXISTS runs (
     tool_version TEXT NOT NULL,
     baseline TEXT,
     failed_controls INTEGER,
-    assets INTEGER
+    assets INTEGER,
+    scope_digest TEXT NOT NULL DEFAULT '',
+    done_below INTEGER NOT NULL DEFAULT 0,
+    resumed_from INTEGER
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    step INTEGER NOT NULL,
+    observation TEXT NOT NULL,
+    PRIMARY KEY (run_id, step)
 );
 CREATE INDEX IF NOT EXISTS runs_by_scope ON runs (scope_key, id);
 CREATE TABLE IF NOT EXISTS assets (
@@ -218,6 +227,20 @@ impl Store {
         scope_file: &str,
         started: i64,
     ) -> Result<i64, HistoryError> {
+        self.begin_run(scope_key, scope_name, scope_file, "", started, None)
+    }
+
+    /// [`Store::begin`] with the scope's digest (a resume only continues a
+    /// run of the very same scope) and the run it resumes, if any.
+    pub fn begin_run(
+        &mut self,
+        scope_key: &str,
+        scope_name: &str,
+        scope_file: &str,
+        scope_digest: &str,
+        started: i64,
+        resumed_from: Option<i64>,
+    ) -> Result<i64, HistoryError> {
         let err = err_at(&self.path);
         let tx = self.conn.transaction().map_err(|e| err(&e))?;
         tx.execute(
@@ -226,14 +249,16 @@ impl Store {
         )
         .map_err(|e| err(&e))?;
         tx.execute(
-            "INSERT INTO runs (scope_key, scope_name, scope_file, started, state, tool_version)
-             VALUES (?1, ?2, ?3, ?4, 'running', ?5)",
+            "INSERT INTO runs (scope_key, scope_name, scope_file, started, state, tool_version, scope_digest, resumed_from)
+             VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)",
             params![
                 scope_key,
                 scope_name,
                 scope_file,
                 started,
-                env!("CARGO_PKG_VERSION")
+                env!("CARGO_PKG_VERSION"),
+                scope_digest,
+                resumed_from
             ],
         )
         .map_err(|e| err(&e))?;
@@ -331,6 +356,95 @@ impl Store {
         )
         .map_err(|e| err(&e))?;
         tx.commit().map_err(|e| err(&e))
+    }
+
+    /// Stores a run's progress: the steps below `done_below` are finished,
+    /// and what they found. One transaction, so a crash keeps the previous
+    /// checkpoint whole.
+    pub fn save_checkpoint(
+        &mut self,
+        id: i64,
+        checkpoint: &crate::scan::Checkpoint,
+    ) -> Result<(), HistoryError> {
+        let err = err_at(&self.path);
+        let tx = self.conn.transaction().map_err(|e| err(&e))?;
+        {
+            let mut row = tx
+                .prepare("INSERT OR REPLACE INTO checkpoints (run_id, step, observation) VALUES (?1, ?2, ?3)")
+                .map_err(|e| err(&e))?;
+            for (step, obs) in &checkpoint.found {
+                let json = serde_json::to_string(obs).map_err(|e| err(&e))?;
+                row.execute(params![id, *step as i64, json])
+                    .map_err(|e| err(&e))?;
+            }
+        }
+        tx.execute(
+            "UPDATE runs SET done_below = MAX(done_below, ?2) WHERE id = ?1",
+            params![id, checkpoint.done_below as i64],
+        )
+        .map_err(|e| err(&e))?;
+        tx.commit().map_err(|e| err(&e))
+    }
+
+    /// The run `--resume` continues: the latest run of the scope, when it
+    /// did not complete (killed, interrupted) and got somewhere. Refused
+    /// when the scope changed since (its steps would not line up).
+    pub fn resumable(
+        &self,
+        scope_key: &str,
+        scope_digest: &str,
+    ) -> Result<Option<crate::scan::Resume>, HistoryError> {
+        let last: Option<(i64, String, String, i64)> = self
+            .conn
+            .query_row(
+                "SELECT id, state, scope_digest, done_below FROM runs WHERE scope_key = ?1
+                 ORDER BY id DESC LIMIT 1",
+                [scope_key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(&e))?;
+        let Some((id, state, digest, done_below)) = last else {
+            return Ok(None);
+        };
+        if state == "complete" || done_below <= 0 {
+            return Ok(None);
+        }
+        if digest != scope_digest {
+            return Err(self.err(format!(
+                "run {id} was a scan of another version of this scope: its progress does not apply; scan without --resume"
+            )));
+        }
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT observation FROM checkpoints WHERE run_id = ?1 AND step < ?2 ORDER BY step",
+            )
+            .map_err(|e| self.err(&e))?;
+        let rows = stmt
+            .query_map(params![id, done_below], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(&e))?;
+        let mut observations = Vec::new();
+        for row in rows {
+            let text = row.map_err(|e| self.err(&e))?;
+            observations.push(serde_json::from_str(&text).map_err(|e| self.err(&e))?);
+        }
+        Ok(Some(crate::scan::Resume {
+            done_below: done_below as u64,
+            observations,
+            from_run: id,
+        }))
+    }
+
+    /// How far run `id` got: every step below this number is finished (its
+    /// last checkpoint).
+    pub fn done_below(&self, id: i64) -> Result<u64, HistoryError> {
+        self.conn
+            .query_row("SELECT done_below FROM runs WHERE id = ?1", [id], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|v| v.max(0) as u64)
+            .map_err(|e| self.err(&e))
     }
 
     /// The run with row id `id`.
@@ -600,6 +714,47 @@ mod tests {
         let other = s.begin("scope/b/", "b", "b.toml", 300).unwrap();
         assert_eq!(s.run(second).unwrap().state, RunState::Running);
         assert_eq!(s.run(other).unwrap().state, RunState::Running);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_checkpoint_is_resumable_only_for_the_same_scope() {
+        let dir = std::env::temp_dir().join(format!("stadscan-hist-resume-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut s = Store::open(&dir.join("h.sqlite")).unwrap();
+        assert!(
+            s.resumable("k", "d1").unwrap().is_none(),
+            "nothing to resume"
+        );
+        let id = s.begin_run("k", "n", "f", "d1", 1, None).unwrap();
+        let obs = crate::model::Observation::new(
+            crate::model::Endpoint::tcp("127.0.0.9".parse().unwrap(), 22),
+            None,
+        );
+        s.save_checkpoint(
+            id,
+            &crate::scan::Checkpoint {
+                done_below: 5,
+                found: vec![(3, obs.clone())],
+            },
+        )
+        .unwrap();
+        // A later checkpoint never moves the mark back.
+        s.save_checkpoint(
+            id,
+            &crate::scan::Checkpoint {
+                done_below: 4,
+                found: vec![(7, obs)],
+            },
+        )
+        .unwrap();
+        let r = s.resumable("k", "d1").unwrap().expect("resumable");
+        assert_eq!((r.done_below, r.from_run, r.observations.len()), (5, id, 1));
+        let e = s.resumable("k", "d2").unwrap_err();
+        assert!(
+            e.to_string().contains("another version of this scope"),
+            "{e}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
