@@ -133,6 +133,17 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// A `runs` row selected as `id, scope_key, scope_name, started, state`.
+fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
+    Ok(Run {
+        id: r.get(0)?,
+        scope_key: r.get(1)?,
+        scope_name: r.get(2)?,
+        started: r.get(3)?,
+        state: RunState::parse(&r.get::<_, String>(4)?),
+    })
+}
+
 /// An error maker naming the history file.
 fn err_at(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> HistoryError + '_ {
     move |e| HistoryError {
@@ -453,15 +464,7 @@ impl Store {
             .query_row(
                 "SELECT id, scope_key, scope_name, started, state FROM runs WHERE id = ?1",
                 [id],
-                |r| {
-                    Ok(Run {
-                        id: r.get(0)?,
-                        scope_key: r.get(1)?,
-                        scope_name: r.get(2)?,
-                        started: r.get(3)?,
-                        state: RunState::parse(&r.get::<_, String>(4)?),
-                    })
-                },
+                run_row,
             )
             .optional()
             .map_err(|e| self.err(&e))?
@@ -474,17 +477,7 @@ impl Store {
             .conn
             .prepare("SELECT id, scope_key, scope_name, started, state FROM runs ORDER BY id")
             .map_err(|e| self.err(&e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(Run {
-                    id: r.get(0)?,
-                    scope_key: r.get(1)?,
-                    scope_name: r.get(2)?,
-                    started: r.get(3)?,
-                    state: RunState::parse(&r.get::<_, String>(4)?),
-                })
-            })
-            .map_err(|e| self.err(&e))?;
+        let rows = stmt.query_map([], run_row).map_err(|e| self.err(&e))?;
         rows.collect::<Result<Vec<_>, _>>()
             .map_err(|e| self.err(&e))
     }

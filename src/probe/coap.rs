@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::model::{Endpoint, Evidence, Observation, ProbeStatus, Target, clean_text};
+use crate::model::{Observation, Target, clean_text};
 use crate::net::{Net, UdpOutcome};
 use crate::proto::coap::{self, Code, Message, MessageType, content_format, lwm2m};
 
@@ -47,29 +47,19 @@ pub async fn probe(
     // the whole budget, a live device answers well within it.
     let request = client.request(WELL_KNOWN_CORE, None);
     let reply = client.send(&request, timeout / 2, "coap-get").await?;
-    let mut obs = Observation::new(
-        Endpoint::udp(target.addr(), port),
-        target.hostname().map(str::to_string),
-    );
-    obs.evidence.push(Evidence::from_bytes("coap-get", &reply));
+    let mut obs = super::udp_answered(target, port, "coap-get", &reply);
     match coap::decode(&reply) {
         Ok(msg) => {
             obs.protocol = "coap".into();
             match check(&request, &msg) {
                 Ok(()) => read_device(&mut client, msg, &mut obs).await,
-                Err(note) => {
-                    obs.status = ProbeStatus::ProtocolError;
-                    obs.set("service.note", note);
-                }
+                Err(note) => super::protocol_error(&mut obs, note),
             }
         }
-        Err(e) => {
-            obs.status = ProbeStatus::ProtocolError;
-            obs.set(
-                "service.note",
-                format!("answered a CoAP GET with something that is not CoAP: {e}"),
-            );
-        }
+        Err(e) => super::protocol_error(
+            &mut obs,
+            format!("answered a CoAP GET with something that is not CoAP: {e}"),
+        ),
     }
     obs.elapsed_ms = start.elapsed().as_millis() as u64;
     Some(obs)
@@ -267,6 +257,7 @@ impl Client<'_> {
 mod tests {
     use super::*;
     use crate::model::Origin;
+    use crate::model::ProbeStatus;
     use crate::net::Shutdown;
     use crate::proto::coap::{encode_uint, option};
     use crate::scope::Scope;

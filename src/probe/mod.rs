@@ -430,6 +430,37 @@ pub async fn udp(
     }
 }
 
+/// The observation of a UDP endpoint that answered, with the reply kept as
+/// evidence under the probe's `label`.
+pub(crate) fn udp_answered(target: &Target, port: u16, label: &str, reply: &[u8]) -> Observation {
+    let mut obs = Observation::new(
+        Endpoint::udp(target.addr(), port),
+        target.hostname().map(str::to_string),
+    );
+    obs.evidence.push(Evidence::from_bytes(label, reply));
+    obs
+}
+
+/// Marks an answer in another protocol than the one asked (or a broken
+/// one), with the note that says so.
+pub(crate) fn protocol_error(obs: &mut Observation, note: impl Into<crate::model::FactValue>) {
+    obs.status = ProbeStatus::ProtocolError;
+    obs.set("service.note", note);
+}
+
+/// A network layer whose scope is `cidr`, and a target in it (for the
+/// probes' conversation tests against small fake devices).
+#[cfg(test)]
+pub(crate) fn test_net(cidr: &str, ip: &str) -> (Net, Target) {
+    let text = format!("name = \"t\"\n[[networks]]\ncidr = \"{cidr}\"\n");
+    let scope = crate::scope::Scope::parse(&text, std::path::Path::new("s.toml")).unwrap();
+    let (_trigger, shutdown) = crate::net::Shutdown::new();
+    let net = Net::new(std::sync::Arc::new(scope), shutdown);
+    let addr: std::net::IpAddr = ip.parse().unwrap();
+    let target = Target::admitted(addr, None, crate::model::Origin::Network(0));
+    (net, target)
+}
+
 fn authority(target: &Target, port: u16) -> String {
     match (target.hostname(), target.addr()) {
         (Some(h), _) => format!("{h}:{port}"),

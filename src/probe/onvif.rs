@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::fetch;
-use crate::model::{Endpoint, Evidence, Observation, ProbeStatus, Target, clean_text};
+use crate::model::{Evidence, Observation, ProbeStatus, Target, clean_text};
 use crate::net::{Net, UdpOutcome};
 use crate::proto::onvif::{self, DeviceInfoReply, ProbeMatch};
 
@@ -44,11 +44,7 @@ pub async fn probe(
         UdpOutcome::Reply(bytes) => bytes,
         _ => return None,
     };
-    let mut obs = Observation::new(
-        Endpoint::udp(target.addr(), port),
-        target.hostname().map(str::to_string),
-    );
-    obs.evidence.push(Evidence::from_bytes("wsd-probe", &reply));
+    let mut obs = super::udp_answered(target, port, "wsd-probe", &reply);
     match onvif::parse_probe_matches(&reply, &message_id) {
         Ok(matches) => {
             obs.protocol = "ws-discovery".into();
@@ -198,26 +194,16 @@ mod tests {
 
 #[cfg(test)]
 mod conversation_tests {
-    use std::net::IpAddr;
-    use std::sync::Arc;
-
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, UdpSocket};
 
     use super::*;
-    use crate::model::{FactValue, Origin};
-    use crate::net::Shutdown;
-    use crate::scope::Scope;
+    use crate::model::FactValue;
 
     const TIMEOUT: Duration = Duration::from_secs(2);
 
     fn net_and_target(ip: &str) -> (Net, Target) {
-        let text = "name = \"t\"\n[[networks]]\ncidr = \"127.88.1.0/24\"\n";
-        let scope = Scope::parse(text, std::path::Path::new("s.toml")).unwrap();
-        let (_trigger, shutdown) = Shutdown::new();
-        let net = Net::new(Arc::new(scope), shutdown);
-        let addr: IpAddr = ip.parse().unwrap();
-        (net, Target::admitted(addr, None, Origin::Network(0)))
+        crate::probe::test_net("127.88.1.0/24", ip)
     }
 
     /// WS-Discovery on a UDP port of `ip` (with the `onvif` encoder),

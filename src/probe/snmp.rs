@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::model::{Endpoint, Evidence, Observation, ProbeStatus, Target, clean_text};
+use crate::model::{Observation, ProbeStatus, Target, clean_text};
 use crate::net::{Net, UdpOutcome};
 use crate::proto::snmp::{self, Message, PduType, Value, Version, oids};
 
@@ -41,20 +41,13 @@ pub async fn probe(
         UdpOutcome::Reply(bytes) => bytes,
         _ => return None,
     };
-    let mut obs = Observation::new(
-        Endpoint::udp(target.addr(), port),
-        target.hostname().map(str::to_string),
-    );
-    obs.evidence.push(Evidence::from_bytes("snmp-get", &reply));
+    let mut obs = super::udp_answered(target, port, "snmp-get", &reply);
     match snmp::decode(&reply) {
         Ok(msg) => record(&msg, request_id, &mut obs),
-        Err(e) => {
-            obs.status = ProbeStatus::ProtocolError;
-            obs.set(
-                "service.note",
-                format!("answered an SNMP request with an undecodable reply: {e}"),
-            );
-        }
+        Err(e) => super::protocol_error(
+            &mut obs,
+            format!("answered an SNMP request with an undecodable reply: {e}"),
+        ),
     }
     obs.elapsed_ms = start.elapsed().as_millis() as u64;
     Some(obs)

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::fetch;
-use crate::model::{Endpoint, Evidence, Observation, ProbeStatus, Target, clean_text};
+use crate::model::{Evidence, Observation, Target, clean_text};
 use crate::net::{Net, UdpOutcome};
 use crate::proto::ssdp::{self, Announcement, DeviceDescription};
 
@@ -35,12 +35,7 @@ pub async fn probe(
         UdpOutcome::Reply(bytes) => bytes,
         _ => return None,
     };
-    let mut obs = Observation::new(
-        Endpoint::udp(target.addr(), port),
-        target.hostname().map(str::to_string),
-    );
-    obs.evidence
-        .push(Evidence::from_bytes("ssdp-msearch", &reply));
+    let mut obs = super::udp_answered(target, port, "ssdp-msearch", &reply);
     match ssdp::parse_announcement(&reply) {
         Ok(a) => {
             obs.protocol = "ssdp".into();
@@ -49,13 +44,10 @@ pub async fn probe(
                 describe(net, target, location, deadline, &mut obs).await;
             }
         }
-        Err(e) => {
-            obs.status = ProbeStatus::ProtocolError;
-            obs.set(
-                "service.note",
-                format!("answered an SSDP M-SEARCH with something else: {e}"),
-            );
-        }
+        Err(e) => super::protocol_error(
+            &mut obs,
+            format!("answered an SSDP M-SEARCH with something else: {e}"),
+        ),
     }
     obs.elapsed_ms = start.elapsed().as_millis() as u64;
     Some(obs)
@@ -135,26 +127,17 @@ fn record_description(d: &DeviceDescription, obs: &mut Observation) {
 
 #[cfg(test)]
 mod tests {
-    use std::net::IpAddr;
-    use std::sync::Arc;
-
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, UdpSocket};
 
     use super::*;
-    use crate::model::{FactValue, Origin};
-    use crate::net::Shutdown;
-    use crate::scope::Scope;
+    use crate::model::FactValue;
+    use crate::model::ProbeStatus;
 
     const TIMEOUT: Duration = Duration::from_secs(2);
 
     fn net_and_target(ip: &str) -> (Net, Target) {
-        let text = "name = \"t\"\n[[networks]]\ncidr = \"127.88.0.0/24\"\n";
-        let scope = Scope::parse(text, std::path::Path::new("s.toml")).unwrap();
-        let (_trigger, shutdown) = Shutdown::new();
-        let net = Net::new(Arc::new(scope), shutdown);
-        let addr: IpAddr = ip.parse().unwrap();
-        (net, Target::admitted(addr, None, Origin::Network(0)))
+        crate::probe::test_net("127.88.0.0/24", ip)
     }
 
     const SERVER: &str = "Linux/4.9 UPnP/1.0 test/1";
