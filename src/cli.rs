@@ -184,8 +184,17 @@ pub struct LabArgs {
     pub prefix: [u8; 3],
     /// Also start the hostile devices (tarpit, drip, firehose, reset, lying
     /// MQTT, HTTP floods, broken TLS, a 1 MB certificate chain, absurd SNMP).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "devices")]
     pub hostile: bool,
+    /// A city at scale: this many devices (the demo's mix, round robin) on
+    /// their own addresses in 127.<second octet of --prefix>.0.0/16. Each
+    /// needs about 1.5 open files; raise `ulimit -n` for thousands.
+    #[arg(long, value_name = "N")]
+    pub devices: Option<usize>,
+    /// Write a scope file for the running lab here (and the lab CA next to
+    /// it), ready for `stadscan scan --scope`.
+    #[arg(long, value_name = "FILE")]
+    pub scope_out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

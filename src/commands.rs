@@ -433,14 +433,32 @@ async fn demo_command(args: DemoArgs) -> Result<u8> {
 }
 
 async fn lab_command(args: LabArgs) -> Result<u8> {
-    let lab = Lab::start(LabConfig {
-        prefix: args.prefix,
-        fixed_ports: true,
-        hostile: args.hostile,
-    })
-    .await?;
+    let lab = match args.devices {
+        Some(n) => Lab::start_city(args.prefix[1], n).await?,
+        None => {
+            Lab::start(LabConfig {
+                prefix: args.prefix,
+                fixed_ports: true,
+                hostile: args.hostile,
+            })
+            .await?
+        }
+    };
+    if let Some(p) = &args.scope_out {
+        let ca = p.with_file_name("lab-ca.pem");
+        write_atomic(&ca, crate::lab::LAB_CA_PEM.as_bytes())?;
+        write_atomic(
+            p,
+            lab.scope_toml("stadscan-lab", "lab-ca.pem", 1500)
+                .as_bytes(),
+        )?;
+    }
     let mut out = Vec::new();
-    let _in_memory = report::summary::write_lab(lab.devices(), lab.dns_addr(), &mut out);
+    let _in_memory = if args.devices.is_some() {
+        report::summary::write_city_lab(&lab, &mut out)
+    } else {
+        report::summary::write_lab(lab.devices(), lab.dns_addr(), &mut out)
+    };
     let _ = std::io::stdout().lock().write_all(&out);
     let _ = std::io::stdout().lock().flush();
     let _ = tokio::signal::ctrl_c().await;

@@ -91,6 +91,8 @@ pub enum LabError {
     },
     #[error("lab certificate: {0}")]
     Certificate(String),
+    #[error("{0}")]
+    Size(String),
 }
 
 /// What a device endpoint runs.
@@ -275,7 +277,8 @@ type Records = Arc<RwLock<HashMap<String, Vec<IpAddr>>>>;
 /// A running lab. Dropping it stops every device.
 pub struct Lab {
     devices: Vec<DeviceInfo>,
-    prefix: [u8; 3],
+    /// `127.a.b.0/24`, or `127.a.0.0/16` for a city lab.
+    network: String,
     dns_addr: SocketAddr,
     records: Records,
     tasks: JoinSet<()>,
@@ -297,6 +300,74 @@ impl Lab {
     /// between two scans, for history tests and demos of `stadscan diff`).
     pub async fn start_without(config: LabConfig, skip: &[&str]) -> Result<Lab, LabError> {
         let [first, a, b] = config.prefix;
+        let placed: Vec<(&'static Spec, IpAddr)> = SPECS
+            .iter()
+            .filter(|s| config.hostile || !s.kind.hostile())
+            .filter(|s| !skip.contains(&s.name))
+            .map(|s| (s, IpAddr::V4(Ipv4Addr::new(first, a, b, s.host))))
+            .collect();
+        let network = format!("{first}.{a}.{b}.0/24");
+        let dns = IpAddr::V4(Ipv4Addr::new(first, a, b, 53));
+        Lab::start_placed(placed, config.fixed_ports, network, config.prefix, dns).await
+    }
+
+    /// A city at scale: `devices` simulated devices (the demo's mix, every
+    /// service of each, in table order, round robin) on their own addresses
+    /// in `127.<block>.0.0/16`, at the demo's fixed ports. Each device holds
+    /// one socket per service, so the open-file limit must allow about
+    /// 1.5 per device (checked first: the error says how to raise it).
+    pub async fn start_city(block: u8, devices: usize) -> Result<Lab, LabError> {
+        let kinds: Vec<&'static str> = {
+            let mut names: Vec<&'static str> = Vec::new();
+            for s in SPECS
+                .iter()
+                .filter(|s| !s.kind.hostile() && s.kind != Kind::Dns)
+            {
+                if !names.contains(&s.name) {
+                    names.push(s.name);
+                }
+            }
+            names
+        };
+        let capacity = 254 * 256;
+        if devices == 0 || devices > capacity {
+            return Err(LabError::Size(format!(
+                "a city lab holds 1 to {capacity} devices, not {devices}"
+            )));
+        }
+        let mut placed = Vec::new();
+        for i in 0..devices {
+            let name = kinds[i % kinds.len()];
+            let ip = IpAddr::V4(Ipv4Addr::new(
+                127,
+                block,
+                (i / 254) as u8,
+                (i % 254 + 1) as u8,
+            ));
+            placed.extend(SPECS.iter().filter(|s| s.name == name).map(|s| (s, ip)));
+        }
+        let needed = placed.len() + 64;
+        if let Some(limit) = open_file_limit()
+            && (limit as usize) < needed
+        {
+            return Err(LabError::Size(format!(
+                "{devices} devices need about {needed} open files, the limit here is {limit}: \
+                 raise it with `ulimit -n {needed}` (up to the hard limit, `ulimit -Hn`) or start fewer devices"
+            )));
+        }
+        let network = format!("127.{block}.0.0/16");
+        let dns = IpAddr::V4(Ipv4Addr::new(127, block, 255, 53));
+        Lab::start_placed(placed, true, network, [127, block, 0], dns).await
+    }
+
+    async fn start_placed(
+        placed: Vec<(&'static Spec, IpAddr)>,
+        fixed_ports: bool,
+        network: String,
+        prefix: [u8; 3],
+        dns_fallback: IpAddr,
+    ) -> Result<Lab, LabError> {
+        let [first, a, b] = prefix;
         if first != 127 {
             return Err(LabError::Bind {
                 addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::new(first, a, b, 0)), 0),
@@ -310,13 +381,8 @@ impl Lab {
         let portal_tls = certs::portal_config()?;
 
         let mut bound = Vec::new();
-        for s in SPECS
-            .iter()
-            .filter(|s| config.hostile || !s.kind.hostile())
-            .filter(|s| !skip.contains(&s.name))
-        {
-            let ip = IpAddr::V4(Ipv4Addr::new(127, a, b, s.host));
-            let fixed = config.fixed_ports || s.kind.fixed_port();
+        for (s, ip) in placed {
+            let fixed = fixed_ports || s.kind.fixed_port();
             let addr = SocketAddr::new(ip, if fixed { s.port } else { 0 });
             let bind_err = |source| LabError::Bind { addr, source };
             let (socket, local) = match s.transport {
@@ -357,15 +423,24 @@ impl Lab {
 
         // Where a device's sibling service listens (a UPnP LOCATION, an
         // ONVIF XAddr), now that every port is known.
-        let url_of = |name: &str, kind: Kind, path: &str| -> String {
+        let url_of = |addr: IpAddr, kind: Kind, path: &str| -> String {
             bound
                 .iter()
-                .find(|(k, _, i)| *k == kind && i.name == name)
+                .find(|(k, _, i)| *k == kind && i.addr == addr)
                 .map(|(_, _, i)| format!("http://{}:{}{path}", i.addr, i.port))
                 .unwrap_or_default()
         };
-        let location = url_of("nvr-01", Kind::UpnpDescription, "/description.xml");
-        let xaddr = url_of("camera-02", Kind::Onvif, "/onvif/device_service");
+        let sibling: HashMap<IpAddr, String> = bound
+            .iter()
+            .filter_map(|(k, _, i)| match k {
+                Kind::Ssdp => Some((
+                    i.addr,
+                    url_of(i.addr, Kind::UpnpDescription, "/description.xml"),
+                )),
+                Kind::Wsd => Some((i.addr, url_of(i.addr, Kind::Onvif, "/onvif/device_service"))),
+                _ => None,
+            })
+            .collect();
 
         let started = Instant::now();
         let mut tasks = JoinSet::new();
@@ -407,10 +482,12 @@ impl Lab {
                     tasks.spawn(bacnet::run_bacnet(u));
                 }
                 (Kind::Ssdp, Socket::Udp(u)) => {
-                    tasks.spawn(upnp::run_ssdp(u, location.clone()));
+                    let location = sibling.get(&info.addr).cloned().unwrap_or_default();
+                    tasks.spawn(upnp::run_ssdp(u, location));
                 }
                 (Kind::Wsd, Socket::Udp(u)) => {
-                    tasks.spawn(onvif::run_wsd(u, xaddr.clone()));
+                    let xaddr = sibling.get(&info.addr).cloned().unwrap_or_default();
+                    tasks.spawn(onvif::run_wsd(u, xaddr));
                 }
                 (Kind::Modbus, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, modbus::serve_modbus),
                 (Kind::UpnpDescription, Socket::Tcp(l)) => {
@@ -446,12 +523,11 @@ impl Lab {
             }
             devices.push(info);
         }
-        let dns_addr = dns_addr
-            .unwrap_or_else(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, a, b, 53)), 0));
-        tracing::debug!(network = %format!("127.{a}.{b}.0/24"), devices = devices.len(), "lab started");
+        let dns_addr = dns_addr.unwrap_or_else(|| SocketAddr::new(dns_fallback, 0));
+        tracing::debug!(network = %network, devices = devices.len(), "lab started");
         Ok(Lab {
             devices,
-            prefix: config.prefix,
+            network,
             dns_addr,
             records,
             tasks,
@@ -483,8 +559,7 @@ impl Lab {
 
     /// The lab network, `127.a.b.0/24`.
     pub fn network(&self) -> String {
-        let [first, a, b] = self.prefix;
-        format!("{first}.{a}.{b}.0/24")
+        self.network.clone()
     }
 
     /// Makes the lab DNS answer `name` with `addr` (in addition to earlier
@@ -528,10 +603,12 @@ impl Lab {
             "label = {}\n\n",
             toml_str(&format!("stadscan lab ({LAB_DOMAIN})"))
         ));
-        for (host, label) in [
+        let has_dns = self.dns_addr.port() != 0;
+        let hosts = [
             (format!("portal.{LAB_DOMAIN}"), "portal"),
             (format!("camera-01.{LAB_DOMAIN}"), "camera-01"),
-        ] {
+        ];
+        for (host, label) in hosts.into_iter().filter(|_| has_dns) {
             out.push_str("[[hosts]]\n");
             out.push_str(&format!("name = {}\n", toml_str(&host)));
             out.push_str(&format!("label = {}\n\n", toml_str(label)));
@@ -541,11 +618,13 @@ impl Lab {
         out.push_str(&format!("udp = [{}]\n\n", ports(Transport::Udp)));
         out.push_str("[rate]\n");
         out.push_str(&format!("timeout_ms = {timeout_ms}\n\n"));
-        out.push_str("[dns]\n");
-        out.push_str(&format!(
-            "nameservers = [{}]\n",
-            toml_str(&self.dns_addr.to_string())
-        ));
+        if has_dns {
+            out.push_str("[dns]\n");
+            out.push_str(&format!(
+                "nameservers = [{}]\n",
+                toml_str(&self.dns_addr.to_string())
+            ));
+        }
         out
     }
 }
@@ -556,6 +635,13 @@ impl Drop for Lab {
     fn drop(&mut self) {
         self.tasks.abort_all();
     }
+}
+
+/// The soft limit on open files (Linux `/proc/self/limits`), if readable.
+fn open_file_limit() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 /// A TOML basic string.
