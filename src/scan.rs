@@ -285,23 +285,29 @@ pub async fn run(
                                 o.set("service.note", "discovery only: not identified");
                                 Some(o)
                             } else {
-                                let mut o =
-                                    prober.identify(&net, &job.target, job.port, conn).await;
-                                prober.assess_tls(&net, &job.target, job.port, &mut o).await;
-                                Some(o)
+                                // Boxed: identification is a large future, and
+                                // most positions never get here (closed
+                                // ports); every spawned task stays small.
+                                Box::pin(async {
+                                    let mut o =
+                                        prober.identify(&net, &job.target, job.port, conn).await;
+                                    prober.assess_tls(&net, &job.target, job.port, &mut o).await;
+                                    Some(o)
+                                })
+                                .await
                             }
                         }
                         _ => None,
                     },
                     Transport::Udp if discover_only => None,
                     Transport::Udp => {
-                        let o = crate::probe::udp(
+                        let o = Box::pin(crate::probe::udp(
                             &net,
                             &job.target,
                             job.port,
                             prober.timeout,
                             prober.ot_safe,
-                        )
+                        ))
                         .await;
                         if o.is_some() {
                             udp_answers.fetch_add(1, Ordering::Relaxed);
