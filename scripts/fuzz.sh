@@ -8,7 +8,8 @@
 # with libFuzzer; exits non-zero on any crash and prints the crashing input.
 # Without nightly (or when cargo-fuzz cannot be installed): runs the proptest
 # suite tests/fuzz_parsers.rs with PROPTEST_CASES=$FUZZ_PROPTEST_CASES
-# (default 20000), which covers the same checks.
+# (default 20000), which covers the same checks. FUZZ_ENGINE=proptest forces
+# that path on a machine that has nightly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,9 @@ fall_back() {
   exit 0
 }
 
+if [ "${FUZZ_ENGINE:-}" = proptest ]; then
+  fall_back "FUZZ_ENGINE=proptest"
+fi
 if ! command -v rustup >/dev/null 2>&1 || ! rustup toolchain list | grep -q nightly; then
   fall_back "no nightly toolchain"
 fi
