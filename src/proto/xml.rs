@@ -289,6 +289,10 @@ fn is_name_byte(b: u8) -> bool {
 /// A start tag at the head of `rest`: its qualified name, its length, and
 /// whether it is self-closing. Attributes are skipped (quotes respected).
 fn start_tag(rest: &[u8]) -> Result<(&[u8], usize, bool), ParseError> {
+    // A lone '<' at the end is markup cut short, whatever tag it starts.
+    if rest.len() == 1 {
+        return Err(ParseError::Incomplete);
+    }
     let name_len = rest[1..].iter().take_while(|&&b| is_name_byte(b)).count();
     let name = &rest[1..1 + name_len];
     if name.is_empty() || name[0].is_ascii_digit() || matches!(name[0], b'-' | b'.') {
@@ -323,9 +327,12 @@ fn decode_entities(raw: &[u8]) -> String {
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         rest = &rest[amp..];
-        let name = rest
-            .get(1..rest.len().min(12))
-            .and_then(|tail| tail.find(';'))
+        // Searched as bytes: a `str::get` window is `None` when it ends inside a
+        // multi-byte character, which left entities before such text undecoded.
+        let name = rest.as_bytes()[1..]
+            .iter()
+            .take(11)
+            .position(|&b| b == b';')
             .map(|semi| &rest[1..semi + 1]);
         let decoded = name.and_then(|e| match e {
             "amp" => Some('&'),

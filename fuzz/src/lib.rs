@@ -1,0 +1,5 @@
+//! The checks every fuzz target runs, shared word for word with the
+//! proptest suite in `tests/fuzz_parsers.rs`.
+
+#[path = "../../tests/fuzz_parsers/exercise.rs"]
+pub mod exercise;
