@@ -64,7 +64,10 @@ impl RateLimiter {
                 let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
                 let earliest = last.map_or(now, |prev| prev + self.interval);
                 if earliest <= now {
-                    *last = Some(now);
+                    // Slightly behind (a timer woke late): keep the
+                    // schedule so the rate is reached. Far behind (idle, or a
+                    // stall): start again from now, never with a burst.
+                    *last = Some(if now - earliest <= LATE { earliest } else { now });
                     return;
                 }
                 if earliest - now < MIN_SLEEP {
@@ -74,9 +77,24 @@ impl RateLimiter {
                 earliest
             };
             tokio::time::sleep_until(wake).await;
+            // Woken within the timer's slack: keep the schedule (the slot is
+            // `wake`, so the average rate holds); woken late by a stall:
+            // the caller retries and is spaced from the real time.
+            let now = Instant::now();
+            if now.saturating_duration_since(wake) <= LATE {
+                let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+                if last.is_none_or(|prev| prev + self.interval <= wake) {
+                    *last = Some(wake);
+                    return;
+                }
+            }
         }
     }
 }
+
+/// A wake-up later than this after its slot counts as a stall (the slot is
+/// then given up rather than caught up with a burst).
+const LATE: Duration = Duration::from_millis(5);
 
 /// At most `cap` connections to one address at a time. Entries for idle
 /// addresses are removed, so memory follows the connections in flight, not
