@@ -67,7 +67,11 @@ impl RateLimiter {
                     // Slightly behind (a timer woke late): keep the
                     // schedule so the rate is reached. Far behind (idle, or a
                     // stall): start again from now, never with a burst.
-                    *last = Some(if now - earliest <= LATE { earliest } else { now });
+                    *last = Some(if now - earliest <= LATE {
+                        earliest
+                    } else {
+                        now
+                    });
                     return;
                 }
                 if earliest - now < MIN_SLEEP {
