@@ -240,55 +240,27 @@ impl Net {
         let work = async {
             let permit = self.admit(target.addr(), class_of(probe)).await;
             self.stats.connects.fetch_add(1, Ordering::Relaxed);
-            let started = std::time::Instant::now();
             let addr = SocketAddr::new(target.addr(), port);
-            let tcp = crate::model::Transport::Tcp;
+            let attempt = Attempt {
+                target,
+                port,
+                transport: crate::model::Transport::Tcp,
+                probe,
+                started: std::time::Instant::now(),
+            };
             match tokio::time::timeout(self.connect_timeout, TcpStream::connect(addr)).await {
                 Err(_) => {
                     self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
-                    self.audit_attempt(
-                        &Attempt {
-                            target,
-                            port,
-                            transport: tcp,
-                            probe,
-                            started,
-                        },
-                        "timeout",
-                        0,
-                        0,
-                    );
+                    self.audit_attempt(&attempt, "timeout", 0, 0);
                     Err(ConnectError::Timeout)
                 }
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
                     self.stats.refused.fetch_add(1, Ordering::Relaxed);
-                    self.audit_attempt(
-                        &Attempt {
-                            target,
-                            port,
-                            transport: tcp,
-                            probe,
-                            started,
-                        },
-                        "refused",
-                        0,
-                        0,
-                    );
+                    self.audit_attempt(&attempt, "refused", 0, 0);
                     Err(ConnectError::Refused)
                 }
                 Ok(Err(e)) => {
-                    self.audit_attempt(
-                        &Attempt {
-                            target,
-                            port,
-                            transport: tcp,
-                            probe,
-                            started,
-                        },
-                        "failed",
-                        0,
-                        0,
-                    );
+                    self.audit_attempt(&attempt, "failed", 0, 0);
                     Err(ConnectError::Io(e))
                 }
                 Ok(Ok(stream)) => {
@@ -343,82 +315,33 @@ impl Net {
                     self.rate.acquire_as(class_of(probe)).await;
                 }
                 self.stats.datagrams.fetch_add(1, Ordering::Relaxed);
-                let started = std::time::Instant::now();
+                let attempt = Attempt {
+                    target,
+                    port,
+                    transport: udp,
+                    probe,
+                    started: std::time::Instant::now(),
+                };
                 if let Err(e) = sock.send(payload).await {
-                    self.audit_attempt(
-                        &Attempt {
-                            target,
-                            port,
-                            transport: udp,
-                            probe,
-                            started,
-                        },
-                        "failed",
-                        0,
-                        0,
-                    );
+                    self.audit_attempt(&attempt, "failed", 0, 0);
                     return UdpOutcome::Error(e);
                 }
                 match tokio::time::timeout(wait, sock.recv(&mut buf)).await {
                     Err(_) => {
-                        self.audit_attempt(
-                            &Attempt {
-                                target,
-                                port,
-                                transport: udp,
-                                probe,
-                                started,
-                            },
-                            "timeout",
-                            len,
-                            0,
-                        );
+                        self.audit_attempt(&attempt, "timeout", len, 0);
                         continue;
                     }
                     Ok(Ok(n)) => {
-                        self.audit_attempt(
-                            &Attempt {
-                                target,
-                                port,
-                                transport: udp,
-                                probe,
-                                started,
-                            },
-                            "sent",
-                            len,
-                            n as u64,
-                        );
+                        self.audit_attempt(&attempt, "sent", len, n as u64);
                         buf.truncate(n);
                         return UdpOutcome::Reply(buf);
                     }
                     Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                        self.audit_attempt(
-                            &Attempt {
-                                target,
-                                port,
-                                transport: udp,
-                                probe,
-                                started,
-                            },
-                            "refused",
-                            len,
-                            0,
-                        );
+                        self.audit_attempt(&attempt, "refused", len, 0);
                         return UdpOutcome::Refused;
                     }
                     Ok(Err(e)) => {
-                        self.audit_attempt(
-                            &Attempt {
-                                target,
-                                port,
-                                transport: udp,
-                                probe,
-                                started,
-                            },
-                            "failed",
-                            len,
-                            0,
-                        );
+                        self.audit_attempt(&attempt, "failed", len, 0);
                         return UdpOutcome::Error(e);
                     }
                 }
