@@ -784,19 +784,8 @@ fn regex(pattern: &str) -> Result<Regex, String> {
 
 fn validate(raw: RawAdvisory, path: &str, baselines: &Baselines) -> Result<Advisory, Invalid> {
     let id = raw.id.get_ref();
-    let id_ok = !id.is_empty()
-        && id.len() <= 64
-        && id.starts_with(|c: char| c.is_ascii_lowercase())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !id_ok {
-        return Err((
-            Some(raw.id.span()),
-            "id",
-            "ids are lowercase letters, digits and dashes (at most 64), starting with a letter"
-                .into(),
-        ));
+    if !crate::check::valid_id(id) {
+        return Err((Some(raw.id.span()), "id", crate::check::ID_RULE.into()));
     }
     if raw.lab != id.starts_with("lab-") {
         return Err((

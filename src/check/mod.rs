@@ -193,21 +193,24 @@ impl Catalogue {
 
 type Invalid = (Option<Range<usize>>, &'static str, String);
 
-fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, Invalid> {
-    let id = raw.id.get_ref();
-    let id_ok = !id.is_empty()
+/// What a check or advisory id may look like (they are SARIF rule ids).
+pub const ID_RULE: &str =
+    "ids are lowercase letters, digits and dashes (at most 64), starting with a letter";
+
+/// True for an id that follows [`ID_RULE`].
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
         && id.len() <= 64
         && id.starts_with(|c: char| c.is_ascii_lowercase())
         && id
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !id_ok {
-        return Err((
-            Some(raw.id.span()),
-            "id",
-            "ids are lowercase letters, digits and dashes (at most 64), starting with a letter"
-                .into(),
-        ));
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, Invalid> {
+    let id = raw.id.get_ref();
+    if !valid_id(id) {
+        return Err((Some(raw.id.span()), "id", ID_RULE.into()));
     }
     if raw.name.is_empty() || !raw.name.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err((
