@@ -190,17 +190,9 @@ async fn start_ports() -> String {
     text
 }
 
-#[test]
-fn a_killed_scan_leaves_its_run_incomplete_and_is_not_compared_with() {
-    let dir = TestDir::new("history-kill");
-    let history = dir.path("h.sqlite");
-    // A /24 of silent addresses with a long timeout: the scan runs long
-    // enough to be killed mid-way.
-    let scope = dir.write(
-        "scope.toml",
-        "name = \"kill\"\n[[networks]]\ncidr = \"127.66.9.0/24\"\n[ports]\ntcp = [1, 2, 3]\nudp = []\n[rate]\nper_second = 50\ntimeout_ms = 500\n",
-    );
-    let mut child = std::process::Command::new(common::bin())
+/// A scan with a history, in the background (to be killed mid-way).
+fn spawn_scan(scope: &Path, history: &Path) -> std::process::Child {
+    std::process::Command::new(common::bin())
         .args([
             "scan",
             "--scope",
@@ -211,7 +203,20 @@ fn a_killed_scan_leaves_its_run_incomplete_and_is_not_compared_with() {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn a_killed_scan_leaves_its_run_incomplete_and_is_not_compared_with() {
+    let dir = TestDir::new("history-kill");
+    let history = dir.path("h.sqlite");
+    // A /24 of silent addresses with a long timeout: the scan runs long
+    // enough to be killed mid-way.
+    let scope = dir.write(
+        "scope.toml",
+        "name = \"kill\"\n[[networks]]\ncidr = \"127.66.9.0/24\"\n[ports]\ntcp = [1, 2, 3]\nudp = []\n[rate]\nper_second = 50\ntimeout_ms = 500\n",
+    );
+    let mut child = spawn_scan(&scope, &history);
     std::thread::sleep(std::time::Duration::from_millis(1500));
     child.kill().unwrap();
     child.wait().unwrap();
@@ -264,18 +269,7 @@ fn resume_takes_over_the_finished_part_of_a_killed_run() {
         "scope.toml",
         "name = \"resume\"\n[[networks]]\ncidr = \"127.66.30.0/24\"\n[ports]\ntcp = [1, 2, 3, 4, 5, 6, 7, 2222]\nudp = []\n[rate]\nper_second = 400\ntimeout_ms = 1000\n",
     );
-    let mut child = std::process::Command::new(common::bin())
-        .args([
-            "scan",
-            "--scope",
-            scope.to_str().unwrap(),
-            "--history",
-            history.to_str().unwrap(),
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_scan(&scope, &history);
     // Kill it once a checkpoint says it got somewhere (at most 30 s).
     let started = std::time::Instant::now();
     loop {
