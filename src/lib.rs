@@ -22,6 +22,7 @@ pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod creds;
 pub mod devinfo;
 pub mod discover;
 pub mod error;

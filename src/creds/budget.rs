@@ -1,0 +1,1 @@
+//! The attempt budget, stored on disk across runs.

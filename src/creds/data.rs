@@ -1,0 +1,1 @@
+//! The credential data in `checks/credentials/`.

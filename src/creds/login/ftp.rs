@@ -1,0 +1,7 @@
+//! FTP login.
+
+use super::{Attempt, Outcome};
+
+pub async fn login(_a: &Attempt<'_>) -> Outcome {
+    Outcome::Inconclusive("ftp login not implemented yet".into())
+}

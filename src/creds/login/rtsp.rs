@@ -1,0 +1,7 @@
+//! RTSP login.
+
+use super::{Attempt, Outcome};
+
+pub async fn login(_a: &Attempt<'_>, _path: &str) -> Outcome {
+    Outcome::Inconclusive("rtsp login not implemented yet".into())
+}

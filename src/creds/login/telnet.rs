@@ -1,0 +1,7 @@
+//! TELNET login.
+
+use super::{Attempt, Outcome};
+
+pub async fn login(_a: &Attempt<'_>) -> Outcome {
+    Outcome::Inconclusive("telnet login not implemented yet".into())
+}
