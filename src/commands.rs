@@ -331,6 +331,7 @@ async fn scan_command(args: ScanArgs) -> Result<u8> {
         kev: args.kev.clone(),
         shard: args.shard,
         baseline: Some(r.baseline.clone()),
+        budget_file: r.history.clone(),
         ..ScanOptions::default()
     };
     check_baseline(&r.baseline)?;
@@ -402,7 +403,14 @@ async fn demo_command(args: DemoArgs) -> Result<u8> {
     let scope = Scope::load(&scope_path)?;
     let (html, md) = (args.out.join("report.html"), args.out.join("summary.md"));
     let scope_uri = report::scope_uri(&scope.path, None);
-    let mut opts = ScanOptions::default();
+    let mut opts = ScanOptions {
+        budget_file: Some(
+            args.history
+                .clone()
+                .unwrap_or_else(|| args.out.join("credential-budget.sqlite")),
+        ),
+        ..ScanOptions::default()
+    };
     let extras = Extras::begin(
         args.history.as_deref(),
         &scope,

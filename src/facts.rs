@@ -352,6 +352,54 @@ pub const VOCABULARY: &[(&str, &str)] = &[
         "onvif.device_info_fault",
         "SOAP fault subcode when GetDeviceInformation was refused",
     ),
+    (
+        "cred.default_id",
+        "credential entry (by id, never the password) the service accepted",
+    ),
+    (
+        "cred.default_ids",
+        "every credential entry the service accepted, one per account",
+    ),
+    (
+        "cred.account",
+        "account (user name) the accepted entry logs in as",
+    ),
+    (
+        "cred.method",
+        "login method the entry worked with (http-auth, ssh...)",
+    ),
+    (
+        "cred.verified_at",
+        "when the accepted entry last worked (UTC, RFC 3339)",
+    ),
+    (
+        "cred.retested",
+        "false when the budget allowed no re-test this run and the result is carried over",
+    ),
+    (
+        "cred.cleartext",
+        "the accepted login put the password on the wire without TLS",
+    ),
+    (
+        "cred.attempts",
+        "login attempts made on the service in this run",
+    ),
+    (
+        "cred.accepts_any",
+        "the service let in a deliberately wrong password",
+    ),
+    (
+        "cred.skipped",
+        "why credentials were not tested on the service",
+    ),
+    (
+        "cred.inconclusive",
+        "why a login test neither succeeded nor was refused",
+    ),
+    (
+        "cred.authenticated_read",
+        "device facts were read with a working default credential",
+    ),
     ("device.vendor", "vendor of the device"),
     ("device.model", "model of the device"),
     ("device.firmware", "firmware version"),

@@ -54,6 +54,9 @@ pub struct ScanOptions {
     /// Where progress is reported for a later `--resume` (about every
     /// [`CHECKPOINT_EVERY`]).
     pub checkpoint: Option<std::sync::mpsc::Sender<Checkpoint>>,
+    /// Where login attempts are counted when the scope names no
+    /// `budget_file`: the history file (or the demo's output folder).
+    pub budget_file: Option<PathBuf>,
 }
 
 /// How often progress is handed to the checkpoint writer.
@@ -87,12 +90,20 @@ pub struct Knowledge {
     pub fingerprints: Arc<Fingerprints>,
     pub advisories: Arc<Advisories>,
     pub endpoints: Arc<crate::devinfo::Endpoints>,
+    pub credentials: Arc<crate::creds::data::Credentials>,
 }
 
 impl Knowledge {
     /// The built-in data, or the data in `dir` (a `checks/` folder).
     pub fn load(dir: Option<&std::path::Path>) -> Result<Knowledge, Error> {
         let baselines = Baselines::embedded().map_err(Error::Usage)?;
+        let credentials = match dir {
+            Some(d) => match d.join("credentials") {
+                f if f.is_dir() => crate::creds::data::Credentials::from_dir(&f)?,
+                _ => crate::creds::data::Credentials::default(),
+            },
+            None => crate::creds::data::Credentials::embedded()?,
+        };
         let (checks, fingerprints, advisories, endpoints) = match dir {
             // A data folder laid out like checks/: fingerprints and advisories
             // in their own subfolders (none when a subfolder is absent).
@@ -124,6 +135,7 @@ impl Knowledge {
             fingerprints: Arc::new(fingerprints),
             advisories: Arc::new(advisories),
             endpoints: Arc::new(endpoints),
+            credentials: Arc::new(credentials),
         })
     }
 
@@ -389,7 +401,41 @@ pub async fn run(
         log.flush();
     }
 
-    let assets = fold_assets(&scope, observations, &knowledge.fingerprints);
+    let mut assets = fold_assets(&scope, observations, &knowledge.fingerprints);
+    if scope.credentials.enabled && !interrupted && !opts.discover_only {
+        let budget = open_budget(&scope, opts)?;
+        let tester = crate::creds::Tester {
+            data: knowledge.credentials.clone(),
+            policy: scope.credentials.clone(),
+            budget: Arc::new(budget),
+            net: net.clone(),
+            tls: prober.tls.clone(),
+            timeout: scope.rate.timeout * 2,
+            ot_safe: prober.ot_safe,
+            endpoints: knowledge.endpoints.clone(),
+            shutdown: shutdown.clone(),
+        };
+        let sum = tester.run(&mut assets).await;
+        for a in assets.iter_mut().filter(|a| {
+            a.observations
+                .iter()
+                .any(|o| o.fact("cred.authenticated_read").is_some())
+        }) {
+            identify(a, &knowledge.fingerprints);
+        }
+        notes.extend(credential_notes(&sum, tester.budget.path()));
+        if shutdown.is_triggered() && !interrupted {
+            interrupted = true;
+            notes.push(Note {
+                level: NoteLevel::Error,
+                message: "scan interrupted during the credential tests: their results are partial"
+                    .into(),
+            });
+        }
+        if let Some(log) = &audit {
+            log.flush();
+        }
+    }
     let assets_for_keys: Vec<(IpAddr, Option<String>)> = assets
         .iter()
         .map(|a| (a.addr, certificate_key(&a.observations)))
@@ -442,6 +488,75 @@ pub async fn run(
             .map_err(Error::Usage)?,
     );
     Ok(report)
+}
+
+/// The attempt budget of this scan: the scope's `budget_file`, else the
+/// history file, else the default state file.
+fn open_budget(scope: &Scope, opts: &ScanOptions) -> Result<crate::creds::budget::Budget, Error> {
+    let policy = &scope.credentials;
+    let path = policy
+        .budget_file
+        .clone()
+        .or_else(|| opts.budget_file.clone())
+        .or_else(crate::creds::budget::default_path)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{}: [credentials] is enabled but there is nowhere to count login attempts: \
+                 set credentials.budget_file, pass --history, or set HOME",
+                scope.path.display()
+            ))
+        })?;
+    crate::creds::budget::Budget::open(
+        &path,
+        policy.attempts,
+        i64::try_from(policy.window.as_secs()).unwrap_or(i64::MAX),
+    )
+    .map_err(|e| Error::Usage(e.to_string()))
+}
+
+/// What the credential phase tells the reader.
+fn credential_notes(sum: &crate::creds::Summary, budget: &std::path::Path) -> Vec<Note> {
+    let mut notes = vec![Note {
+        level: NoteLevel::Info,
+        message: format!(
+            "credentials: {} login attempts on {} services (budget in {}); {} default credentials \
+             accepted, {} carried over from an earlier run, {} services let a wrong password in",
+            sum.attempts,
+            sum.services,
+            budget.display(),
+            sum.accepted,
+            sum.carried,
+            sum.accepts_any
+        ),
+    }];
+    if sum.budget_spent > 0 {
+        notes.push(Note {
+            level: NoteLevel::Warning,
+            message: format!(
+                "credentials: the attempt budget stopped {} accounts from being tested (again) this run",
+                sum.budget_spent
+            ),
+        });
+    }
+    if sum.ot_skipped > 0 {
+        notes.push(Note {
+            level: NoteLevel::Info,
+            message: format!(
+                "credentials: {} logins on OT devices not tested (ot-safe profile)",
+                sum.ot_skipped
+            ),
+        });
+    }
+    if sum.budget_errors > 0 {
+        notes.push(Note {
+            level: NoteLevel::Error,
+            message: format!(
+                "credentials: the budget file failed {} times; those logins were not tried",
+                sum.budget_errors
+            ),
+        });
+    }
+    notes
 }
 
 /// Which addresses present each certificate key (as asset ids), so that
@@ -537,24 +652,38 @@ pub fn fold_assets(
                         .map(Origin::Network)
                 })
                 .unwrap_or(Origin::Network(0));
-            let device = fingerprints.identify_asset(&obs);
-            let class = device.as_ref().map_or(DeviceClass::Unknown, |d| d.class);
-            Asset {
+            let mut asset = Asset {
                 id,
                 identity,
                 addr,
                 hostnames,
                 origin,
                 label: scope.label_of(origin).map(str::to_string),
-                vendor: device.as_ref().and_then(|d| d.vendor.clone()),
-                model: device.as_ref().and_then(|d| d.product.clone()),
-                firmware: device.as_ref().and_then(|d| d.version.clone()),
-                class: class.as_str().to_string(),
-                fingerprint: device.as_ref().map(|d| d.fingerprint.clone()),
-                fingerprint_confidence: device.as_ref().map(|d| d.confidence),
-                personal_data: class.personal_data().map(str::to_string),
+                vendor: None,
+                model: None,
+                firmware: None,
+                class: DeviceClass::Unknown.as_str().to_string(),
+                fingerprint: None,
+                fingerprint_confidence: None,
+                personal_data: None,
                 observations: obs,
-            }
+            };
+            identify(&mut asset, fingerprints);
+            asset
         })
         .collect()
+}
+
+/// Names vendor, model, firmware and class of an asset from what its
+/// services said (again after an authenticated read added facts).
+pub fn identify(asset: &mut Asset, fingerprints: &Fingerprints) {
+    let device = fingerprints.identify_asset(&asset.observations);
+    let class = device.as_ref().map_or(DeviceClass::Unknown, |d| d.class);
+    asset.vendor = device.as_ref().and_then(|d| d.vendor.clone());
+    asset.model = device.as_ref().and_then(|d| d.product.clone());
+    asset.firmware = device.as_ref().and_then(|d| d.version.clone());
+    asset.class = class.as_str().to_string();
+    asset.fingerprint = device.as_ref().map(|d| d.fingerprint.clone());
+    asset.fingerprint_confidence = device.as_ref().map(|d| d.confidence);
+    asset.personal_data = class.personal_data().map(str::to_string);
 }

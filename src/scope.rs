@@ -159,6 +159,52 @@ struct DnsSection {
 struct CredentialsSection {
     #[serde(default)]
     enabled: bool,
+    attempts: Option<Spanned<u32>>,
+    window_hours: Option<Spanned<u32>>,
+    delay_ms: Option<u64>,
+    budget_file: Option<Spanned<String>>,
+    #[serde(default)]
+    extra: Vec<Spanned<ExtraCredential>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExtraCredential {
+    id: Spanned<String>,
+    #[serde(default)]
+    username: String,
+    password: String,
+    methods: Spanned<Vec<String>>,
+}
+
+/// The scope's `[credentials]` section: whether default credentials are
+/// tested at all, and under what budget.
+#[derive(Debug, Clone)]
+pub struct CredentialPolicy {
+    pub enabled: bool,
+    /// Attempts per device and account within `window`.
+    pub attempts: u32,
+    pub window: Duration,
+    /// Pause between two attempts on one device.
+    pub delay: Duration,
+    /// Where attempts are counted (resolved against the scope's folder);
+    /// `None`: the history file, else the default state file.
+    pub budget_file: Option<PathBuf>,
+    /// The city's own entries (`[[credentials.extra]]`).
+    pub extra: Vec<crate::creds::data::Entry>,
+}
+
+impl Default for CredentialPolicy {
+    fn default() -> Self {
+        CredentialPolicy {
+            enabled: false,
+            attempts: 3,
+            window: Duration::from_secs(24 * 3600),
+            delay: Duration::from_millis(1000),
+            budget_file: None,
+            extra: Vec::new(),
+        }
+    }
 }
 
 /// A network of the scope.
@@ -178,6 +224,89 @@ pub struct Host {
     /// Where the name may resolve outside the scope's networks.
     pub addresses: Vec<IpNet>,
     pub line: usize,
+}
+
+fn credential_policy(
+    c: &CredentialsSection,
+    path: &Path,
+    invalid: &dyn Fn(Range<usize>, &str, String) -> ScopeError,
+) -> Result<CredentialPolicy, ScopeError> {
+    let mut policy = CredentialPolicy {
+        enabled: c.enabled,
+        ..CredentialPolicy::default()
+    };
+    if let Some(a) = &c.attempts {
+        if *a.get_ref() == 0 {
+            return Err(invalid(
+                a.span(),
+                "credentials.attempts",
+                "must be at least 1 (set `enabled = false` to test no credentials)".into(),
+            ));
+        }
+        policy.attempts = *a.get_ref();
+    }
+    if let Some(w) = &c.window_hours {
+        if *w.get_ref() == 0 {
+            return Err(invalid(
+                w.span(),
+                "credentials.window_hours",
+                "must be at least 1".into(),
+            ));
+        }
+        policy.window = Duration::from_secs(u64::from(*w.get_ref()) * 3600);
+    }
+    if let Some(d) = c.delay_ms {
+        policy.delay = Duration::from_millis(d);
+    }
+    if let Some(f) = &c.budget_file {
+        let base = path.parent().unwrap_or(Path::new("."));
+        policy.budget_file = Some(base.join(f.get_ref()));
+    }
+    for (i, e) in c.extra.iter().enumerate() {
+        let span = e.span();
+        let e = e.get_ref();
+        let field = |f: &str| format!("credentials.extra[{i}].{f}");
+        if !crate::check::valid_id(e.id.get_ref()) {
+            return Err(invalid(
+                e.id.span(),
+                &field("id"),
+                crate::check::ID_RULE.into(),
+            ));
+        }
+        if policy.extra.iter().any(|x| &x.id == e.id.get_ref()) {
+            return Err(invalid(
+                e.id.span(),
+                &field("id"),
+                format!("`{}` is defined twice", e.id.get_ref()),
+            ));
+        }
+        if e.methods.get_ref().is_empty() {
+            return Err(invalid(
+                e.methods.span(),
+                &field("methods"),
+                "name the login methods this entry is tried with".into(),
+            ));
+        }
+        crate::creds::data::check_methods(e.methods.get_ref())
+            .map_err(|m| invalid(e.methods.span(), &field("methods"), m))?;
+        if e.methods.get_ref().iter().any(|m| m == "http-form") {
+            return Err(invalid(
+                e.methods.span(),
+                &field("methods"),
+                "form logins are described per product in checks/credentials/".into(),
+            ));
+        }
+        if e.password.is_empty() {
+            return Err(invalid(span, &field("password"), "empty".into()));
+        }
+        policy.extra.push(crate::creds::data::Entry {
+            id: e.id.get_ref().clone(),
+            username: e.username.clone(),
+            password: crate::creds::Secret::new(e.password.clone()),
+            methods: e.methods.get_ref().clone(),
+        });
+    }
+    Ok(policy)
 }
 
 /// Rate profile: `normal`, or `ot-safe` (lower rates, no credential tests on
@@ -231,6 +360,7 @@ pub struct Scope {
     pub nameservers: Vec<SocketAddr>,
     pub dns_timeout: Duration,
     pub credentials_enabled: bool,
+    pub credentials: CredentialPolicy,
     /// The TLS policy endpoints are judged against (`ncsc-2025-05`, `ncsc-2.1`).
     pub tls_policy: String,
 }
@@ -433,6 +563,7 @@ impl Scope {
             nameservers,
             dns_timeout: Duration::from_millis(file.dns.timeout_ms.unwrap_or(2000).max(1)),
             credentials_enabled: file.credentials.enabled,
+            credentials: credential_policy(&file.credentials, path, &invalid)?,
         };
         if scope.address_count() > MAX_SCOPE {
             return Err(invalid(

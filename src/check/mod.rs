@@ -336,7 +336,7 @@ fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, I
 
 /// Folders under `checks/` that hold other kinds of data (fingerprints,
 /// firmware advisories), loaded by their own modules.
-pub const OTHER_DATA: &[&str] = &["fingerprints", "firmware", "device-info"];
+pub const OTHER_DATA: &[&str] = &["fingerprints", "firmware", "device-info", "credentials"];
 
 /// True for a `[[check]]` file, false for fingerprint and advisory files.
 pub fn is_check_file(path: &str) -> bool {

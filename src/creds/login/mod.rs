@@ -53,7 +53,7 @@ pub enum Method {
         path: String,
     },
     /// A form login described in the data.
-    HttpForm(FormLogin),
+    HttpForm(Box<FormLogin>),
     /// RTSP DESCRIBE on `path` with Basic or Digest, as the challenge asks.
     Rtsp {
         #[serde(default = "root_path")]
