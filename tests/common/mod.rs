@@ -198,3 +198,29 @@ pub fn snapshot(name: &str, actual: &str) {
         "{name} changed; if intended, rerun with UPDATE_SNAPSHOTS=1"
     );
 }
+
+/// A JSON-lines file (the audit trail), one value per line.
+pub fn read_jsonl(p: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{}: {e}: {l}", p.display())))
+        .collect()
+}
+
+/// Waits until a UDP server holds `addr` (binding it ourselves fails), or
+/// panics when `child` exits first or nothing binds within five seconds.
+pub fn wait_udp_bound(addr: std::net::SocketAddr, child: &mut std::process::Child) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(5) {
+        match std::net::UdpSocket::bind(addr) {
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => return,
+            Err(e) => panic!("cannot check udp {addr}: {e}"),
+            Ok(_) => {}
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("server exited early with {status}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("nothing bound udp {addr}");
+}
