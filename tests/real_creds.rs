@@ -762,18 +762,6 @@ fn snmpd_usable() -> bool {
 }
 
 #[test]
-fn snmpd_answering_only_private_is_reported() {
-    if !snmpd_usable() {
-        return;
-    }
-    let (ip, dir) = ("127.0.0.175", TestDir::new("creds-snmp-private"));
-    let _server = snmpd(&dir, ip, &["private"]);
-    let s = scan_with_defaults(&dir, ip, &[], &[161]);
-    s.assert_default_credential(ip, 161, "generic-snmp-private", None, "snmp", "login-snmp");
-    assert!(s.finding("snmp-public-community", 161).is_none());
-}
-
-#[test]
 fn snmpd_answering_public_and_private_gets_both_findings() {
     if !snmpd_usable() {
         return;
@@ -790,6 +778,11 @@ fn snmpd_answering_public_and_private_gets_both_findings() {
     s.assert_default_credential(ip, 161, "generic-snmp-private", None, "snmp", "login-snmp");
 }
 
+/// An agent that answers no community stadscan knows is invisible to a
+/// scan (SNMP is found by asking with `public`; communities are not sprayed
+/// at every address). So the "changed" case is an agent that still answers
+/// `public` (reported as such) but whose second community is no longer the
+/// default `private`: it is tried, refused, and not reported.
 #[test]
 fn snmpd_with_a_changed_community_is_not_reported() {
     if !snmpd_usable() {
@@ -797,14 +790,18 @@ fn snmpd_with_a_changed_community_is_not_reported() {
     }
     let (ip, dir) = ("127.0.0.177", TestDir::new("creds-snmp-changed"));
     let community = random_password();
-    let _server = snmpd(&dir, ip, &[&community]);
+    let _server = snmpd(&dir, ip, &["public", &community]);
     let s = scan_with_defaults(&dir, ip, &[], &[161]);
     assert!(
         s.finding("default-credentials", 161).is_none(),
         "{:?}",
         s.rules()
     );
-    assert!(s.rules().is_empty(), "{:?}", s.rules());
+    assert!(
+        s.rules().iter().any(|r| r == "snmp-public-community"),
+        "{:?}",
+        s.rules()
+    );
     let logins = s.logins(161);
     assert!(!logins.is_empty(), "no login-snmp line in the audit trail");
     assert!(
