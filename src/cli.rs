@@ -45,7 +45,12 @@ pub enum Command {
     Checks(ChecksArgs),
     /// Export the device register (inventory) of a scan report as JSON and CSV.
     Inventory(InventoryArgs),
-    /// Join the SARIF files of the shards of one scope into one.
+    /// Join the outputs of the shards of one scope (`scan --shard K/N`) into
+    /// one: their SARIF files, or their JSON reports.
+    #[command(
+        after_help = "The inputs are all SARIF or all JSON reports (told apart by content). \
+        Exit codes: 0 done; 2 error (unreadable or mixed inputs, shards of different scopes)."
+    )]
     Merge(MergeArgs),
     /// What changed between two scans: new, fixed and persisting findings,
     /// from two SARIF files or two runs of a history file.
@@ -74,11 +79,12 @@ pub struct DiffArgs {
 
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// Write the merged SARIF here (`-` = stdout).
-    #[arg(long, value_name = "FILE")]
-    pub sarif: PathBuf,
-    /// The shards' SARIF files.
-    #[arg(required = true, value_name = "SHARD.sarif")]
+    /// Write the merged file here (`-` = stdout): SARIF when the inputs are
+    /// SARIF, a JSON report when they are JSON reports.
+    #[arg(short, long, value_name = "FILE", visible_alias = "sarif")]
+    pub output: PathBuf,
+    /// The shards' SARIF files, or the shards' JSON reports.
+    #[arg(required = true, value_name = "SHARD")]
     pub inputs: Vec<PathBuf>,
 }
 
@@ -111,7 +117,7 @@ pub struct ScanArgs {
     pub discover_only: bool,
     /// Scan only slice K of N (0 <= K < N) of the scope's shuffled target
     /// order; the N shards together cover it exactly once (one per
-    /// Kubernetes Indexed Job pod). Join their SARIF with `stadscan merge`.
+    /// Kubernetes Indexed Job pod). Join their SARIF or JSON with `stadscan merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<(u32, u32)>,
     /// A CISA Known Exploited Vulnerabilities catalogue (the JSON feed, read

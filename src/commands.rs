@@ -555,14 +555,25 @@ fn diff_command(args: DiffArgs) -> Result<u8> {
 fn merge_command(args: MergeArgs) -> Result<u8> {
     let mut docs = Vec::new();
     for p in &args.inputs {
-        let text = std::fs::read_to_string(p).map_err(|source| Error::Output {
-            path: p.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", p.display())))?;
         docs.push((p.display().to_string(), text));
     }
-    let merged = report::merge::merge_sarif(&docs).map_err(Error::Usage)?;
-    emit(&args.sarif, &merged)?;
+    let merged = report::merge::merge(docs).map_err(Error::Usage)?;
+    // A JSON report named .sarif would be refused by code scanning later,
+    // far from the mistake.
+    let named_sarif = args
+        .output
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("sarif"));
+    if named_sarif && merged.kind != report::merge::InputKind::Sarif {
+        return Err(Error::Usage(format!(
+            "{} is named .sarif, but the merged file is {}: name it .json",
+            args.output.display(),
+            merged.kind.describe()
+        )));
+    }
+    emit(&args.output, &merged.bytes)?;
     Ok(EXIT_OK)
 }
 

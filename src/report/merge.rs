@@ -1,21 +1,105 @@
-//! `stadscan merge`: joins the SARIF files of the shards of one scope into
-//! one log. Rules are united by id and re-indexed from a map; results keep
-//! their fingerprints (a result two shards both report is kept once); the
-//! run succeeded only when every shard did.
+//! `stadscan merge`: joins the outputs of the shards of one scope into one.
+//! SARIF logs: rules are united by id and re-indexed from a map; results
+//! keep their fingerprints (a result two shards both report is kept once);
+//! the run succeeded only when every shard did. JSON reports are joined in
+//! [`json`]. The inputs are told apart by content, and must all be of one
+//! kind.
+
+mod json;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+pub use json::merge_json;
+
+/// What a shard file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// A SARIF 2.1.0 log written by `stadscan scan --sarif`.
+    Sarif,
+    /// A JSON report written by `stadscan scan --json`.
+    JsonReport,
+}
+
+impl InputKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            InputKind::Sarif => "a SARIF log",
+            InputKind::JsonReport => "a JSON report",
+        }
+    }
+}
+
+/// Which kind of shard output `doc` is, by its content (a file's extension
+/// says less: SARIF is often saved as `.json`).
+pub fn kind_of(name: &str, doc: &Value) -> Result<InputKind, String> {
+    if doc["format"] == "stadscan-report" {
+        Ok(InputKind::JsonReport)
+    } else if doc.get("runs").is_some() && doc.get("version").is_some() {
+        Ok(InputKind::Sarif)
+    } else {
+        Err(format!(
+            "{name}: neither a SARIF log nor a stadscan JSON report"
+        ))
+    }
+}
+
+/// The merged document and the kind it is.
+#[derive(Debug)]
+pub struct Merged {
+    pub kind: InputKind,
+    pub bytes: Vec<u8>,
+}
+
+/// Merges the (file name, text) shard outputs, all SARIF or all JSON
+/// reports, into one document of that kind.
+pub fn merge(inputs: Vec<(String, String)>) -> Result<Merged, String> {
+    let mut docs = Vec::with_capacity(inputs.len());
+    for (name, text) in inputs {
+        let doc: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{name}:{}:{}: not JSON: {e}", e.line(), e.column()))?;
+        drop(text);
+        let kind = kind_of(&name, &doc)?;
+        docs.push((name, kind, doc));
+    }
+    let Some((first_name, kind, _)) = docs.first() else {
+        return Err("no files to merge".into());
+    };
+    let (first_name, kind) = (first_name.clone(), *kind);
+    if let Some((name, other, _)) = docs.iter().find(|(_, k, _)| *k != kind) {
+        return Err(format!(
+            "cannot mix kinds: {first_name} is {} but {name} is {}; merge the SARIF \
+             files and the JSON reports in two separate runs of `stadscan merge`",
+            kind.describe(),
+            other.describe()
+        ));
+    }
+    let docs: Vec<(String, Value)> = docs.into_iter().map(|(n, _, d)| (n, d)).collect();
+    let bytes = match kind {
+        InputKind::Sarif => merge_sarif_docs(docs)?,
+        InputKind::JsonReport => json::merge_json_docs(docs)?,
+    };
+    Ok(Merged { kind, bytes })
+}
+
 /// Merges (file name, SARIF text) pairs into one SARIF document.
 pub fn merge_sarif(inputs: &[(String, String)]) -> Result<Vec<u8>, String> {
-    if inputs.is_empty() {
-        return Err("no SARIF files to merge".into());
-    }
-    let mut runs = Vec::new();
+    let mut docs = Vec::with_capacity(inputs.len());
     for (name, text) in inputs {
         let doc: Value =
             serde_json::from_str(text).map_err(|e| format!("{name}: not JSON: {e}"))?;
+        docs.push((name.clone(), doc));
+    }
+    merge_sarif_docs(docs)
+}
+
+fn merge_sarif_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, String> {
+    if docs.is_empty() {
+        return Err("no SARIF files to merge".into());
+    }
+    let mut runs = Vec::new();
+    for (name, mut doc) in docs {
         if doc["version"] != "2.1.0" {
             return Err(format!("{name}: not SARIF 2.1.0"));
         }
@@ -27,7 +111,8 @@ pub fn merge_sarif(inputs: &[(String, String)]) -> Result<Vec<u8>, String> {
                 "{name}: not a stadscan SARIF file (one run by stadscan)"
             ));
         }
-        runs.push((name.clone(), run_list[0].clone()));
+        let run = doc["runs"][0].take();
+        runs.push((name, run));
     }
     let category = runs[0].1["automationDetails"]["id"].clone();
     for (name, run) in &runs[1..] {
@@ -271,6 +356,27 @@ mod tests {
             );
             assert_eq!(r["partialFingerprints"]["primaryLocationLineHash"], want);
         }
+    }
+
+    #[test]
+    fn refuses_to_mix_sarif_and_json_reports() {
+        let (_, sarif) = shard("stadscan/x/", json!([]), true);
+        let report = json!({"format": "stadscan-report", "format_version": 1}).to_string();
+        let err = merge(vec![("a.sarif".into(), sarif), ("b.json".into(), report)]).unwrap_err();
+        assert!(err.contains("cannot mix"), "{err}");
+        assert!(err.contains("a.sarif is a SARIF log"), "{err}");
+        assert!(err.contains("b.json is a JSON report"), "{err}");
+    }
+
+    #[test]
+    fn tells_the_kinds_apart_by_content() {
+        let (_, sarif) = shard("stadscan/x/", json!([]), true);
+        let merged = merge(vec![("saved-as.json".into(), sarif)]).unwrap();
+        assert_eq!(merged.kind, InputKind::Sarif);
+        let err = merge(vec![("x.json".into(), "{\"a\": 1}".into())]).unwrap_err();
+        assert!(err.contains("neither"), "{err}");
+        let err = merge(vec![("x.json".into(), "{".into())]).unwrap_err();
+        assert!(err.starts_with("x.json:1:"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,763 @@
+//! Joins the JSON reports of the shards of one scope into the report one
+//! unsharded scan would have written. Shards take whole addresses, so the
+//! assets are folded again per address and keep their identities, except a
+//! certificate key that turns out to be shared between addresses of
+//! different shards: as in one scan, those devices fall back to address
+//! identity. Findings follow their asset and are kept once per fingerprint.
+//!
+//! Compliance is recomputed, not averaged: a control fails when a merged
+//! finding comes from one of its checks, passes when some shard had
+//! something for its checks to judge (a shard's `pass` says exactly that),
+//! and is otherwise not tested. That needs every shard to have judged the
+//! same catalogue with the same checks; when they did not, the section is
+//! dropped and a note says why.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::model::{Asset, Finding, IdentityKind, Severity};
+use crate::report::compliance::Status;
+use crate::report::sarif::fingerprint;
+use crate::scan::certificate_key;
+
+/// One shard's report, as `stadscan scan --json` writes it.
+#[derive(Deserialize)]
+struct Shard {
+    format: String,
+    format_version: u32,
+    tool: Tool,
+    run: Run,
+    #[serde(default)]
+    assets: Vec<Asset>,
+    #[serde(default)]
+    findings: Vec<Finding>,
+    #[serde(default)]
+    refused_addresses: Vec<Refused>,
+    #[serde(default)]
+    notes: Vec<Note>,
+    #[serde(default)]
+    stats: Stats,
+    #[serde(default)]
+    compliance: Option<ComplianceDoc>,
+    /// A shard's trend and changes describe that shard alone.
+    #[serde(default)]
+    history: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Tool {
+    name: String,
+    version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Run {
+    scope: String,
+    scope_file: String,
+    started: String,
+    finished: String,
+    complete: bool,
+    ports_tcp: Vec<u16>,
+    ports_udp: Vec<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Refused {
+    host: String,
+    addr: IpAddr,
+    reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Note {
+    level: String,
+    message: String,
+}
+
+impl Note {
+    fn new(level: &str, message: String) -> Note {
+        Note {
+            level: level.into(),
+            message,
+        }
+    }
+}
+
+/// `addresses` and `ports` describe the scope, the same in every shard;
+/// the rest are counters of work done, summed (`elapsed_ms` too: the
+/// shards' time together, not the wall time of the whole).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Stats {
+    addresses: u128,
+    ports: usize,
+    positions_done: u64,
+    open_tcp: u64,
+    udp_answers: u64,
+    elapsed_ms: u64,
+    /// Kept as a map so a counter added later is summed, not lost.
+    net: BTreeMap<String, u64>,
+}
+
+impl Stats {
+    fn add(&mut self, other: &Stats) {
+        self.addresses = self.addresses.max(other.addresses);
+        self.ports = self.ports.max(other.ports);
+        self.positions_done += other.positions_done;
+        self.open_tcp += other.open_tcp;
+        self.udp_answers += other.udp_answers;
+        self.elapsed_ms += other.elapsed_ms;
+        for (k, v) in &other.net {
+            *self.net.entry(k.clone()).or_default() += v;
+        }
+    }
+}
+
+/// The `compliance` section as `report::compliance` writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct ComplianceDoc {
+    baseline: String,
+    title: String,
+    counts: Counts,
+    controls: Vec<ControlDoc>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Counts {
+    pass: usize,
+    fail: usize,
+    not_tested: usize,
+    not_testable: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct ControlDoc {
+    id: String,
+    reference: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    title_nl: Option<String>,
+    title_en: String,
+    status: String,
+    checks: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    maps_to: Vec<String>,
+    #[serde(default)]
+    failed_rules: BTreeMap<String, usize>,
+    #[serde(default)]
+    findings: usize,
+    #[serde(default)]
+    assets: Vec<String>,
+}
+
+/// The merged report, in the field order of `report::json`.
+#[derive(Serialize)]
+struct Document {
+    format: &'static str,
+    format_version: u32,
+    tool: Tool,
+    run: Run,
+    summary: Summary,
+    assets: Vec<Asset>,
+    findings: Vec<Finding>,
+    refused_addresses: Vec<Refused>,
+    notes: Vec<Note>,
+    stats: Stats,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compliance: Option<ComplianceDoc>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    assets: usize,
+    services: usize,
+    findings: usize,
+    by_severity: BTreeMap<&'static str, usize>,
+    by_category: BTreeMap<&'static str, usize>,
+    by_class: BTreeMap<String, usize>,
+}
+
+/// Merges (file name, JSON report text) pairs into one JSON report.
+pub fn merge_json(inputs: &[(String, String)]) -> Result<Vec<u8>, String> {
+    let mut docs = Vec::with_capacity(inputs.len());
+    for (name, text) in inputs {
+        let doc: Value =
+            serde_json::from_str(text).map_err(|e| format!("{name}: not JSON: {e}"))?;
+        docs.push((name.clone(), doc));
+    }
+    merge_json_docs(docs)
+}
+
+pub(super) fn merge_json_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, String> {
+    let mut shards = Vec::with_capacity(docs.len());
+    for (name, doc) in docs {
+        let shard: Shard = serde_json::from_value(doc)
+            .map_err(|e| format!("{name}: not a stadscan JSON report: {e}"))?;
+        if shard.format != "stadscan-report"
+            || shard.format_version != crate::report::json::FORMAT_VERSION
+        {
+            return Err(format!(
+                "{name}: format {} version {} is not one this stadscan merges (stadscan-report version {})",
+                shard.format,
+                shard.format_version,
+                crate::report::json::FORMAT_VERSION
+            ));
+        }
+        shards.push((name, shard));
+    }
+    let Some((first_name, first)) = shards.first() else {
+        return Err("no JSON reports to merge".into());
+    };
+    for (name, s) in &shards[1..] {
+        if s.run.scope != first.run.scope {
+            return Err(format!(
+                "{name}: scope `{}` differs from `{}` in {first_name}: merge only the shards of one scope",
+                s.run.scope, first.run.scope
+            ));
+        }
+        if (&s.run.ports_tcp, &s.run.ports_udp) != (&first.run.ports_tcp, &first.run.ports_udp) {
+            return Err(format!(
+                "{name}: scanned other ports than {first_name}: merge only the shards of one scope"
+            ));
+        }
+    }
+
+    let mut notes: Vec<Note> = Vec::new();
+    let versions: BTreeSet<&str> = shards
+        .iter()
+        .map(|(_, s)| s.tool.version.as_str())
+        .collect();
+    if versions.len() > 1 {
+        notes.push(Note::new(
+            "warning",
+            format!(
+                "the shards were written by different stadscan versions ({}): their checks may differ",
+                versions.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    let mut run = first.run.clone();
+    let tool = first.tool.clone();
+    let mut stats = Stats::default();
+    let mut refused: Vec<Refused> = Vec::new();
+    let mut shard_notes: Vec<Note> = Vec::new();
+    let mut had_history = false;
+    let mut by_addr: BTreeMap<IpAddr, Asset> = BTreeMap::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut compliances: Vec<Option<ComplianceDoc>> = Vec::new();
+    let count = shards.len();
+    for (_, s) in shards {
+        run.started = run.started.min(s.run.started);
+        run.finished = run.finished.max(s.run.finished);
+        run.complete &= s.run.complete;
+        stats.add(&s.stats);
+        for r in s.refused_addresses {
+            if !refused.contains(&r) {
+                refused.push(r);
+            }
+        }
+        // Every shard says it is a shard; the merged report is not one.
+        for n in s.notes {
+            if !n.message.starts_with("shard ") && !shard_notes.contains(&n) {
+                shard_notes.push(n);
+            }
+        }
+        had_history |= s.history.is_some();
+        for a in s.assets {
+            fold_asset(&mut by_addr, a);
+        }
+        findings.extend(s.findings);
+        compliances.push(s.compliance);
+    }
+
+    let renamed = shared_keys_to_addresses(&mut by_addr);
+    let assets: Vec<Asset> = by_addr.into_values().collect();
+    let mut seen = BTreeSet::new();
+    let mut kept = Vec::with_capacity(findings.len());
+    for mut f in findings {
+        if let Some(id) = renamed.get(&(f.asset.clone(), f.endpoint.addr)) {
+            f.asset = id.clone();
+        }
+        if seen.insert(fingerprint(&f)) {
+            kept.push(f);
+        }
+    }
+    let mut findings = kept;
+    findings.sort_by(|a, b| {
+        (b.severity, &a.check_id, a.endpoint).cmp(&(a.severity, &b.check_id, b.endpoint))
+    });
+
+    let compliance = match recompute_compliance(compliances, &findings) {
+        Ok(c) => c,
+        Err(why) => {
+            notes.push(Note::new(
+                "warning",
+                format!("compliance left out of the merged report: {why}"),
+            ));
+            None
+        }
+    };
+    notes.push(Note::new(
+        "info",
+        format!("joined from {count} shard reports by `stadscan merge`"),
+    ));
+    if had_history {
+        notes.push(Note::new(
+            "info",
+            "the shards' history sections describe each shard alone and were left out".into(),
+        ));
+    }
+    notes.extend(shard_notes);
+
+    let doc = Document {
+        format: "stadscan-report",
+        format_version: crate::report::json::FORMAT_VERSION,
+        tool,
+        run,
+        summary: summarize(&assets, &findings),
+        assets,
+        findings,
+        refused_addresses: refused,
+        notes,
+        stats,
+        compliance,
+    };
+    let mut out = serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// Adds `a` to the assets by address. The same address twice (a file
+/// merged with itself, overlapping shards) is one device: its services are
+/// united by endpoint, the first copy winning.
+fn fold_asset(by_addr: &mut BTreeMap<IpAddr, Asset>, a: Asset) {
+    let Some(have) = by_addr.get_mut(&a.addr) else {
+        by_addr.insert(a.addr, a);
+        return;
+    };
+    for o in a.observations {
+        if !have.observations.iter().any(|h| h.endpoint == o.endpoint) {
+            have.observations.push(o);
+        }
+    }
+    have.observations
+        .sort_by_key(|o| (o.endpoint.transport, o.endpoint.port));
+    for h in a.hostnames {
+        if !have.hostnames.contains(&h) {
+            have.hostnames.push(h);
+        }
+    }
+    have.hostnames.sort();
+}
+
+/// A certificate key each shard saw on one address may be on several
+/// addresses of the whole scope: then, as in one scan, none of them is
+/// named by it. Returns (old id, address) -> new id for the findings.
+fn shared_keys_to_addresses(
+    by_addr: &mut BTreeMap<IpAddr, Asset>,
+) -> HashMap<(String, IpAddr), String> {
+    let mut owners: HashMap<String, usize> = HashMap::new();
+    for a in by_addr.values() {
+        if let Some(k) = certificate_key(&a.observations) {
+            *owners.entry(k).or_default() += 1;
+        }
+    }
+    // Two addresses with one key id are shared too, even when the facts
+    // that named it were not written out.
+    let mut id_owners: HashMap<&str, usize> = HashMap::new();
+    for a in by_addr.values() {
+        *id_owners.entry(a.id.as_str()).or_default() += 1;
+    }
+    let shared: Vec<IpAddr> = by_addr
+        .values()
+        .filter(|a| a.identity == IdentityKind::CertificateKey)
+        .filter(|a| {
+            id_owners.get(a.id.as_str()).copied().unwrap_or(0) > 1
+                || certificate_key(&a.observations)
+                    .is_some_and(|k| owners.get(&k).copied().unwrap_or(0) > 1)
+        })
+        .map(|a| a.addr)
+        .collect();
+    let mut renamed = HashMap::new();
+    for addr in shared {
+        if let Some(a) = by_addr.get_mut(&addr) {
+            let id = format!("address:{addr}");
+            renamed.insert((std::mem::replace(&mut a.id, id.clone()), addr), id);
+            a.identity = IdentityKind::Address;
+        }
+    }
+    renamed
+}
+
+/// The shards' compliance judged again over the merged findings (see the
+/// module comment). `Ok(None)` when no shard carried the section.
+fn recompute_compliance(
+    shards: Vec<Option<ComplianceDoc>>,
+    findings: &[Finding],
+) -> Result<Option<ComplianceDoc>, String> {
+    if shards.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    if shards.iter().any(Option::is_none) {
+        return Err("some shards carry no compliance section".into());
+    }
+    let mut shards = shards.into_iter().flatten();
+    let Some(mut merged) = shards.next() else {
+        return Ok(None);
+    };
+    let rest: Vec<ComplianceDoc> = shards.collect();
+    let pass = Status::Pass.as_str();
+    let mut passed: BTreeSet<String> = merged
+        .controls
+        .iter()
+        .filter(|c| c.status == pass)
+        .map(|c| c.reference.clone())
+        .collect();
+    for other in &rest {
+        if other.baseline != merged.baseline {
+            return Err(format!(
+                "the shards were judged against different baselines ({} and {})",
+                merged.baseline, other.baseline
+            ));
+        }
+        let same_controls = other.controls.len() == merged.controls.len()
+            && other
+                .controls
+                .iter()
+                .zip(&merged.controls)
+                .all(|(a, b)| a.reference == b.reference && a.checks == b.checks);
+        if !same_controls {
+            return Err(
+                "the shards judged the controls with different checks (other check data?)".into(),
+            );
+        }
+        passed.extend(
+            other
+                .controls
+                .iter()
+                .filter(|c| c.status == pass)
+                .map(|c| c.reference.clone()),
+        );
+    }
+    let mut counts = Counts::default();
+    for c in &mut merged.controls {
+        let checks: BTreeSet<&str> = c.checks.iter().map(String::as_str).collect();
+        let mut failed_rules: BTreeMap<String, usize> = BTreeMap::new();
+        let mut assets: BTreeSet<String> = BTreeSet::new();
+        for f in findings
+            .iter()
+            .filter(|f| checks.contains(f.check_id.as_str()))
+        {
+            *failed_rules.entry(f.check_id.clone()).or_default() += 1;
+            assets.insert(f.asset.clone());
+        }
+        let findings_here: usize = failed_rules.values().sum();
+        let status = if c.status == Status::NotTestable.as_str() {
+            Status::NotTestable
+        } else if findings_here > 0 {
+            Status::Fail
+        } else if passed.contains(&c.reference) {
+            Status::Pass
+        } else {
+            Status::NotTested
+        };
+        match status {
+            Status::Pass => counts.pass += 1,
+            Status::Fail => counts.fail += 1,
+            Status::NotTested => counts.not_tested += 1,
+            Status::NotTestable => counts.not_testable += 1,
+        }
+        c.status = status.as_str().into();
+        c.failed_rules = failed_rules;
+        c.findings = findings_here;
+        c.assets = assets.into_iter().collect();
+    }
+    merged.counts = counts;
+    Ok(Some(merged))
+}
+
+fn summarize(assets: &[Asset], findings: &[Finding]) -> Summary {
+    let mut by_severity: BTreeMap<&'static str, usize> =
+        Severity::ALL.iter().map(|s| (s.as_str(), 0)).collect();
+    let mut by_category = BTreeMap::new();
+    for f in findings {
+        *by_severity.entry(f.severity.as_str()).or_default() += 1;
+        *by_category.entry(f.category.as_str()).or_default() += 1;
+    }
+    let mut by_class = BTreeMap::new();
+    for a in assets {
+        *by_class.entry(a.class.clone()).or_default() += 1;
+    }
+    Summary {
+        assets: assets.len(),
+        services: assets.iter().map(|a| a.observations.len()).sum(),
+        findings: findings.len(),
+        by_severity,
+        by_category,
+        by_class,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const KEY: &str = "4f9c2a7be01d3c5a6b7e8f9012345678aabbccddeeff00112233445566778899";
+
+    fn asset(addr: &str, id: &str, identity: &str, key: Option<&str>) -> Value {
+        let mut facts = json!({});
+        if let Some(k) = key {
+            facts["cert.spki_sha256"] = json!(k);
+        }
+        json!({
+            "id": id, "identity": identity, "addr": addr,
+            "origin": {"kind": "network", "index": 0}, "class": "camera",
+            "observations": [{
+                "endpoint": {"addr": addr, "port": 443, "transport": "tcp"},
+                "protocol": "http", "tls": true, "status": "ok", "facts": facts, "elapsed_ms": 3
+            }]
+        })
+    }
+
+    fn finding(addr: &str, asset: &str, check: &str) -> Value {
+        json!({
+            "check_id": check, "category": "cert-untrusted", "severity": "medium",
+            "confidence": "high", "endpoint": {"addr": addr, "port": 443, "transport": "tcp"},
+            "service": "https", "asset": asset, "message": "m", "evidence": {},
+            "controls": ["bio2:8.24"]
+        })
+    }
+
+    fn control(reference: &str, status: &str, checks: &[&str]) -> Value {
+        json!({"id": reference, "reference": reference, "title_en": "t", "status": status,
+               "checks": checks, "failed_rules": {}, "findings": 0, "assets": []})
+    }
+
+    fn report(assets: Value, findings: Value, controls: Value, complete: bool) -> Value {
+        json!({
+            "format": "stadscan-report", "format_version": 1,
+            "tool": {"name": "stadscan", "version": "0.1.0"},
+            "run": {"scope": "city", "scope_file": "city.toml",
+                    "started": "2026-11-29T01:00:00Z", "finished": "2026-11-29T01:05:00Z",
+                    "complete": complete, "ports_tcp": [443], "ports_udp": []},
+            "summary": {},
+            "assets": assets, "findings": findings,
+            "refused_addresses": [{"host": "evil.test", "addr": "8.8.8.8", "reason": "outside the scope"}],
+            "notes": [{"level": "info", "message": "shard 0/2: this run covers one slice"},
+                      {"level": "warning", "message": "name x.test did not resolve"}],
+            "stats": {"addresses": 256, "ports": 1, "positions_done": 128, "open_tcp": 1,
+                      "udp_answers": 0, "elapsed_ms": 100,
+                      "net": {"connects": 128, "open": 1, "refused": 127, "timeouts": 0,
+                              "datagrams": 0, "gate_refusals": 0}},
+            "compliance": {"baseline": "bio2", "title": "BIO2",
+                           "counts": {"pass": 0, "fail": 0, "not_tested": 0, "not_testable": 0},
+                           "controls": controls}
+        })
+    }
+
+    fn merged(docs: &[&Value]) -> Value {
+        let docs = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (format!("s{i}.json"), (*d).clone()))
+            .collect();
+        serde_json::from_slice(&merge_json_docs(docs).unwrap()).unwrap()
+    }
+
+    fn controls_of(doc: &Value) -> BTreeMap<String, String> {
+        doc["compliance"]["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["reference"].as_str().unwrap().to_string(),
+                    c["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn joins_assets_sums_stats_and_recomputes_the_summary() {
+        let a = report(
+            json!([asset("10.0.0.1", "address:10.0.0.1", "address", None)]),
+            json!([finding("10.0.0.1", "address:10.0.0.1", "cert-a")]),
+            json!([control("bio2:8.24", "fail", &["cert-a"])]),
+            true,
+        );
+        let b = report(
+            json!([asset("10.0.0.2", "address:10.0.0.2", "address", None)]),
+            json!([]),
+            json!([control("bio2:8.24", "pass", &["cert-a"])]),
+            true,
+        );
+        let m = merged(&[&a, &b]);
+        assert_eq!(m["assets"].as_array().unwrap().len(), 2);
+        assert_eq!(m["summary"]["assets"], 2);
+        assert_eq!(m["summary"]["findings"], 1);
+        assert_eq!(m["summary"]["by_severity"]["medium"], 1);
+        assert_eq!(m["stats"]["positions_done"], 256);
+        assert_eq!(m["stats"]["net"]["connects"], 256);
+        // The scope's size is the same in every shard: not summed.
+        assert_eq!(m["stats"]["addresses"], 256);
+        assert_eq!(m["refused_addresses"].as_array().unwrap().len(), 1);
+        let notes: Vec<&str> = m["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["message"].as_str().unwrap())
+            .collect();
+        assert!(!notes.iter().any(|n| n.starts_with("shard ")), "{notes:?}");
+        assert_eq!(
+            notes
+                .iter()
+                .filter(|n| n.contains("did not resolve"))
+                .count(),
+            1
+        );
+        assert_eq!(m["run"]["complete"], true);
+        assert_eq!(controls_of(&m)["bio2:8.24"], "fail");
+        assert_eq!(m["compliance"]["controls"][0]["findings"], 1);
+        assert_eq!(m["compliance"]["counts"]["fail"], 1);
+    }
+
+    #[test]
+    fn merging_a_report_with_itself_duplicates_nothing() {
+        let a = report(
+            json!([asset("10.0.0.1", "address:10.0.0.1", "address", None)]),
+            json!([finding("10.0.0.1", "address:10.0.0.1", "cert-a")]),
+            json!([control("bio2:8.24", "fail", &["cert-a"])]),
+            true,
+        );
+        let m = merged(&[&a, &a]);
+        assert_eq!(m["assets"].as_array().unwrap().len(), 1);
+        assert_eq!(m["assets"][0]["observations"].as_array().unwrap().len(), 1);
+        assert_eq!(m["findings"].as_array().unwrap().len(), 1);
+        assert_eq!(m["compliance"]["controls"][0]["findings"], 1);
+    }
+
+    #[test]
+    fn compliance_passes_when_one_shard_judged_and_none_failed() {
+        let controls = |s: &str| {
+            json!([
+                control("bio2:8.24", s, &["cert-a"]),
+                control("bio2:5.9", "not-testable", &[])
+            ])
+        };
+        let a = report(json!([]), json!([]), controls("not-tested"), true);
+        let b = report(json!([]), json!([]), controls("pass"), true);
+        let c = report(json!([]), json!([]), controls("not-tested"), true);
+        let m = merged(&[&a, &b]);
+        assert_eq!(controls_of(&m)["bio2:8.24"], "pass");
+        assert_eq!(controls_of(&m)["bio2:5.9"], "not-testable");
+        assert_eq!(m["compliance"]["counts"]["pass"], 1);
+        assert_eq!(m["compliance"]["counts"]["not_testable"], 1);
+        assert_eq!(controls_of(&merged(&[&a, &c]))["bio2:8.24"], "not-tested");
+    }
+
+    #[test]
+    fn compliance_of_different_checks_is_dropped_with_a_note() {
+        let a = report(
+            json!([]),
+            json!([]),
+            json!([control("bio2:8.24", "pass", &["cert-a"])]),
+            true,
+        );
+        let b = report(
+            json!([]),
+            json!([]),
+            json!([control("bio2:8.24", "pass", &["cert-b"])]),
+            true,
+        );
+        let m = merged(&[&a, &b]);
+        assert!(m.get("compliance").is_none());
+        assert!(
+            m["notes"].as_array().unwrap().iter().any(|n| n["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("compliance left out")),
+            "{}",
+            m["notes"]
+        );
+    }
+
+    #[test]
+    fn one_interrupted_shard_makes_the_merge_incomplete() {
+        let a = report(json!([]), json!([]), json!([]), true);
+        let b = report(json!([]), json!([]), json!([]), false);
+        assert_eq!(merged(&[&a, &b])["run"]["complete"], false);
+    }
+
+    #[test]
+    fn a_key_two_shards_each_saw_once_falls_back_to_addresses() {
+        // Two cameras with one factory certificate, in different shards:
+        // each shard named its camera by the key.
+        let id = crate::scan::certificate_identity(KEY);
+        let shard = |addr: &str| {
+            report(
+                json!([asset(addr, &id, "certificate-key", Some(KEY))]),
+                json!([finding(addr, &id, "cert-a")]),
+                json!([control("bio2:8.24", "fail", &["cert-a"])]),
+                true,
+            )
+        };
+        let m = merged(&[&shard("10.0.0.1"), &shard("10.0.0.2")]);
+        let assets = m["assets"].as_array().unwrap();
+        assert_eq!(assets.len(), 2, "two devices, not one");
+        for a in assets {
+            assert_eq!(a["id"], format!("address:{}", a["addr"].as_str().unwrap()));
+            assert_eq!(a["identity"], "address");
+        }
+        let findings = m["findings"].as_array().unwrap();
+        assert_eq!(findings.len(), 2, "one finding per device");
+        for f in findings {
+            assert_eq!(
+                f["asset"],
+                format!("address:{}", f["endpoint"]["addr"].as_str().unwrap())
+            );
+        }
+        assert_eq!(
+            m["compliance"]["controls"][0]["assets"],
+            json!(["address:10.0.0.1", "address:10.0.0.2"])
+        );
+    }
+
+    #[test]
+    fn a_key_seen_once_in_the_whole_scope_keeps_its_identity() {
+        let id = crate::scan::certificate_identity(KEY);
+        let a = report(
+            json!([asset("10.0.0.1", &id, "certificate-key", Some(KEY))]),
+            json!([]),
+            json!([]),
+            true,
+        );
+        let b = report(
+            json!([asset("10.0.0.2", "address:10.0.0.2", "address", None)]),
+            json!([]),
+            json!([]),
+            true,
+        );
+        assert_eq!(merged(&[&a, &b])["assets"][0]["id"], json!(id));
+    }
+
+    #[test]
+    fn refuses_reports_of_different_scopes_or_formats() {
+        let a = report(json!([]), json!([]), json!([]), true);
+        let mut b = a.clone();
+        b["run"]["scope"] = json!("other");
+        let err =
+            merge_json_docs(vec![("a.json".into(), a.clone()), ("b.json".into(), b)]).unwrap_err();
+        assert!(err.contains("one scope"), "{err}");
+        let mut c = a.clone();
+        c["format_version"] = json!(99);
+        let err = merge_json_docs(vec![("a.json".into(), a), ("c.json".into(), c)]).unwrap_err();
+        assert!(
+            err.contains("c.json") && err.contains("version 99"),
+            "{err}"
+        );
+    }
+}
