@@ -72,7 +72,8 @@ async fn ot_safe_limits_hold_in_the_audit_trail() {
         "scope.toml",
         &format!(
             "name = \"ot\"\n[[networks]]\ncidr = \"127.63.6.0/26\"\n[ports]\ntcp = [20000, {web_port}]\nudp = [161]\n\
-             [rate]\nprofile = \"ot-safe\"\ntimeout_ms = 1500\n"
+             [rate]\nprofile = \"ot-safe\"\ntimeout_ms = 1500\n\
+             [credentials]\nenabled = true\nbudget_file = \"budget.sqlite\"\n"
         ),
     );
     let (audit, json) = (dir.path("audit.jsonl"), dir.path("out.json"));
@@ -128,6 +129,28 @@ async fn ot_safe_limits_hold_in_the_audit_trail() {
         );
     }
     assert_eq!(ot_bytes.load(Ordering::SeqCst), 0);
+
+    // Credential tests are on in the scope, but not one login reaches a
+    // device that exposes an OT protocol (not even its web UI).
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l["probe"].as_str().unwrap().starts_with("login-")),
+        "a login was tried under ot-safe"
+    );
+    let web_obs = doc["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["observations"].as_array().unwrap())
+        .find(|o| o["endpoint"]["port"] == web_port)
+        .expect("the web UI was found");
+    assert!(
+        web_obs["facts"]["cred.skipped"]
+            .as_str()
+            .is_some_and(|s| s.contains("ot-safe")),
+        "{web_obs}"
+    );
 
     // One connection per device at a time.
     let mut by_host: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();

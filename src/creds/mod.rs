@@ -151,7 +151,10 @@ impl Tester {
     async fn device(&self, d: &mut Device) -> Summary {
         let mut sum = Summary::default();
         let choices = self.data.choose(&d.key, &self.policy.extra);
-        let ot_device = OT_CLASSES.contains(&d.class.as_str());
+        // A device with an OT protocol open is an OT device, whatever else
+        // it runs (the web UI of a PLC locks the PLC's accounts too).
+        let ot_device = OT_CLASSES.contains(&d.class.as_str())
+            || d.observations.iter().any(|o| is_ot_port(o.endpoint.port));
         let mut first = true;
         for i in 0..d.observations.len() {
             let obs = &d.observations[i];
@@ -431,6 +434,12 @@ enum Charged {
     Spent,
     /// The budget file failed: no attempt without counting it.
     Error,
+}
+
+fn is_ot_port(port: u16) -> bool {
+    crate::probe::OT_PORTS.contains(&port)
+        || crate::probe::MODBUS_PORTS.contains(&port)
+        || crate::probe::BACNET_PORTS.contains(&port)
 }
 
 fn now() -> i64 {
