@@ -125,7 +125,11 @@ pub(crate) async fn follow_up(
     {
         obs.set("http.favicon_mmh3", i64::from(favicon_hash(&icon.body)));
     }
-    let applicable: Vec<_> = endpoints.applicable(&obs.facts).cloned().collect();
+    let applicable: Vec<_> = endpoints
+        .applicable(&obs.facts)
+        .filter(|e| !e.login)
+        .cloned()
+        .collect();
     // (method, path, body) -> the answer, so a request is asked once.
     type Asked<'a> = Vec<((&'a str, String, String), Option<fetch::Response>)>;
     let mut asked: Asked<'_> = Vec::new();
@@ -158,23 +162,8 @@ pub(crate) async fn follow_up(
                 r
             }
         };
-        let Some(r) = response.filter(|r| (200..300).contains(&r.head.status)) else {
-            continue;
-        };
-        let facts = ep.extract_from(&r.body);
-        if facts.is_empty() {
-            continue;
-        }
-        for (name, value) in facts {
-            if obs.fact(&name).is_none() {
-                obs.set(&name, value);
-            }
-        }
-        if obs.fact("device_info.endpoint").is_none() {
-            obs.set("device_info.endpoint", ep.id.clone());
-            obs.set("device_info.unauthenticated", true);
-            obs.evidence
-                .push(Evidence::from_bytes("http-device-info", &r.body));
+        if let Some(r) = response.filter(|r| (200..300).contains(&r.head.status)) {
+            ep.apply(&r.body, obs, true);
         }
     }
 }
