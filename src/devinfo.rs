@@ -402,6 +402,40 @@ examples = [
     }
 
     #[test]
+    fn login_endpoints_are_marked_and_anonymous_ones_are_the_default() {
+        let login = ONE.replace("path = \"/info\"", "path = \"/info\"\nlogin = true");
+        let e = Endpoints::parse(&[("x.toml", &login)]).unwrap();
+        assert!(e.iter().next().unwrap().login);
+        let e = Endpoints::parse(&[("x.toml", ONE)]).unwrap();
+        assert!(!e.iter().next().unwrap().login);
+        let bad = ONE.replace("path = \"/info\"", "path = \"/info\"\nlogin = \"yes\"");
+        assert!(Endpoints::parse(&[("x.toml", &bad)]).is_err());
+    }
+
+    #[test]
+    fn applying_an_answer_records_facts_and_how_it_was_asked() {
+        let e = Endpoints::parse(&[("x.toml", ONE)]).unwrap();
+        let ep = e.iter().next().unwrap();
+        let mut obs = Observation::new(
+            crate::model::Endpoint::tcp("127.0.0.1".parse().unwrap(), 80),
+            None,
+        );
+        assert!(!ep.apply(b"nothing", &mut obs, false));
+        assert!(obs.fact("device_info.endpoint").is_none());
+        assert!(ep.apply(b"{\"model\":\"R-3\"}", &mut obs, false));
+        assert_eq!(obs.fact("device_info.model").unwrap().render(), "R-3");
+        assert_eq!(
+            obs.fact("device_info.unauthenticated").unwrap().render(),
+            "false"
+        );
+        assert_eq!(obs.evidence[0].probe, "http-device-info-login");
+        // A second answer adds nothing over known facts.
+        assert!(ep.apply(b"{\"model\":\"R-4\"}", &mut obs, true));
+        assert_eq!(obs.fact("device_info.model").unwrap().render(), "R-3");
+        assert_eq!(obs.evidence.len(), 1);
+    }
+
+    #[test]
     fn fixed_values_come_only_with_a_matching_answer() {
         let e = Endpoints::parse(&[("x.toml", ONE)]).unwrap();
         let ep = e.iter().next().unwrap();
