@@ -19,6 +19,9 @@
 //! ]
 //! examples = [{ body = '{"model":"SNSW-001X16EU"}', facts = { "device_info.model" = "SNSW-001X16EU" } }]
 //! ```
+//!
+//! An entry with `login = true` is asked only with a working credential
+//! (after a default-credential test succeeded), never anonymously.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -28,7 +31,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::check::{CheckLoadError, parse_toml};
-use crate::model::{Facts, clean_text};
+use crate::model::{Evidence, Facts, Observation, clean_text};
 
 /// Where the embedded endpoint files live.
 const EMBEDDED_PREFIX: &str = "checks/device-info/";
@@ -49,6 +52,9 @@ pub struct Endpoint {
     pub headers: Vec<(String, String)>,
     pub body: String,
     pub extract: Vec<Extract>,
+    /// Asked only with a working credential (`login = true`): the
+    /// unauthenticated follow-up skips it, the credential tests ask it.
+    pub login: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -107,6 +113,8 @@ struct Raw {
     headers: BTreeMap<String, String>,
     #[serde(default)]
     body: String,
+    #[serde(default)]
+    login: bool,
     extract: Vec<RawExtract>,
     examples: Vec<RawExample>,
 }
@@ -273,6 +281,7 @@ fn validate(raw: Raw) -> Result<Endpoint, (String, String)> {
         headers: raw.headers.into_iter().collect(),
         body: raw.body,
         extract,
+        login: raw.login,
     };
     if raw.examples.is_empty() {
         return bad(
@@ -294,6 +303,33 @@ fn validate(raw: Raw) -> Result<Endpoint, (String, String)> {
 }
 
 impl Endpoint {
+    /// Records what this endpoint's answer `body` gives: its facts (a fact
+    /// already known is kept), and, for the first endpoint that gives any,
+    /// its id, whether it answered without a login, and the answer as
+    /// evidence. False when the answer gave nothing.
+    pub fn apply(&self, body: &[u8], obs: &mut Observation, unauthenticated: bool) -> bool {
+        let facts = self.extract_from(body);
+        if facts.is_empty() {
+            return false;
+        }
+        for (name, value) in facts {
+            if obs.fact(&name).is_none() {
+                obs.set(&name, value);
+            }
+        }
+        if obs.fact("device_info.endpoint").is_none() {
+            obs.set("device_info.endpoint", self.id.clone());
+            obs.set("device_info.unauthenticated", unauthenticated);
+            let label = if unauthenticated {
+                "http-device-info"
+            } else {
+                "http-device-info-login"
+            };
+            obs.evidence.push(Evidence::from_bytes(label, body));
+        }
+        true
+    }
+
     /// The facts this endpoint takes from an answer body (regexes that do
     /// not match set nothing; fixed values are set only when some regex
     /// matched, or when there is no regex at all).
@@ -363,6 +399,40 @@ examples = [
         assert_eq!(e.applicable(&facts).count(), 1);
         facts.insert("http.title".into(), FactValue::from("Router"));
         assert_eq!(e.applicable(&facts).count(), 0);
+    }
+
+    #[test]
+    fn login_endpoints_are_marked_and_anonymous_ones_are_the_default() {
+        let login = ONE.replace("path = \"/info\"", "path = \"/info\"\nlogin = true");
+        let e = Endpoints::parse(&[("x.toml", &login)]).unwrap();
+        assert!(e.iter().next().unwrap().login);
+        let e = Endpoints::parse(&[("x.toml", ONE)]).unwrap();
+        assert!(!e.iter().next().unwrap().login);
+        let bad = ONE.replace("path = \"/info\"", "path = \"/info\"\nlogin = \"yes\"");
+        assert!(Endpoints::parse(&[("x.toml", &bad)]).is_err());
+    }
+
+    #[test]
+    fn applying_an_answer_records_facts_and_how_it_was_asked() {
+        let e = Endpoints::parse(&[("x.toml", ONE)]).unwrap();
+        let ep = e.iter().next().unwrap();
+        let mut obs = Observation::new(
+            crate::model::Endpoint::tcp("127.0.0.1".parse().unwrap(), 80),
+            None,
+        );
+        assert!(!ep.apply(b"nothing", &mut obs, false));
+        assert!(obs.fact("device_info.endpoint").is_none());
+        assert!(ep.apply(b"{\"model\":\"R-3\"}", &mut obs, false));
+        assert_eq!(obs.fact("device_info.model").unwrap().render(), "R-3");
+        assert_eq!(
+            obs.fact("device_info.unauthenticated").unwrap().render(),
+            "false"
+        );
+        assert_eq!(obs.evidence[0].probe, "http-device-info-login");
+        // A second answer adds nothing over known facts.
+        assert!(ep.apply(b"{\"model\":\"R-4\"}", &mut obs, true));
+        assert_eq!(obs.fact("device_info.model").unwrap().render(), "R-3");
+        assert_eq!(obs.evidence.len(), 1);
     }
 
     #[test]

@@ -10,16 +10,16 @@ use common::{TestDir, read_json, run};
 use stadscan::lab::{LAB_CA_PEM, Lab};
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_city_of_120_devices_is_found_device_by_device() {
-    let lab = Lab::start_city(67, 120).await.expect("city lab starts");
+async fn a_city_of_144_devices_is_found_device_by_device() {
+    let lab = Lab::start_city(67, 144).await.expect("city lab starts");
     assert_eq!(lab.network(), "127.67.0.0/16");
     let kinds: BTreeMap<&str, usize> = lab.devices().iter().fold(BTreeMap::new(), |mut m, d| {
         *m.entry(d.name.as_str()).or_default() += 1;
         m
     });
-    // 15 kinds of device, 8 of each; camera-01, camera-02 and nvr-01 have
+    // 18 kinds of device, 8 of each; camera-01, camera-02 and nvr-01 have
     // two services each.
-    assert_eq!(kinds.len(), 15, "{kinds:?}");
+    assert_eq!(kinds.len(), 18, "{kinds:?}");
     assert_eq!(kinds["broker-01"], 8);
     assert_eq!(kinds["camera-01"], 16);
 
@@ -51,7 +51,7 @@ async fn a_city_of_120_devices_is_found_device_by_device() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report = read_json(&json);
-    assert_eq!(report["assets"].as_array().unwrap().len(), 120);
+    assert_eq!(report["assets"].as_array().unwrap().len(), 144);
     let count = |rule: &str| {
         report["findings"]
             .as_array()

@@ -9,6 +9,7 @@ mod coap;
 mod devices;
 mod hostile;
 mod legacy_tls;
+mod login_web;
 mod modbus;
 mod onvif;
 mod udp;
@@ -117,6 +118,9 @@ enum Kind {
     UpnpDescription,
     Wsd,
     Onvif,
+    CameraDigest,
+    RtspDigest,
+    LightCtl,
     Tarpit,
     Garbage,
     Drip,
@@ -234,6 +238,15 @@ const SPECS: &[Spec] = &[
     Spec { name: "camera-02", class: "camera", host: 25, port: 8000, transport: TCP,
            service: "http", hostname: None, kind: Kind::Onvif,
            notes: "the camera's ONVIF device service: GetDeviceInformation without credentials" },
+    Spec { name: "camera-03", class: "camera", host: 30, port: 8080, transport: TCP, service: "http",
+           hostname: None, kind: Kind::CameraDigest,
+           notes: "IP camera web UI (lab-cam-httpd/3.1) with HTTP Digest (MD5, qop=auth), and its ONVIF device service at /onvif/device_service on the same port wanting a UsernameToken; the owner changed the password: only admin/q7Vr-Lk2m-9Xe4-Tz8w-Hc3n-Bf5p is accepted, the product default admin/lab-cam-pass is refused" },
+    Spec { name: "rtsp-cam-02", class: "camera", host: 31, port: 8554, transport: TCP, service: "rtsp",
+           hostname: None, kind: Kind::RtspDigest,
+           notes: "RTSP camera (lab-rtspd/1.2) asking for Digest (MD5, no qop) on DESCRIBE; default credentials admin/lab-cam-pass accepted" },
+    Spec { name: "lightctl-01", class: "streetlight-controller", host: 32, port: 8080, transport: TCP,
+           service: "http", hostname: None, kind: Kind::LightCtl,
+           notes: "streetlight controller web UI titled `LSC Streetlight Controller`: form login with a CSRF token (POST /login), default credentials admin/lab-light-pass accepted; vendor Lumenlab, model LSC-200, firmware 1.4.2 shown only after login (/api/device)" },
     Spec { name: "dns", class: "dns-server", host: 53, port: 10053, transport: UDP, service: "dns",
            hostname: None, kind: Kind::Dns,
            notes: "the lab DNS server for demo-city.test" },
@@ -474,7 +487,27 @@ impl Lab {
                 (Kind::CameraHttp, Socket::Tcp(l)) => {
                     spawn_tcp(&mut tasks, l, |s| web::serve_http(s, web::App::Camera));
                 }
-                (Kind::Rtsp, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, web::serve_rtsp),
+                (Kind::Rtsp, Socket::Tcp(l)) => {
+                    spawn_tcp(&mut tasks, l, |s| web::serve_rtsp(s, None))
+                }
+                (Kind::RtspDigest, Socket::Tcp(l)) => {
+                    let guard = Arc::new(login_web::rtsp_guard());
+                    spawn_tcp(&mut tasks, l, move |s| {
+                        web::serve_rtsp(s, Some(guard.clone()))
+                    });
+                }
+                (Kind::CameraDigest, Socket::Tcp(l)) => {
+                    let guard = Arc::new(login_web::camera03_guard());
+                    spawn_tcp(&mut tasks, l, move |s| {
+                        login_web::serve_camera03(s, guard.clone())
+                    });
+                }
+                (Kind::LightCtl, Socket::Tcp(l)) => {
+                    let key = Arc::new(login_web::LightKey::new());
+                    spawn_tcp(&mut tasks, l, move |s| {
+                        login_web::serve_lightctl(s, key.clone())
+                    });
+                }
                 (Kind::Coap, Socket::Udp(u)) => {
                     tasks.spawn(coap::run_coap(u));
                 }

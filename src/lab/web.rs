@@ -2,10 +2,12 @@
 //! services portal (HTTPS) and the RTSP camera, all on `proto::http`.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use super::login_web::DigestGuard;
 use super::{READ_TIMEOUT, read_more};
 use crate::proto::ParseError;
 use crate::proto::http::{self, RequestHead};
@@ -25,9 +27,9 @@ const PORTAL_SERVER: &str = "lab-portal";
 const RTSP_SERVER: &str = "lab-rtspd/1.2";
 const RTSP_PUBLIC: &str = "OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN";
 
-const CAMERA_LIVE: &str = "<!DOCTYPE html>\n<html><head><title>Camera Live View</title></head>\
+pub(super) const CAMERA_LIVE: &str = "<!DOCTYPE html>\n<html><head><title>Camera Live View</title></head>\
 <body><h1>Live view</h1><img src=\"/snapshot.jpg\" alt=\"live\"></body></html>\n";
-const CAMERA_DENIED: &str = "<!DOCTYPE html>\n<html><head><title>401 Unauthorized</title></head>\
+pub(super) const CAMERA_DENIED: &str = "<!DOCTYPE html>\n<html><head><title>401 Unauthorized</title></head>\
 <body><h1>401 Unauthorized</h1></body></html>\n";
 const PORTAL_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head><title>Demo City services portal</title>\
 </head><body><h1>Demo City services portal</h1><p>Permits, parking and waste collection.</p>\
@@ -37,7 +39,7 @@ const BAD_REQUEST: &str = "<!DOCTYPE html>\n<html><head><title>400 Bad Request</
 
 /// The camera's icon, served without a login as most cameras do (its
 /// favicon hash identifies the model when nothing else on the page does).
-const CAMERA_FAVICON: &[u8] = include_bytes!("lab-favicon.ico");
+pub(super) const CAMERA_FAVICON: &[u8] = include_bytes!("lab-favicon.ico");
 
 const RELAY_SERVER: &str = "lab-relay";
 /// A relay in the town hall's lighting, speaking like a Shelly Plus 1 with
@@ -249,9 +251,10 @@ fn http_response(app: App, head: &RequestHead, keep_alive: bool) -> Vec<u8> {
     http::encode_response("HTTP/1.1", status, reason, &headers, body)
 }
 
-/// Serves RTSP/1.0 requests on one connection: OPTIONS and DESCRIBE answer
-/// without authentication; every response echoes the request's CSeq.
-pub(crate) async fn serve_rtsp(mut stream: TcpStream) {
+/// Serves RTSP/1.0 requests on one connection: OPTIONS answers anyone;
+/// DESCRIBE too, unless a `guard` wants credentials for it; every response
+/// echoes the request's CSeq.
+pub(crate) async fn serve_rtsp(mut stream: TcpStream, guard: Option<Arc<DigestGuard>>) {
     let local = stream.local_addr().ok();
     let mut buf = Vec::with_capacity(1024);
     for _ in 0..MAX_REQUESTS {
@@ -271,7 +274,7 @@ pub(crate) async fn serve_rtsp(mut stream: TcpStream) {
             Head::Closed => break,
         };
         let open = consume_request(&mut stream, &mut buf, &head).await;
-        let (reply, keep) = rtsp_response(&head, local);
+        let (reply, keep) = rtsp_response(&head, local, guard.as_deref());
         if stream.write_all(&reply).await.is_err() || !open || !keep {
             break;
         }
@@ -280,7 +283,11 @@ pub(crate) async fn serve_rtsp(mut stream: TcpStream) {
 }
 
 /// The RTSP answer to one request, and whether the connection stays open.
-fn rtsp_response(head: &RequestHead, local: Option<SocketAddr>) -> (Vec<u8>, bool) {
+fn rtsp_response(
+    head: &RequestHead,
+    local: Option<SocketAddr>,
+    guard: Option<&DigestGuard>,
+) -> (Vec<u8>, bool) {
     let cseq = head.header("cseq").map(str::trim).unwrap_or("0");
     let mut headers: Vec<(&str, &str)> = vec![("CSeq", cseq), ("Server", RTSP_SERVER)];
     if !head.protocol.eq_ignore_ascii_case("RTSP/1.0") {
@@ -296,8 +303,18 @@ fn rtsp_response(head: &RequestHead, local: Option<SocketAddr>) -> (Vec<u8>, boo
         None => "rtsp://0.0.0.0/live/".to_string(),
     };
     let sdp;
-    let (status, reason, body): (u16, &str, &[u8]) = match head.method.to_ascii_uppercase().as_str()
+    let challenge;
+    let method = head.method.to_ascii_uppercase();
+    if method == "DESCRIBE"
+        && let Some(g) = guard
+        && !g.admits(head)
     {
+        challenge = g.challenge();
+        headers.push(("WWW-Authenticate", &challenge));
+        let reply = http::encode_response("RTSP/1.0", 401, "Unauthorized", &headers, b"");
+        return (reply, true);
+    }
+    let (status, reason, body): (u16, &str, &[u8]) = match method.as_str() {
         "OPTIONS" => {
             headers.push(("Public", RTSP_PUBLIC));
             (200, "OK", b"")

@@ -4,6 +4,7 @@
 //! URL naming another host is not followed (the scope gate would refuse it
 //! anyway; not asking keeps the audit trail clean).
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
 use super::{RESPONSE_LIMIT, USER_AGENT};
@@ -54,17 +55,27 @@ pub(crate) async fn request(
     }
     let mut req = http::encode_request(method, path, "HTTP/1.1", &all);
     req.extend_from_slice(body);
-    write_all(&mut stream, &req, deadline).await.ok()?;
+    let response = exchange(&mut stream, &req, deadline).await;
+    drop(conn.permit);
+    response
+}
+
+/// Writes one complete request on `io` (plain or TLS) and reads its
+/// response to the end, within the response limit and before `deadline`.
+pub(crate) async fn exchange<S>(io: &mut S, request: &[u8], deadline: Instant) -> Option<Response>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    write_all(io, request, deadline).await.ok()?;
     let mut buf = Vec::new();
     read_until(
-        &mut stream,
+        io,
         &mut buf,
         deadline,
         RESPONSE_LIMIT,
         super::http::message_complete,
     )
     .await;
-    drop(conn.permit);
     parse(&buf)
 }
 

@@ -125,7 +125,11 @@ pub(crate) async fn follow_up(
     {
         obs.set("http.favicon_mmh3", i64::from(favicon_hash(&icon.body)));
     }
-    let applicable: Vec<_> = endpoints.applicable(&obs.facts).cloned().collect();
+    let applicable: Vec<_> = endpoints
+        .applicable(&obs.facts)
+        .filter(|e| !e.login)
+        .cloned()
+        .collect();
     // (method, path, body) -> the answer, so a request is asked once.
     type Asked<'a> = Vec<((&'a str, String, String), Option<fetch::Response>)>;
     let mut asked: Asked<'_> = Vec::new();
@@ -158,23 +162,8 @@ pub(crate) async fn follow_up(
                 r
             }
         };
-        let Some(r) = response.filter(|r| (200..300).contains(&r.head.status)) else {
-            continue;
-        };
-        let facts = ep.extract_from(&r.body);
-        if facts.is_empty() {
-            continue;
-        }
-        for (name, value) in facts {
-            if obs.fact(&name).is_none() {
-                obs.set(&name, value);
-            }
-        }
-        if obs.fact("device_info.endpoint").is_none() {
-            obs.set("device_info.endpoint", ep.id.clone());
-            obs.set("device_info.unauthenticated", true);
-            obs.evidence
-                .push(Evidence::from_bytes("http-device-info", &r.body));
+        if let Some(r) = response.filter(|r| (200..300).contains(&r.head.status)) {
+            ep.apply(&r.body, obs, true);
         }
     }
 }
@@ -251,6 +240,45 @@ pub(crate) fn message_complete(buf: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_anonymous_follow_up_never_asks_a_login_only_endpoint() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let l = tokio::net::TcpListener::bind("127.88.3.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let log = asked.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                let mut buf = vec![0u8; 4096];
+                let n = s.read(&mut buf).await.unwrap_or(0);
+                if let Ok(h) = http::parse_request_head(&buf[..n]) {
+                    log.lock().unwrap().push(h.target);
+                }
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n{\"model\":\"M-1\"}")
+                    .await;
+            }
+        });
+        let text = r#"
+[[endpoint]]
+id = "needs-login"
+description = "x"
+login = true
+when = [{ fact = "http.title", regex = 'Box' }]
+path = "/private"
+extract = [{ fact = "device_info.model", regex = '"model":"([^"]+)"' }]
+examples = [{ body = '{"model":"A"}', facts = { "device_info.model" = "A" } }]
+"#;
+        let endpoints = Endpoints::parse(&[("x.toml", text)]).unwrap();
+        let (net, target) = crate::probe::test_net("127.88.3.0/24", "127.88.3.1");
+        let mut obs = Observation::new(crate::model::Endpoint::tcp(target.addr(), port), None);
+        obs.set("http.title", "Box");
+        let deadline = Instant::now() + std::time::Duration::from_secs(5);
+        follow_up(&net, &target, port, &endpoints, &mut obs, deadline).await;
+        assert_eq!(*asked.lock().unwrap(), ["/favicon.ico"]);
+        assert!(obs.fact("device_info.model").is_none());
+    }
 
     #[test]
     fn message_with_content_length_completes_at_the_body_end() {

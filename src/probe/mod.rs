@@ -10,7 +10,7 @@
 mod bacnet;
 mod banner;
 mod coap;
-mod fetch;
+pub(crate) mod fetch;
 mod ftp;
 mod http;
 mod modbus;
