@@ -1,11 +1,13 @@
 //! The lab's stream devices beyond HTTP: MQTT broker, Telnet login, FTP drop,
-//! SSH banner (the hostile servers are in `hostile.rs`).
+//! SSH banner (the hostile servers are in `hostile.rs`; who may log in is
+//! in `login_svc.rs`).
 
 use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
+use super::login_svc::{self, BrokerLogin, FtpLogin, ShellReply, TelnetLogin};
 use super::{READ_TIMEOUT, read_more};
 use crate::proto::telnet::{self, Command as Telnet};
 use crate::proto::{ParseError, ftp, mqtt, ssh};
@@ -24,9 +26,10 @@ const SSH_BANNER: &[u8] = b"SSH-2.0-dropbear_2019.78\r\n";
 /// How long the SSH device listens before it closes.
 const SSH_LINGER: Duration = Duration::from_secs(5);
 
-/// MQTT: accepts every CONNECT (also anonymous), answers PINGREQ, closes on
-/// DISCONNECT or anything malformed.
-pub(crate) async fn serve_mqtt(mut stream: TcpStream) {
+/// MQTT: answers a CONNECT as `login` says (anonymous brokers accept every
+/// CONNECT; others CONNACK 5 and close, as mosquitto does), answers
+/// PINGREQ, closes on DISCONNECT or anything malformed.
+pub(crate) async fn serve_mqtt(mut stream: TcpStream, login: &'static BrokerLogin) {
     let mut buf = Vec::with_capacity(512);
     let connect = loop {
         match mqtt::decode_connect(&buf) {
@@ -46,11 +49,16 @@ pub(crate) async fn serve_mqtt(mut stream: TcpStream) {
         }
     };
     tracing::debug!(client = %connect.client_id, user = ?connect.username, "lab mqtt: connect");
+    let code = login.connack(connect.username.as_deref(), connect.password.as_deref());
     let ack = mqtt::encode_connack(mqtt::ConnAck {
         session_present: false,
-        return_code: 0,
+        return_code: code,
     });
     if stream.write_all(&ack).await.is_err() {
+        return;
+    }
+    if code != 0 {
+        let _ = stream.shutdown().await;
         return;
     }
     // The broker allows 1.5 times the keep-alive (MQTT 3.1.1, 3.1.2.10).
@@ -91,9 +99,20 @@ pub(crate) async fn serve_mqtt(mut stream: TcpStream) {
     let _ = stream.shutdown().await;
 }
 
+/// Where a Telnet session is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TelnetPhase {
+    ExpectUser,
+    ExpectPassword,
+    Shell,
+}
+
 /// Telnet: offers ECHO and SUPPRESS-GO-AHEAD, asks for a login and a
-/// password, refuses every attempt and closes after three failures.
-pub(crate) async fn serve_telnet(mut stream: TcpStream) {
+/// password, lets `login`'s account into a shell that only knows `exit`,
+/// refuses everyone else and closes after three failures. Typed user names
+/// and shell lines are echoed when the client agreed to the server's ECHO;
+/// passwords never are.
+pub(crate) async fn serve_telnet(mut stream: TcpStream, login: &'static TelnetLogin) {
     let mut greeting = telnet::encode(&Telnet::Will(telnet::OPT_ECHO));
     greeting.extend(telnet::encode(&Telnet::Will(telnet::OPT_SUPPRESS_GO_AHEAD)));
     greeting.extend_from_slice(TELNET_BANNER);
@@ -101,9 +120,11 @@ pub(crate) async fn serve_telnet(mut stream: TcpStream) {
         return;
     }
     let mut raw = Vec::with_capacity(256);
-    let mut line_len = 0usize;
+    let mut line = Vec::with_capacity(TELNET_MAX_LINE);
     let mut last_cr = false;
-    let mut want_password = false;
+    let mut echo = false;
+    let mut phase = TelnetPhase::ExpectUser;
+    let mut user = Vec::new();
     let mut failures = 0u32;
     while read_more(&mut stream, &mut raw, 2048, READ_TIMEOUT).await {
         let split = telnet::split(&raw);
@@ -112,7 +133,9 @@ pub(crate) async fn serve_telnet(mut stream: TcpStream) {
         for cmd in &split.commands {
             match cmd {
                 // Agreement to what the device offered: nothing to answer.
-                Telnet::Do(telnet::OPT_ECHO) | Telnet::Do(telnet::OPT_SUPPRESS_GO_AHEAD) => {}
+                Telnet::Do(telnet::OPT_ECHO) => echo = true,
+                Telnet::Dont(telnet::OPT_ECHO) => echo = false,
+                Telnet::Do(telnet::OPT_SUPPRESS_GO_AHEAD) => {}
                 other => {
                     if let Some(refusal) = telnet::refusal(other) {
                         out.extend_from_slice(&refusal);
@@ -127,24 +150,49 @@ pub(crate) async fn serve_telnet(mut stream: TcpStream) {
                 continue;
             }
             last_cr = b == b'\r';
+            let echoing = echo && phase != TelnetPhase::ExpectPassword;
             if b != b'\r' && b != b'\n' {
-                line_len = (line_len + 1).min(TELNET_MAX_LINE);
+                if line.len() < TELNET_MAX_LINE {
+                    line.push(b);
+                }
+                if echoing {
+                    out.push(b);
+                }
                 continue;
             }
-            line_len = 0;
-            if !want_password {
-                out.extend_from_slice(b"Password: ");
-                want_password = true;
-                continue;
+            if echoing {
+                out.extend_from_slice(b"\r\n");
             }
-            want_password = false;
-            failures += 1;
-            if failures >= TELNET_MAX_FAILURES {
-                out.extend_from_slice(b"\r\nLogin incorrect\r\n");
-                closing = true;
-                break;
+            let typed = std::mem::take(&mut line);
+            match phase {
+                TelnetPhase::ExpectUser => {
+                    user = typed;
+                    out.extend_from_slice(b"Password: ");
+                    phase = TelnetPhase::ExpectPassword;
+                }
+                TelnetPhase::ExpectPassword if login.account.admits(&user, &typed) => {
+                    out.extend(login_svc::telnet_welcome(login));
+                    phase = TelnetPhase::Shell;
+                }
+                TelnetPhase::ExpectPassword => {
+                    phase = TelnetPhase::ExpectUser;
+                    failures += 1;
+                    if failures >= TELNET_MAX_FAILURES {
+                        out.extend_from_slice(b"\r\nLogin incorrect\r\n");
+                        closing = true;
+                        break;
+                    }
+                    out.extend_from_slice(b"\r\nLogin incorrect\r\nlogin: ");
+                }
+                TelnetPhase::Shell => match login_svc::shell_line(login, &typed) {
+                    ShellReply::Print(text) => out.extend(text),
+                    ShellReply::Logout => {
+                        out.extend_from_slice(b"logout\r\n");
+                        closing = true;
+                        break;
+                    }
+                },
             }
-            out.extend_from_slice(b"\r\nLogin incorrect\r\nlogin: ");
         }
         if !out.is_empty() && stream.write_all(&out).await.is_err() {
             return;
@@ -156,10 +204,15 @@ pub(crate) async fn serve_telnet(mut stream: TcpStream) {
     let _ = stream.shutdown().await;
 }
 
-/// FTP: anonymous login allowed, other users refused; no data connections.
-/// `AUTH TLS` is offered (not required): after 234 the session continues
-/// as a TLS handshake, and ends there.
-pub(crate) async fn serve_ftp(mut stream: TcpStream, tls: tokio_rustls::TlsAcceptor) {
+/// FTP: the logins `login` allows (anonymous, and one local account), the
+/// rest refused; no data connections. `AUTH TLS` is offered (not
+/// required): after 234 the session continues as a TLS handshake, and ends
+/// there.
+pub(crate) async fn serve_ftp(
+    mut stream: TcpStream,
+    tls: tokio_rustls::TlsAcceptor,
+    login: &'static FtpLogin,
+) {
     let banner = ftp::encode_reply(220, "(lab-ftpd 1.0) Sensor data drop");
     if stream.write_all(&banner).await.is_err() {
         return;
@@ -201,7 +254,7 @@ pub(crate) async fn serve_ftp(mut stream: TcpStream, tls: tokio_rustls::TlsAccep
             }
             "PASS" => match user.as_deref() {
                 None => (503, "Login with USER first.", false),
-                Some(u) if u.eq_ignore_ascii_case("anonymous") || u.eq_ignore_ascii_case("ftp") => {
+                Some(u) if login.admits(u, cmd.arg.as_deref().unwrap_or_default().as_bytes()) => {
                     logged_in = true;
                     (230, "Login successful.", false)
                 }

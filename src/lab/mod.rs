@@ -9,6 +9,7 @@ mod coap;
 mod devices;
 mod hostile;
 mod legacy_tls;
+mod login_svc;
 mod login_web;
 mod modbus;
 mod onvif;
@@ -105,6 +106,16 @@ enum Kind {
     Snmp,
     Telnet,
     Ftp,
+    /// A broker that needs its image's default account.
+    BrokerDefaultAccount,
+    /// The same broker with the account's password changed.
+    BrokerChanged,
+    /// A second streetlight controller whose communities were changed.
+    SnmpChanged,
+    /// A second traffic controller whose Telnet password was changed.
+    TelnetChanged,
+    /// A second FTP drop: no anonymous login, password changed.
+    FtpChanged,
     Portal,
     Rtsp,
     Ssh,
@@ -143,6 +154,20 @@ impl Kind {
         matches!(
             self,
             Kind::Coap | Kind::Modbus | Kind::Bacnet | Kind::Ssdp | Kind::Wsd
+        )
+    }
+
+    /// Devices that exist for credential tests: a second unit of a product
+    /// already in the table, configured otherwise. City labs leave them out
+    /// (a city holds the demo's mix of products).
+    fn credential_twin(self) -> bool {
+        matches!(
+            self,
+            Kind::BrokerDefaultAccount
+                | Kind::BrokerChanged
+                | Kind::SnmpChanged
+                | Kind::TelnetChanged
+                | Kind::FtpChanged
         )
     }
 
@@ -192,16 +217,16 @@ const SPECS: &[Spec] = &[
            notes: "same web UI over TLS with an expired self-signed certificate (CN IPC)" },
     Spec { name: "broker-01", class: "mqtt-broker", host: 12, port: 1883, transport: TCP, service: "mqtt",
            hostname: None, kind: Kind::Broker,
-           notes: "MQTT broker accepting anonymous clients" },
+           notes: "MQTT broker accepting anonymous clients (and any user name and password)" },
     Spec { name: "streetlight-01", class: "streetlight-controller", host: 13, port: 1161, transport: UDP,
            service: "snmp", hostname: None, kind: Kind::Snmp,
-           notes: "SNMP v1/v2c agent answering community `public`" },
+           notes: "SNMP v1/v2c agent answering communities `public` and `lab-snmp-private` (the product's default)" },
     Spec { name: "trafficctl-01", class: "traffic-controller", host: 14, port: 2323, transport: TCP,
            service: "telnet", hostname: None, kind: Kind::Telnet,
-           notes: "Telnet login on a traffic controller (cleartext administration)" },
+           notes: "Telnet login on a traffic controller (cleartext administration), default account admin/lab-traffic-pass" },
     Spec { name: "ftp-01", class: "sensor-gateway", host: 15, port: 2121, transport: TCP, service: "ftp",
            hostname: None, kind: Kind::Ftp,
-           notes: "FTP sensor data drop allowing anonymous login; AUTH TLS offered, not required" },
+           notes: "FTP sensor data drop allowing anonymous login, default account ftpuser/lab-ftp-pass; AUTH TLS offered, not required" },
     Spec { name: "portal", class: "server", host: 16, port: 8443, transport: TCP, service: "https",
            hostname: PORTAL_HOST, kind: Kind::Portal,
            notes: "services portal with a certificate from the lab CA: the clean reference" },
@@ -247,6 +272,21 @@ const SPECS: &[Spec] = &[
     Spec { name: "lightctl-01", class: "streetlight-controller", host: 32, port: 8080, transport: TCP,
            service: "http", hostname: None, kind: Kind::LightCtl,
            notes: "streetlight controller web UI titled `LSC Streetlight Controller`: form login with a CSRF token (POST /login), default credentials admin/lab-light-pass accepted; vendor Lumenlab, model LSC-200, firmware 1.4.2 shown only after login (/api/device)" },
+    Spec { name: "trafficctl-02", class: "traffic-controller", host: 40, port: 2323, transport: TCP,
+           service: "telnet", hostname: None, kind: Kind::TelnetChanged,
+           notes: "the same traffic controller with its admin password changed: the default is refused" },
+    Spec { name: "ftp-02", class: "sensor-gateway", host: 41, port: 2121, transport: TCP, service: "ftp",
+           hostname: None, kind: Kind::FtpChanged,
+           notes: "the same FTP sensor data drop hardened: no anonymous login, ftpuser's password changed" },
+    Spec { name: "broker-02", class: "mqtt-broker", host: 42, port: 1883, transport: TCP, service: "mqtt",
+           hostname: None, kind: Kind::BrokerDefaultAccount,
+           notes: "MQTT broker requiring a login, still with its image's default account iot/lab-mqtt-pass (CONNACK 5 otherwise)" },
+    Spec { name: "broker-03", class: "mqtt-broker", host: 43, port: 1883, transport: TCP, service: "mqtt",
+           hostname: None, kind: Kind::BrokerChanged,
+           notes: "the same MQTT broker with the iot password changed (CONNACK 5 for the default)" },
+    Spec { name: "streetlight-02", class: "streetlight-controller", host: 44, port: 1161, transport: UDP,
+           service: "snmp", hostname: None, kind: Kind::SnmpChanged,
+           notes: "the same streetlight controller with its communities changed: `public` and the default get no answer" },
     Spec { name: "dns", class: "dns-server", host: 53, port: 10053, transport: UDP, service: "dns",
            hostname: None, kind: Kind::Dns,
            notes: "the lab DNS server for demo-city.test" },
@@ -334,7 +374,7 @@ impl Lab {
             let mut names: Vec<&'static str> = Vec::new();
             for s in SPECS
                 .iter()
-                .filter(|s| !s.kind.hostile() && s.kind != Kind::Dns)
+                .filter(|s| !s.kind.hostile() && !s.kind.credential_twin() && s.kind != Kind::Dns)
             {
                 if !names.contains(&s.name) {
                     names.push(s.name);
@@ -462,7 +502,10 @@ impl Lab {
         for (kind, socket, info) in bound {
             match (kind, socket) {
                 (Kind::Snmp, Socket::Udp(u)) => {
-                    tasks.spawn(udp::run_snmp(u, started));
+                    tasks.spawn(udp::run_snmp(u, started, &login_svc::LIGHTLINK_DEFAULT));
+                }
+                (Kind::SnmpChanged, Socket::Udp(u)) => {
+                    tasks.spawn(udp::run_snmp(u, started, &login_svc::LIGHTLINK_CHANGED));
                 }
                 (Kind::Dns, Socket::Udp(u)) => {
                     dns_addr = Some(SocketAddr::new(info.addr, info.port));
@@ -530,13 +573,31 @@ impl Lab {
                 (Kind::Relay, Socket::Tcp(l)) => {
                     spawn_tcp(&mut tasks, l, |s| web::serve_http(s, web::App::Relay));
                 }
-                (Kind::Broker, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_mqtt),
-                (Kind::Telnet, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_telnet),
-                (Kind::Ftp, Socket::Tcp(l)) => {
+                (Kind::Broker, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, |s| {
+                    devices::serve_mqtt(s, &login_svc::BrokerLogin::Anyone)
+                }),
+                (Kind::BrokerDefaultAccount, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, |s| {
+                    devices::serve_mqtt(s, &login_svc::BROKER_DEFAULT)
+                }),
+                (Kind::BrokerChanged, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, |s| {
+                    devices::serve_mqtt(s, &login_svc::BROKER_CHANGED)
+                }),
+                (Kind::Telnet, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, |s| {
+                    devices::serve_telnet(s, &login_svc::TRAFCON_DEFAULT)
+                }),
+                (Kind::TelnetChanged, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, |s| {
+                    devices::serve_telnet(s, &login_svc::TRAFCON_CHANGED)
+                }),
+                (kind @ (Kind::Ftp | Kind::FtpChanged), Socket::Tcp(l)) => {
                     // AUTH TLS with the portal's lab-CA certificate.
                     let acceptor = TlsAcceptor::from(portal_tls.clone());
+                    let login = if kind == Kind::Ftp {
+                        &login_svc::FTP_DROP_DEFAULT
+                    } else {
+                        &login_svc::FTP_DROP_CHANGED
+                    };
                     spawn_tcp(&mut tasks, l, move |s| {
-                        devices::serve_ftp(s, acceptor.clone())
+                        devices::serve_ftp(s, acceptor.clone(), login)
                     });
                 }
                 (Kind::Ssh, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_ssh),

@@ -1,4 +1,4 @@
-//! The lab's datagram devices: the streetlight controller's SNMP agent and the
+//! The lab's datagram devices: the streetlight controllers' SNMP agents and the
 //! lab DNS server. The answers are pure functions; the loops only move bytes.
 
 use std::collections::HashMap;
@@ -8,15 +8,14 @@ use std::time::{Duration, Instant};
 
 use tokio::net::UdpSocket;
 
+use super::login_svc::SnmpAgent;
 use super::{DNS_TTL, Records};
 use crate::proto::dns;
 use crate::proto::snmp::{self, Message, Oid, Pdu, PduType, Value, Version, oids};
 
-const COMMUNITY: &[u8] = b"public";
 const SYS_DESCR: &str = "LightLink SLC-200 streetlight controller, firmware 3.2.1";
 const SYS_OBJECT_ID: [u32; 9] = [1, 3, 6, 1, 4, 1, 99999, 1, 200];
 const SYS_CONTACT: &str = "ops@demo-city.test";
-const SYS_NAME: &str = "slc-200-kade";
 const SYS_LOCATION: &str = "Kade 12, Demo City";
 /// Variable bindings answered in one response (a larger request gets none).
 const MAX_VARBINDS: usize = 32;
@@ -26,8 +25,8 @@ const MAX_REPETITIONS: i64 = 10;
 /// SNMP v1 error-status `noSuchName`.
 const NO_SUCH_NAME: i64 = 2;
 
-/// Receives SNMP requests and answers those for community `public`.
-pub(crate) async fn run_snmp(socket: UdpSocket, started: Instant) {
+/// Receives SNMP requests and answers those for one of `agent`'s communities.
+pub(crate) async fn run_snmp(socket: UdpSocket, started: Instant, agent: &'static SnmpAgent) {
     let mut buf = vec![0u8; 65536];
     loop {
         let (n, peer) = match socket.recv_from(&mut buf).await {
@@ -38,14 +37,14 @@ pub(crate) async fn run_snmp(socket: UdpSocket, started: Instant) {
                 continue;
             }
         };
-        if let Some(reply) = snmp_reply(&buf[..n], started.elapsed()) {
+        if let Some(reply) = agent_reply(&buf[..n], started.elapsed(), agent) {
             let _ = socket.send_to(&reply, peer).await;
         }
     }
 }
 
 /// The system group, in OID order.
-fn system_mib(uptime: Duration) -> Vec<(Oid, Value)> {
+fn system_mib(uptime: Duration, sys_name: &str) -> Vec<(Oid, Value)> {
     let ticks = u32::try_from(uptime.as_millis() / 10).unwrap_or(u32::MAX);
     let text = |s: &str| Value::OctetString(s.as_bytes().to_vec());
     vec![
@@ -56,19 +55,25 @@ fn system_mib(uptime: Duration) -> Vec<(Oid, Value)> {
         ),
         (oids::sys_uptime(), Value::TimeTicks(ticks)),
         (oids::sys_contact(), text(SYS_CONTACT)),
-        (oids::sys_name(), text(SYS_NAME)),
+        (oids::sys_name(), text(sys_name)),
         (oids::sys_location(), text(SYS_LOCATION)),
     ]
 }
 
-/// The agent's answer to one datagram: `None` for anything it stays silent
-/// on (undecodable, another community, SET, traps, responses).
+/// The answer of streetlight-01's agent (`public`) to one datagram.
+#[cfg(test)]
 pub(crate) fn snmp_reply(packet: &[u8], uptime: Duration) -> Option<Vec<u8>> {
+    agent_reply(packet, uptime, &super::login_svc::LIGHTLINK_DEFAULT)
+}
+
+/// The agent's answer to one datagram: `None` for anything it stays silent
+/// on (undecodable, a community it does not know, SET, traps, responses).
+pub(crate) fn agent_reply(packet: &[u8], uptime: Duration, agent: &SnmpAgent) -> Option<Vec<u8>> {
     let msg = snmp::decode(packet).ok()?;
-    if msg.community != COMMUNITY || msg.pdu.varbinds.len() > MAX_VARBINDS {
+    if !agent.answers(&msg.community) || msg.pdu.varbinds.len() > MAX_VARBINDS {
         return None;
     }
-    let mut mib = system_mib(uptime);
+    let mut mib = system_mib(uptime, agent.sys_name);
     mib.sort_by(|a, b| a.0.cmp(&b.0));
     let get = |oid: &Oid| mib.iter().find(|(o, _)| o == oid).map(|(_, v)| v.clone());
     let next = |oid: &Oid| mib.iter().find(|(o, _)| o > oid).cloned();

@@ -198,7 +198,8 @@ const PROMPT_WINDOW: usize = 4096;
 
 /// Drops NUL, other control characters and ANSI escape sequences, which devices mix
 /// into prompts (colour codes, "\r\0" line ends); CR counts as a line break, tab as a space.
-fn clean(data: &[u8]) -> String {
+/// The text as a person at a terminal would read it, for matching prompts and messages.
+pub fn clean(data: &[u8]) -> String {
     let text = String::from_utf8_lossy(data);
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
@@ -408,6 +409,13 @@ mod tests {
         assert_eq!(find_prompt(b"Last login: Mon Jan 1\r\n"), None);
         assert_eq!(find_prompt(b""), None);
         assert_eq!(find_prompt(b"\r\n\x00\r\n"), None);
+    }
+
+    #[test]
+    fn clean_text_keeps_what_a_terminal_shows() {
+        assert_eq!(clean(b"\x1b[0;32mroot@cam\x1b[0m:~# \x00"), "root@cam:~# ");
+        assert_eq!(clean(b"a\r\nb\tc\x07"), "a\n\nb c");
+        assert_eq!(clean(b"\x1b[1;3"), "", "an unterminated CSI ends the text");
     }
 
     #[test]
