@@ -389,6 +389,8 @@ fn mosquitto_with_a_changed_password_is_not_reported() {
     assert!(s.rules().is_empty(), "{:?}", s.rules());
 }
 
+/// A broker that admits anonymous clients also lets any password in: it
+/// is reported as open to anyone, and no login is spent on it.
 #[test]
 fn mosquitto_letting_anyone_in_gets_no_default_credential_finding() {
     if !available("mosquitto") {
@@ -397,14 +399,42 @@ fn mosquitto_letting_anyone_in_gets_no_default_credential_finding() {
     let (ip, dir) = ("127.0.0.162", TestDir::new("creds-mqtt-anyone"));
     let (_server, port) = mosquitto(&dir, ip, None);
     let s = scan_with_defaults(&dir, ip, &[port], &[]);
-    // The control login with a random password got in: admin/admin would
-    // too, and proves nothing about a default account.
-    s.assert_tried_without_default_credential(port, "login-mqtt");
+    assert!(
+        s.finding("default-credentials", port).is_none(),
+        "{:?}",
+        s.rules()
+    );
+    let open = s
+        .finding("mqtt-anonymous-access", port)
+        .unwrap_or_else(|| panic!("{:?}", s.rules()));
+    assert_eq!(open["category"], "unauthenticated-access", "{open}");
+    assert!(s.logins(port).is_empty(), "{:?}", s.logins(port));
+    assert!(
+        s.facts(port)["cred.skipped"]
+            .as_str()
+            .is_some_and(|r| r.contains("anonymous")),
+        "{}",
+        s.facts(port)
+    );
+}
+
+/// A console that lets `admin` in with any password: the control login
+/// (a random wrong password) gets in, so admin/admin proves nothing about a
+/// default account; the finding is that it checks no password at all.
+#[test]
+fn telnet_console_letting_any_password_in_gets_no_default_credential_finding() {
+    if !telnetd_installed() {
+        return;
+    }
+    let (ip, dir) = ("127.0.0.173", TestDir::new("creds-telnet-anyone"));
+    let (_server, port) = telnetd(&dir, ip, "admin", "*");
+    let s = scan_with_defaults(&dir, ip, &[port], &[]);
+    s.assert_tried_without_default_credential(port, "login-telnet");
     let any = s
         .finding("login-accepts-any-password", port)
         .unwrap_or_else(|| panic!("{:?}", s.rules()));
     assert_eq!(any["category"], "unauthenticated-access", "{any}");
-    assert!(s.finding("mqtt-anonymous-access", port).is_some());
+    assert_eq!(s.facts(port)["cred.accepts_any"], true);
 }
 
 // --- lighttpd ----------------------------------------------------------

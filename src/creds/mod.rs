@@ -186,6 +186,10 @@ impl Tester {
                     sum.ot_skipped += 1;
                     continue;
                 }
+                if obs.fact("cred.default_id").is_some() || obs.fact("cred.accepts_any").is_some() {
+                    // Another login of this service already settled it.
+                    continue;
+                }
                 if choice.method == Method::Mqtt && obs.fact("mqtt.anonymous") == Some(&true.into())
                 {
                     obs.set(
@@ -319,7 +323,12 @@ impl Tester {
         }
         sum.attempts += attempts as u64;
         let obs = s.obs;
-        obs.set("cred.attempts", attempts);
+        // Several logins of one service add up.
+        let before = match obs.fact("cred.attempts") {
+            Some(crate::model::FactValue::Int(n)) => *n,
+            _ => 0,
+        };
+        obs.set("cred.attempts", before + attempts);
         if let Some(why) = inconclusive {
             obs.set("cred.inconclusive", why);
         }

@@ -3,7 +3,8 @@
 # tests/real_creds.rs: asks `login: ` and `Password: `, lets in only the
 # pair in STADSCAN_LOGIN_USER / STADSCAN_LOGIN_PASSWORD (set on telnetd,
 # which passes its environment on), then serves a `$ ` prompt until `exit`.
-# A wrong pair gets `Login incorrect` and the connection ends.
+# A wrong pair gets `Login incorrect` and the connection ends. A password
+# of `*` lets the user in with any password (a console that checks none).
 
 printf 'login: '
 IFS= read -r user || exit 1
@@ -17,7 +18,8 @@ user=$(printf '%s' "$user" | tr -d '\r\000')
 password=$(printf '%s' "$password" | tr -d '\r\000')
 
 if [ -z "${STADSCAN_LOGIN_USER:-}" ] || [ "$user" != "$STADSCAN_LOGIN_USER" ] ||
-    [ "$password" != "${STADSCAN_LOGIN_PASSWORD:-}" ]; then
+    { [ "${STADSCAN_LOGIN_PASSWORD:-}" != '*' ] &&
+        [ "$password" != "${STADSCAN_LOGIN_PASSWORD:-}" ]; }; then
     printf 'Login incorrect\n'
     exit 1
 fi
