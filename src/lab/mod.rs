@@ -11,6 +11,7 @@ mod hostile;
 mod legacy_tls;
 mod modbus;
 mod onvif;
+mod ssh;
 mod udp;
 mod upnp;
 mod web;
@@ -91,6 +92,8 @@ pub enum LabError {
     },
     #[error("lab certificate: {0}")]
     Certificate(String),
+    #[error("lab SSH host key: {0}")]
+    HostKey(String),
     #[error("{0}")]
     Size(String),
 }
@@ -106,7 +109,10 @@ enum Kind {
     Ftp,
     Portal,
     Rtsp,
+    /// SSH with the factory password.
     Ssh,
+    /// SSH with a changed password.
+    SshChanged,
     Dns,
     LegacyTls,
     Relay,
@@ -206,7 +212,10 @@ const SPECS: &[Spec] = &[
            notes: "RTSP camera describing its stream without authentication" },
     Spec { name: "gateway-01", class: "sensor-gateway", host: 18, port: 2222, transport: TCP, service: "ssh",
            hostname: None, kind: Kind::Ssh,
-           notes: "SSH banner of an old dropbear (no real SSH behind it)" },
+           notes: "SSH gateway speaking as dropbear 2019.78: password login with default credentials admin/lab-ssh-pass, no shell" },
+    Spec { name: "gateway-02", class: "sensor-gateway", host: 50, port: 2222, transport: TCP, service: "ssh",
+           hostname: None, kind: Kind::SshChanged,
+           notes: "the same SSH gateway with its admin password changed: the default credentials are refused" },
     Spec { name: "bms-01", class: "building-automation", host: 19, port: 10443, transport: TCP,
            service: "tls", hostname: None, kind: Kind::LegacyTls,
            notes: "building management controller: TLS 1.0/1.1 only, static-RSA CBC suites, RSA-1024 SHA-1 certificate" },
@@ -506,7 +515,15 @@ impl Lab {
                         devices::serve_ftp(s, acceptor.clone())
                     });
                 }
-                (Kind::Ssh, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_ssh),
+                (Kind::Ssh | Kind::SshChanged, Socket::Tcp(l)) => {
+                    let password = if kind == Kind::Ssh {
+                        ssh::DEFAULT_PASSWORD
+                    } else {
+                        ssh::CHANGED_PASSWORD
+                    };
+                    let gateway = ssh::Gateway::new(password).map_err(LabError::HostKey)?;
+                    spawn_tcp(&mut tasks, l, move |s| ssh::serve_ssh(s, gateway.clone()));
+                }
                 (Kind::LegacyTls, Socket::Tcp(l)) => {
                     spawn_tcp(&mut tasks, l, legacy_tls::serve_legacy_tls)
                 }
