@@ -328,9 +328,11 @@ impl Lab {
     pub async fn start_city(block: u8, devices: usize) -> Result<Lab, LabError> {
         let kinds: Vec<&'static str> = {
             let mut names: Vec<&'static str> = Vec::new();
+            // gateway-02 is gateway-01 with its password changed: a city
+            // repeats the kinds of device, not that variant.
             for s in SPECS
                 .iter()
-                .filter(|s| !s.kind.hostile() && s.kind != Kind::Dns)
+                .filter(|s| !s.kind.hostile() && !matches!(s.kind, Kind::Dns | Kind::SshChanged))
             {
                 if !names.contains(&s.name) {
                     names.push(s.name);
