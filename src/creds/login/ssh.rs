@@ -731,6 +731,29 @@ mod tests {
         assert!(!asks_for_password(&p("Verification code: ", false)));
     }
 
+    /// Against a real server set up by hand (a throw-away account on an
+    /// sshd bound to 127.0.0.x): `STADSCAN_SSH_ADDR=127.0.0.33:2200
+    /// STADSCAN_SSH_USER=... STADSCAN_SSH_PASSWORD=... cargo test --lib
+    /// real_sshd -- --ignored`. The right password must pass, a wrong one
+    /// must be refused.
+    #[tokio::test]
+    #[ignore = "needs a real sshd on 127.0.0.x and a throw-away account"]
+    async fn real_sshd_from_the_environment() {
+        let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} is not set"));
+        let addr: SocketAddr = var("STADSCAN_SSH_ADDR").parse().unwrap();
+        assert!(addr.ip().is_loopback(), "loopback only");
+        let (user, password) = (var("STADSCAN_SSH_USER"), var("STADSCAN_SSH_PASSWORD"));
+        let budget = Duration::from_secs(10);
+        assert_eq!(
+            attempt(addr, &user, &password, budget).await,
+            Outcome::Accepted
+        );
+        assert_eq!(
+            attempt(addr, &user, "not-the-password", budget).await,
+            Outcome::Refused
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn bounded_stream_fails_at_the_deadline_and_past_the_limit() {
         use tokio::io::AsyncReadExt;
