@@ -4,9 +4,10 @@
 //! the proof is the server's USERAUTH_SUCCESS, not a shell.
 //!
 //! Any host key is accepted: the tester asks whether a password works, it
-//! does not trust the server with anything (the password goes inside the
-//! encrypted transport whichever key signed it; `Method::sends_password`
-//! says SSH does not put it on the wire in the clear).
+//! does not trust the server with anything. The password still travels
+//! encrypted, but to whoever holds the key that answered: a machine in the
+//! path could read the password tried. For published default credentials
+//! that discloses nothing new; do not point this at secret passwords.
 
 use std::borrow::Cow;
 use std::future::Future;
