@@ -88,6 +88,9 @@ async fn defaults_are_found_and_changed_passwords_are_not() {
         ("broker-02", "mqtt", Some("city-broker-account")),
         ("broker-03", "mqtt", None),
         ("streetlight-01", "snmp", Some("lab-lightlink-private")),
+        // Nothing names the gateways' product: the generic list applies.
+        ("gateway-01", "ssh", Some("generic-root-root")),
+        ("gateway-02", "ssh", None),
     ];
     let findings = report["findings"].as_array().unwrap();
     let logins = read_jsonl(&audit);

@@ -30,6 +30,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("cert-weak-signature", "bms-01"),
     ("lab-2026-0001", "streetlight-01"),
     ("dropbear-cve-2023-48795", "gateway-01"),
+    ("dropbear-cve-2023-48795", "gateway-02"),
     ("device-auth-disabled", "relay-01"),
     ("coap-unauthenticated", "aq-sensor-01"),
     ("modbus-exposed", "plc-01"),

@@ -1,8 +1,8 @@
-//! The lab's stream devices beyond HTTP: MQTT broker, Telnet login, FTP drop,
-//! SSH banner (the hostile servers are in `hostile.rs`; who may log in is
-//! in `login_svc.rs`).
+//! The lab's stream devices beyond HTTP: MQTT broker, Telnet login, FTP drop
+//! (who may log in is in `login_svc.rs`, the SSH gateways are in `ssh.rs`,
+//! the hostile servers in `hostile.rs`).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -10,7 +10,7 @@ use tokio::net::TcpStream;
 use super::login_svc::{self, BrokerLogin, FtpLogin, ShellReply, TelnetLogin};
 use super::{READ_TIMEOUT, read_more};
 use crate::proto::telnet::{self, Command as Telnet};
-use crate::proto::{ParseError, ftp, mqtt, ssh};
+use crate::proto::{ParseError, ftp, mqtt};
 
 /// Largest MQTT packet the broker accepts (more: close).
 const MQTT_MAX_PACKET: usize = 16 * 1024;
@@ -22,9 +22,6 @@ const TELNET_MAX_FAILURES: u32 = 3;
 const TELNET_BANNER: &[u8] = b"\r\nTRAFCON-5 Intersection Controller v4.1\r\nlogin: ";
 /// Longest FTP command line.
 const FTP_MAX_LINE: usize = 1024;
-const SSH_BANNER: &[u8] = b"SSH-2.0-dropbear_2019.78\r\n";
-/// How long the SSH device listens before it closes.
-const SSH_LINGER: Duration = Duration::from_secs(5);
 
 /// MQTT: answers a CONNECT as `login` says (anonymous brokers accept every
 /// CONNECT; others CONNACK 5 and close, as mosquitto does), answers
@@ -297,37 +294,6 @@ pub(crate) async fn serve_ftp(
             || quit
         {
             break;
-        }
-    }
-    let _ = stream.shutdown().await;
-}
-
-/// SSH: sends an old dropbear identification, reads (bounded, discarded)
-/// until five seconds have passed, the peer closes, or it sends garbage.
-pub(crate) async fn serve_ssh(mut stream: TcpStream) {
-    if stream.write_all(SSH_BANNER).await.is_err() {
-        return;
-    }
-    let deadline = Instant::now() + SSH_LINGER;
-    let mut buf = Vec::with_capacity(512);
-    let mut identified = false;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() || !read_more(&mut stream, &mut buf, 2048, left).await {
-            break;
-        }
-        if identified {
-            buf.clear();
-            continue;
-        }
-        match ssh::parse_identification(&buf) {
-            Ok(id) => {
-                tracing::debug!(software = %id.software, "lab ssh: client identified");
-                identified = true;
-                buf.clear();
-            }
-            Err(ParseError::Incomplete) if buf.len() < 2048 => {}
-            Err(_) => break,
         }
     }
     let _ = stream.shutdown().await;

@@ -13,6 +13,7 @@ mod login_svc;
 mod login_web;
 mod modbus;
 mod onvif;
+mod ssh;
 mod udp;
 mod upnp;
 mod web;
@@ -93,6 +94,8 @@ pub enum LabError {
     },
     #[error("lab certificate: {0}")]
     Certificate(String),
+    #[error("lab SSH host key: {0}")]
+    HostKey(String),
     #[error("{0}")]
     Size(String),
 }
@@ -118,7 +121,10 @@ enum Kind {
     FtpChanged,
     Portal,
     Rtsp,
+    /// SSH with the factory password.
     Ssh,
+    /// SSH with a changed password.
+    SshChanged,
     Dns,
     LegacyTls,
     Relay,
@@ -168,6 +174,7 @@ impl Kind {
                 | Kind::SnmpChanged
                 | Kind::TelnetChanged
                 | Kind::FtpChanged
+                | Kind::SshChanged
         )
     }
 
@@ -235,7 +242,10 @@ const SPECS: &[Spec] = &[
            notes: "RTSP camera describing its stream without authentication" },
     Spec { name: "gateway-01", class: "sensor-gateway", host: 18, port: 2222, transport: TCP, service: "ssh",
            hostname: None, kind: Kind::Ssh,
-           notes: "SSH banner of an old dropbear (no real SSH behind it)" },
+           notes: "SSH gateway speaking as dropbear 2019.78: password login with the image's root/root still set, no shell" },
+    Spec { name: "gateway-02", class: "sensor-gateway", host: 50, port: 2222, transport: TCP, service: "ssh",
+           hostname: None, kind: Kind::SshChanged,
+           notes: "the same SSH gateway with its root password changed: root/root is refused" },
     Spec { name: "bms-01", class: "building-automation", host: 19, port: 10443, transport: TCP,
            service: "tls", hostname: None, kind: Kind::LegacyTls,
            notes: "building management controller: TLS 1.0/1.1 only, static-RSA CBC suites, RSA-1024 SHA-1 certificate" },
@@ -372,6 +382,8 @@ impl Lab {
     pub async fn start_city(block: u8, devices: usize) -> Result<Lab, LabError> {
         let kinds: Vec<&'static str> = {
             let mut names: Vec<&'static str> = Vec::new();
+            // gateway-02 is gateway-01 with its password changed: a city
+            // repeats the kinds of device, not that variant.
             for s in SPECS
                 .iter()
                 .filter(|s| !s.kind.hostile() && !s.kind.credential_twin() && s.kind != Kind::Dns)
@@ -600,7 +612,15 @@ impl Lab {
                         devices::serve_ftp(s, acceptor.clone(), login)
                     });
                 }
-                (Kind::Ssh, Socket::Tcp(l)) => spawn_tcp(&mut tasks, l, devices::serve_ssh),
+                (Kind::Ssh | Kind::SshChanged, Socket::Tcp(l)) => {
+                    let password = if kind == Kind::Ssh {
+                        ssh::DEFAULT_PASSWORD
+                    } else {
+                        ssh::CHANGED_PASSWORD
+                    };
+                    let gateway = ssh::Gateway::new(password).map_err(LabError::HostKey)?;
+                    spawn_tcp(&mut tasks, l, move |s| ssh::serve_ssh(s, gateway.clone()));
+                }
                 (Kind::LegacyTls, Socket::Tcp(l)) => {
                     spawn_tcp(&mut tasks, l, legacy_tls::serve_legacy_tls)
                 }
