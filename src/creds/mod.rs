@@ -358,17 +358,15 @@ impl Tester {
             if retested && matches!(s.method, Method::HttpAuth { .. } | Method::HttpForm(_)) {
                 let entry = entries.iter().find(|e| e.id == found[0].0);
                 if let Some(entry) = entry {
-                    let a = Attempt {
-                        net: &self.net,
-                        tls: &self.tls,
-                        target: s.target,
-                        port: obs.endpoint.port,
-                        in_tls: obs.tls,
-                        deadline: Instant::now() + self.timeout,
-                        username: &entry.username,
-                        password: &entry.password,
-                        method: s.method,
-                    };
+                    let (port, in_tls) = (obs.endpoint.port, obs.tls);
+                    let a = self.attempt_on(
+                        s.target,
+                        port,
+                        in_tls,
+                        s.method,
+                        &entry.username,
+                        &entry.password,
+                    );
                     if login::http::authenticated_reads(&a, &self.endpoints, obs).await > 0 {
                         obs.set("cred.authenticated_read", true);
                     }
@@ -376,6 +374,29 @@ impl Tester {
             }
         }
         sum
+    }
+
+    /// One login to `target:port` with a fresh deadline.
+    fn attempt_on<'a>(
+        &'a self,
+        target: &'a Target,
+        port: u16,
+        in_tls: bool,
+        method: &'a Method,
+        username: &'a str,
+        password: &'a Secret,
+    ) -> Attempt<'a> {
+        Attempt {
+            net: &self.net,
+            tls: &self.tls,
+            target,
+            port,
+            in_tls,
+            deadline: Instant::now() + self.timeout,
+            username,
+            password,
+            method,
+        }
     }
 
     /// Charges one attempt to the budget, waits the delay between attempts
@@ -404,17 +425,8 @@ impl Tester {
             }
         }
         *first = false;
-        let a = Attempt {
-            net: &self.net,
-            tls: &self.tls,
-            target: s.target,
-            port: s.obs.endpoint.port,
-            in_tls: s.obs.tls,
-            deadline: Instant::now() + self.timeout,
-            username: account,
-            password,
-            method: s.method,
-        };
+        let (port, in_tls) = (s.obs.endpoint.port, s.obs.tls);
+        let a = self.attempt_on(s.target, port, in_tls, s.method, account, password);
         let outcome = login::try_login(&a).await;
         tracing::debug!(endpoint = %s.obs.endpoint, entry, ?outcome, "login attempt");
         let stored = match &outcome {

@@ -5,7 +5,7 @@
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
-use super::{Attempt, Outcome};
+use super::{Attempt, Outcome, inconclusive};
 use crate::net::io::{ReadEnd, read_until, write_all};
 use crate::proto::ParseError;
 use crate::proto::ftp::{self, Reply};
@@ -150,56 +150,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Control<'_, S> {
     }
 }
 
-fn inconclusive(reason: &str) -> Outcome {
-    Outcome::Inconclusive(reason.to_string())
-}
-
 #[cfg(test)]
 mod tests {
-    use std::future::Future;
+
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
-    use tokio::net::{TcpListener, TcpStream};
-
     use super::*;
-    use crate::creds::Secret;
+
     use crate::creds::login::Method;
-    use crate::tls::TlsContext;
 
     const PASSWORD: &str = "ftp-Secret-42";
 
-    async fn fake<F, Fut>(script: F) -> u16
-    where
-        F: FnOnce(TcpStream) -> Fut + Send + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            if let Ok((s, _)) = listener.accept().await {
-                script(s).await;
-            }
-        });
-        port
-    }
+    use crate::creds::login::testkit::fake;
 
     async fn attempt(port: u16, user: &str, password: &str, wait: Duration) -> Outcome {
-        let (net, target) = crate::probe::test_net("127.0.0.0/8", "127.0.0.1");
-        let tls = TlsContext::new(&[]).unwrap();
-        let secret = Secret::new(password);
-        let a = Attempt {
-            net: &net,
-            tls: &tls,
-            target: &target,
-            port,
-            in_tls: false,
-            deadline: Instant::now() + wait,
-            username: user,
-            password: &secret,
-            method: &Method::Ftp,
-        };
-        login(&a).await
+        crate::creds::login::testkit::attempt(Method::Ftp, port, user, password, wait).await
     }
 
     /// A scripted server: the greeting, then for each command line it

@@ -20,6 +20,8 @@ pub mod rtsp;
 pub mod snmp;
 pub mod ssh;
 pub mod telnet;
+#[cfg(test)]
+pub(crate) mod testkit;
 
 use serde::Deserialize;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -206,6 +208,11 @@ impl std::fmt::Debug for Attempt<'_> {
             .field("method", &self.method.label())
             .finish_non_exhaustive()
     }
+}
+
+/// An inconclusive outcome with `reason`.
+pub(crate) fn inconclusive(reason: &str) -> Outcome {
+    Outcome::Inconclusive(reason.to_string())
 }
 
 /// Tries one login.

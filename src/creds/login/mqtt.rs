@@ -4,7 +4,7 @@
 
 use tokio::io::AsyncWriteExt;
 
-use super::{Attempt, Outcome};
+use super::{Attempt, Outcome, inconclusive};
 use crate::net::io::{ReadEnd, read_until, write_all};
 use crate::proto::ParseError;
 use crate::proto::mqtt::{self, Connect};
@@ -82,42 +82,22 @@ fn client_id() -> String {
     format!("stadscan-{:08x}", u32::from_be_bytes(b))
 }
 
-fn inconclusive(reason: &str) -> Outcome {
-    Outcome::Inconclusive(reason.to_string())
-}
-
 #[cfg(test)]
 mod tests {
-    use std::future::Future;
+
     use std::time::Duration;
 
     use tokio::io::AsyncReadExt;
     use tokio::net::{TcpListener, TcpStream};
-    use tokio::time::Instant;
 
     use super::*;
-    use crate::creds::Secret;
+
     use crate::creds::login::Method;
     use crate::proto::fuzz;
-    use crate::tls::TlsContext;
 
     const PASSWORD: &str = "mqtt-Secret-77";
 
-    /// A one-connection broker on 127.0.0.1 running `script`.
-    async fn fake<F, Fut>(script: F) -> u16
-    where
-        F: FnOnce(TcpStream) -> Fut + Send + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            if let Ok((s, _)) = listener.accept().await {
-                script(s).await;
-            }
-        });
-        port
-    }
+    use crate::creds::login::testkit::fake;
 
     /// Reads one CONNECT (or gives up after 2 s).
     async fn read_connect(s: &mut TcpStream) -> Option<Connect> {
@@ -142,21 +122,7 @@ mod tests {
     }
 
     async fn attempt(port: u16, user: &str, password: &str, wait: Duration) -> Outcome {
-        let (net, target) = crate::probe::test_net("127.0.0.0/8", "127.0.0.1");
-        let tls = TlsContext::new(&[]).unwrap();
-        let secret = Secret::new(password);
-        let a = Attempt {
-            net: &net,
-            tls: &tls,
-            target: &target,
-            port,
-            in_tls: false,
-            deadline: Instant::now() + wait,
-            username: user,
-            password: &secret,
-            method: &Method::Mqtt,
-        };
-        login(&a).await
+        crate::creds::login::testkit::attempt(Method::Mqtt, port, user, password, wait).await
     }
 
     /// A broker that wants `iot` / PASSWORD, answering `refusal` otherwise,

@@ -9,7 +9,7 @@
 
 use tokio::time::Instant;
 
-use super::{Attempt, Outcome};
+use super::{Attempt, Outcome, inconclusive};
 use crate::net::UdpOutcome;
 use crate::proto::snmp::{self, PduType, Version, oids};
 
@@ -91,10 +91,6 @@ fn request_id() -> i32 {
         FALLBACK.fetch_add(2, Ordering::Relaxed)
     };
     raw & 0x3fff_ffff
-}
-
-fn inconclusive(reason: &str) -> Outcome {
-    Outcome::Inconclusive(reason.to_string())
 }
 
 #[cfg(test)]

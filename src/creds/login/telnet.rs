@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
-use super::{Attempt, Outcome};
+use super::{Attempt, Outcome, inconclusive};
 use crate::net::io::write_all;
 use crate::proto::telnet::{self, Command, PromptKind};
 
@@ -364,22 +364,17 @@ fn answer(cmd: &Command) -> Option<[u8; 3]> {
     }
 }
 
-fn inconclusive(reason: &str) -> Outcome {
-    Outcome::Inconclusive(reason.to_string())
-}
-
 #[cfg(test)]
 mod tests {
-    use std::future::Future;
+
     use std::sync::{Arc, Mutex};
 
-    use tokio::net::{TcpListener, TcpStream};
+    use tokio::net::TcpStream;
 
     use super::*;
-    use crate::creds::Secret;
+
     use crate::creds::login::Method;
     use crate::proto::fuzz;
-    use crate::tls::TlsContext;
 
     const PASSWORD: &str = "telnet-Secret-5";
 
@@ -606,37 +601,10 @@ mod tests {
 
     // ---- conversations with fake devices ----
 
-    async fn fake<F, Fut>(script: F) -> u16
-    where
-        F: FnOnce(TcpStream) -> Fut + Send + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
-    {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            if let Ok((s, _)) = listener.accept().await {
-                script(s).await;
-            }
-        });
-        port
-    }
+    use crate::creds::login::testkit::fake;
 
     async fn attempt(port: u16, user: &str, password: &str, wait: Duration) -> Outcome {
-        let (net, target) = crate::probe::test_net("127.0.0.0/8", "127.0.0.1");
-        let tls = TlsContext::new(&[]).unwrap();
-        let secret = Secret::new(password);
-        let a = Attempt {
-            net: &net,
-            tls: &tls,
-            target: &target,
-            port,
-            in_tls: false,
-            deadline: Instant::now() + wait,
-            username: user,
-            password: &secret,
-            method: &Method::Telnet,
-        };
-        login(&a).await
+        crate::creds::login::testkit::attempt(Method::Telnet, port, user, password, wait).await
     }
 
     /// What the fake device received: negotiation answers and text lines.
