@@ -6,7 +6,7 @@
 //! window holds at most `max_in_flight` jobs, and the job iterator produces
 //! the next one only when a slot frees up.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -148,21 +148,159 @@ impl Knowledge {
     }
 }
 
-/// Hands the progress so far to the checkpoint writer: every step below
-/// the lowest one still in flight (or below the next to start) is done.
-fn checkpoint(
-    opts: &ScanOptions,
-    in_flight: &BTreeSet<u64>,
+/// How often the progress line is fed.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// A worker's step when it holds none.
+const IDLE: u64 = u64::MAX;
+
+/// The job feed: the permutation's jobs (after shard and resume filters).
+struct Feed {
+    jobs: Box<dyn Iterator<Item = (u64, discover::Job)> + Send>,
+    /// One past the last step handed out.
     next_step: u64,
-    found: &mut Vec<(u64, Observation)>,
-) {
-    if let Some(tx) = &opts.checkpoint {
-        let done_below = in_flight.first().copied().unwrap_or(next_step);
-        let _gone = tx.send(Checkpoint {
-            done_below,
-            found: std::mem::take(found),
-        });
+}
+
+/// What the discovery workers share. A fixed window of workers each take
+/// the next job from the feed as soon as they finish one: no job passes
+/// through the coordinating loop, which only redraws progress, writes
+/// checkpoints and waits for the end (a task per job cost two thread
+/// hand-offs per position, the larger part of discovery's time on loopback).
+struct Discovery {
+    feed: std::sync::Mutex<Feed>,
+    /// The step each worker is on ([`IDLE`] when none); set under the feed's
+    /// lock, so the feed's low-water mark is consistent.
+    current: Vec<AtomicU64>,
+    /// Observations found and not yet handed to the coordinating loop.
+    found: std::sync::Mutex<Vec<(u64, Observation)>>,
+    done: AtomicU64,
+    open: AtomicU64,
+    udp_answers: AtomicU64,
+    net: Arc<Net>,
+    prober: Arc<Prober>,
+    discover_only: bool,
+}
+
+impl Discovery {
+    /// The next job, marking it as this worker's step.
+    fn take(&self, slot: usize) -> Option<(u64, discover::Job)> {
+        let mut feed = self.feed.lock().unwrap_or_else(|p| p.into_inner());
+        let next = feed.jobs.next();
+        let step = next.as_ref().map_or(IDLE, |(step, _)| *step);
+        if step != IDLE {
+            feed.next_step = step + 1;
+        }
+        self.current[slot].store(step, Ordering::Relaxed);
+        next
     }
+
+    /// Every step below this one has finished (and its observation is in
+    /// `found` or already taken from it).
+    fn done_below(&self) -> u64 {
+        let feed = self.feed.lock().unwrap_or_else(|p| p.into_inner());
+        self.current
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .fold(feed.next_step, u64::min)
+    }
+
+    async fn work(self: Arc<Self>, slot: usize) {
+        while let Some((step, job)) = self.take(slot) {
+            let obs = self.position(job).await;
+            if let Some(o) = obs {
+                self.found
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((step, o));
+            }
+            self.done.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Discovers (and unless discovery only, identifies) one position.
+    async fn position(&self, job: discover::Job) -> Option<Observation> {
+        let (net, prober) = (&self.net, &self.prober);
+        match job.transport {
+            Transport::Tcp => match discover::tcp_port(net, &job.target, job.port).await {
+                PortState::Open(conn) => {
+                    self.open.fetch_add(1, Ordering::Relaxed);
+                    if self.discover_only {
+                        let _rst = conn.stream.get_ref().set_zero_linger();
+                        let mut o = Observation::new(
+                            crate::model::Endpoint::tcp(job.target.addr(), job.port),
+                            job.target.hostname().map(str::to_string),
+                        );
+                        o.set("service.note", "discovery only: not identified");
+                        Some(o)
+                    } else {
+                        // Boxed: identification is a large future, and most
+                        // positions never get here (closed ports); the
+                        // worker's own future stays small.
+                        Box::pin(async {
+                            let mut o = prober.identify(net, &job.target, job.port, conn).await;
+                            prober.assess_tls(net, &job.target, job.port, &mut o).await;
+                            Some(o)
+                        })
+                        .await
+                    }
+                }
+                _ => None,
+            },
+            Transport::Udp if self.discover_only => None,
+            Transport::Udp => {
+                let o = Box::pin(crate::probe::udp(
+                    net,
+                    &job.target,
+                    job.port,
+                    prober.timeout,
+                    prober.ot_safe,
+                ))
+                .await;
+                if o.is_some() {
+                    self.udp_answers.fetch_add(1, Ordering::Relaxed);
+                }
+                o
+            }
+        }
+    }
+}
+
+/// Moves what the workers found into `observations`, and hands the progress
+/// so far to the checkpoint writer (when there is one).
+fn checkpoint(opts: &ScanOptions, d: &Discovery, observations: &mut Vec<Observation>) {
+    let done_below = d.done_below();
+    let found = std::mem::take(&mut *d.found.lock().unwrap_or_else(|p| p.into_inner()));
+    match &opts.checkpoint {
+        Some(tx) => {
+            observations.extend(found.iter().map(|(_, o)| o.clone()));
+            let _gone = tx.send(Checkpoint { done_below, found });
+        }
+        None => observations.extend(found.into_iter().map(|(_, o)| o)),
+    }
+}
+
+/// The note on what the adaptive rate did, when it lowered the rate.
+fn rate_note(rate: &crate::net::RateSummary) -> Option<Note> {
+    let first = rate.first_lowering?;
+    let mut message = format!(
+        "rate lowered from {}/s to {}/s after {}% of connects timed out",
+        first.from, first.to, first.lost_pct
+    );
+    if rate.lowered > 1 {
+        message.push_str(&format!(
+            "; lowered {} times in all (down to {}/s, worst window {}% timed out)",
+            rate.lowered, rate.lowest, rate.worst_lost_pct
+        ));
+    }
+    message.push_str(&format!(
+        "; the scan ended at {}/s (floor {}/s): ports that stayed silent may be \
+         answered at a lower rate",
+        rate.effective, rate.floor
+    ));
+    Some(Note {
+        level: NoteLevel::Warning,
+        message,
+    })
 }
 
 /// Runs one scan. Returns the report also when interrupted (then
@@ -231,20 +369,14 @@ pub async fn run(
         endpoints: knowledge.endpoints.clone(),
         ot_safe: scope.rate.profile == crate::scope::RateProfile::OtSafe,
     });
-    let done = Arc::new(AtomicU64::new(0));
-    let open = Arc::new(AtomicU64::new(0));
-    let udp_answers = Arc::new(AtomicU64::new(0));
     let seed = discover::seed_for(&scope.name);
     let total = space.len();
     let window = scope.rate.max_in_flight.max(1) as usize;
+    let workers = window
+        .min(usize::try_from(total).unwrap_or(usize::MAX))
+        .max(1);
 
     let mut observations: Vec<Observation> = Vec::new();
-    let mut tasks: JoinSet<(u64, Option<Observation>)> = JoinSet::new();
-    // Steps in flight (by task), for the checkpoint's low-water mark.
-    let mut in_flight: BTreeSet<u64> = BTreeSet::new();
-    let mut step_of_task: HashMap<tokio::task::Id, u64> = HashMap::new();
-    let mut next_step: u64 = 0;
-    let mut found_since: Vec<(u64, Observation)> = Vec::new();
     let skip_below = opts.resume.as_ref().map_or(0, |r| r.done_below);
     if let Some(r) = &opts.resume {
         observations.extend(r.observations.iter().cloned());
@@ -258,120 +390,92 @@ pub async fn run(
             ),
         });
     }
-    let mut ticker = tokio::time::interval(CHECKPOINT_EVERY);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // A shard takes whole addresses (all ports of a device stay together,
     // so its assets and identities are the ones an unsharded scan finds);
     // the shards of a scope are disjoint and together complete.
     let (shard_k, shard_n) = opts
         .shard
         .map_or((0, 1), |(k, n)| (u64::from(k), u64::from(n.max(1))));
-    let mut jobs = space
-        .numbered_jobs(&scope, seed)
+    let jobs = space
+        .clone()
+        .into_numbered_jobs(scope.clone(), seed)
         .filter(move |(_, job)| shard_of(job.target.addr(), shard_n) == shard_k)
         .filter(move |(step, _)| *step >= skip_below);
-    let mut exhausted = false;
+    let discovery = Arc::new(Discovery {
+        feed: std::sync::Mutex::new(Feed {
+            jobs: Box::new(jobs),
+            next_step: skip_below,
+        }),
+        current: (0..workers).map(|_| AtomicU64::new(IDLE)).collect(),
+        found: std::sync::Mutex::default(),
+        done: AtomicU64::new(0),
+        open: AtomicU64::new(0),
+        udp_answers: AtomicU64::new(0),
+        net: net.clone(),
+        prober: prober.clone(),
+        discover_only: opts.discover_only,
+    });
+    let mut tasks: JoinSet<()> = JoinSet::new();
+    let mut slot_of_task: HashMap<tokio::task::Id, usize> = HashMap::new();
     let mut interrupted = shutdown.is_triggered();
+    if !interrupted {
+        for slot in 0..workers {
+            let handle = tasks.spawn(discovery.clone().work(slot));
+            slot_of_task.insert(handle.id(), slot);
+        }
+    }
+    let mut ticker = tokio::time::interval(CHECKPOINT_EVERY);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut redraw = tokio::time::interval(PROGRESS_EVERY);
+    redraw.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let report_progress = |d: &Discovery| {
+        progress.update(
+            d.done.load(Ordering::Relaxed),
+            total,
+            d.open.load(Ordering::Relaxed),
+        );
+    };
     while !interrupted {
-        while !exhausted && tasks.len() < window {
-            let Some((step, job)) = jobs.next() else {
-                exhausted = true;
-                break;
-            };
-            next_step = step + 1;
-            in_flight.insert(step);
-            let (net, prober) = (net.clone(), prober.clone());
-            let (done, open, udp_answers) = (done.clone(), open.clone(), udp_answers.clone());
-            let discover_only = opts.discover_only;
-            let handle = tasks.spawn(async move {
-                let obs = match job.transport {
-                    Transport::Tcp => match discover::tcp_port(&net, &job.target, job.port).await {
-                        PortState::Open(conn) => {
-                            open.fetch_add(1, Ordering::Relaxed);
-                            if discover_only {
-                                let _rst = conn.stream.get_ref().set_zero_linger();
-                                let mut o = Observation::new(
-                                    crate::model::Endpoint::tcp(job.target.addr(), job.port),
-                                    job.target.hostname().map(str::to_string),
-                                );
-                                o.set("service.note", "discovery only: not identified");
-                                Some(o)
-                            } else {
-                                // Boxed: identification is a large future, and
-                                // most positions never get here (closed
-                                // ports); every spawned task stays small.
-                                Box::pin(async {
-                                    let mut o =
-                                        prober.identify(&net, &job.target, job.port, conn).await;
-                                    prober.assess_tls(&net, &job.target, job.port, &mut o).await;
-                                    Some(o)
-                                })
-                                .await
-                            }
-                        }
-                        _ => None,
-                    },
-                    Transport::Udp if discover_only => None,
-                    Transport::Udp => {
-                        let o = Box::pin(crate::probe::udp(
-                            &net,
-                            &job.target,
-                            job.port,
-                            prober.timeout,
-                            prober.ot_safe,
-                        ))
-                        .await;
-                        if o.is_some() {
-                            udp_answers.fetch_add(1, Ordering::Relaxed);
-                        }
-                        o
-                    }
-                };
-                done.fetch_add(1, Ordering::Relaxed);
-                (step, obs)
-            });
-            step_of_task.insert(handle.id(), step);
-        }
-        if tasks.is_empty() {
-            break;
-        }
         tokio::select! {
-            joined = tasks.join_next_with_id() => {
-                let id = match &joined {
-                    Some(Ok((id, _))) => Some(*id),
-                    Some(Err(e)) => Some(e.id()),
-                    None => None,
-                };
-                if let Some(step) = id.and_then(|id| step_of_task.remove(&id)) {
-                    in_flight.remove(&step);
+            joined = tasks.join_next_with_id() => match joined {
+                None => break,
+                Some(Ok((id, ()))) => {
+                    slot_of_task.remove(&id);
                 }
-                match joined {
-                    Some(Ok((_, (step, Some(obs))))) => {
-                        if opts.checkpoint.is_some() {
-                            found_since.push((step, obs.clone()));
-                        }
-                        observations.push(obs);
-                    }
-                    Some(Ok((_, (_, None)))) => {}
-                    Some(Err(e)) if e.is_panic() => {
-                        // A bug in a probe must not cost the other results.
+                Some(Err(e)) => {
+                    let slot = slot_of_task.remove(&e.id());
+                    if e.is_panic() {
+                        // A bug in a probe must not cost the other results:
+                        // its step counts as finished, a new worker takes
+                        // the slot.
                         notes.push(Note { level: NoteLevel::Error, message: format!("internal error in a probe task: {e}") });
+                        if let Some(slot) = slot {
+                            discovery.current[slot].store(IDLE, Ordering::Relaxed);
+                            let handle = tasks.spawn(discovery.clone().work(slot));
+                            slot_of_task.insert(handle.id(), slot);
+                        }
                     }
-                    Some(Err(_)) | None => {}
                 }
-                progress.update(done.load(Ordering::Relaxed), total, open.load(Ordering::Relaxed));
-            }
+            },
+            _ = redraw.tick() => report_progress(&discovery),
             _ = ticker.tick(), if opts.checkpoint.is_some() => {
-                checkpoint(opts, &in_flight, next_step.max(skip_below), &mut found_since);
+                checkpoint(opts, &discovery, &mut observations);
             }
             () = shutdown.triggered() => interrupted = true,
         }
     }
-    checkpoint(
-        opts,
-        &in_flight,
-        next_step.max(skip_below),
-        &mut found_since,
+    if interrupted {
+        // Keep what finished, drop what was in flight (the workers' steps
+        // stay marked as not done for the checkpoint).
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+    }
+    report_progress(&discovery);
+    checkpoint(opts, &discovery, &mut observations);
+    let (done, open, udp_answers) = (
+        discovery.done.load(Ordering::Relaxed),
+        discovery.open.load(Ordering::Relaxed),
+        discovery.udp_answers.load(Ordering::Relaxed),
     );
     if let Some((k, n)) = opts.shard {
         notes.push(Note {
@@ -379,20 +483,12 @@ pub async fn run(
             message: format!("shard {k}/{n}: this run covers one slice of the scope; join the shards with `stadscan merge`"),
         });
     }
+    notes.extend(rate_note(&net.rate_summary()));
     if interrupted {
-        // Keep what finished, drop what was in flight.
-        tasks.abort_all();
-        while let Some(j) = tasks.join_next().await {
-            if let Ok((_, Some(obs))) = j {
-                observations.push(obs);
-            }
-        }
         notes.push(Note {
             level: NoteLevel::Error,
             message: format!(
-                "scan interrupted after {} of {} positions: results are partial",
-                done.load(Ordering::Relaxed),
-                total
+                "scan interrupted after {done} of {total} positions: results are partial"
             ),
         });
     }
@@ -469,9 +565,9 @@ pub async fn run(
         stats: ScanStats {
             addresses: space.addresses(),
             ports: scope.ports.tcp.len() + scope.ports.udp.len(),
-            positions_done: done.load(Ordering::Relaxed),
-            open_tcp: open.load(Ordering::Relaxed),
-            udp_answers: udp_answers.load(Ordering::Relaxed),
+            positions_done: done,
+            open_tcp: open,
+            udp_answers,
             elapsed_ms: clock.elapsed().as_millis() as u64,
             net: net.counts(),
         },

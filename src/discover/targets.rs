@@ -188,6 +188,18 @@ impl TargetSpace {
             .enumerate()
             .filter_map(move |(n, i)| self.job(scope, i).map(|j| (n as u64, j)))
     }
+
+    /// [`TargetSpace::numbered_jobs`] owning its space and scope, for a job
+    /// feed shared by tasks.
+    pub fn into_numbered_jobs(
+        self: std::sync::Arc<Self>,
+        scope: std::sync::Arc<Scope>,
+        seed: u64,
+    ) -> impl Iterator<Item = (u64, Job)> + Send + 'static {
+        Permutation::new(self.len(), seed)
+            .enumerate()
+            .filter_map(move |(n, i)| self.job(&scope, i).map(|j| (n as u64, j)))
+    }
 }
 
 fn nth_address(net: &IpNet, n: u128) -> IpAddr {

@@ -1,7 +1,9 @@
-//! The global rate limit and the per-host connection cap.
+//! The global rate limit, the controller that lowers it when connects
+//! start to time out, and the per-host connection cap.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,7 +25,8 @@ use tokio::time::Instant;
 /// queued ahead of it, and discovery still gets every slot follow-ups leave.
 #[derive(Debug)]
 pub struct RateLimiter {
-    interval: Duration,
+    /// Nanoseconds between two events; changed by [`RateLimiter::set_per_second`].
+    interval_ns: AtomicU64,
     last: Mutex<Option<Instant>>,
     first_contacts: tokio::sync::Mutex<()>,
 }
@@ -42,10 +45,26 @@ pub enum Class {
 impl RateLimiter {
     pub fn new(per_second: u32) -> Self {
         RateLimiter {
-            interval: Duration::from_secs(1) / per_second.max(1),
+            interval_ns: AtomicU64::new(interval_ns(per_second)),
             last: Mutex::new(None),
             first_contacts: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// Changes the rate from the next event on (the adaptive controller).
+    pub fn set_per_second(&self, per_second: u32) {
+        self.interval_ns
+            .store(interval_ns(per_second), Ordering::Relaxed);
+    }
+
+    /// The rate in force now.
+    pub fn per_second(&self) -> u32 {
+        let ns = self.interval_ns.load(Ordering::Relaxed).max(1);
+        u32::try_from(1_000_000_000 / ns).unwrap_or(u32::MAX)
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_nanos(self.interval_ns.load(Ordering::Relaxed))
     }
 
     /// Waits for a send slot (a first contact).
@@ -59,10 +78,11 @@ impl RateLimiter {
             Class::FollowUp => None,
         };
         loop {
+            let interval = self.interval();
             let now = Instant::now();
             let wake = {
                 let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-                let earliest = last.map_or(now, |prev| prev + self.interval);
+                let earliest = last.map_or(now, |prev| prev + interval);
                 if earliest <= now {
                     // Slightly behind (a timer woke late): keep the
                     // schedule so the rate is reached. Far behind (idle, or a
@@ -87,7 +107,7 @@ impl RateLimiter {
             let now = Instant::now();
             if now.saturating_duration_since(wake) <= LATE {
                 let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-                if last.is_none_or(|prev| prev + self.interval <= wake) {
+                if last.is_none_or(|prev| prev + interval <= wake) {
                     *last = Some(wake);
                     return;
                 }
@@ -99,6 +119,201 @@ impl RateLimiter {
 /// A wake-up later than this after its slot counts as a stall (the slot is
 /// then given up rather than caught up with a burst).
 const LATE: Duration = Duration::from_millis(5);
+
+fn interval_ns(per_second: u32) -> u64 {
+    1_000_000_000 / u64::from(per_second.max(1))
+}
+
+/// How the adaptive rate judges what it sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ControlSettings {
+    /// First contacts judged together.
+    pub window: u32,
+    /// Lower the rate when a window holds this many percentage points more
+    /// timeouts than the calmest window seen (the network's own silence:
+    /// filtered ports time out at any rate).
+    pub climb_pct: u32,
+    /// Calm windows in a row before the rate goes up again.
+    pub calm_windows: u32,
+}
+
+impl Default for ControlSettings {
+    fn default() -> Self {
+        ControlSettings {
+            window: 100,
+            climb_pct: 10,
+            calm_windows: 5,
+        }
+    }
+}
+
+/// One change of the rate, and the share of first contacts lost in the
+/// window that caused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateChange {
+    pub from: u32,
+    pub to: u32,
+    pub lost_pct: u32,
+}
+
+/// The adaptive rate, as a pure function of what first contacts did.
+///
+/// Timeouts that climb during a scan mean the scanner outruns the network
+/// (or the host's own backlog or connection table): answers that would
+/// come at a gentler rate are lost. The controller halves the rate when a
+/// window of first contacts holds clearly more timeouts than the calmest
+/// window so far, never below a floor, and raises it by a quarter after
+/// several calm windows, never above the configured rate. Outcomes of
+/// attempts started before a change are ignored (they say nothing about
+/// the new rate), so one burst of timeouts halves the rate once, not once
+/// per window it spills into.
+///
+/// Limitation: timeouts present from the very first window cost one
+/// halving, then count as the network's own silence.
+#[derive(Debug, Clone)]
+pub struct RateControl {
+    settings: ControlSettings,
+    ceiling: u32,
+    floor: u32,
+    current: u32,
+    generation: u64,
+    seen: u32,
+    lost: u32,
+    /// Fewest losses in one window so far.
+    calmest: Option<u32>,
+    calm_in_a_row: u32,
+    lowered: u32,
+    lowest: u32,
+    first_lowering: Option<RateChange>,
+    worst_lost_pct: u32,
+}
+
+impl RateControl {
+    pub fn new(per_second: u32, settings: ControlSettings) -> RateControl {
+        let ceiling = per_second.max(1);
+        RateControl {
+            settings: ControlSettings {
+                window: settings.window.max(1),
+                ..settings
+            },
+            ceiling,
+            floor: floor_of(ceiling),
+            current: ceiling,
+            generation: 0,
+            seen: 0,
+            lost: 0,
+            calmest: None,
+            calm_in_a_row: 0,
+            lowered: 0,
+            lowest: ceiling,
+            first_lowering: None,
+            worst_lost_pct: 0,
+        }
+    }
+
+    /// Tag for an attempt starting now; hand it back to [`Self::observe`].
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub fn per_second(&self) -> u32 {
+        self.current
+    }
+
+    /// The rate it never goes below.
+    pub fn floor(&self) -> u32 {
+        self.floor
+    }
+
+    /// One first contact ended: `lost` when it timed out (or failed
+    /// without an answer). Returns the new rate when it changes.
+    pub fn observe(&mut self, generation: u64, lost: bool) -> Option<u32> {
+        if generation != self.generation {
+            return None;
+        }
+        self.seen += 1;
+        self.lost += u32::from(lost);
+        if self.seen < self.settings.window {
+            return None;
+        }
+        let (window, lost) = (self.seen, self.lost);
+        self.seen = 0;
+        self.lost = 0;
+        let lost_pct = lost * 100 / window;
+        let allowance = window * self.settings.climb_pct / 100;
+        let calmest = self.calmest.unwrap_or(0);
+        self.calmest = Some(self.calmest.map_or(lost, |c| c.min(lost)));
+        if lost > calmest + allowance {
+            self.calm_in_a_row = 0;
+            self.worst_lost_pct = self.worst_lost_pct.max(lost_pct);
+            let to = (self.current / 2).max(self.floor);
+            if to == self.current {
+                return None;
+            }
+            let change = RateChange {
+                from: self.current,
+                to,
+                lost_pct,
+            };
+            self.first_lowering.get_or_insert(change);
+            self.lowered += 1;
+            self.lowest = self.lowest.min(to);
+            return Some(self.change_to(to));
+        }
+        if lost <= calmest + allowance / 2 {
+            self.calm_in_a_row += 1;
+        } else {
+            self.calm_in_a_row = 0;
+        }
+        if self.calm_in_a_row >= self.settings.calm_windows && self.current < self.ceiling {
+            self.calm_in_a_row = 0;
+            let to = (self.current + (self.current / 4).max(1)).min(self.ceiling);
+            return Some(self.change_to(to));
+        }
+        None
+    }
+
+    fn change_to(&mut self, to: u32) -> u32 {
+        self.current = to;
+        self.generation += 1;
+        to
+    }
+
+    /// What the controller did over the scan.
+    pub fn summary(&self) -> RateSummary {
+        RateSummary {
+            configured: self.ceiling,
+            effective: self.current,
+            lowest: self.lowest,
+            floor: self.floor,
+            lowered: self.lowered,
+            first_lowering: self.first_lowering,
+            worst_lost_pct: self.worst_lost_pct,
+        }
+    }
+}
+
+/// The floor of the adaptive rate: a sixty-fourth of the configured rate,
+/// but not below 10/s (or the configured rate, when that is lower).
+fn floor_of(ceiling: u32) -> u32 {
+    (ceiling / 64).max(ceiling.min(10))
+}
+
+/// What the adaptive rate did during a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateSummary {
+    pub configured: u32,
+    /// The rate in force at the end.
+    pub effective: u32,
+    pub lowest: u32,
+    pub floor: u32,
+    /// How many times the rate was lowered.
+    pub lowered: u32,
+    pub first_lowering: Option<RateChange>,
+    /// The highest share of lost first contacts in a window that lowered
+    /// the rate.
+    pub worst_lost_pct: u32,
+}
 
 /// At most `cap` connections to one address at a time. Entries for idle
 /// addresses are removed, so memory follows the connections in flight, not
@@ -285,5 +500,131 @@ mod tests {
             .expect("a freed slot is reusable");
         drop((p2, p3, pb));
         assert_eq!(slots.tracked(), 0);
+    }
+
+    /// Feeds `n` outcomes of the current generation, `lost_every`-th lost
+    /// (0: none lost); returns the rate changes seen.
+    fn feed(c: &mut RateControl, n: u32, lost_every: u32) -> Vec<u32> {
+        let mut changes = Vec::new();
+        for i in 0..n {
+            let lost = lost_every > 0 && i % lost_every == 0;
+            if let Some(r) = c.observe(c.generation(), lost) {
+                changes.push(r);
+            }
+        }
+        changes
+    }
+
+    #[test]
+    fn climbing_timeouts_halve_the_rate() {
+        let mut c = RateControl::new(8_000, ControlSettings::default());
+        assert!(
+            feed(&mut c, 300, 0).is_empty(),
+            "calm windows change nothing"
+        );
+        // Half of the next window times out.
+        assert_eq!(feed(&mut c, 100, 2), vec![4_000]);
+        let s = c.summary();
+        assert_eq!(s.lowered, 1);
+        assert_eq!(
+            s.first_lowering,
+            Some(RateChange {
+                from: 8_000,
+                to: 4_000,
+                lost_pct: 50
+            })
+        );
+        assert_eq!(s.effective, 4_000);
+    }
+
+    #[test]
+    fn a_few_timeouts_below_the_climb_threshold_are_tolerated() {
+        let mut c = RateControl::new(8_000, ControlSettings::default());
+        feed(&mut c, 100, 0);
+        // 10 of 100 lost: exactly the allowance, not above it.
+        assert!(feed(&mut c, 1_000, 10).is_empty());
+        assert_eq!(c.per_second(), 8_000);
+    }
+
+    #[test]
+    fn outcomes_of_attempts_started_before_a_change_are_ignored() {
+        let mut c = RateControl::new(8_000, ControlSettings::default());
+        let old = c.generation();
+        feed(&mut c, 100, 0);
+        assert_eq!(feed(&mut c, 100, 1), vec![4_000]);
+        // The burst's other attempts (started at 8,000/s) end in timeouts
+        // too: they do not lower the rate again.
+        for _ in 0..500 {
+            assert_eq!(c.observe(old, true), None);
+        }
+        assert_eq!(c.per_second(), 4_000);
+        assert_eq!(c.summary().lowered, 1);
+    }
+
+    #[test]
+    fn the_rate_never_goes_below_the_floor() {
+        let mut c = RateControl::new(6_400, ControlSettings::default());
+        assert_eq!(c.floor(), 100);
+        feed(&mut c, 100, 0);
+        let changes = feed(&mut c, 5_000, 1);
+        assert_eq!(changes.last(), Some(&100), "{changes:?}");
+        assert!(changes.iter().all(|r| *r >= 100));
+        assert_eq!(c.summary().lowest, 100);
+        // A low configured rate is its own floor.
+        assert_eq!(RateControl::new(5, ControlSettings::default()).floor(), 5);
+        assert_eq!(
+            RateControl::new(300, ControlSettings::default()).floor(),
+            10
+        );
+    }
+
+    #[test]
+    fn calm_windows_bring_the_rate_back_slowly_up_to_the_configured_one() {
+        let mut c = RateControl::new(1_000, ControlSettings::default());
+        feed(&mut c, 100, 0);
+        assert_eq!(feed(&mut c, 100, 1), vec![500]);
+        // Four calm windows: not yet; the fifth raises by a quarter.
+        assert!(feed(&mut c, 400, 0).is_empty());
+        assert_eq!(feed(&mut c, 100, 0), vec![625]);
+        let ups = feed(&mut c, 10_000, 0);
+        assert_eq!(ups, vec![781, 976, 1_000]);
+        let s = c.summary();
+        assert_eq!((s.effective, s.lowest, s.lowered), (1_000, 500, 1));
+    }
+
+    #[test]
+    fn a_network_that_is_mostly_silent_costs_one_halving_not_the_floor() {
+        // Firewalled ports time out at any rate: 80 % lost in every window.
+        let mut c = RateControl::new(10_000, ControlSettings::default());
+        let mut changes = Vec::new();
+        for _ in 0..20 {
+            for i in 0..100 {
+                if let Some(r) = c.observe(c.generation(), i % 5 != 0) {
+                    changes.push(r);
+                }
+            }
+        }
+        assert_eq!(changes.first(), Some(&5_000), "{changes:?}");
+        assert!(c.per_second() >= 5_000, "{changes:?}");
+        assert_eq!(c.summary().lowered, 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lowered_rate_spaces_the_next_events_wider() {
+        let rl = RateLimiter::new(1_000);
+        let start = Instant::now();
+        for _ in 0..100 {
+            rl.acquire().await;
+        }
+        let fast = start.elapsed();
+        rl.set_per_second(100);
+        assert_eq!(rl.per_second(), 100);
+        let start = Instant::now();
+        for _ in 0..10 {
+            rl.acquire().await;
+        }
+        let slow = start.elapsed();
+        assert!(fast < Duration::from_millis(110), "{fast:?}");
+        assert!(slow >= Duration::from_millis(90), "{slow:?}");
     }
 }

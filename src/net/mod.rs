@@ -3,6 +3,8 @@
 //! Every TCP connect and UDP datagram passes, in this order: the scope gate
 //! (asked again here, whatever the caller holds), the per-host connection cap,
 //! the global rate limit, and a timeout. Reads are bounded by [`io`].
+//! First contacts report how they ended to the adaptive rate
+//! ([`RateControl`]), which lowers the global rate when timeouts climb.
 
 pub mod audit;
 pub mod io;
@@ -21,7 +23,10 @@ use crate::model::Target;
 use crate::scope::{Scope, Verdict};
 
 pub use audit::{AuditEntry, AuditLog, Audited};
-pub use limit::{Class, HostPermit, HostSlots, RateLimiter};
+pub use limit::{
+    Class, ControlSettings, HostPermit, HostSlots, RateChange, RateControl, RateLimiter,
+    RateSummary,
+};
 
 /// Why a connection was not made.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +112,11 @@ pub struct NetCounts {
     pub timeouts: u64,
     pub datagrams: u64,
     pub gate_refusals: u64,
+    /// The send rate in force at the end (lower than the scope's when the
+    /// adaptive rate lowered it).
+    pub rate_per_second: u64,
+    /// How many times the adaptive rate lowered the send rate.
+    pub rate_lowered: u64,
 }
 
 /// Cancellation shared by every task of a scan (Ctrl-C, SIGTERM).
@@ -155,6 +165,9 @@ pub struct Net {
     shutdown: Shutdown,
     stats: NetStats,
     audit: Option<Arc<AuditLog>>,
+    control: std::sync::Mutex<RateControl>,
+    /// The controller's generation, readable without its lock.
+    generation: AtomicU64,
 }
 
 impl Net {
@@ -168,7 +181,39 @@ impl Net {
             shutdown,
             stats: NetStats::default(),
             audit: None,
+            control: std::sync::Mutex::new(RateControl::new(
+                r.per_second,
+                ControlSettings::default(),
+            )),
+            generation: AtomicU64::new(0),
         }
+    }
+
+    /// Replaces how the adaptive rate judges timeouts (tests).
+    pub fn with_rate_control(self, settings: ControlSettings) -> Net {
+        let rate = self.scope.rate.per_second;
+        *self.control.lock().unwrap_or_else(|p| p.into_inner()) = RateControl::new(rate, settings);
+        self.generation.store(0, Ordering::Relaxed);
+        self
+    }
+
+    /// Hands the outcome of one first contact to the adaptive rate.
+    fn judge(&self, generation: u64, lost: bool) {
+        let mut control = self.control.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(rate) = control.observe(generation, lost) {
+            self.rate.set_per_second(rate);
+            self.generation
+                .store(control.generation(), Ordering::Relaxed);
+            tracing::info!(rate, "adaptive rate changed");
+        }
+    }
+
+    /// What the adaptive rate did so far.
+    pub fn rate_summary(&self) -> RateSummary {
+        self.control
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .summary()
     }
 
     /// Records every connection and datagram in `log`.
@@ -237,8 +282,15 @@ impl Net {
         probe: &'static str,
     ) -> Result<Conn, ConnectError> {
         self.gate(target).map_err(ConnectError::OutOfScope)?;
+        let class = class_of(probe);
         let work = async {
-            let permit = self.admit(target.addr(), class_of(probe)).await;
+            let permit = self.admit(target.addr(), class).await;
+            let generation = self.generation.load(Ordering::Relaxed);
+            let judge = |lost: bool| {
+                if class == Class::FirstContact {
+                    self.judge(generation, lost);
+                }
+            };
             self.stats.connects.fetch_add(1, Ordering::Relaxed);
             let addr = SocketAddr::new(target.addr(), port);
             let attempt = Attempt {
@@ -250,20 +302,26 @@ impl Net {
             };
             match tokio::time::timeout(self.connect_timeout, TcpStream::connect(addr)).await {
                 Err(_) => {
+                    judge(true);
                     self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
                     self.audit_attempt(&attempt, "timeout", 0, 0);
                     Err(ConnectError::Timeout)
                 }
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                    judge(false);
                     self.stats.refused.fetch_add(1, Ordering::Relaxed);
                     self.audit_attempt(&attempt, "refused", 0, 0);
                     Err(ConnectError::Refused)
                 }
                 Ok(Err(e)) => {
+                    // No answer either way (no local port left, no route):
+                    // as much a sign of going too fast as a timeout.
+                    judge(true);
                     self.audit_attempt(&attempt, "failed", 0, 0);
                     Err(ConnectError::Io(e))
                 }
                 Ok(Ok(stream)) => {
+                    judge(false);
                     self.stats.open.fetch_add(1, Ordering::Relaxed);
                     // Best effort: probes write whole requests at once.
                     let _nodelay = stream.set_nodelay(true);
@@ -357,6 +415,7 @@ impl Net {
     pub fn counts(&self) -> NetCounts {
         let s = &self.stats;
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let rate = self.rate_summary();
         NetCounts {
             connects: g(&s.connects),
             open: g(&s.open),
@@ -364,6 +423,8 @@ impl Net {
             timeouts: g(&s.timeouts),
             datagrams: g(&s.datagrams),
             gate_refusals: g(&s.gate_refusals),
+            rate_per_second: u64::from(rate.effective),
+            rate_lowered: u64::from(rate.lowered),
         }
     }
 }
