@@ -585,6 +585,23 @@ fn the_attempt_budget_holds_across_runs_and_keeps_the_old_verification() {
         .clone();
     assert_eq!(facts["cred.attempts"], 2, "{facts}");
     assert!(dir.path("budget.sqlite").exists(), "the budget is on disk");
+    // The two logins are `delay_ms` (200) apart at least: the second starts
+    // no sooner than 200 ms after the first ended.
+    let mut spans: Vec<(i64, i64)> = first
+        .logins(port)
+        .iter()
+        .map(|l| {
+            let t = l["time"].as_str().unwrap();
+            let ms = |a: usize, b: usize| t[a..b].parse::<i64>().unwrap();
+            let start = ((ms(11, 13) * 60 + ms(14, 16)) * 60 + ms(17, 19)) * 1000 + ms(20, 23);
+            (start, start + l["duration_ms"].as_i64().unwrap())
+        })
+        .collect();
+    spans.sort();
+    // A Digest or Basic login may use two connections; the delay is
+    // between attempts, so look at the largest gap.
+    let gap = spans.windows(2).map(|w| w[1].0 - w[0].1).max().unwrap();
+    assert!(gap >= 195, "logins {gap} ms apart: {spans:?}");
 
     // Run 2, right after: not one login, and the finding from run 1 stands.
     let second = scan(&dir, "run2", ip, &[port], &[], &creds);
