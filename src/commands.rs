@@ -486,11 +486,20 @@ fn checks_command(args: ChecksArgs) -> Result<u8> {
             let knowledge = Knowledge::load(dir.as_deref())?;
             let _in_memory = writeln!(
                 out,
-                "ok: {} checks, {} fingerprints, {} firmware advisories, {} device-information endpoints",
+                "ok: {} checks, {} fingerprints, {} firmware advisories, {} device-information endpoints, \
+                 {} credential products ({} entries, {} generic)",
                 knowledge.checks.checks.len(),
                 knowledge.fingerprints.len(),
                 knowledge.advisories.len(),
-                knowledge.endpoints.len()
+                knowledge.endpoints.len(),
+                knowledge.credentials.products.len(),
+                knowledge
+                    .credentials
+                    .by_product
+                    .values()
+                    .map(Vec::len)
+                    .sum::<usize>(),
+                knowledge.credentials.generic.len()
             );
         }
     }
