@@ -175,7 +175,11 @@ fn write_outputs(
 }
 
 async fn run_scope(scope: Scope, checks_dir: Option<&Path>, opts: &ScanOptions) -> Result<Report> {
-    let knowledge = Knowledge::load(checks_dir)?;
+    let knowledge = if opts.discover_only {
+        Knowledge::load_for_discovery(checks_dir)?
+    } else {
+        Knowledge::load(checks_dir)?
+    };
     let (trigger, shutdown) = Shutdown::new();
     watch_signals(trigger);
     let terminal = TerminalProgress::new();

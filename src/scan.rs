@@ -139,6 +139,32 @@ impl Knowledge {
         })
     }
 
+    /// What `--discover-only` needs: the checks, baselines and advisories
+    /// (the SARIF rule table stays the same), without the fingerprints,
+    /// device-information endpoints and credentials, whose regular
+    /// expressions cost a noticeable part of a quick discovery run.
+    pub fn load_for_discovery(dir: Option<&std::path::Path>) -> Result<Knowledge, Error> {
+        let baselines = Baselines::embedded().map_err(Error::Usage)?;
+        let (checks, advisories) = match dir {
+            Some(d) => (
+                Catalogue::from_dir(d, &baselines)?,
+                match d.join("firmware") {
+                    f if f.is_dir() => Advisories::from_dir(&f)?,
+                    _ => Advisories::parse(&[])?,
+                },
+            ),
+            None => (Catalogue::embedded(&baselines)?, Advisories::embedded()?),
+        };
+        Ok(Knowledge {
+            checks: Arc::new(checks),
+            baselines: Arc::new(baselines),
+            fingerprints: Arc::new(Fingerprints::parse(&[])?),
+            advisories: Arc::new(advisories),
+            endpoints: Arc::new(crate::devinfo::Endpoints::default()),
+            credentials: Arc::new(crate::creds::data::Credentials::default()),
+        })
+    }
+
     /// Every SARIF rule: the checks and one rule per firmware advisory.
     pub fn rules(&self, kev: Option<&Kev>) -> Catalogue {
         let mut checks = self.checks.checks.clone();
