@@ -265,7 +265,7 @@ impl Tester {
                         sum.budget_errors += 1;
                         break 'accounts;
                     }
-                    Charged::Done(outcome) => {
+                    Charged::Done(outcome, _) => {
                         attempts += 1;
                         match outcome {
                             Outcome::Accepted => {
@@ -304,13 +304,15 @@ impl Tester {
                         sum.budget_errors += 1;
                         break 'accounts;
                     }
-                    Charged::Done(Outcome::Accepted) => {
+                    Charged::Done(Outcome::Accepted, at) => {
                         attempts += 1;
-                        found.push((e.id.clone(), account.to_string(), now(), true));
+                        // The time the budget recorded: a later run that
+                        // carries the result over shows the same one.
+                        found.push((e.id.clone(), account.to_string(), at, true));
                         continue 'accounts;
                     }
-                    Charged::Done(Outcome::Refused) => attempts += 1,
-                    Charged::Done(Outcome::Inconclusive(why)) => {
+                    Charged::Done(Outcome::Refused, _) => attempts += 1,
+                    Charged::Done(Outcome::Inconclusive(why), _) => {
                         attempts += 1;
                         inconclusive = Some(why);
                         if let Some((id, at)) = carried(&self.budget) {
@@ -410,7 +412,8 @@ impl Tester {
         password: &Secret,
         first: &mut bool,
     ) -> Charged {
-        let row = match self.budget.take(key, entry, now()) {
+        let at = now();
+        let row = match self.budget.take(key, entry, at) {
             Ok(Some(row)) => row,
             Ok(None) => return Charged::Spent,
             Err(e) => {
@@ -437,7 +440,7 @@ impl Tester {
         if let Err(e) = self.budget.settle(row, stored) {
             tracing::warn!(error = %e, "cannot record a login outcome");
         }
-        Charged::Done(outcome)
+        Charged::Done(outcome, at)
     }
 }
 
@@ -450,7 +453,8 @@ struct ServiceRef<'a> {
 }
 
 enum Charged {
-    Done(Outcome),
+    /// How it ended, and when it was charged (Unix seconds).
+    Done(Outcome, i64),
     /// The budget allows no more attempts on the account.
     Spent,
     /// The budget file failed: no attempt without counting it.
