@@ -13,6 +13,8 @@
 //! - [`proto`]: pure parsers and encoders, no I/O (shared with the lab devices);
 //! - [`probe`]: conversations with devices over `net`, one file per protocol;
 //! - [`tls`]: certificate analysis;
+//! - [`creds`]: default-credential tests (opt-in), under an attempt budget
+//!   stored across runs;
 //! - [`check`]: the checks in `checks/` (data), loaded, validated and evaluated;
 //! - [`report`]: SARIF, JSON, the terminal summary (the only writer of output);
 //! - [`lab`]: simulated smart-city devices on 127.0.0.0/8 for the demo and tests;
