@@ -52,7 +52,13 @@ pub async fn probe(
         Ok(msg) => {
             obs.protocol = "coap".into();
             match check(&request, &msg) {
-                Ok(()) => read_device(&mut client, msg, &mut obs).await,
+                Ok(()) => {
+                    // Further blocks and LwM2M reads get a budget of their
+                    // own from the answer on: the first GET may have waited
+                    // long for its rate slot at a low scan rate.
+                    client.deadline = client.deadline.max(Instant::now() + timeout / 2);
+                    read_device(&mut client, msg, &mut obs).await
+                }
                 Err(note) => super::protocol_error(&mut obs, note),
             }
         }

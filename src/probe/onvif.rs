@@ -53,6 +53,9 @@ pub async fn probe(
                 record_match(m, &mut obs);
                 let local = m.xaddrs.iter().find_map(|x| fetch::local_url(x, target));
                 if let Some((port, path)) = local {
+                    // A budget of its own from the answer on (the probe
+                    // may have waited long for its rate slot).
+                    let deadline = deadline.max(Instant::now() + timeout / 2);
                     device_information(net, target, port, &path, deadline, &mut obs).await;
                 }
             }

@@ -41,6 +41,9 @@ pub async fn probe(
             obs.protocol = "ssdp".into();
             record_announcement(&a, &mut obs);
             if let Some(location) = &a.location {
+                // The description gets a budget of its own from the answer
+                // on: the M-SEARCH may have waited long for its rate slot.
+                let deadline = deadline.max(Instant::now() + timeout / 2);
                 describe(net, target, location, deadline, &mut obs).await;
             }
         }
