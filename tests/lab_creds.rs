@@ -151,5 +151,15 @@ async fn defaults_are_found_and_changed_passwords_are_not() {
     assert_eq!(a["vendor"], "Lumenlab");
     assert_eq!(a["model"], "LSC-200");
     assert_eq!(a["firmware"], "1.4.2");
+    // ...so its firmware advisory runs, and says how the version was known.
+    let advisory = findings
+        .iter()
+        .find(|f| f["check_id"] == "lab-2026-0002" && f["endpoint"]["addr"] == addr.as_str())
+        .expect("the firmware advisory of the controller");
+    let message = advisory["message"].as_str().unwrap();
+    assert!(
+        message.contains("after logging in with the default credential `lab-lumenlab-admin`"),
+        "{message}"
+    );
     lab.shutdown().await;
 }

@@ -104,6 +104,15 @@ pub fn findings(
                 Confidence::Medium => " The version comes from a banner: verify on the device.",
                 Confidence::Low => " The version comes from a banner and may not identify the build: verify on the device.",
             };
+            // Model and firmware that only a login showed (a default
+            // credential worked): say so, the owner will ask how we know.
+            let login = match (obs.fact("cred.authenticated_read"), obs.fact("cred.default_id")) {
+                (Some(_), Some(id)) => format!(
+                    " The version was read after logging in with the default credential `{}`.",
+                    id.render()
+                ),
+                _ => String::new(),
+            };
             let mut evidence = BTreeMap::new();
             evidence.insert("device.vendor".to_string(), vendor.clone());
             evidence.insert("device.model".to_string(), product.clone());
@@ -111,6 +120,9 @@ pub fn findings(
             evidence.insert("advisory".to_string(), adv.id.clone());
             if !adv.cves.is_empty() {
                 evidence.insert("cves".to_string(), adv.cves.join(", "));
+            }
+            if !login.is_empty() {
+                evidence.insert("authenticated_read".to_string(), "true".into());
             }
             Finding {
                 check_id: adv.id.clone(),
@@ -122,7 +134,7 @@ pub fn findings(
                 asset: asset.id.clone(),
                 hostname: obs.hostname.clone(),
                 message: format!(
-                    "{vendor} {product} {version} on {} is affected by {}{cves}.{fixed}{kev_note}{distro}{certainty}",
+                    "{vendor} {product} {version} on {} is affected by {}{cves}.{fixed}{kev_note}{distro}{certainty}{login}",
                     obs.endpoint, adv.title
                 ),
                 evidence,
