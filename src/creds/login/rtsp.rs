@@ -126,12 +126,10 @@ mod tests {
 
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
-    use tokio::time::Instant;
 
     use super::*;
-    use crate::creds::Secret;
+
     use crate::creds::login::Method;
-    use crate::tls::TlsContext;
 
     type Seen = Arc<Mutex<Vec<http::RequestHead>>>;
 
@@ -229,24 +227,11 @@ mod tests {
     }
 
     async fn try_with(addr: SocketAddr, password: &str, secs: u64) -> Outcome {
-        let (net, target) = crate::probe::test_net("127.95.2.0/24", &addr.ip().to_string());
-        let tls = TlsContext::new(&[]).unwrap();
-        let password = Secret::new(password);
         let method = Method::Rtsp {
             path: "/live".into(),
         };
-        let a = Attempt {
-            net: &net,
-            tls: &tls,
-            target: &target,
-            port: addr.port(),
-            in_tls: false,
-            deadline: Instant::now() + Duration::from_secs(secs),
-            username: "admin",
-            password: &password,
-            method: &method,
-        };
-        login(&a, "/live").await
+        let wait = Duration::from_secs(secs);
+        crate::creds::login::testkit::attempt_at(method, addr, "admin", password, wait).await
     }
 
     #[tokio::test]

@@ -381,7 +381,7 @@ mod tests {
 
     use super::*;
     use crate::creds::Secret;
-    use crate::creds::login::{Method, try_login};
+    use crate::creds::login::Method;
     use crate::lab::{Lab, LabConfig};
     use crate::probe::test_net;
     use crate::tls::TlsContext;
@@ -390,23 +390,7 @@ mod tests {
 
     /// Logs in to `addr` as `user` / `password` within `budget`.
     async fn attempt(addr: SocketAddr, user: &str, password: &str, budget: Duration) -> Outcome {
-        let ip = addr.ip().to_string();
-        let (net, target) = test_net(&format!("{ip}/32"), &ip);
-        let tls = TlsContext::new(&[]).unwrap();
-        let method = Method::Ssh;
-        let password = Secret::new(password);
-        let a = Attempt {
-            net: &net,
-            tls: &tls,
-            target: &target,
-            port: addr.port(),
-            in_tls: false,
-            deadline: Instant::now() + budget,
-            username: user,
-            password: &password,
-            method: &method,
-        };
-        try_login(&a).await
+        crate::creds::login::testkit::attempt_at(Method::Ssh, addr, user, password, budget).await
     }
 
     fn is_inconclusive(o: &Outcome) -> bool {

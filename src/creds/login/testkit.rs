@@ -2,6 +2,7 @@
 //! 127.0.0.1 and one login attempt against it.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
@@ -36,14 +37,34 @@ pub(crate) async fn attempt(
     password: &str,
     wait: Duration,
 ) -> Outcome {
-    let (net, target) = crate::probe::test_net("127.0.0.0/8", "127.0.0.1");
+    attempt_at(
+        method,
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        user,
+        password,
+        wait,
+    )
+    .await
+}
+
+/// One login with `method` to `addr` (a scope of that one address) within
+/// `wait`.
+pub(crate) async fn attempt_at(
+    method: Method,
+    addr: SocketAddr,
+    user: &str,
+    password: &str,
+    wait: Duration,
+) -> Outcome {
+    let ip = addr.ip().to_string();
+    let (net, target) = crate::probe::test_net(&format!("{ip}/32"), &ip);
     let tls = TlsContext::new(&[]).unwrap();
     let secret = Secret::new(password);
     let a = Attempt {
         net: &net,
         tls: &tls,
         target: &target,
-        port,
+        port: addr.port(),
         in_tls: false,
         deadline: Instant::now() + wait,
         username: user,
