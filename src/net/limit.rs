@@ -29,6 +29,8 @@ pub struct RateLimiter {
     interval_ns: AtomicU64,
     last: Mutex<Option<Instant>>,
     first_contacts: tokio::sync::Mutex<()>,
+    /// First contacts waiting in (or at the head of) the line.
+    in_line: AtomicU64,
 }
 
 /// Deficits shorter than this are not slept (the timer would round them up
@@ -48,6 +50,7 @@ impl RateLimiter {
             interval_ns: AtomicU64::new(interval_ns(per_second)),
             last: Mutex::new(None),
             first_contacts: tokio::sync::Mutex::new(()),
+            in_line: AtomicU64::new(0),
         }
     }
 
@@ -73,32 +76,22 @@ impl RateLimiter {
     }
 
     pub async fn acquire_as(&self, class: Class) {
+        // Nobody in the line and a slot free now: take it without lining
+        // up. Below the configured rate (the usual case of a fast sweep)
+        // first contacts then never wait on each other, and the workers
+        // of a scan do not hand a lock around between threads.
+        let line_empty = self.in_line.load(Ordering::Acquire) == 0;
+        if (class == Class::FollowUp || line_empty) && self.try_slot(Instant::now()).is_ok() {
+            return;
+        }
         let _line = match class {
-            Class::FirstContact => Some(self.first_contacts.lock().await),
+            Class::FirstContact => Some(InLine::enter(self).await),
             Class::FollowUp => None,
         };
         loop {
-            let interval = self.interval();
-            let now = Instant::now();
-            let wake = {
-                let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-                let earliest = last.map_or(now, |prev| prev + interval);
-                if earliest <= now {
-                    // Slightly behind (a timer woke late): keep the
-                    // schedule so the rate is reached. Far behind (idle, or a
-                    // stall): start again from now, never with a burst.
-                    *last = Some(if now - earliest <= LATE {
-                        earliest
-                    } else {
-                        now
-                    });
-                    return;
-                }
-                if earliest - now < MIN_SLEEP {
-                    *last = Some(earliest);
-                    return;
-                }
-                earliest
+            let wake = match self.try_slot(Instant::now()) {
+                Ok(()) => return,
+                Err(wake) => wake,
             };
             tokio::time::sleep_until(wake).await;
             // Woken within the timer's slack: keep the schedule (the slot is
@@ -106,6 +99,7 @@ impl RateLimiter {
             // the caller retries and is spaced from the real time.
             let now = Instant::now();
             if now.saturating_duration_since(wake) <= LATE {
+                let interval = self.interval();
                 let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
                 if last.is_none_or(|prev| prev + interval <= wake) {
                     *last = Some(wake);
@@ -113,6 +107,58 @@ impl RateLimiter {
                 }
             }
         }
+    }
+
+    /// Takes the next send slot if it is due by `now` (or so close that
+    /// sleeping for it would overshoot); otherwise says when it is due.
+    fn try_slot(&self, now: Instant) -> Result<(), Instant> {
+        let interval = self.interval();
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let earliest = last.map_or(now, |prev| prev + interval);
+        if earliest <= now {
+            // Slightly behind (a timer woke late): keep the schedule so the
+            // rate is reached. Far behind (idle, or a stall): start again
+            // from now, never with a burst.
+            *last = Some(if now - earliest <= LATE {
+                earliest
+            } else {
+                now
+            });
+            return Ok(());
+        }
+        if earliest - now < MIN_SLEEP {
+            *last = Some(earliest);
+            return Ok(());
+        }
+        Err(earliest)
+    }
+}
+
+/// A place in the first-contact line, counted from the moment the caller
+/// starts waiting for it (so no one takes the fast path past a caller
+/// already standing in the line) until it is left, even if the wait is
+/// cancelled.
+struct InLine<'a> {
+    _turn: tokio::sync::MutexGuard<'a, ()>,
+    _counted: Counted<'a>,
+}
+
+impl<'a> InLine<'a> {
+    async fn enter(limiter: &'a RateLimiter) -> InLine<'a> {
+        limiter.in_line.fetch_add(1, Ordering::AcqRel);
+        let counted = Counted(limiter);
+        InLine {
+            _turn: limiter.first_contacts.lock().await,
+            _counted: counted,
+        }
+    }
+}
+
+struct Counted<'a>(&'a RateLimiter);
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.in_line.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -467,6 +513,46 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_first_contact_does_not_pass_the_ones_already_in_line() {
+        let rl = Arc::new(RateLimiter::new(10));
+        let start = Instant::now();
+        rl.acquire().await;
+        // B lines up for the slot at 100 ms and sleeps until then.
+        let b = {
+            let rl = rl.clone();
+            tokio::spawn(async move {
+                rl.acquire().await;
+                start.elapsed()
+            })
+        };
+        tokio::task::yield_now().await;
+        assert_eq!(rl.in_line.load(Ordering::Relaxed), 1);
+        // The clock reaches B's slot, but B has not run yet: a latecomer
+        // finds the slot due. It must line up behind B, not take it.
+        tokio::time::advance(Duration::from_millis(100)).await;
+        rl.acquire().await;
+        let late = start.elapsed();
+        let b = b.await.unwrap();
+        assert!(b < late, "B at {b:?}, the latecomer at {late:?}");
+        assert!(late >= Duration::from_millis(200), "{late:?}");
+        assert_eq!(rl.in_line.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_wait_leaves_the_line() {
+        let rl = RateLimiter::new(1);
+        rl.acquire().await;
+        let gave_up = tokio::time::timeout(Duration::from_millis(10), rl.acquire()).await;
+        assert!(gave_up.is_err());
+        assert_eq!(rl.in_line.load(Ordering::Relaxed), 0);
+        // With the line empty again, the next free slot is taken at once.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let start = Instant::now();
+        rl.acquire().await;
+        assert!(start.elapsed() < Duration::from_millis(1));
     }
 
     #[tokio::test(start_paused = true)]

@@ -7,6 +7,7 @@
 //! ([`RateControl`]), which lowers the global rate when timeouts climb.
 
 pub mod audit;
+mod dial;
 pub mod io;
 mod limit;
 
@@ -21,6 +22,7 @@ use tokio::sync::watch;
 
 use crate::model::Target;
 use crate::scope::{Scope, Verdict};
+use dial::Dialed;
 
 pub use audit::{AuditEntry, AuditLog, Audited};
 pub use limit::{
@@ -300,27 +302,27 @@ impl Net {
                 probe,
                 started: std::time::Instant::now(),
             };
-            match tokio::time::timeout(self.connect_timeout, TcpStream::connect(addr)).await {
-                Err(_) => {
+            match dial::dial(addr, self.connect_timeout).await {
+                Dialed::Timeout => {
                     judge(true);
                     self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
                     self.audit_attempt(&attempt, "timeout", 0, 0);
                     Err(ConnectError::Timeout)
                 }
-                Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                Dialed::Refused => {
                     judge(false);
                     self.stats.refused.fetch_add(1, Ordering::Relaxed);
                     self.audit_attempt(&attempt, "refused", 0, 0);
                     Err(ConnectError::Refused)
                 }
-                Ok(Err(e)) => {
+                Dialed::Failed(e) => {
                     // No answer either way (no local port left, no route):
                     // as much a sign of going too fast as a timeout.
                     judge(true);
                     self.audit_attempt(&attempt, "failed", 0, 0);
                     Err(ConnectError::Io(e))
                 }
-                Ok(Ok(stream)) => {
+                Dialed::Open(stream) => {
                     judge(false);
                     self.stats.open.fetch_add(1, Ordering::Relaxed);
                     // Best effort: probes write whole requests at once.
