@@ -16,9 +16,13 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use stadscan::baseline::Baselines;
 use stadscan::check::Catalogue;
+use stadscan::creds::data::Credentials;
+use stadscan::devinfo::Endpoints;
 use stadscan::fingerprint::Fingerprints;
+use stadscan::firmware::Advisories;
 use stadscan::model::{Endpoint, Facts, Observation};
 use stadscan::proto::tls as wire;
+use stadscan::scan::Knowledge;
 use stadscan::tls::assess::{DhParams, TlsProfile, VersionProfile};
 use stadscan::tls::policy::{DEFAULT_POLICY, Policy};
 use stadscan::tls::verdict;
@@ -58,6 +62,19 @@ fn bench_load(c: &mut Criterion) {
     });
     g.bench_function("Policy::embedded (default)", |b| {
         b.iter(|| black_box(Policy::embedded(DEFAULT_POLICY).unwrap()))
+    });
+    g.bench_function("Advisories::embedded", |b| {
+        b.iter(|| black_box(Advisories::embedded().unwrap().len()))
+    });
+    g.bench_function("Endpoints::embedded", |b| {
+        b.iter(|| black_box(Endpoints::embedded().unwrap()))
+    });
+    g.bench_function("Credentials::embedded", |b| {
+        b.iter(|| black_box(Credentials::embedded().unwrap()))
+    });
+    // What a scan loads before its first packet.
+    g.bench_function("Knowledge::load (all of the above)", |b| {
+        b.iter(|| black_box(Knowledge::load(None).unwrap()))
     });
     g.finish();
 }

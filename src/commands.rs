@@ -487,7 +487,10 @@ fn checks_command(args: ChecksArgs) -> Result<u8> {
         }
         ChecksAction::Lint { dir } => {
             // Loading validates everything; an error names file and line.
+            // The embedded fingerprints skip their slower checks at load
+            // (a scan's start-up): lint runs them.
             let knowledge = Knowledge::load(dir.as_deref())?;
+            knowledge.fingerprints.verify()?;
             let _in_memory = writeln!(
                 out,
                 "ok: {} checks, {} fingerprints, {} firmware advisories, {} device-information endpoints, \

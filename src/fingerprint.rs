@@ -40,10 +40,11 @@ use std::ops::Range;
 use std::path::Path;
 use std::str::FromStr;
 
-use regex::{Captures, Regex, RegexBuilder};
+use regex::Captures;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::check::pattern::Pattern;
 use crate::check::{CheckLoadError, line_of, parse_toml};
 use crate::facts;
 use crate::model::{Confidence, FactValue, Facts, Observation};
@@ -292,7 +293,9 @@ pub struct FingerprintExample {
 #[derive(Debug, Clone)]
 struct Matcher {
     fact: String,
-    regex: Regex,
+    regex: Pattern,
+    /// Line of the regex in its file (for errors found when it compiles).
+    line: usize,
 }
 
 impl Fingerprint {
@@ -338,7 +341,10 @@ impl Fingerprints {
             .filter(|(path, _)| path.starts_with(EMBEDDED_PREFIX))
             .copied()
             .collect();
-        Fingerprints::parse(&files)
+        // The embedded files are the ones the test suite verifies
+        // (`verify`: every regex compiled, every example identified); a
+        // scan does not pay for that again at each start.
+        Fingerprints::parse_unverified(&files)
     }
 
     /// Fingerprints from the `*.toml` files under `dir/fingerprints/` when
@@ -351,8 +357,17 @@ impl Fingerprints {
         Fingerprints::parse(&crate::check::as_refs(&texts))
     }
 
-    /// Parses and validates fingerprint files given as (path, text), in order.
+    /// Parses and validates fingerprint files given as (path, text), in
+    /// order, and [verifies](Fingerprints::verify) them.
     pub fn parse(files: &[(&str, &str)]) -> Result<Fingerprints, CheckLoadError> {
+        let fingerprints = Fingerprints::parse_unverified(files)?;
+        fingerprints.verify()?;
+        Ok(fingerprints)
+    }
+
+    /// Everything a file's own text can show, without compiling the
+    /// regexes or running the examples.
+    fn parse_unverified(files: &[(&str, &str)]) -> Result<Fingerprints, CheckLoadError> {
         let mut list: Vec<Fingerprint> = Vec::new();
         let mut ids: HashMap<String, (String, usize)> = HashMap::new();
         for (path, text) in files {
@@ -380,9 +395,24 @@ impl Fingerprints {
                 list.push(fp);
             }
         }
-        let fingerprints = Fingerprints { list };
-        fingerprints.check_examples()?;
-        Ok(fingerprints)
+        Ok(Fingerprints { list })
+    }
+
+    /// Compiles every regex and checks every example: what `checks lint`
+    /// and loading a data folder run, and the tests run on the embedded
+    /// files.
+    pub fn verify(&self) -> Result<(), CheckLoadError> {
+        for fp in &self.list {
+            for (i, m) in fp.matchers.iter().enumerate() {
+                m.regex.compile().map_err(|e| CheckLoadError {
+                    file: fp.source.clone(),
+                    line: m.line,
+                    field: format!("{}: match[{i}].regex", fp.id),
+                    message: format!("the regex does not compile: {e}"),
+                })?;
+            }
+        }
+        self.check_examples()
     }
 
     pub fn len(&self) -> usize {
@@ -640,19 +670,15 @@ fn validate(
                 format!("a regex is 1 to {REGEX_MAX_LEN} characters"),
             ));
         }
-        let regex = RegexBuilder::new(source)
-            .case_insensitive(!m.case_sensitive)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .dfa_size_limit(REGEX_SIZE_LIMIT)
-            .build()
-            .map_err(|e| {
-                invalid(
-                    Some(m.regex.span()),
-                    format!("{field}.regex"),
-                    format!("the regex does not compile: {e}"),
-                )
-            })?;
+        let regex = Pattern::new(source, !m.case_sensitive, REGEX_SIZE_LIMIT).map_err(|e| {
+            invalid(
+                Some(m.regex.span()),
+                format!("{field}.regex"),
+                format!("the regex does not compile: {e}"),
+            )
+        })?;
         matchers.push(Matcher {
+            line: line_of(text, m.regex.span().start),
             fact: m.fact.into_inner(),
             regex,
         });
@@ -810,7 +836,7 @@ impl Template {
                 Part::Name(n) => {
                     if !matchers
                         .iter()
-                        .any(|m| m.regex.capture_names().flatten().any(|g| g == n))
+                        .any(|m| m.regex.capture_names().any(|g| g == n))
                     {
                         return Err(format!("`${{{n}}}`: no matcher has a group named `{n}`"));
                     }

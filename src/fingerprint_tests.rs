@@ -7,6 +7,15 @@ fn embedded() -> Fingerprints {
     Fingerprints::embedded().unwrap_or_else(|e| panic!("embedded fingerprints: {e}"))
 }
 
+#[test]
+fn the_embedded_fingerprints_verify() {
+    // What a scan skips at start-up: every regex compiles, every example
+    // gives its own identity and no earlier fingerprint takes it.
+    embedded()
+        .verify()
+        .unwrap_or_else(|e| panic!("embedded fingerprints: {e}"));
+}
+
 fn facts(pairs: &[(&str, FactValue)]) -> Facts {
     pairs
         .iter()

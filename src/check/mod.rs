@@ -5,6 +5,7 @@
 
 pub mod advisory;
 pub mod eval;
+pub mod pattern;
 
 /// The data files compiled into the binary (`build.rs`).
 pub mod embedded {

@@ -1,0 +1,151 @@
+//! A data file's regular expression: checked when the file loads, compiled
+//! the first time it is used.
+//!
+//! Compiling every fingerprint regex took most of a scan's start-up (about
+//! 45 ms of 70), though a scan tries only the fingerprints of the protocols
+//! it meets. Loading now parses the pattern (syntax errors still name the
+//! file, line and field, and the capture groups are known for the
+//! templates that refer to them); the automaton is built on first use.
+//! What parsing cannot see, a pattern that compiles beyond the size limit,
+//! is found by [`Pattern::compile`], which `stadscan checks lint` and the
+//! data tests run on every pattern; should it happen during a scan, the
+//! pattern matches nothing and the error is logged.
+
+use std::sync::OnceLock;
+
+use regex::{Captures, Regex, RegexBuilder};
+use regex_syntax::hir::{Hir, HirKind};
+
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    source: String,
+    case_insensitive: bool,
+    size_limit: usize,
+    /// Group 0 (the whole match) and the explicit groups.
+    captures_len: usize,
+    names: Vec<String>,
+    compiled: OnceLock<Result<Regex, String>>,
+}
+
+impl Pattern {
+    /// Checks the syntax of `source`; the error is the parser's message.
+    pub fn new(source: &str, case_insensitive: bool, size_limit: usize) -> Result<Pattern, String> {
+        let hir = regex_syntax::ParserBuilder::new()
+            .case_insensitive(case_insensitive)
+            .build()
+            .parse(source)
+            .map_err(|e| e.to_string())?;
+        let mut names = Vec::new();
+        capture_names(&hir, &mut names);
+        Ok(Pattern {
+            source: source.to_string(),
+            case_insensitive,
+            size_limit,
+            captures_len: hir.properties().explicit_captures_len() + 1,
+            names,
+            compiled: OnceLock::new(),
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// The number of groups, counting group 0 (as `Regex::captures_len`).
+    pub fn captures_len(&self) -> usize {
+        self.captures_len
+    }
+
+    /// The names of the named groups, in order.
+    pub fn capture_names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
+    }
+
+    /// The compiled regex (built now if this is its first use).
+    pub fn compile(&self) -> Result<&Regex, &str> {
+        self.compiled
+            .get_or_init(|| {
+                RegexBuilder::new(&self.source)
+                    .case_insensitive(self.case_insensitive)
+                    .size_limit(self.size_limit)
+                    .dfa_size_limit(self.size_limit)
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    pub fn captures<'h>(&self, haystack: &'h str) -> Option<Captures<'h>> {
+        match self.compile() {
+            Ok(re) => re.captures(haystack),
+            Err(e) => {
+                tracing::error!(pattern = %self.source, error = %e, "a data file's regex does not compile; it matches nothing");
+                None
+            }
+        }
+    }
+
+    pub fn is_match(&self, haystack: &str) -> bool {
+        self.captures(haystack).is_some()
+    }
+}
+
+fn capture_names(hir: &Hir, out: &mut Vec<String>) {
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            if let Some(name) = &c.name {
+                out.push(name.to_string());
+            }
+            capture_names(&c.sub, out);
+        }
+        HirKind::Repetition(r) => capture_names(&r.sub, out),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            for s in subs {
+                capture_names(s, out);
+            }
+        }
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_are_known_before_compiling_and_agree_with_the_regex() {
+        for src in [
+            r"^AXIS (\S+) .*? (\d+(?:\.\d+)+) ",
+            r"(?P<vendor>\w+)/(?P<version>[\d.]+)|(x)(?:y)",
+            r"no groups",
+            r"((a)|(?<inner>b))*",
+        ] {
+            let p = Pattern::new(src, true, 1 << 20).unwrap();
+            let re = Regex::new(src).unwrap();
+            assert_eq!(p.captures_len(), re.captures_len(), "{src}");
+            let names: Vec<&str> = re.capture_names().flatten().collect();
+            assert_eq!(p.capture_names().collect::<Vec<_>>(), names, "{src}");
+        }
+    }
+
+    #[test]
+    fn matches_as_the_regex_does_with_the_case_flag() {
+        let p = Pattern::new(r"^hikvision (\d+)", true, 1 << 20).unwrap();
+        assert_eq!(&p.captures("HikVision 42").unwrap()[1], "42");
+        let strict = Pattern::new(r"^hikvision", false, 1 << 20).unwrap();
+        assert!(!strict.is_match("HikVision"));
+        assert!(strict.is_match("hikvision"));
+    }
+
+    #[test]
+    fn a_syntax_error_is_found_at_load_and_a_size_error_at_compile() {
+        let e = Pattern::new(r"(unclosed", true, 1 << 20).unwrap_err();
+        assert!(e.contains("unclosed group"), "{e}");
+        // Valid syntax, far beyond a small size limit.
+        let big = Pattern::new(r"\w{50}\w{50}", false, 1 << 10).unwrap();
+        let e = big.compile().unwrap_err();
+        assert!(e.contains("size limit"), "{e}");
+        assert!(!big.is_match(&"a".repeat(100)));
+    }
+}
