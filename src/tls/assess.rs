@@ -8,8 +8,15 @@
 //! Each question is one short connection that ends at the server's first
 //! flight; suites are found by re-offering without what the server picked,
 //! so a server with N suites costs N+1 connections per version.
+//!
+//! The five versions are enumerated side by side, and then the groups and
+//! session features: each chain of questions is sequential, the chains are
+//! not. How many connections a device really sees at once is the scope's
+//! `per_host_concurrency` (the gate holds a host slot per connection), so
+//! an ot-safe scan still asks one question at a time.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
@@ -110,29 +117,55 @@ pub async fn assess(
     deadline: Instant,
 ) -> TlsProfile {
     let start = Instant::now();
-    let mut a = Assessor {
+    let a = Assessor {
         net,
         target,
         port,
         deadline,
-        profile: TlsProfile {
-            starttls,
-            ..TlsProfile::default()
-        },
+        starttls,
         sni: target.hostname().map(str::to_string),
+        connections: AtomicU32::new(0),
+        late: AtomicBool::new(false),
     };
-    a.run().await;
-    a.profile.elapsed_ms = start.elapsed().as_millis() as u64;
-    a.profile
+    let mut profile = TlsProfile {
+        starttls,
+        ..a.run().await
+    };
+    profile.connections = a.connections.load(Ordering::Relaxed);
+    profile.incomplete = a.late.load(Ordering::Relaxed);
+    profile.elapsed_ms = start.elapsed().as_millis() as u64;
+    profile
 }
 
+/// The questions of one endpoint. Shared by the chains that run side by
+/// side, so what they count is atomic.
 struct Assessor<'a> {
     net: &'a Net,
     target: &'a Target,
     port: u16,
     deadline: Instant,
+    starttls: Option<Starttls>,
     sni: Option<String>,
-    profile: TlsProfile,
+    connections: AtomicU32,
+    /// The deadline cut a chain short.
+    late: AtomicBool,
+}
+
+/// What the TLS 1.2 (and older) group questions found.
+#[derive(Default)]
+struct Tls12Groups {
+    groups: BTreeSet<u16>,
+    dh: Option<DhParams>,
+}
+
+/// The session features of the best version below 1.3.
+#[derive(Default)]
+struct Features {
+    secure_renegotiation: Option<bool>,
+    extended_master_secret: Option<bool>,
+    ocsp_stapling: Option<bool>,
+    compression: Option<bool>,
+    sha1_kex_signature: Option<bool>,
 }
 
 impl Assessor<'_> {
@@ -171,16 +204,16 @@ impl Assessor<'_> {
         }
     }
 
-    fn out_of_time(&mut self) -> bool {
+    fn out_of_time(&self) -> bool {
         let late = Instant::now() >= self.deadline;
         if late {
-            self.profile.incomplete = true;
+            self.late.store(true, Ordering::Relaxed);
         }
         late
     }
 
     /// One connection: send the hello, read the first flight.
-    async fn ask(&mut self, hello: &ClientHello) -> Option<Flight> {
+    async fn ask(&self, hello: &ClientHello) -> Option<Flight> {
         if self.out_of_time() {
             return None;
         }
@@ -189,9 +222,9 @@ impl Assessor<'_> {
             .connect(self.target, self.port, "tls-enum")
             .await
             .ok()?;
-        self.profile.connections += 1;
+        self.connections.fetch_add(1, Ordering::Relaxed);
         let stream = &mut conn.stream;
-        if let Some(kind) = self.profile.starttls
+        if let Some(kind) = self.starttls
             && !starttls::upgrade(stream, kind, self.deadline).await
         {
             return None;
@@ -262,34 +295,71 @@ impl Assessor<'_> {
         }
     }
 
-    async fn run(&mut self) {
-        for version in [
-            wire::TLS13,
-            wire::TLS12,
-            wire::TLS11,
-            wire::TLS10,
-            wire::SSL3,
-        ] {
-            if self.out_of_time() {
-                break;
-            }
-            let vp = self.versions(version).await;
-            self.profile.versions.push(vp);
+    async fn run(&self) -> TlsProfile {
+        let mut profile = TlsProfile::default();
+        if self.out_of_time() {
+            return profile;
         }
-        if self.profile.accepts(wire::TLS13) {
-            self.groups_tls13().await;
+        let (v13, v12, v11, v10, v3) = tokio::join!(
+            self.versions(wire::TLS13),
+            self.versions(wire::TLS12),
+            self.versions(wire::TLS11),
+            self.versions(wire::TLS10),
+            self.versions(wire::SSL3),
+        );
+        // The chain of the oldest version below 1.3 that sent one (as when
+        // the versions were asked one after the other, the last one kept).
+        for (vp, chain) in [v13, v12, v11, v10, v3] {
+            if let Some(chain) = chain {
+                profile.chain = chain;
+            }
+            profile.versions.push(vp);
         }
         let best12 = [wire::TLS12, wire::TLS11, wire::TLS10]
             .into_iter()
-            .find(|v| self.profile.accepts(*v));
-        if let Some(v) = best12 {
-            self.groups_tls12(v).await;
-            self.features(v).await;
+            .find(|v| profile.accepts(*v));
+        let accepted12: Vec<u16> = best12
+            .and_then(|b| profile.versions.iter().find(|v| v.wire == b))
+            .map(|v| v.suites.clone())
+            .unwrap_or_default();
+        let groups13 = async {
+            if profile.accepts(wire::TLS13) {
+                self.groups_tls13().await
+            } else {
+                BTreeSet::new()
+            }
+        };
+        let groups12 = async {
+            match best12 {
+                Some(v) => self.groups_tls12(v, &accepted12).await,
+                None => Tls12Groups::default(),
+            }
+        };
+        let features = async {
+            match best12 {
+                Some(v) => self.features(v).await,
+                None => Features::default(),
+            }
+        };
+        let (groups13, groups12, features) = tokio::join!(groups13, groups12, features);
+        for g in groups13.into_iter().chain(groups12.groups) {
+            if !profile.groups.contains(&g) {
+                profile.groups.push(g);
+            }
         }
+        profile.dh = groups12.dh;
+        profile.secure_renegotiation = features.secure_renegotiation;
+        profile.extended_master_secret = features.extended_master_secret;
+        profile.ocsp_stapling = features.ocsp_stapling;
+        profile.compression = features.compression;
+        profile.sha1_kex_signature = features.sha1_kex_signature;
+        profile
     }
 
-    /// Suites accepted at `version`, and whether the server imposes its order.
-    async fn versions(&mut self, version: u16) -> VersionProfile {
+    /// Suites accepted at `version`, whether the server imposes its order,
+    /// and (below 1.3) the certificate chain of the first answer.
+    async fn versions(&self, version: u16) -> (VersionProfile, Option<Vec<Vec<u8>>>) {
+        let mut chain = None;
         let mut vp = VersionProfile {
             version: wire::version_name(version),
             wire: version,
@@ -311,7 +381,7 @@ impl Assessor<'_> {
                 break;
             }
             if vp.suites.is_empty() && version != wire::TLS13 && !flight.certificates.is_empty() {
-                self.profile.chain = flight.certificates.clone();
+                chain = Some(flight.certificates);
             }
             vp.suites.push(h.suite);
             offer.suites.retain(|s| *s != h.suite);
@@ -319,12 +389,12 @@ impl Assessor<'_> {
         if vp.suites.len() >= 2 {
             vp.server_order = self.server_order(version, &vp.suites).await;
         }
-        vp
+        (vp, chain)
     }
 
     /// Offers the accepted suites in opposite orders: the same choice both
     /// times means the server decides.
-    async fn server_order(&mut self, version: u16, suites: &[u16]) -> Option<bool> {
+    async fn server_order(&self, version: u16, suites: &[u16]) -> Option<bool> {
         let mut offer = self.hello(version);
         offer.suites = suites.to_vec();
         let first = self.ask(&offer).await?.hello?.suite;
@@ -335,7 +405,7 @@ impl Assessor<'_> {
 
     /// TLS 1.3 groups: with no key share offered, the server names the group
     /// it wants in a HelloRetryRequest; offer again without it.
-    async fn groups_tls13(&mut self) {
+    async fn groups_tls13(&self) -> BTreeSet<u16> {
         let mut offer = self.hello(wire::TLS13);
         let mut found = BTreeSet::new();
         for _ in 0..MAX_ROUNDS {
@@ -351,19 +421,13 @@ impl Assessor<'_> {
             found.insert(g);
             offer.groups.retain(|x| *x != g);
         }
-        self.merge_groups(found);
+        found
     }
 
     /// TLS <= 1.2 groups: the ServerKeyExchange of an ECDHE suite names the
     /// curve; DHE suites reveal their prime.
-    async fn groups_tls12(&mut self, version: u16) {
-        let accepted: Vec<u16> = self
-            .profile
-            .versions
-            .iter()
-            .find(|v| v.wire == version)
-            .map(|v| v.suites.clone())
-            .unwrap_or_default();
+    async fn groups_tls12(&self, version: u16, accepted: &[u16]) -> Tls12Groups {
+        let mut out = Tls12Groups::default();
         let ecdhe: Vec<u16> = accepted
             .iter()
             .copied()
@@ -372,7 +436,7 @@ impl Assessor<'_> {
         if !ecdhe.is_empty() {
             let mut offer = self.hello(version);
             offer.suites = ecdhe;
-            let mut found = BTreeSet::new();
+            let found = &mut out.groups;
             for _ in 0..MAX_ROUNDS {
                 if offer.groups.is_empty() {
                     break;
@@ -391,7 +455,6 @@ impl Assessor<'_> {
                     _ => break,
                 }
             }
-            self.merge_groups(found);
         }
         let dhe: Vec<u16> = accepted
             .iter()
@@ -409,31 +472,33 @@ impl Assessor<'_> {
                     wire::parse_server_key_exchange(&ske, Kex::Dhe, h.negotiated_version())
             {
                 let bits = wire::dh_prime_bits(&prime);
-                self.profile.dh = Some(DhParams {
+                out.dh = Some(DhParams {
                     bits,
                     group: wire::known_dh_group(&prime).map(str::to_string),
                 });
             }
         }
+        out
     }
 
     /// Renegotiation, extended master secret, stapling, compression and the
     /// SHA-1 key-exchange signature, at the best version below 1.3.
-    async fn features(&mut self, version: u16) {
+    async fn features(&self, version: u16) -> Features {
+        let mut out = Features::default();
         let offer = self.hello(version);
         if let Some(f) = self.ask(&offer).await
             && let Some(h) = &f.hello
         {
-            self.profile.secure_renegotiation = Some(h.renegotiation_info);
-            self.profile.extended_master_secret = Some(h.extended_master_secret);
-            self.profile.ocsp_stapling = Some(h.status_request || f.status);
+            out.secure_renegotiation = Some(h.renegotiation_info);
+            out.extended_master_secret = Some(h.extended_master_secret);
+            out.ocsp_stapling = Some(h.status_request || f.status);
         }
         let mut deflate = self.hello(version);
         deflate.compression = vec![1, 0];
         if let Some(f) = self.ask(&deflate).await
             && let Some(h) = f.hello
         {
-            self.profile.compression = Some(h.compression != 0);
+            out.compression = Some(h.compression != 0);
         }
         if version == wire::TLS12 {
             let mut sha1 = self.hello(version);
@@ -458,18 +523,10 @@ impl Assessor<'_> {
                         KeyExchange::Other => None,
                     }
                 });
-                self.profile.sha1_kex_signature =
-                    Some(signed.is_some_and(|a| SHA1_SIGALGS.contains(&a)));
+                out.sha1_kex_signature = Some(signed.is_some_and(|a| SHA1_SIGALGS.contains(&a)));
             }
         }
-    }
-
-    fn merge_groups(&mut self, found: BTreeSet<u16>) {
-        for g in found {
-            if !self.profile.groups.contains(&g) {
-                self.profile.groups.push(g);
-            }
-        }
+        out
     }
 }
 
