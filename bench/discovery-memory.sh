@@ -18,5 +18,5 @@ for n in 24 20 16; do
 done
 printf "$out"
 if [ "$record" = "--record" ]; then
-  { printf '\n## Discovery memory (%s)\n\nMachine: %s cores. Command: `bash bench/discovery-memory.sh --record` (rate limit 20,000/s, so wall time is the rate, not the machine).\n\n' "$(date -u +%Y-%m-%d)" "$(nproc)"; printf "$out"; } >> bench/RESULTS.md
+  { printf '\n## Discovery memory (%s)\n\nMachine: %s cores. Command: `bash bench/discovery-memory.sh --record` (rate limit 20,000/s, so wall time is the rate, not the machine).\n\n' "$(date -u +%Y-%m-%d)" "$(nproc)"; printf "$out"; } | python3 bench/record-section.py bench/RESULTS.md "## Discovery memory"
 fi

@@ -94,5 +94,5 @@ fi
 printf "$out"
 echo "$ratios"
 if [ "$record" = "--record" ]; then
-  { printf '\n## Discovery against nmap -sT (%s)\n\nMachine: %s cores, %s. Command: `bash bench/discovery-vs-nmap.sh --record` (median of %s runs each, taking turns); %s lab devices in 127.44.0.0/16, scanned over 127.44.0.0/20 (4,096 addresses) x 12 TCP ports = %s positions.\n\n' "$(date -u +%Y-%m-%d)" "$(nproc)" "$(nmap --version | head -1)" "$runs" "$devices" "$positions"; printf "$out"; printf '\n%s\n' "$ratios"; } >> bench/RESULTS.md
+  { printf '\n## Discovery against nmap -sT (%s)\n\nMachine: %s cores, %s. Command: `bash bench/discovery-vs-nmap.sh --record` (median of %s runs each, taking turns); %s lab devices in 127.44.0.0/16, scanned over 127.44.0.0/20 (4,096 addresses) x 12 TCP ports = %s positions.\n\n' "$(date -u +%Y-%m-%d)" "$(nproc)" "$(nmap --version | head -1)" "$runs" "$devices" "$positions"; printf "$out"; printf '\n%s\n' "$ratios"; } | python3 bench/record-section.py bench/RESULTS.md "## Discovery against nmap"
 fi
