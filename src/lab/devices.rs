@@ -82,18 +82,47 @@ pub(crate) async fn serve_mqtt(mut stream: TcpStream, login: &'static BrokerLogi
             }
         };
         let kind = buf.first().map_or(0, |b| b >> 4);
-        buf.drain(..total);
+        let packet: Vec<u8> = buf.drain(..total).collect();
         match kind {
             // PINGREQ -> PINGRESP
             12 if stream.write_all(&[0xD0, 0x00]).await.is_err() => break,
             12 => {}
+            // SUBSCRIBE -> SUBACK granting QoS 0 to every filter; nothing is
+            // ever published to them (this broker has no `$SYS` topics).
+            8 => match suback(&packet) {
+                Some(ack) if stream.write_all(&ack).await.is_ok() => {}
+                _ => break,
+            },
             // DISCONNECT, a second CONNECT, reserved types: the end.
             14 | 1 | 0 | 15 => break,
-            // PUBLISH, SUBSCRIBE...: accepted and dropped.
+            // PUBLISH and the rest: accepted and dropped.
             _ => {}
         }
     }
     let _ = stream.shutdown().await;
+}
+
+/// The SUBACK for one whole SUBSCRIBE packet (fixed header included):
+/// its packet identifier and a granted QoS 0 per topic filter. `None` for
+/// a packet that does not parse (the session ends, as a broker would end it).
+fn suback(packet: &[u8]) -> Option<Vec<u8>> {
+    let (len, used) = mqtt::decode_remaining_length(packet.get(1..)?).ok()?;
+    let body = packet.get(1 + used..1 + used + len)?;
+    let (id, mut rest) = (body.get(..2)?, body.get(2..)?);
+    let mut filters = 0usize;
+    while !rest.is_empty() {
+        let n = usize::from(u16::from_be_bytes([*rest.first()?, *rest.get(1)?]));
+        rest = rest.get(2 + n + 1..)?;
+        filters += 1;
+    }
+    if filters == 0 {
+        return None;
+    }
+    let mut out = vec![0x90];
+    mqtt::encode_remaining_length(2 + filters, &mut out);
+    out.extend_from_slice(id);
+    out.extend(std::iter::repeat_n(0u8, filters));
+    Some(out)
 }
 
 /// Where a Telnet session is.
@@ -297,4 +326,28 @@ pub(crate) async fn serve_ftp(
         }
     }
     let _ = stream.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subscribe_gets_a_suback_with_its_id_and_one_grant_per_filter() {
+        let one = suback(&mqtt::encode_subscribe(7, "$SYS/broker/version")).unwrap();
+        assert_eq!(one, [0x90, 0x03, 0x00, 0x07, 0x00]);
+        assert!(matches!(
+            mqtt::decode_packet(&one),
+            Ok((mqtt::Packet::SubAck, 5))
+        ));
+        // Two filters in one SUBSCRIBE.
+        let mut two = mqtt::encode_subscribe(9, "a/b");
+        two.extend_from_slice(&[0x00, 0x01, b'c', 0x01]);
+        two[1] += 4;
+        assert_eq!(suback(&two).unwrap(), [0x90, 0x04, 0x00, 0x09, 0x00, 0x00]);
+        // Cut short, or without any filter: no answer.
+        let whole = mqtt::encode_subscribe(7, "topic");
+        assert_eq!(suback(&whole[..whole.len() - 1]), None);
+        assert_eq!(suback(&[0x82, 0x02, 0x00, 0x01]), None);
+    }
 }

@@ -1,7 +1,10 @@
 //! MQTT: CONNECT without credentials; the CONNACK code says whether the
 //! broker lets anyone in. Disconnects at once (no subscription here).
 
+use std::time::Duration;
+
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Instant;
 
 use super::{Cx, Step};
 use crate::model::{Evidence, Observation, clean_text};
@@ -68,8 +71,27 @@ where
     }
 }
 
+/// The longest wait for the retained `$SYS/broker/version` value.
+const SYS_WAIT: Duration = Duration::from_millis(500);
+/// After the SUBACK, how long a retained message may still take on top of
+/// twice the subscription's round trip. A broker sends its retained
+/// messages right after the SUBACK, with no round trip in between; the
+/// margin covers a broker that writes them separately without TCP_NODELAY
+/// (its second segment then waits for the ACK of the first).
+const AFTER_SUBACK: Duration = Duration::from_millis(100);
+
+/// When to stop waiting for the retained value, once the SUBACK came
+/// `round_trip` after the SUBSCRIBE was sent: never later than the first
+/// limit.
+fn wait_after_suback(limit: Instant, now: Instant, round_trip: Duration) -> Instant {
+    limit.min(now + AFTER_SUBACK + round_trip * 2)
+}
+
 /// The retained `$SYS/broker/version` value, if the broker publishes one
-/// within half a second of the subscription (mosquitto does at once).
+/// (mosquitto does, at once). A broker that acknowledges the subscription
+/// and sends nothing costs a short wait after its SUBACK, not the whole
+/// half second: most brokers outside mosquitto's family publish no such
+/// topic.
 async fn sys_version<S>(io: &mut S, cx: &Cx<'_>, mut buf: Vec<u8>) -> Option<Vec<u8>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -78,12 +100,19 @@ where
     write_all(io, &mqtt::encode_subscribe(1, TOPIC), cx.deadline)
         .await
         .ok()?;
-    let until =
-        (tokio::time::Instant::now() + std::time::Duration::from_millis(500)).min(cx.deadline);
+    let asked = Instant::now();
+    let mut until = (asked + SYS_WAIT).min(cx.deadline);
+    let mut acked = false;
     loop {
         loop {
             match mqtt::decode_packet(&buf) {
                 Ok((mqtt::Packet::Publish(p), _)) if p.topic == TOPIC => return Some(p.payload),
+                Ok((mqtt::Packet::SubAck, used)) if !acked => {
+                    acked = true;
+                    let now = Instant::now();
+                    until = wait_after_suback(until, now, now - asked);
+                    buf.drain(..used);
+                }
                 Ok((_, used)) => {
                     buf.drain(..used);
                 }
@@ -95,5 +124,128 @@ where
             return None;
         }
         buf.extend(read_some(io, until, 4096).await?);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Endpoint, Origin, Target};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+
+    /// What the fake broker does after it saw the SUBSCRIBE.
+    #[derive(Clone, Copy)]
+    enum After {
+        /// No SUBACK, nothing.
+        Silence,
+        /// SUBACK, then nothing (a broker without `$SYS`).
+        SubAckOnly,
+        /// SUBACK, then the retained version this long after it.
+        SubAckThenVersion(Duration),
+    }
+
+    fn publish(topic: &str, payload: &[u8]) -> Vec<u8> {
+        let mut body = (topic.len() as u16).to_be_bytes().to_vec();
+        body.extend_from_slice(topic.as_bytes());
+        body.extend_from_slice(payload);
+        let mut out = vec![0x31];
+        mqtt::encode_remaining_length(body.len(), &mut out);
+        out.extend(body);
+        out
+    }
+
+    /// Runs the probe against an anonymous broker; the virtual time it took.
+    async fn run(after: After) -> (Observation, Duration) {
+        let (mut client, mut server): (DuplexStream, DuplexStream) = tokio::io::duplex(4096);
+        let broker = tokio::spawn(async move {
+            let mut chunk = [0u8; 512];
+            // CONNECT, then CONNACK 0.
+            if server.read(&mut chunk).await.unwrap_or(0) == 0 {
+                return;
+            }
+            server.write_all(&[0x20, 0x02, 0x00, 0x00]).await.unwrap();
+            // SUBSCRIBE (packet id 1).
+            if server.read(&mut chunk).await.unwrap_or(0) == 0 {
+                return;
+            }
+            match after {
+                After::Silence => {}
+                After::SubAckOnly => server
+                    .write_all(&[0x90, 0x03, 0x00, 0x01, 0x00])
+                    .await
+                    .unwrap(),
+                After::SubAckThenVersion(gap) => {
+                    server
+                        .write_all(&[0x90, 0x03, 0x00, 0x01, 0x00])
+                        .await
+                        .unwrap();
+                    tokio::time::sleep(gap).await;
+                    let p = publish("$SYS/broker/version", b"mosquitto version 2.0.11");
+                    server.write_all(&p).await.unwrap();
+                }
+            }
+            // Keep the connection open until the probe leaves.
+            while server.read(&mut chunk).await.unwrap_or(0) > 0 {}
+        });
+        let t = Target::admitted("127.0.0.80".parse().unwrap(), None, Origin::Network(0));
+        let cx = Cx {
+            deadline: Instant::now() + Duration::from_secs(5),
+            target: &t,
+            port: 1883,
+            authority: "127.0.0.80:1883".into(),
+        };
+        let mut obs = Observation::new(Endpoint::tcp("127.0.0.80".parse().unwrap(), 1883), None);
+        let start = Instant::now();
+        let step = probe(&mut client, &cx, &mut obs).await;
+        let took = start.elapsed();
+        assert!(matches!(step, Step::Identified));
+        drop(client);
+        broker.await.unwrap();
+        (obs, took)
+    }
+
+    fn version(o: &Observation) -> Option<String> {
+        o.facts.get("mqtt.broker_version").map(|v| v.render())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_broker_without_sys_costs_the_short_wait_after_its_suback() {
+        let (o, took) = run(After::SubAckOnly).await;
+        assert_eq!(version(&o), None);
+        assert!(took >= AFTER_SUBACK && took < SYS_WAIT / 2, "{took:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retained_version_soon_after_the_suback_is_read() {
+        let (o, _) = run(After::SubAckThenVersion(Duration::from_millis(60))).await;
+        assert_eq!(version(&o).as_deref(), Some("mosquitto version 2.0.11"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_broker_that_never_acknowledges_gets_the_whole_wait() {
+        let (o, took) = run(After::Silence).await;
+        assert_eq!(version(&o), None);
+        assert!(took >= SYS_WAIT, "{took:?}");
+        assert_eq!(
+            o.facts.get("mqtt.anonymous").map(|v| v.render()).as_deref(),
+            Some("true")
+        );
+    }
+
+    #[test]
+    fn after_the_suback_the_wait_is_short_and_grows_with_the_round_trip() {
+        let t0 = Instant::now();
+        let limit = t0 + SYS_WAIT;
+        // Loopback: the margin alone.
+        let near = wait_after_suback(limit, t0, Duration::from_micros(100));
+        assert_eq!(near - t0, AFTER_SUBACK + Duration::from_micros(200));
+        // A distant broker gets twice its round trip on top.
+        let far = wait_after_suback(limit, t0, Duration::from_millis(80));
+        assert_eq!(far - t0, Duration::from_millis(260));
+        // Never beyond the first limit.
+        assert_eq!(
+            wait_after_suback(limit, t0, Duration::from_millis(400)),
+            limit
+        );
     }
 }
