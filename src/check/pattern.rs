@@ -77,17 +77,20 @@ impl Pattern {
     }
 
     pub fn captures<'h>(&self, haystack: &'h str) -> Option<Captures<'h>> {
-        match self.compile() {
-            Ok(re) => re.captures(haystack),
-            Err(e) => {
-                tracing::error!(pattern = %self.source, error = %e, "a data file's regex does not compile; it matches nothing");
-                None
-            }
-        }
+        self.usable()?.captures(haystack)
     }
 
     pub fn is_match(&self, haystack: &str) -> bool {
-        self.captures(haystack).is_some()
+        self.usable().is_some_and(|re| re.is_match(haystack))
+    }
+
+    /// The compiled regex, or `None` (logged) when it does not compile.
+    fn usable(&self) -> Option<&Regex> {
+        self.compile()
+            .inspect_err(|e| {
+                tracing::error!(pattern = %self.source, error = %e, "a data file's regex does not compile; it matches nothing");
+            })
+            .ok()
     }
 }
 
