@@ -9,9 +9,10 @@
 //!
 //!   cargo bench --bench checks
 
+mod common;
+
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
-use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use stadscan::baseline::Baselines;
@@ -142,21 +143,12 @@ fn bench_fingerprints_and_checks(c: &mut Criterion) {
     g.finish();
 }
 
-fn version(wire: u16, suites: &[u16], server_order: Option<bool>) -> VersionProfile {
-    VersionProfile {
-        version: wire::version_name(wire),
-        wire,
-        suites: suites.to_vec(),
-        server_order,
-    }
-}
-
 /// The three TLS servers of bench/tls-vs-sslyze.sh as the enumeration profiles them.
 fn profiles() -> Vec<(&'static str, TlsProfile)> {
     let legacy = TlsProfile {
         versions: vec![
-            version(wire::TLS11, &[0xC013, 0x002F, 0x0035], Some(true)),
-            version(wire::TLS10, &[0xC013, 0x002F, 0x0035], Some(true)),
+            VersionProfile::new(wire::TLS11, &[0xC013, 0x002F, 0x0035], Some(true)),
+            VersionProfile::new(wire::TLS10, &[0xC013, 0x002F, 0x0035], Some(true)),
         ],
         groups: vec![0x001D, 0x0017, 0x0018],
         secure_renegotiation: Some(true),
@@ -165,7 +157,11 @@ fn profiles() -> Vec<(&'static str, TlsProfile)> {
         ..TlsProfile::default()
     };
     let dhe = TlsProfile {
-        versions: vec![version(wire::TLS12, &[0x009E, 0x009F], Some(false))],
+        versions: vec![VersionProfile::new(
+            wire::TLS12,
+            &[0x009E, 0x009F],
+            Some(false),
+        )],
         dh: Some(DhParams {
             bits: 2048,
             group: Some("ffdhe2048".into()),
@@ -177,7 +173,11 @@ fn profiles() -> Vec<(&'static str, TlsProfile)> {
         ..TlsProfile::default()
     };
     let modern = TlsProfile {
-        versions: vec![version(wire::TLS13, &[0x1302, 0x1303, 0x1301], Some(true))],
+        versions: vec![VersionProfile::new(
+            wire::TLS13,
+            &[0x1302, 0x1303, 0x1301],
+            Some(true),
+        )],
         groups: vec![0x001D, 0x0017, 0x0018],
         ..TlsProfile::default()
     };
@@ -220,16 +220,9 @@ fn bench_tls_verdict(c: &mut Criterion) {
     g.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1))
-        .sample_size(30)
-}
-
 criterion_group! {
     name = checks;
-    config = config();
+    config = common::config();
     targets = bench_load, bench_fingerprints_and_checks, bench_tls_verdict
 }
 criterion_main!(checks);

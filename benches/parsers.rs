@@ -8,8 +8,9 @@
 //!   cargo bench --bench parsers            (all)
 //!   cargo bench --bench parsers -- tls     (one group)
 
+mod common;
+
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use stadscan::proto::{
@@ -99,138 +100,30 @@ const MODBUS: &[&str] = &[
 ];
 
 /// python WSDiscovery 2.1.2 ProbeMatches (src/proto/onvif.rs).
-const ONVIF_PROBE_MATCHES: &str = concat!(
-    "<?xml version=\"1.0\" ?>\n",
-    "<s:Envelope xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" xmlns:d=\"http://schemas.xmlsoap.org/ws/2005/04/discovery\" xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:dn=\"http://www.onvif.org/ver10/network/wsdl\">\n",
-    "\t<s:Header>\n",
-    "\t\t<a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action>\n",
-    "\t\t<a:MessageID>urn:uuid:be3618aa-7cf0-4169-afdb-d32d3406063f</a:MessageID>\n",
-    "\t\t<a:RelatesTo>urn:uuid:9b75624a-17c6-4944-81fd-90775e47fb42</a:RelatesTo>\n",
-    "\t\t<a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To>\n",
-    "\t\t<d:AppSequence InstanceId=\"1584638561\" MessageNumber=\"1\"/>\n",
-    "\t</s:Header>\n",
-    "\t<s:Body>\n",
-    "\t\t<d:ProbeMatches>\n",
-    "\t\t\t<d:ProbeMatch>\n",
-    "\t\t\t\t<a:EndpointReference>\n",
-    "\t\t\t\t\t<a:Address>urn:uuid:3aea33bc-3b56-42df-a7dd-60e6267fe8d9</a:Address>\n",
-    "\t\t\t\t</a:EndpointReference>\n",
-    "\t\t\t\t<d:Types>dn:NetworkVideoTransmitter</d:Types>\n",
-    "\t\t\t\t<d:Scopes>onvif://www.onvif.org/name/Kade%2012%20Noord onvif://www.onvif.org/hardware/IPC-HFW2431S onvif://www.onvif.org/location/city/Demo%20City onvif://www.onvif.org/type/video_encoder</d:Scopes>\n",
-    "\t\t\t\t<d:XAddrs>http://127.0.0.1:8080/onvif/device_service</d:XAddrs>\n",
-    "\t\t\t\t<d:MetadataVersion>1</d:MetadataVersion>\n",
-    "\t\t\t</d:ProbeMatch>\n",
-    "\t\t</d:ProbeMatches>\n",
-    "\t</s:Body>\n",
-    "</s:Envelope>\n",
-);
+const ONVIF_PROBE_MATCHES: &str =
+    include_str!("../tests/data/captures/onvif-probe-matches-wsdiscovery.xml");
 const ONVIF_PROBE_ID: &str = "urn:uuid:9b75624a-17c6-4944-81fd-90775e47fb42";
 
 /// ipycam 1.3.0 answering GetDeviceInformation (src/proto/onvif.rs).
-const ONVIF_GDI_RESPONSE: &str = concat!(
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
-    "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" \n",
-    "            xmlns:tds=\"http://www.onvif.org/ver10/device/wsdl\" \n",
-    "            xmlns:tt=\"http://www.onvif.org/ver10/schema\" \n",
-    "            xmlns:trt=\"http://www.onvif.org/ver10/media/wsdl\">\n",
-    "    <s:Body>\n",
-    "        <tds:GetDeviceInformationResponse>\n",
-    "    <tds:Manufacturer>PythonCam</tds:Manufacturer>\n",
-    "    <tds:Model>VirtualCam-1</tds:Model>\n",
-    "    <tds:FirmwareVersion>1.3.0</tds:FirmwareVersion>\n",
-    "    <tds:SerialNumber>PY-000001</tds:SerialNumber>\n",
-    "    <tds:HardwareId>PY-HW-01</tds:HardwareId>\n",
-    "</tds:GetDeviceInformationResponse>\n",
-    "\n",
-    "    </s:Body>\n",
-    "</s:Envelope>\n",
-);
+const ONVIF_GDI_RESPONSE: &str =
+    include_str!("../tests/data/captures/onvif-gdi-response-ipycam.xml");
 
 /// async-upnp-client 0.49.0: an M-SEARCH answer and a NOTIFY (src/proto/ssdp.rs).
-const SSDP_RESPONSE: &str = concat!(
-    "HTTP/1.1 200 OK\r\n",
-    "CACHE-CONTROL:max-age=1800\r\n",
-    "DATE:Sun, 29 Nov 2026 06:19:33 GMT\r\n",
-    "SERVER:async-upnp-client/0.49.0 UPnP/2.0 Server/1.0\r\n",
-    "ST:upnp:rootdevice\r\n",
-    "USN:uuid:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee::upnp:rootdevice\r\n",
-    "EXT:\r\n",
-    "LOCATION:http://127.0.0.1:8200/device.xml\r\n",
-    "BOOTID.UPNP.ORG:1\r\n",
-    "CONFIGID.UPNP.ORG:1\r\n",
-    "\r\n",
-);
-const SSDP_NOTIFY: &str = concat!(
-    "NOTIFY * HTTP/1.1\n",
-    "NTS:ssdp:alive\n",
-    "HOST:239.255.255.250:1900\n",
-    "CACHE-CONTROL:max-age=1800\n",
-    "SERVER:async-upnp-client/0.49.0 UPnP/2.0 Server/1.0\n",
-    "BOOTID.UPNP.ORG:1\n",
-    "CONFIGID.UPNP.ORG:1\n",
-    "LOCATION:http://127.0.0.1:8200/device.xml\n",
-    "NT:upnp:rootdevice\n",
-    "USN:uuid:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee::upnp:rootdevice\n",
-    "\n",
-);
+const SSDP_RESPONSE: &str = include_str!("../tests/data/captures/ssdp-response-rootdevice.txt");
+const SSDP_NOTIFY: &str = include_str!("../tests/data/captures/ssdp-notify-alive.txt");
 /// Its device description (GET /device.xml).
-const UPNP_DESCRIPTION: &str = concat!(
-    "<?xml version='1.0' encoding='utf-8'?>\n",
-    "<root xmlns=\"urn:schemas-upnp-org:device-1-0\"><specVersion><major>1</major>",
-    "<minor>0</minor></specVersion><device xmlns=\"urn:schemas-upnp-org:device-1-0\">",
-    "<deviceType>urn:schemas-upnp-org:device:Basic:1</deviceType>",
-    "<friendlyName>Kade &lt;12&gt; camera &amp; NVR</friendlyName>",
-    "<manufacturer>Demo Vision</manufacturer>",
-    "<manufacturerURL>http://www.example.com/</manufacturerURL>",
-    "<modelDescription>Network video recorder</modelDescription>",
-    "<modelName>DV-NVR 8</modelName><modelNumber>4.1.7</modelNumber><modelURL />",
-    "<serialNumber>DV8-0042</serialNumber><UDN>uuid:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee</UDN>",
-    "<UPC /><presentationURL>http://127.0.0.1:8200/</presentationURL><iconList />",
-    "<serviceList /><deviceList><device xmlns=\"urn:schemas-upnp-org:device-1-0\">",
-    "<deviceType>urn:schemas-upnp-org:device:MediaServer:1</deviceType>",
-    "<friendlyName>Recorder storage</friendlyName>",
-    "<manufacturer>Embedded &amp; Co</manufacturer><manufacturerURL /><modelDescription />",
-    "<modelName>Storage node</modelName><modelNumber>2</modelNumber><modelURL />",
-    "<serialNumber /><UDN>uuid:11111111-2222-3333-4444-555555555555</UDN><UPC />",
-    "<presentationURL /><iconList /><serviceList /><deviceList /></device></deviceList>",
-    "</device></root>",
-);
+const UPNP_DESCRIPTION: &str = include_str!("../tests/data/captures/upnp-description.xml");
 
 /// `openssl s_server -tls1_2` with a P-256 certificate: the whole first flight
 /// (ServerHello, Certificate, ServerKeyExchange, ServerHelloDone; src/proto/tls/tests.rs).
-const TLS12_ECDSA_FLIGHT: &str = "\
-    16030300410200003d030337e6849f69f665ba2a3fe14397c5a66d30c5218470d9ed490efa924a8cd36cae00\
-    c02b000015ff01000100000b0004030001020023000000170000160303017a0b000176000173000170308201\
-    6c30820113a00302010202142d88cc2ca5335847b5c6ffff7f36af019d1c79e9300a06082a8648ce3d040302\
-    300c310a300806035504030c0165301e170d3236313132393034333133375a170d3236313230313034333133\
-    375a300c310a300806035504030c01653059301306072a8648ce3d020106082a8648ce3d030107034200043b\
-    71c080ebd97a0e96b2d8edf10e7596d919b952a751ee36d5cc8d6ea04a496244c4ffd68b58e87270bd1f1b4a\
-    238fff1abb4757bd57f4ba4e4d1ae7c288c582a3533051301d0603551d0e04160414a1486a175ff37fbd50af\
-    b4e90189cb132d3b3006301f0603551d23041830168014a1486a175ff37fbd50afb4e90189cb132d3b300630\
-    0f0603551d130101ff040530030101ff300a06082a8648ce3d040302034700304402207d67050caac3a44077\
-    956af6189e9cedac462e81506e1da7e25b60eb1d22fcb4022030d360037857cc7f649b91af4d0bc489610609\
-    a9802364e9578fc9b217b2f01d16030300730c00006f03001d208316ef43223b27d5e6f67c561ee7a75c2e57\
-    a580683d9da38711ad0e4712aa4004030047304502202ce68b2a194b8255eb903cf1de1f38e27aed01276304\
-    14a3c2db7e1b6d286e66022100b2e804c485ad21b04ca98e613160650caf822bec4763b88de0cddf6fd3019a\
-    ae16030300040e000000";
+const TLS12_ECDSA_FLIGHT: &str = include_str!("../tests/data/captures/tls12-ecdsa-flight.hex");
 
 /// `openssl s_server -tls1 -cipher 'ALL:@SECLEVEL=0'` choosing DH_anon with its
 /// 1024-bit group: ServerHello, ServerKeyExchange, ServerHelloDone.
-const TLS10_DH_ANON_FLIGHT: &str = "\
-    1603010039020000350301757516a17989236c0c854a5df8c2d48299ea6e0e251ea892c04775ce883c005700\
-    003400000dff010001000023000000170000160301010b0c0001070080ffffffffffffffffc90fdaa22168c2\
-    34c4c6628b80dc1cd129024e088a67cc74020bbea63b139b22514a08798e3404ddef9519b3cd3a431b302b0a\
-    6df25f14374fe1356d6d51c245e485b576625e7ec6f44c42e9a637ed6b0bff5cb6f406b7edee386bfb5a899f\
-    a5ae9f24117c4b1fe649286651ece65381ffffffffffffffff000102008086c46b331c5b9d2ee6f5487fc9bf\
-    9490c21f227d255ba3ff9be3896ae904dd5ab2bbe6d0ed4b55a428714d7fc69263c7202c41aaee604943b5ae\
-    f038a838f84407dceadb453f2c030000d43178c06864ee05dbf782da11e0e9eff14dfedf2f80581ee8a971c9\
-    02ec4ec040bd3f116018e4c5f4c272beb26ad26c349296032b6916030100040e000000";
+const TLS10_DH_ANON_FLIGHT: &str = include_str!("../tests/data/captures/tls10-dh-anon-flight.hex");
 
 /// `openssl s_server -tls1_3` answering with an x25519 share (ServerHello record only).
-const TLS13_SERVER_HELLO: &str = "\
-    160303007a020000760303092d3c4107177e9700b081c5f4a2cb1f54fed91651ed854d0edea95a8a8a844420\
-    0505050505050505050505050505050505050505050505050505050505050505130100002e002b0002030400\
-    330024001d002018b63f7c2a95b55bd219a6194f578a637656e1c2079275f73bafe74f4fb8dd1e";
+const TLS13_SERVER_HELLO: &str = include_str!("../tests/data/captures/tls13-server-hello.hex");
 
 /// The lab's legacy camera certificate (RSA-1024, SHA-1), as a server sends it
 /// in a TLS 1.0 Certificate message.
@@ -491,16 +384,9 @@ fn bench_xml_protocols(c: &mut Criterion) {
     });
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1))
-        .sample_size(30)
-}
-
 criterion_group! {
     name = parsers;
-    config = config();
+    config = common::config();
     targets = bench_tls, bench_text_protocols, bench_binary_protocols, bench_xml_protocols
 }
 criterion_main!(parsers);

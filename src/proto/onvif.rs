@@ -401,32 +401,8 @@ pub(crate) mod captures {
 
     /// python WSDiscovery 2.1.2 `ThreadedWSPublishing` on 127.0.0.1:3702 answering
     /// PROBE_WSDISCOVERY (its scopes, types and XAddr were given to `publishService`).
-    pub(crate) const PROBE_MATCHES_WSDISCOVERY: &[u8] = concat!(
-        "<?xml version=\"1.0\" ?>\n",
-        "<s:Envelope xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" xmlns:d=\"http://schemas.xmlsoap.org/ws/2005/04/discovery\" xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:dn=\"http://www.onvif.org/ver10/network/wsdl\">\n",
-        "\t<s:Header>\n",
-        "\t\t<a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action>\n",
-        "\t\t<a:MessageID>urn:uuid:be3618aa-7cf0-4169-afdb-d32d3406063f</a:MessageID>\n",
-        "\t\t<a:RelatesTo>urn:uuid:9b75624a-17c6-4944-81fd-90775e47fb42</a:RelatesTo>\n",
-        "\t\t<a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To>\n",
-        "\t\t<d:AppSequence InstanceId=\"1584638561\" MessageNumber=\"1\"/>\n",
-        "\t</s:Header>\n",
-        "\t<s:Body>\n",
-        "\t\t<d:ProbeMatches>\n",
-        "\t\t\t<d:ProbeMatch>\n",
-        "\t\t\t\t<a:EndpointReference>\n",
-        "\t\t\t\t\t<a:Address>urn:uuid:3aea33bc-3b56-42df-a7dd-60e6267fe8d9</a:Address>\n",
-        "\t\t\t\t</a:EndpointReference>\n",
-        "\t\t\t\t<d:Types>dn:NetworkVideoTransmitter</d:Types>\n",
-        "\t\t\t\t<d:Scopes>onvif://www.onvif.org/name/Kade%2012%20Noord onvif://www.onvif.org/hardware/IPC-HFW2431S onvif://www.onvif.org/location/city/Demo%20City onvif://www.onvif.org/type/video_encoder</d:Scopes>\n",
-        "\t\t\t\t<d:XAddrs>http://127.0.0.1:8080/onvif/device_service</d:XAddrs>\n",
-        "\t\t\t\t<d:MetadataVersion>1</d:MetadataVersion>\n",
-        "\t\t\t</d:ProbeMatch>\n",
-        "\t\t</d:ProbeMatches>\n",
-        "\t</s:Body>\n",
-        "</s:Envelope>\n",
-)
-    .as_bytes();
+    pub(crate) const PROBE_MATCHES_WSDISCOVERY: &[u8] =
+        include_bytes!("../../tests/data/captures/onvif-probe-matches-wsdiscovery.xml");
 
     /// ipycam 1.3.0 (a Python virtual ONVIF camera) `WSDiscoveryServer` on
     /// 127.0.0.1:3702 answering PROBE_WSDISCOVERY: no ProbeMatches wrapper, the
@@ -478,25 +454,8 @@ pub(crate) mod captures {
 
     /// ipycam 1.3.0's ONVIF HTTP handler on 127.0.0.1:8080 answering our
     /// `encode_get_device_information` envelope without credentials (body only).
-    pub(crate) const GDI_RESPONSE_IPYCAM: &[u8] = concat!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
-        "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" \n",
-        "            xmlns:tds=\"http://www.onvif.org/ver10/device/wsdl\" \n",
-        "            xmlns:tt=\"http://www.onvif.org/ver10/schema\" \n",
-        "            xmlns:trt=\"http://www.onvif.org/ver10/media/wsdl\">\n",
-        "    <s:Body>\n",
-        "        <tds:GetDeviceInformationResponse>\n",
-        "    <tds:Manufacturer>PythonCam</tds:Manufacturer>\n",
-        "    <tds:Model>VirtualCam-1</tds:Model>\n",
-        "    <tds:FirmwareVersion>1.3.0</tds:FirmwareVersion>\n",
-        "    <tds:SerialNumber>PY-000001</tds:SerialNumber>\n",
-        "    <tds:HardwareId>PY-HW-01</tds:HardwareId>\n",
-        "</tds:GetDeviceInformationResponse>\n",
-        "\n",
-        "    </s:Body>\n",
-        "</s:Envelope>\n",
-    )
-    .as_bytes();
+    pub(crate) const GDI_RESPONSE_IPYCAM: &[u8] =
+        include_bytes!("../../tests/data/captures/onvif-gdi-response-ipycam.xml");
 
     /// The same with credentials configured: HTTP 401 and this SOAP fault
     /// (code only, no subcode; body only).

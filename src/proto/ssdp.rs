@@ -288,20 +288,8 @@ pub(crate) mod captures {
     .as_bytes();
 
     /// Its answer to that M-SEARCH.
-    pub(crate) const RESPONSE_ROOTDEVICE: &[u8] = concat!(
-        "HTTP/1.1 200 OK\r\n",
-        "CACHE-CONTROL:max-age=1800\r\n",
-        "DATE:Sun, 29 Nov 2026 06:19:33 GMT\r\n",
-        "SERVER:async-upnp-client/0.49.0 UPnP/2.0 Server/1.0\r\n",
-        "ST:upnp:rootdevice\r\n",
-        "USN:uuid:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee::upnp:rootdevice\r\n",
-        "EXT:\r\n",
-        "LOCATION:http://127.0.0.1:8200/device.xml\r\n",
-        "BOOTID.UPNP.ORG:1\r\n",
-        "CONFIGID.UPNP.ORG:1\r\n",
-        "\r\n",
-    )
-    .as_bytes();
+    pub(crate) const RESPONSE_ROOTDEVICE: &[u8] =
+        include_bytes!("../../tests/data/captures/ssdp-response-rootdevice.txt");
 
     /// The fifth of its five answers to `ssdp:all`: the embedded device's type.
     pub(crate) const RESPONSE_EMBEDDED_TYPE: &[u8] = concat!(
@@ -320,44 +308,12 @@ pub(crate) mod captures {
     .as_bytes();
 
     /// The first ssdp:alive its announcer builds for the same device (`_build_advertisements`, formatted by `build_ssdp_packet`; built by the library, not taken off the wire).
-    pub(crate) const NOTIFY_ALIVE: &[u8] = concat!(
-        "NOTIFY * HTTP/1.1\n",
-        "NTS:ssdp:alive\n",
-        "HOST:239.255.255.250:1900\n",
-        "CACHE-CONTROL:max-age=1800\n",
-        "SERVER:async-upnp-client/0.49.0 UPnP/2.0 Server/1.0\n",
-        "BOOTID.UPNP.ORG:1\n",
-        "CONFIGID.UPNP.ORG:1\n",
-        "LOCATION:http://127.0.0.1:8200/device.xml\n",
-        "NT:upnp:rootdevice\n",
-        "USN:uuid:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee::upnp:rootdevice\n",
-        "\n",
-    )
-    .as_bytes();
+    pub(crate) const NOTIFY_ALIVE: &[u8] =
+        include_bytes!("../../tests/data/captures/ssdp-notify-alive.txt");
 
     /// Its device description (GET /device.xml): a root device with one embedded device.
-    pub(crate) const DESCRIPTION: &[u8] = concat!(
-        "<?xml version='1.0' encoding='utf-8'?>\n",
-        "<root xmlns=\"urn:schemas-upnp-org:device-1-0\"><specVersion><major>1</major>",
-        "<minor>0</minor></specVersion><device xmlns=\"urn:schemas-upnp-org:device-1-0\">",
-        "<deviceType>urn:schemas-upnp-org:device:Basic:1</deviceType>",
-        "<friendlyName>Kade &lt;12&gt; camera &amp; NVR</friendlyName>",
-        "<manufacturer>Demo Vision</manufacturer>",
-        "<manufacturerURL>http://www.example.com/</manufacturerURL>",
-        "<modelDescription>Network video recorder</modelDescription>",
-        "<modelName>DV-NVR 8</modelName><modelNumber>4.1.7</modelNumber><modelURL />",
-        "<serialNumber>DV8-0042</serialNumber><UDN>uuid:aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee</UDN>",
-        "<UPC /><presentationURL>http://127.0.0.1:8200/</presentationURL><iconList />",
-        "<serviceList /><deviceList><device xmlns=\"urn:schemas-upnp-org:device-1-0\">",
-        "<deviceType>urn:schemas-upnp-org:device:MediaServer:1</deviceType>",
-        "<friendlyName>Recorder storage</friendlyName>",
-        "<manufacturer>Embedded &amp; Co</manufacturer><manufacturerURL /><modelDescription />",
-        "<modelName>Storage node</modelName><modelNumber>2</modelNumber><modelURL />",
-        "<serialNumber /><UDN>uuid:11111111-2222-3333-4444-555555555555</UDN><UPC />",
-        "<presentationURL /><iconList /><serviceList /><deviceList /></device></deviceList>",
-        "</device></root>",
-    )
-    .as_bytes();
+    pub(crate) const DESCRIPTION: &[u8] =
+        include_bytes!("../../tests/data/captures/upnp-description.xml");
 }
 
 #[cfg(test)]

@@ -56,6 +56,18 @@ pub struct VersionProfile {
     pub server_order: Option<bool>,
 }
 
+impl VersionProfile {
+    /// The profile of protocol version `wire` (named as the reports name it).
+    pub fn new(wire: u16, suites: &[u16], server_order: Option<bool>) -> VersionProfile {
+        VersionProfile {
+            version: wire::version_name(wire),
+            wire,
+            suites: suites.to_vec(),
+            server_order,
+        }
+    }
+}
+
 /// Diffie-Hellman parameters of a DHE suite.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DhParams {
@@ -360,11 +372,7 @@ impl Assessor<'_> {
     /// and (below 1.3) the certificate chain of the first answer.
     async fn versions(&self, version: u16) -> (VersionProfile, Option<Vec<Vec<u8>>>) {
         let mut chain = None;
-        let mut vp = VersionProfile {
-            version: wire::version_name(version),
-            wire: version,
-            ..VersionProfile::default()
-        };
+        let mut vp = VersionProfile::new(version, &[], None);
         let mut offer = self.hello(version);
         for _ in 0..MAX_ROUNDS {
             if offer.suites.is_empty() {

@@ -258,15 +258,6 @@ mod tests {
         Policy::embedded(id).unwrap()
     }
 
-    fn version(wire: u16, suites: &[u16], server_order: Option<bool>) -> VersionProfile {
-        VersionProfile {
-            version: wire::version_name(wire),
-            wire,
-            suites: suites.to_vec(),
-            server_order,
-        }
-    }
-
     fn list(f: &Facts, k: &str) -> Vec<String> {
         match f.get(k) {
             Some(FactValue::List(v)) => v.clone(),
@@ -279,8 +270,8 @@ mod tests {
     fn modern_profile_is_sufficient_with_no_offenders() {
         let p = TlsProfile {
             versions: vec![
-                version(wire::TLS13, &[0x1302, 0x1301], None),
-                version(wire::TLS12, &[0xC02F], None),
+                VersionProfile::new(wire::TLS13, &[0x1302, 0x1301], None),
+                VersionProfile::new(wire::TLS12, &[0xC02F], None),
             ],
             groups: vec![0x001D, 0x0017],
             secure_renegotiation: Some(true),
@@ -304,8 +295,8 @@ mod tests {
     fn the_same_profile_differs_between_guideline_versions() {
         let p = TlsProfile {
             versions: vec![
-                version(wire::TLS12, &[0xC02F], None),
-                version(wire::TLS10, &[0xC013], None),
+                VersionProfile::new(wire::TLS12, &[0xC02F], None),
+                VersionProfile::new(wire::TLS10, &[0xC013], None),
             ],
             groups: vec![0x001D],
             dh: Some(DhParams {
@@ -337,7 +328,11 @@ mod tests {
     fn a_preferred_phase_out_suite_is_reported() {
         // Server order, CBC first although GCM is accepted.
         let p = TlsProfile {
-            versions: vec![version(wire::TLS12, &[0xC027, 0xC02F], Some(true))],
+            versions: vec![VersionProfile::new(
+                wire::TLS12,
+                &[0xC027, 0xC02F],
+                Some(true),
+            )],
             secure_renegotiation: Some(true),
             extended_master_secret: Some(true),
             ..TlsProfile::default()
@@ -355,7 +350,7 @@ mod tests {
     #[test]
     fn session_features_are_judged() {
         let p = TlsProfile {
-            versions: vec![version(wire::TLS12, &[0xC02F], None)],
+            versions: vec![VersionProfile::new(wire::TLS12, &[0xC02F], None)],
             compression: Some(true),
             secure_renegotiation: Some(false),
             extended_master_secret: Some(false),
@@ -382,7 +377,7 @@ mod tests {
     #[test]
     fn hybrid_pq_groups_are_no_weakness_under_a_policy_that_predates_them() {
         let p = TlsProfile {
-            versions: vec![version(wire::TLS13, &[0x1302], None)],
+            versions: vec![VersionProfile::new(wire::TLS13, &[0x1302], None)],
             groups: vec![0x11EC, 0x001D],
             ..TlsProfile::default()
         };
