@@ -104,30 +104,23 @@ impl Knowledge {
             },
             None => crate::creds::data::Credentials::embedded()?,
         };
-        let (checks, fingerprints, advisories, endpoints) = match dir {
-            // A data folder laid out like checks/: fingerprints and advisories
-            // in their own subfolders (none when a subfolder is absent).
-            Some(d) => (
-                Catalogue::from_dir(d, &baselines)?,
-                match d.join("fingerprints") {
-                    f if f.is_dir() => Fingerprints::from_dir(&f)?,
-                    _ => Fingerprints::parse(&[])?,
-                },
-                match d.join("firmware") {
-                    f if f.is_dir() => Advisories::from_dir(&f)?,
-                    _ => Advisories::parse(&[])?,
-                },
-                match d.join("device-info") {
-                    f if f.is_dir() => crate::devinfo::Endpoints::from_dir(&f)?,
-                    _ => crate::devinfo::Endpoints::default(),
-                },
-            ),
-            None => (
-                Catalogue::embedded(&baselines)?,
-                Fingerprints::embedded()?,
-                Advisories::embedded()?,
-                crate::devinfo::Endpoints::embedded()?,
-            ),
+        // A data folder laid out like checks/: fingerprints, advisories and
+        // endpoints in their own subfolders (none when a subfolder is absent).
+        let checks = Self::checks(dir, &baselines)?;
+        let fingerprints = match dir {
+            Some(d) => match d.join("fingerprints") {
+                f if f.is_dir() => Fingerprints::from_dir(&f)?,
+                _ => Fingerprints::parse(&[])?,
+            },
+            None => Fingerprints::embedded()?,
+        };
+        let advisories = Self::advisories(dir)?;
+        let endpoints = match dir {
+            Some(d) => match d.join("device-info") {
+                f if f.is_dir() => crate::devinfo::Endpoints::from_dir(&f)?,
+                _ => crate::devinfo::Endpoints::default(),
+            },
+            None => crate::devinfo::Endpoints::embedded()?,
         };
         Ok(Knowledge {
             checks: Arc::new(checks),
@@ -145,16 +138,8 @@ impl Knowledge {
     /// expressions cost a noticeable part of a quick discovery run.
     pub fn load_for_discovery(dir: Option<&std::path::Path>) -> Result<Knowledge, Error> {
         let baselines = Baselines::embedded().map_err(Error::Usage)?;
-        let (checks, advisories) = match dir {
-            Some(d) => (
-                Catalogue::from_dir(d, &baselines)?,
-                match d.join("firmware") {
-                    f if f.is_dir() => Advisories::from_dir(&f)?,
-                    _ => Advisories::parse(&[])?,
-                },
-            ),
-            None => (Catalogue::embedded(&baselines)?, Advisories::embedded()?),
-        };
+        let checks = Self::checks(dir, &baselines)?;
+        let advisories = Self::advisories(dir)?;
         Ok(Knowledge {
             checks: Arc::new(checks),
             baselines: Arc::new(baselines),
@@ -162,6 +147,23 @@ impl Knowledge {
             advisories: Arc::new(advisories),
             endpoints: Arc::new(crate::devinfo::Endpoints::default()),
             credentials: Arc::new(crate::creds::data::Credentials::default()),
+        })
+    }
+
+    fn checks(dir: Option<&std::path::Path>, baselines: &Baselines) -> Result<Catalogue, Error> {
+        Ok(match dir {
+            Some(d) => Catalogue::from_dir(d, baselines)?,
+            None => Catalogue::embedded(baselines)?,
+        })
+    }
+
+    fn advisories(dir: Option<&std::path::Path>) -> Result<Advisories, Error> {
+        Ok(match dir {
+            Some(d) => match d.join("firmware") {
+                f if f.is_dir() => Advisories::from_dir(&f)?,
+                _ => Advisories::parse(&[])?,
+            },
+            None => Advisories::embedded()?,
         })
     }
 
