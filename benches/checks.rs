@@ -204,9 +204,14 @@ fn bench_tls_verdict(c: &mut Criterion) {
     let chains = [
         (
             "RSA-1024/SHA-1",
-            der_of(include_str!("../src/lab/lab-legacy-cert.pem")),
+            der_of(include_str!(
+                "../crates/stadscan-lab/src/lab-legacy-cert.pem"
+            )),
         ),
-        ("lab CA", der_of(include_str!("../src/lab/lab-ca.pem"))),
+        (
+            "lab CA",
+            der_of(include_str!("../crates/stadscan-lab/src/lab-ca.pem")),
+        ),
     ];
     for (name, der) in &chains {
         g.bench_function(format!("judge chain ({name})"), |b| {

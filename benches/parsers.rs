@@ -127,7 +127,7 @@ const TLS13_SERVER_HELLO: &str = include_str!("../tests/data/captures/tls13-serv
 
 /// The lab's legacy camera certificate (RSA-1024, SHA-1), as a server sends it
 /// in a TLS 1.0 Certificate message.
-const LEGACY_CERT_PEM: &str = include_str!("../src/lab/lab-legacy-cert.pem");
+const LEGACY_CERT_PEM: &str = include_str!("../crates/stadscan-lab/src/lab-legacy-cert.pem");
 
 fn pem_der(pem: &str) -> Vec<u8> {
     let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes every parser in src/proto for a bounded time.
+# Fuzzes every parser in crates/stadscan-proto for a bounded time.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]      (default 10)
 #

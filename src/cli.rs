@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::model::Severity;
+use stadscan::model::Severity;
 
 /// City-wide security posture scanner for smart-city devices.
 ///

@@ -9,18 +9,20 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::cli::{
-    ChecksAction, ChecksArgs, Cli, Command, DemoArgs, DiffArgs, InventoryArgs, LabArgs, MergeArgs,
-    ScanArgs,
+    ChecksAction, ChecksArgs, Cli, Command, DiffArgs, InventoryArgs, MergeArgs, ScanArgs,
 };
-use crate::error::{Error, Result};
-use crate::history::store::{HistoryError, Store};
-use crate::lab::{Lab, LabConfig};
-use crate::model::Severity;
-use crate::net::{Shutdown, ShutdownTrigger};
-use crate::report::progress::{ProgressSink, Silent, TerminalProgress};
-use crate::report::{self, Report, write_atomic};
-use crate::scan::{self, Knowledge, ScanOptions};
-use crate::scope::Scope;
+#[cfg(feature = "lab")]
+use crate::cli::{DemoArgs, LabArgs};
+use stadscan::error::{Error as ScanError, Result};
+use stadscan::history::store::{HistoryError, Store};
+use stadscan::model::Severity;
+use stadscan::net::{Shutdown, ShutdownTrigger};
+use stadscan::report::progress::{ProgressSink, Silent, TerminalProgress};
+use stadscan::report::{self, Report, write_atomic};
+use stadscan::scan::{self, Knowledge, ScanOptions};
+use stadscan::scope::Scope;
+#[cfg(feature = "lab")]
+use stadscan_lab::{Lab, LabConfig};
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -29,7 +31,9 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// The scope the demo scans, and the lab CA it trusts (also embedded, so
 /// `stadscan demo` works outside a checkout).
+#[cfg(feature = "lab")]
 pub const DEMO_SCOPE: &str = include_str!("../examples/demo-city.toml");
+#[cfg(feature = "lab")]
 pub const DEMO_SCOPE_PATH: &str = "examples/demo-city.toml";
 
 /// Runs the command line; returns the process exit code.
@@ -45,15 +49,26 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(EXIT_ERROR);
         }
     };
-    let code = runtime.block_on(async {
+    // With the lab, its fictional products are known like the built-in ones
+    // (the demo and `stadscan lab` scans identify them).
+    #[cfg(feature = "lab")]
+    stadscan::check::embedded::add_check_files(stadscan_lab::DATA_FILES);
+    let code: crate::error::Result<u8> = runtime.block_on(async {
         match cli.command {
-            Command::Scan(a) => scan_command(a).await,
+            Command::Scan(a) => Ok(scan_command(a).await?),
+            #[cfg(feature = "lab")]
             Command::Demo(a) => demo_command(a).await,
+            #[cfg(feature = "lab")]
             Command::Lab(a) => lab_command(a).await,
-            Command::Checks(a) => checks_command(a),
-            Command::Inventory(a) => inventory_command(a),
-            Command::Merge(a) => merge_command(a),
-            Command::Diff(a) => diff_command(a),
+            #[cfg(not(feature = "lab"))]
+            Command::Demo(_) | Command::Lab(_) => Err(ScanError::Usage(
+                "this build of stadscan carries no lab (built without the `lab` feature)".into(),
+            )
+            .into()),
+            Command::Checks(a) => Ok(checks_command(a)?),
+            Command::Inventory(a) => Ok(inventory_command(a)?),
+            Command::Merge(a) => Ok(merge_command(a)?),
+            Command::Diff(a) => Ok(diff_command(a)?),
         }
     });
     // Do not wait for lingering device conversations on exit.
@@ -122,7 +137,7 @@ fn probe_writable(path: &Path) -> Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let err = |source| Error::Output {
+    let err = |source| ScanError::Output {
         path: path.to_path_buf(),
         source,
     };
@@ -135,7 +150,7 @@ fn probe_writable(path: &Path) -> Result<()> {
 fn emit(path: &Path, bytes: &[u8]) -> Result<()> {
     if path == Path::new("-") {
         let mut out = std::io::stdout().lock();
-        return out.write_all(bytes).map_err(|source| Error::Output {
+        return out.write_all(bytes).map_err(|source| ScanError::Output {
             path: path.to_path_buf(),
             source,
         });
@@ -232,7 +247,7 @@ impl<'a> Extras<'a> {
         let mut writer = None;
         let history = match history {
             None if resume => {
-                return Err(Error::Usage(
+                return Err(ScanError::Usage(
                     "--resume continues a run kept in the history: give --history FILE".into(),
                 ));
             }
@@ -257,11 +272,11 @@ impl<'a> Extras<'a> {
                     &scope.name,
                     scope_uri,
                     &digest,
-                    crate::model::unix_now(),
+                    stadscan::model::unix_now(),
                     resumed.as_ref().map(|r| r.from_run),
                 )?;
                 opts.resume = resumed;
-                let (tx, rx) = std::sync::mpsc::channel::<crate::scan::Checkpoint>();
+                let (tx, rx) = std::sync::mpsc::channel::<stadscan::scan::Checkpoint>();
                 opts.checkpoint = Some(tx);
                 let path = p.to_path_buf();
                 writer = Some(std::thread::spawn(move || {
@@ -296,7 +311,7 @@ impl<'a> Extras<'a> {
         if let Some(w) = self.writer.take() {
             match w.join() {
                 Ok(r) => r?,
-                Err(_) => return Err(Error::Usage("the checkpoint writer crashed".into())),
+                Err(_) => return Err(ScanError::Usage("the checkpoint writer crashed".into())),
             }
         }
         if let Some((store, id)) = self.history.as_mut() {
@@ -367,17 +382,17 @@ async fn scan_command(args: ScanArgs) -> Result<u8> {
 /// scope.
 fn scope_digest(path: &Path) -> Result<String> {
     let bytes =
-        std::fs::read(path).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+        std::fs::read(path).map_err(|e| ScanError::Usage(format!("{}: {e}", path.display())))?;
     let d = ring::digest::digest(&ring::digest::SHA256, &bytes);
     Ok(d.as_ref().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Refuses an unknown `--baseline` before anything is scanned.
 fn check_baseline(name: &str) -> Result<()> {
-    let baselines = crate::baseline::Baselines::embedded().map_err(Error::Usage)?;
+    let baselines = stadscan::baseline::Baselines::embedded().map_err(ScanError::Usage)?;
     match baselines.catalogues.get(name) {
         Some(c) if !c.controls.is_empty() => Ok(()),
-        _ => Err(Error::Usage(format!(
+        _ => Err(ScanError::Usage(format!(
             "--baseline {name}: unknown baseline (known: {})",
             baselines
                 .catalogues
@@ -390,7 +405,8 @@ fn check_baseline(name: &str) -> Result<()> {
     }
 }
 
-async fn demo_command(args: DemoArgs) -> Result<u8> {
+#[cfg(feature = "lab")]
+async fn demo_command(args: DemoArgs) -> crate::error::Result<u8> {
     let lab = Lab::start(LabConfig::demo()).await?;
     let scope_path = if Path::new(DEMO_SCOPE_PATH).is_file() {
         PathBuf::from(DEMO_SCOPE_PATH)
@@ -400,7 +416,7 @@ async fn demo_command(args: DemoArgs) -> Result<u8> {
         write_atomic(&p, DEMO_SCOPE.as_bytes())?;
         write_atomic(
             &args.out.join("demo-city-ca.pem"),
-            crate::lab::LAB_CA_PEM.as_bytes(),
+            stadscan_lab::LAB_CA_PEM.as_bytes(),
         )?;
         p
     };
@@ -444,7 +460,8 @@ async fn demo_command(args: DemoArgs) -> Result<u8> {
     })
 }
 
-async fn lab_command(args: LabArgs) -> Result<u8> {
+#[cfg(feature = "lab")]
+async fn lab_command(args: LabArgs) -> crate::error::Result<u8> {
     let lab = match args.devices {
         Some(n) => Lab::start_city(args.prefix[1], n).await?,
         None => {
@@ -458,7 +475,7 @@ async fn lab_command(args: LabArgs) -> Result<u8> {
     };
     if let Some(p) = &args.scope_out {
         let ca = p.with_file_name("lab-ca.pem");
-        write_atomic(&ca, crate::lab::LAB_CA_PEM.as_bytes())?;
+        write_atomic(&ca, stadscan_lab::LAB_CA_PEM.as_bytes())?;
         write_atomic(
             p,
             lab.scope_toml("stadscan-lab", "lab-ca.pem", 1500)
@@ -467,9 +484,9 @@ async fn lab_command(args: LabArgs) -> Result<u8> {
     }
     let mut out = Vec::new();
     let _in_memory = if args.devices.is_some() {
-        report::summary::write_city_lab(&lab, &mut out)
+        stadscan_lab::write_city_lab(&lab, &mut out)
     } else {
-        report::summary::write_lab(lab.devices(), lab.dns_addr(), &mut out)
+        stadscan_lab::write_lab(lab.devices(), lab.dns_addr(), &mut out)
     };
     let _ = std::io::stdout().lock().write_all(&out);
     let _ = std::io::stdout().lock().flush();
@@ -520,7 +537,7 @@ fn diff_command(args: DiffArgs) -> Result<u8> {
             let store = Store::open(path)?;
             let id = |s: &str| -> Result<i64> {
                 let id: i64 = s.parse().map_err(|_| {
-                    Error::Usage(format!(
+                    ScanError::Usage(format!(
                         "with --history, OLD and NEW are run ids (numbers), not `{s}`"
                     ))
                 })?;
@@ -528,21 +545,25 @@ fn diff_command(args: DiffArgs) -> Result<u8> {
                 Ok(id)
             };
             let (old, new) = (id(&args.old)?, id(&args.new)?);
-            let complete = store.run(new)?.state == crate::history::store::RunState::Complete;
-            crate::history::store::compare(&store.findings(old)?, &store.findings(new)?, complete)
+            let complete = store.run(new)?.state == stadscan::history::store::RunState::Complete;
+            stadscan::history::store::compare(
+                &store.findings(old)?,
+                &store.findings(new)?,
+                complete,
+            )
         }
         None => {
             let read = |p: &str| -> Result<serde_json::Value> {
-                let text =
-                    std::fs::read_to_string(p).map_err(|e| Error::Usage(format!("{p}: {e}")))?;
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| ScanError::Usage(format!("{p}: {e}")))?;
                 serde_json::from_str(&text)
-                    .map_err(|e| Error::Usage(format!("{p}:{}:{}: {e}", e.line(), e.column())))
+                    .map_err(|e| ScanError::Usage(format!("{p}:{}:{}: {e}", e.line(), e.column())))
             };
             let findings = |p: &str, doc: &serde_json::Value| {
-                report::diff::sarif_findings(doc).map_err(|e| Error::Usage(format!("{p}: {e}")))
+                report::diff::sarif_findings(doc).map_err(|e| ScanError::Usage(format!("{p}: {e}")))
             };
             let (old, new) = (read(&args.old)?, read(&args.new)?);
-            crate::history::store::compare(
+            stadscan::history::store::compare(
                 &findings(&args.old, &old)?,
                 &findings(&args.new, &new)?,
                 report::diff::sarif_complete(&new),
@@ -572,10 +593,10 @@ fn merge_command(args: MergeArgs) -> Result<u8> {
     let mut docs = Vec::new();
     for p in &args.inputs {
         let text = std::fs::read_to_string(p)
-            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", p.display())))?;
+            .map_err(|e| ScanError::Usage(format!("cannot read {}: {e}", p.display())))?;
         docs.push((p.display().to_string(), text));
     }
-    let merged = report::merge::merge(docs).map_err(Error::Usage)?;
+    let merged = report::merge::merge(docs).map_err(ScanError::Usage)?;
     // A JSON report named .sarif would be refused by code scanning later,
     // far from the mistake.
     let named_sarif = args
@@ -583,7 +604,7 @@ fn merge_command(args: MergeArgs) -> Result<u8> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("sarif"));
     if named_sarif && merged.kind != report::merge::InputKind::Sarif {
-        return Err(Error::Usage(format!(
+        return Err(ScanError::Usage(format!(
             "{} is named .sarif, but the merged file is {}: name it .json",
             args.output.display(),
             merged.kind.describe()
@@ -594,14 +615,14 @@ fn merge_command(args: MergeArgs) -> Result<u8> {
 }
 
 fn inventory_command(args: InventoryArgs) -> Result<u8> {
-    let text = std::fs::read_to_string(&args.report).map_err(|source| Error::Output {
+    let text = std::fs::read_to_string(&args.report).map_err(|source| ScanError::Output {
         path: args.report.clone(),
         source,
     })?;
     let register = report::inventory::Register::from_report_json(&text)
-        .map_err(|e| Error::Usage(format!("{}: {e}", args.report.display())))?;
+        .map_err(|e| ScanError::Usage(format!("{}: {e}", args.report.display())))?;
     if args.json.is_none() && args.csv.is_none() {
-        return Err(Error::Usage(
+        return Err(ScanError::Usage(
             "name an output: --json FILE and/or --csv FILE".into(),
         ));
     }

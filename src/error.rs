@@ -1,32 +1,33 @@
-//! The scanner's own failures (bad scope file, broken check data, unwritable
-//! output). A device that misbehaves is never one of these: it is data in an
-//! `Observation`.
+//! The application's error: what a command can fail with, the scanner
+//! library's errors and (with the lab) the simulated devices' own.
 
-use std::path::PathBuf;
-
-use crate::check::CheckLoadError;
-use crate::lab::LabError;
-use crate::scope::ScopeError;
-
+/// A command's failure; its message names the file, line and field where
+/// one is at fault. Exit code 2.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
-    Scope(#[from] ScopeError),
+    Scanner(#[from] stadscan::error::Error),
+    #[cfg(feature = "lab")]
     #[error(transparent)]
-    Checks(#[from] CheckLoadError),
-    #[error("cannot write {path}: {source}")]
-    Output {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot set up the DNS resolver: {0}")]
-    Resolver(String),
-    #[error(transparent)]
-    Lab(#[from] LabError),
-    #[error(transparent)]
-    History(#[from] crate::history::store::HistoryError),
-    #[error("{0}")]
-    Usage(String),
+    Lab(#[from] stadscan_lab::LabError),
+}
+
+impl From<stadscan::history::store::HistoryError> for Error {
+    fn from(e: stadscan::history::store::HistoryError) -> Self {
+        Error::Scanner(e.into())
+    }
+}
+
+impl From<stadscan::scope::ScopeError> for Error {
+    fn from(e: stadscan::scope::ScopeError) -> Self {
+        Error::Scanner(e.into())
+    }
+}
+
+impl From<stadscan::check::CheckLoadError> for Error {
+    fn from(e: stadscan::check::CheckLoadError) -> Self {
+        Error::Scanner(e.into())
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

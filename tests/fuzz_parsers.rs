@@ -1,4 +1,4 @@
-//! Property tests over every public decoder in `src/proto/`: arbitrary bytes,
+//! Property tests over every public decoder in `crates/stadscan-proto`: arbitrary bytes,
 //! protocol-shaped token soup and mutated valid encodings never panic (the
 //! checks in `fuzz_parsers/exercise.rs`, shared with the cargo-fuzz targets);
 //! a strict prefix of a valid message is `Incomplete` where the module
@@ -1284,7 +1284,7 @@ proptest! {
 // ---------------------------------------------------------------------------------
 // Regressions: inputs the fuzzers found, pinned with the bug they showed.
 
-/// src/proto/xml.rs: a document cut right after a '<' was `Malformed` ("xml
+/// crates/stadscan-proto/src/xml.rs: a document cut right after a '<' was `Malformed` ("xml
 /// start tag at \"<\"") instead of `Incomplete`, so a reader that waits for
 /// more bytes would have given up on a valid answer split at that byte.
 /// Found by `xml_text_round_trips_and_cut_documents_are_incomplete`.
@@ -1303,7 +1303,7 @@ fn regression_xml_cut_after_a_lone_angle_bracket_is_incomplete() {
     ));
 }
 
-/// src/proto/xml.rs: an entity followed by a multi-byte character that
+/// crates/stadscan-proto/src/xml.rs: an entity followed by a multi-byte character that
 /// straddled byte 12 after the '&' stayed undecoded ("&amp;𐀀𐀀" came back as
 /// written), because the ';' was searched in a `str::get` window that is
 /// `None` off a character boundary. Found by

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use common::{TestDir, read_json, run, schema_errors};
 use serde_json::Value;
-use stadscan::lab::{LAB_CA_PEM, Lab, LabConfig};
+use stadscan_lab::{LAB_CA_PEM, Lab, LabConfig};
 
 const PREFIX: [u8; 3] = [127, 66, 1];
 

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::{TestDir, read_json};
-use stadscan::lab::{Lab, LabConfig};
+use stadscan_lab::{Lab, LabConfig};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tarpit_and_garbage_cost_no_more_than_the_timeout() {

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{TestDir, read_json, run};
-use stadscan::lab::{LAB_CA_PEM, Lab};
+use stadscan_lab::{LAB_CA_PEM, Lab};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_city_of_144_devices_is_found_device_by_device() {

@@ -8,7 +8,7 @@ mod common;
 
 use common::{TestDir, read_json, read_jsonl};
 use serde_json::Value;
-use stadscan::lab::{LAB_CA_PEM, Lab, LabConfig};
+use stadscan_lab::{LAB_CA_PEM, Lab, LabConfig};
 
 fn observation<'a>(report: &'a Value, addr: &str, port: u16) -> &'a Value {
     report["assets"]

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 
 use common::{TestDir, read_json, run_async};
 use serde_json::Value;
-use stadscan::lab::{LAB_CA_PEM, Lab};
+use stadscan_lab::{LAB_CA_PEM, Lab};
 
 /// The scans of this file run one at a time: a scan competing for the two
 /// cores with another one could see timeouts that are not its own.

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::TestDir;
-use stadscan::lab::{Lab, LabConfig};
+use stadscan_lab::{Lab, LabConfig};
 use tokio::net::{TcpListener, UdpSocket};
 
 /// A TCP listener and a UDP socket on one address and port that count

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use common::{TestDir, read_json, read_jsonl};
 use stadscan::creds::data::Credentials;
-use stadscan::lab::{LAB_CA_PEM, Lab, LabConfig};
+use stadscan_lab::{LAB_CA_PEM, Lab, LabConfig};
 
 /// Secrets only the scope file knows.
 const SCOPE_SECRETS: &[&str] = &["Zq7-scope-secret-Gemeente!", "c0mmunity-scope-secret"];
@@ -117,6 +117,8 @@ methods = ["snmp"]
 
     // Secrets to look for: the scope's, and every data password long
     // enough not to be an ordinary word of a report ("admin", "12345").
+    // The binary carries the lab's data next to the built-in data.
+    stadscan::knowledge::embedded::add_check_files(stadscan_lab::DATA_FILES);
     let data = Credentials::embedded().unwrap();
     let mut secrets: Vec<String> = SCOPE_SECRETS.iter().map(|s| s.to_string()).collect();
     secrets.extend(

@@ -9,7 +9,7 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use stadscan::lab::{LAB_CA_PEM, Lab, LabConfig};
+use stadscan_lab::{LAB_CA_PEM, Lab, LabConfig};
 
 /// A folder under the system temp dir, removed on drop.
 pub struct TestDir(pub PathBuf);

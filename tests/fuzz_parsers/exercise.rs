@@ -1,4 +1,4 @@
-//! One function per `src/proto` module that feeds arbitrary bytes to every
+//! One function per `stadscan-proto` module that feeds arbitrary bytes to every
 //! decoder of that module and checks what must hold for any input: no panic,
 //! reported lengths inside the buffer, limits kept, and a decoded value that
 //! survives its own encoder. Shared by `tests/fuzz_parsers.rs` (proptest, on

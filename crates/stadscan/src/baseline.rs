@@ -1,0 +1,123 @@
+//! Control catalogues (`baselines/`): BIO2, ETSI EN 303 645 and the others,
+//! as data. Checks name the controls they evidence (`bio2:8.24`); this
+//! module loads the catalogues so those names can be validated and shown.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// One control of a catalogue.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Control {
+    pub id: String,
+    pub title_nl: Option<String>,
+    pub title_en: String,
+    /// Whether a network scan can produce evidence for it at all.
+    #[serde(default = "yes")]
+    pub testable: bool,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// For catalogues in another numbering (BIO 1.04, BIG): the BIO2
+    /// controls whose checks evidence this one (`bio2:8.24`).
+    #[serde(default)]
+    pub maps_to: Vec<String>,
+    /// BIO 1.04 only: the BIG (2005 numbering) controls it replaced.
+    #[serde(default)]
+    pub big: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A control catalogue.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalogue {
+    /// Prefix used in references (`bio2` in `bio2:8.24`).
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(rename = "control", default)]
+    pub controls: Vec<Control>,
+}
+
+/// Every loaded catalogue, by id.
+#[derive(Debug, Clone, Default)]
+pub struct Baselines {
+    pub catalogues: BTreeMap<String, Catalogue>,
+}
+
+impl Baselines {
+    /// Parses catalogue files given as (path, text). Files without a
+    /// `[[control]]` table (policy tables such as the TLS guidelines) are
+    /// skipped here.
+    pub fn parse(files: &[(&str, &str)]) -> Result<Baselines, String> {
+        let mut out = Baselines::default();
+        for (path, text) in files {
+            let value: toml::Table = toml::from_str(text).map_err(|e| format!("{path}: {e}"))?;
+            if !value.contains_key("control") {
+                continue;
+            }
+            let cat: Catalogue = toml::from_str(text).map_err(|e| format!("{path}: {e}"))?;
+            if out.catalogues.contains_key(&cat.id) {
+                return Err(format!("{path}: catalogue id `{}` defined twice", cat.id));
+            }
+            out.catalogues.insert(cat.id.clone(), cat);
+        }
+        for cat in out.catalogues.values() {
+            for c in &cat.controls {
+                for m in &c.maps_to {
+                    if out.control(m).is_none() {
+                        return Err(format!(
+                            "{}:{}: maps_to names `{m}`, which no catalogue defines",
+                            cat.id, c.id
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The built-in catalogues.
+    pub fn embedded() -> Result<Baselines, String> {
+        Baselines::parse(crate::knowledge::embedded::BASELINE_FILES)
+    }
+
+    /// Looks up `prefix:id`.
+    pub fn control(&self, reference: &str) -> Option<&Control> {
+        let (cat, id) = reference.split_once(':')?;
+        self.catalogues
+            .get(cat)?
+            .controls
+            .iter()
+            .find(|c| c.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_catalogues_load_with_unique_control_ids() {
+        let b = Baselines::embedded().unwrap();
+        let bio = b.catalogues.get("bio2").expect("bio2 catalogue");
+        assert!(bio.controls.len() >= 10);
+        for cat in b.catalogues.values() {
+            let mut ids: Vec<_> = cat.controls.iter().map(|c| &c.id).collect();
+            let n = ids.len();
+            ids.sort();
+            ids.dedup();
+            assert_eq!(ids.len(), n, "duplicate control id in {}", cat.id);
+        }
+        assert_eq!(
+            b.control("bio2:8.24").unwrap().title_en,
+            "Use of cryptography"
+        );
+        assert!(b.control("bio2:99.1").is_none());
+    }
+}

@@ -1,0 +1,437 @@
+//! Checks as data: `checks/**/*.toml` describe when an observation is a
+//! finding. This module loads and validates them (unique stable ids, known
+//! facts, existing baseline controls, severities consistent with their
+//! scores, examples that fire and pass); [`eval`] applies them.
+
+pub mod advisory;
+pub mod eval;
+
+pub use crate::knowledge::pattern;
+pub use crate::knowledge::{
+    CheckLoadError, ID_RULE, as_refs, embedded, line_of, parse_toml, read_data_dir, valid_id,
+};
+
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::baseline::Baselines;
+use crate::facts;
+use crate::model::{Category, Confidence, FactValue, Severity};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckFile {
+    #[serde(rename = "check", default)]
+    checks: Vec<Spanned<RawCheck>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCheck {
+    id: Spanned<String>,
+    name: String,
+    title: String,
+    description: String,
+    remediation: String,
+    category: Category,
+    severity: Severity,
+    security_severity: Spanned<f64>,
+    #[serde(default = "high")]
+    confidence: Confidence,
+    controls: Spanned<Vec<String>>,
+    message: Spanned<String>,
+    #[serde(default)]
+    references: Vec<String>,
+    when: Spanned<Condition>,
+    #[serde(default)]
+    examples: Vec<Spanned<Example>>,
+}
+
+fn high() -> Confidence {
+    Confidence::High
+}
+
+/// When a check fires, evaluated against one observation.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// The observation's protocol is one of these (`http`, `telnet`...).
+    #[serde(default)]
+    pub protocol: Vec<String>,
+    /// Inside TLS (true) or not (false); absent: either.
+    pub tls: Option<bool>,
+    /// Every test holds.
+    #[serde(default)]
+    pub all: Vec<FactTest>,
+    /// At least one test holds (when any are given).
+    #[serde(default)]
+    pub any: Vec<FactTest>,
+    /// No test holds.
+    #[serde(default)]
+    pub none: Vec<FactTest>,
+}
+
+/// A test on one fact. With only `fact`, the fact must exist; every other
+/// field given must hold too.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FactTest {
+    pub fact: String,
+    pub exists: Option<bool>,
+    pub equals: Option<FactValue>,
+    /// Case-insensitive: the value is one of these.
+    pub one_of: Option<Vec<String>>,
+    /// Case-insensitive substring.
+    pub contains: Option<String>,
+    pub less_than: Option<i64>,
+    pub greater_than: Option<i64>,
+}
+
+/// An example observation and whether the check must fire on it.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    pub name: String,
+    pub protocol: String,
+    #[serde(default)]
+    pub tls: bool,
+    #[serde(default)]
+    pub facts: BTreeMap<String, FactValue>,
+    pub fires: bool,
+}
+
+/// A validated check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub id: String,
+    /// PascalCase name (SARIF `rule.name`).
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub remediation: String,
+    pub category: Category,
+    pub severity: Severity,
+    /// CVSS-like score, 0.0 to 10.0.
+    pub security_severity: f64,
+    pub confidence: Confidence,
+    pub controls: Vec<String>,
+    /// Message template: `{endpoint}`, `{service}`, `{host}` and fact names
+    /// in braces are replaced.
+    pub message: String,
+    pub references: Vec<String>,
+    pub when: Condition,
+    pub examples: Vec<Example>,
+    /// The file it came from (for messages).
+    pub source: String,
+}
+
+/// Every check, in id order.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    pub checks: Vec<Check>,
+}
+
+impl Catalogue {
+    /// The built-in checks, validated against the built-in baselines.
+    pub fn embedded(baselines: &Baselines) -> Result<Catalogue, CheckLoadError> {
+        Catalogue::parse(embedded::CHECK_FILES, baselines)
+    }
+
+    /// Checks from every `*.toml` under `dir`.
+    pub fn from_dir(dir: &Path, baselines: &Baselines) -> Result<Catalogue, CheckLoadError> {
+        let texts = read_data_dir(dir, "checks")?;
+        Catalogue::parse(&as_refs(&texts), baselines)
+    }
+
+    /// Parses and validates check files given as (path, text).
+    pub fn parse(
+        files: &[(&str, &str)],
+        baselines: &Baselines,
+    ) -> Result<Catalogue, CheckLoadError> {
+        let mut checks = Vec::new();
+        let mut ids = HashSet::new();
+        for (path, text) in files.iter().filter(|(p, _)| is_check_file(p)) {
+            let err = |span: std::ops::Range<usize>, field: &str, message: String| {
+                CheckLoadError::at(path, text, span, field, message)
+            };
+            let file: CheckFile = parse_toml(path, text, "check")?;
+            for raw in file.checks {
+                let span = raw.span();
+                let raw = raw.into_inner();
+                let id = raw.id.get_ref().clone();
+                let check = validate(raw, path, baselines).map_err(|(s, field, m)| {
+                    err(s.unwrap_or(span.clone()), &format!("{id}: {field}"), m)
+                })?;
+                if !ids.insert(check.id.clone()) {
+                    return Err(err(span, "id", format!("check id `{id}` is defined twice")));
+                }
+                checks.push(check);
+            }
+        }
+        checks.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Catalogue { checks })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+}
+
+type Invalid = (Option<Range<usize>>, &'static str, String);
+
+fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, Invalid> {
+    let id = raw.id.get_ref();
+    if !valid_id(id) {
+        return Err((Some(raw.id.span()), "id", ID_RULE.into()));
+    }
+    if raw.name.is_empty() || !raw.name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err((
+            None,
+            "name",
+            "the name is PascalCase letters and digits".into(),
+        ));
+    }
+    for (field, text) in [
+        ("title", &raw.title),
+        ("description", &raw.description),
+        ("remediation", &raw.remediation),
+    ] {
+        if text.trim().is_empty() || text.len() > 1000 {
+            return Err((None, field, "must be 1 to 1000 characters".into()));
+        }
+    }
+    let score = *raw.security_severity.get_ref();
+    let band = match score {
+        s if s >= 9.0 => Severity::Critical,
+        s if s >= 7.0 => Severity::High,
+        s if s >= 4.0 => Severity::Medium,
+        s if s > 0.0 => Severity::Low,
+        _ => Severity::Info,
+    };
+    if !(0.0..=10.0).contains(&score) || band != raw.severity {
+        return Err((
+            Some(raw.security_severity.span()),
+            "security_severity",
+            format!(
+                "{score} does not fit severity `{}` (critical >= 9.0, high 7.0-8.9, medium 4.0-6.9, low 0.1-3.9)",
+                raw.severity
+            ),
+        ));
+    }
+    if raw.controls.get_ref().is_empty() {
+        return Err((
+            Some(raw.controls.span()),
+            "controls",
+            "name at least one control".into(),
+        ));
+    }
+    if !raw
+        .controls
+        .get_ref()
+        .iter()
+        .any(|c| c.starts_with("bio2:"))
+    {
+        return Err((
+            Some(raw.controls.span()),
+            "controls",
+            "every check maps to at least one BIO2 control (bio2:...)".into(),
+        ));
+    }
+    for c in raw.controls.get_ref() {
+        if baselines.control(c).is_none() {
+            return Err((
+                Some(raw.controls.span()),
+                "controls",
+                format!("`{c}` is not a control of any catalogue in baselines/"),
+            ));
+        }
+    }
+    let when = raw.when.get_ref();
+    for t in when.all.iter().chain(&when.any).chain(&when.none) {
+        if !facts::is_known(&t.fact) {
+            return Err((
+                Some(raw.when.span()),
+                "when",
+                format!("fact `{}` is not in the vocabulary (src/facts.rs)", t.fact),
+            ));
+        }
+    }
+    for name in placeholders(raw.message.get_ref()) {
+        if !matches!(name, "endpoint" | "service" | "host") && !facts::is_known(name) {
+            return Err((
+                Some(raw.message.span()),
+                "message",
+                format!(
+                    "placeholder `{{{name}}}` is neither endpoint/service/host nor a known fact"
+                ),
+            ));
+        }
+    }
+    let fires = raw.examples.iter().any(|e| e.get_ref().fires);
+    let passes = raw.examples.iter().any(|e| !e.get_ref().fires);
+    if !fires || !passes {
+        return Err((
+            None,
+            "examples",
+            "give at least one example that fires and one that passes".into(),
+        ));
+    }
+    for ex in &raw.examples {
+        for k in ex.get_ref().facts.keys() {
+            if !facts::is_known(k) {
+                return Err((
+                    Some(ex.span()),
+                    "examples",
+                    format!("example fact `{k}` is not in the vocabulary"),
+                ));
+            }
+        }
+    }
+    Ok(Check {
+        id: id.clone(),
+        name: raw.name,
+        title: raw.title.trim().to_string(),
+        description: raw.description.trim().to_string(),
+        remediation: raw.remediation.trim().to_string(),
+        category: raw.category,
+        severity: raw.severity,
+        security_severity: score,
+        confidence: raw.confidence,
+        controls: raw.controls.into_inner(),
+        message: raw.message.into_inner(),
+        references: raw.references,
+        when: raw.when.into_inner(),
+        examples: raw.examples.into_iter().map(Spanned::into_inner).collect(),
+        source: path.to_string(),
+    })
+}
+
+/// Folders under `checks/` that hold other kinds of data (fingerprints,
+/// firmware advisories), loaded by their own modules.
+pub const OTHER_DATA: &[&str] = &["fingerprints", "firmware", "device-info", "credentials"];
+
+/// True for a `[[check]]` file, false for fingerprint and advisory files.
+pub fn is_check_file(path: &str) -> bool {
+    let p = path.replace('\\', "/");
+    !OTHER_DATA
+        .iter()
+        .any(|d| p.contains(&format!("/{d}/")) || p.starts_with(&format!("{d}/")))
+}
+
+/// Names between braces in a message template.
+pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|part| part.split_once('}').map(|(name, _)| name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+[[check]]
+id = "demo-check"
+name = "DemoCheck"
+title = "Demo"
+description = "A demo."
+remediation = "Fix it."
+category = "cleartext-admin"
+severity = "high"
+security_severity = 7.5
+controls = ["bio2:8.20"]
+message = "Telnet on {endpoint}: {telnet.login_prompt}"
+when = { protocol = ["telnet"], all = [{ fact = "telnet.login_prompt" }] }
+examples = [
+  { name = "fires", protocol = "telnet", facts = { "telnet.login_prompt" = "login:" }, fires = true },
+  { name = "passes", protocol = "ssh", fires = false },
+]
+"#;
+
+    fn parse(text: &str) -> Result<Catalogue, CheckLoadError> {
+        Catalogue::parse(&[("checks/t.toml", text)], &Baselines::embedded().unwrap())
+    }
+
+    #[test]
+    fn fingerprint_and_firmware_files_are_not_checks() {
+        assert!(is_check_file("checks/exposure/x.toml"));
+        assert!(!is_check_file("checks/fingerprints/cameras.toml"));
+        assert!(!is_check_file("/etc/stadscan/checks/firmware/openssh.toml"));
+        let c = Catalogue::parse(
+            &[(
+                "checks/fingerprints/x.toml",
+                "[[fingerprint]]\nid = \"x\"\n",
+            )],
+            &Baselines::embedded().unwrap(),
+        )
+        .unwrap();
+        assert!(c.checks.is_empty());
+    }
+
+    #[test]
+    fn a_valid_check_loads() {
+        let c = parse(BASE).unwrap();
+        assert_eq!(c.checks.len(), 1);
+        assert_eq!(c.checks[0].category, Category::CleartextAdmin);
+    }
+
+    #[test]
+    fn unknown_fact_names_file_line_and_check() {
+        let text = BASE.replace("fact = \"telnet.login_prompt\"", "fact = \"telnet.prompt\"");
+        let e = parse(&text).unwrap_err();
+        assert_eq!(e.file, "checks/t.toml");
+        assert_eq!(e.line, 13);
+        assert!(e.to_string().contains("telnet.prompt"), "{e}");
+        assert!(e.field.starts_with("demo-check"), "{e}");
+    }
+
+    #[test]
+    fn severity_must_fit_its_score() {
+        let e = parse(&BASE.replace("7.5", "4.0")).unwrap_err();
+        assert!(e.to_string().contains("security_severity"), "{e}");
+    }
+
+    #[test]
+    fn unknown_control_is_rejected() {
+        let e = parse(&BASE.replace("bio2:8.20", "bio2:42.1")).unwrap_err();
+        assert!(e.to_string().contains("bio2:42.1"), "{e}");
+    }
+
+    #[test]
+    fn a_check_without_a_bio2_control_is_rejected() {
+        let e = parse(&BASE.replace("\"bio2:8.20\"", "\"etsi:5.1-3\"")).unwrap_err();
+        assert!(e.to_string().contains("BIO2"), "{e}");
+    }
+
+    #[test]
+    fn unknown_category_is_rejected_with_its_line() {
+        let e = parse(&BASE.replace("cleartext-admin", "cleartext")).unwrap_err();
+        assert_eq!(e.line, 8, "{e}");
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let e = parse(&format!("{BASE}{BASE}")).unwrap_err();
+        assert!(e.to_string().contains("defined twice"), "{e}");
+    }
+
+    #[test]
+    fn examples_must_cover_both_outcomes() {
+        let text = BASE.replace(
+            "{ name = \"passes\", protocol = \"ssh\", fires = false },",
+            "",
+        );
+        assert!(parse(&text).unwrap_err().to_string().contains("examples"));
+    }
+
+    #[test]
+    fn unknown_placeholder_is_rejected() {
+        let e = parse(&BASE.replace("{endpoint}", "{ip}")).unwrap_err();
+        assert!(e.to_string().contains("{ip}"), "{e}");
+    }
+}

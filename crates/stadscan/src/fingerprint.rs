@@ -1,0 +1,873 @@
+//! Device identification as data: `checks/fingerprints/*.toml` say what a
+//! device is from what its services already told the probes (an HTTP
+//! `Server` header, an SSH identification, an SNMP `sysDescr`, a certificate
+//! subject...). This module loads and validates them with the same house
+//! rules as checks (file:line:field errors, unknown fields rejected, known
+//! facts only, every fingerprint proves itself with examples) and applies
+//! them to observations.
+//!
+//! A fingerprint file holds `[[fingerprint]]` tables:
+//!
+//! ```toml
+//! [[fingerprint]]
+//! id = "axis-ftp-banner"                # stable, lowercase letters, digits, dashes
+//! description = "Axis camera FTP greeting naming model and firmware"
+//! protocol = ["ftp"]                    # optional: only observations of these protocols
+//! match = [                             # every matcher must match (regexes ignore case
+//!   { fact = "ftp.banner", regex = '^AXIS (\S+) .*? (\d+(?:\.\d+)+) ' },  # unless
+//! ]                                     # `case_sensitive = true`)
+//! vendor = "Axis Communications"        # templates: `${1}` or `${name}` from any
+//! product = "AXIS ${1}"                 # matcher's capture groups, `$$` for a dollar;
+//! version = "${2}"                      # a group that did not take part, or a blank
+//!                                       # result, means "not known" (None)
+//! class = "camera"                      # a DeviceClass, kebab-case
+//! confidence = "high"                   # low | medium (default) | high
+//! generic = false                       # true: names software found on many kinds of
+//!                                       # device (OpenSSH, lighttpd), not the device
+//! examples = [                          # at least one; omitted vendor/product/version
+//!   { protocol = "ftp", facts = { "ftp.banner" = "AXIS M3045-V Network Camera 9.80.1 (2021) ready." },
+//!     vendor = "Axis Communications", product = "AXIS M3045-V", version = "9.80.1", class = "camera" },
+//! ]                                     # expect None; an omitted class expects `class`
+//! ```
+//!
+//! Loading fails unless every example is identified, by `identify`, as its own
+//! fingerprint with exactly the declared outputs: an earlier fingerprint that
+//! swallows a later one's example is a load error, not a silent misreading.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+use std::str::FromStr;
+
+use regex::Captures;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::facts;
+use crate::knowledge::pattern::Pattern;
+use crate::knowledge::{CheckLoadError, line_of, parse_toml};
+use crate::model::{Confidence, FactValue, Facts, Observation};
+
+/// Largest compiled program (and lazy DFA cache) one fingerprint regex may use.
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// Longest regex source accepted.
+const REGEX_MAX_LEN: usize = 1000;
+/// Longest output template accepted.
+const TEMPLATE_MAX_LEN: usize = 200;
+/// Where the embedded fingerprint files live among `checks/`.
+const EMBEDDED_PREFIX: &str = "checks/fingerprints/";
+
+/// The protocols an observation can carry (`Observation::protocol`).
+pub const PROTOCOLS: &[&str] = &[
+    "http",
+    "ssh",
+    "ftp",
+    "telnet",
+    "rtsp",
+    "mqtt",
+    "snmp",
+    "tls",
+    "smtp",
+    "imap",
+    "pop3",
+    "ldap",
+    "coap",
+    "modbus",
+    "bacnet",
+    "ssdp",
+    "ws-discovery",
+    "unknown",
+];
+
+/// Device classes (closed set; the JSON and SARIF carry these strings).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceClass {
+    Camera,
+    Nvr,
+    SensorGateway,
+    MqttBroker,
+    TrafficController,
+    StreetlightController,
+    BuildingAutomation,
+    Plc,
+    LorawanGateway,
+    NetworkGear,
+    Printer,
+    Server,
+    Unknown,
+}
+
+impl DeviceClass {
+    pub const ALL: [DeviceClass; 13] = [
+        DeviceClass::Camera,
+        DeviceClass::Nvr,
+        DeviceClass::SensorGateway,
+        DeviceClass::MqttBroker,
+        DeviceClass::TrafficController,
+        DeviceClass::StreetlightController,
+        DeviceClass::BuildingAutomation,
+        DeviceClass::Plc,
+        DeviceClass::LorawanGateway,
+        DeviceClass::NetworkGear,
+        DeviceClass::Printer,
+        DeviceClass::Server,
+        DeviceClass::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceClass::Camera => "camera",
+            DeviceClass::Nvr => "nvr",
+            DeviceClass::SensorGateway => "sensor-gateway",
+            DeviceClass::MqttBroker => "mqtt-broker",
+            DeviceClass::TrafficController => "traffic-controller",
+            DeviceClass::StreetlightController => "streetlight-controller",
+            DeviceClass::BuildingAutomation => "building-automation",
+            DeviceClass::Plc => "plc",
+            DeviceClass::LorawanGateway => "lorawan-gateway",
+            DeviceClass::NetworkGear => "network-gear",
+            DeviceClass::Printer => "printer",
+            DeviceClass::Server => "server",
+            DeviceClass::Unknown => "unknown",
+        }
+    }
+
+    /// What personal data the class can process (for the DPIA register), e.g.
+    /// Camera -> Some("video of people in public space"); None when the class
+    /// processes none by design.
+    ///
+    /// The register is kept per device, so the answer is about what the kind
+    /// of device *can* do as deployed by a municipality, erring towards a
+    /// question for the privacy officer rather than a silent "none". `None`
+    /// is only given where processing personal data is not part of what the
+    /// device is for; a sensor or camera mounted next to such a device is its
+    /// own device with its own class.
+    pub fn personal_data(self) -> Option<&'static str> {
+        match self {
+            // Images of identifiable people (and number plates) are personal
+            // data under the AVG, recorded or not.
+            DeviceClass::Camera => Some("video of people in public space"),
+            // A recorder stores what the cameras saw: the same data, kept.
+            DeviceClass::Nvr => Some("recorded video of people from the cameras it serves"),
+            // Gateways relay whatever their sensors measure. Air quality or
+            // noise is not personal, but crowd counting by Wi-Fi/Bluetooth
+            // probes (the Dutch DPA fined a municipality for Wi-Fi tracking in
+            // 2021) and presence sensing are; which one applies depends on the
+            // sensors, so the register must ask.
+            DeviceClass::SensorGateway => Some(
+                "presence, counts or Wi-Fi/Bluetooth device identifiers, depending on the sensors",
+            ),
+            // A broker holds and forwards every message its clients publish,
+            // so it carries whatever personal data the sensors produce.
+            DeviceClass::MqttBroker => Some(
+                "whatever its clients publish: presence, counts or device identifiers where sensors produce them",
+            ),
+            // Classic signal controllers see vehicles on detector loops, not
+            // people. Connected controllers (iVRI, Talking Traffic) also take
+            // position and priority requests from individual road users' apps
+            // and vehicles, which are pseudonymous personal data.
+            DeviceClass::TrafficController => Some(
+                "positions and priority requests of individual road users on connected (iVRI) controllers; none from detector loops alone",
+            ),
+            // Dimming schedules, energy use and lamp faults. Motion-triggered
+            // dimming registers movement, not who moved; a camera or counter
+            // on the same pole is a separate device.
+            DeviceClass::StreetlightController => None,
+            // Room occupancy is workplace monitoring of staff, and where access
+            // control is integrated the controller logs who entered when.
+            DeviceClass::BuildingAutomation => {
+                Some("room occupancy and, where access control is integrated, who entered when")
+            }
+            // Pumps, locks, bridges and barriers: process values only.
+            DeviceClass::Plc => None,
+            // A gateway receives every LoRaWAN frame in range, including from
+            // trackers people carry; payloads stay encrypted to the network
+            // server, device identifiers and signal metadata do not.
+            DeviceClass::LorawanGateway => Some(
+                "identifiers and signal metadata of every LoRaWAN device in range, including trackers people carry",
+            ),
+            // Switches and routers move traffic for the systems that process
+            // the data; those are registered themselves.
+            DeviceClass::NetworkGear => None,
+            // Print and scan jobs of municipal staff hold citizens' data and
+            // many devices keep a job history or stored scans.
+            DeviceClass::Printer => {
+                Some("printed and scanned documents, job history and stored scans")
+            }
+            // Neither can be answered from the network: say so rather than
+            // claim "none".
+            DeviceClass::Server => Some("unknown: depends on the applications it runs"),
+            DeviceClass::Unknown => Some("unknown: identify the device first"),
+        }
+    }
+}
+
+impl fmt::Display for DeviceClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for DeviceClass {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        DeviceClass::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                let names: Vec<&str> = DeviceClass::ALL.iter().map(|c| c.as_str()).collect();
+                format!(
+                    "unknown device class `{s}` (expected one of {})",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// What a fingerprint says a device is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceIdentity {
+    pub vendor: Option<String>,
+    pub product: Option<String>,
+    pub version: Option<String>,
+    pub class: DeviceClass,
+    /// Id of the fingerprint that matched.
+    pub fingerprint: String,
+    pub confidence: Confidence,
+}
+
+impl DeviceIdentity {
+    /// 3 with a version, 2 with a product, 1 with a vendor only, else 0.
+    pub fn specificity(&self) -> u8 {
+        if self.version.is_some() {
+            3
+        } else if self.product.is_some() {
+            2
+        } else if self.vendor.is_some() {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// One validated fingerprint.
+#[derive(Debug, Clone)]
+pub struct Fingerprint {
+    pub id: String,
+    pub description: String,
+    /// Observation protocols it applies to; empty: any.
+    pub protocol: Vec<String>,
+    pub class: DeviceClass,
+    pub confidence: Confidence,
+    /// Names software found on many kinds of device rather than the device:
+    /// [`Fingerprints::identify_asset`] prefers any other identity over it.
+    pub generic: bool,
+    pub examples: Vec<FingerprintExample>,
+    /// The file it came from and the line of its `[[fingerprint]]` table.
+    pub source: String,
+    pub line: usize,
+    matchers: Vec<Matcher>,
+    vendor: Option<Template>,
+    product: Option<Template>,
+    version: Option<Template>,
+}
+
+/// An example observation and the identity it must produce.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FingerprintExample {
+    pub protocol: String,
+    pub facts: Facts,
+    pub vendor: Option<String>,
+    pub product: Option<String>,
+    pub version: Option<String>,
+    pub class: DeviceClass,
+    /// Line of the example in its file.
+    pub line: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Matcher {
+    fact: String,
+    regex: Pattern,
+    /// Line of the regex in its file (for errors found when it compiles).
+    line: usize,
+}
+
+impl Fingerprint {
+    /// The identity this fingerprint gives one observation, if it matches.
+    pub fn identify(&self, protocol: &str, facts: &Facts) -> Option<DeviceIdentity> {
+        if !self.protocol.is_empty() && !self.protocol.iter().any(|p| p == protocol) {
+            return None;
+        }
+        let values: Vec<String> = self
+            .matchers
+            .iter()
+            .map(|m| facts.get(&m.fact).map(FactValue::render))
+            .collect::<Option<_>>()?;
+        let captures: Vec<Captures<'_>> = self
+            .matchers
+            .iter()
+            .zip(&values)
+            .map(|(m, v)| m.regex.captures(v))
+            .collect::<Option<_>>()?;
+        let render = |t: &Option<Template>| t.as_ref().and_then(|t| t.render(&captures));
+        Some(DeviceIdentity {
+            vendor: render(&self.vendor),
+            product: render(&self.product),
+            version: render(&self.version),
+            class: self.class,
+            fingerprint: self.id.clone(),
+            confidence: self.confidence,
+        })
+    }
+}
+
+/// Every fingerprint, in file order and then order in the file.
+#[derive(Debug, Clone, Default)]
+pub struct Fingerprints {
+    list: Vec<Fingerprint>,
+}
+
+impl Fingerprints {
+    /// The built-in fingerprints: the embedded `checks/fingerprints/*.toml`.
+    pub fn embedded() -> Result<Fingerprints, CheckLoadError> {
+        let files: Vec<(&str, &str)> = crate::knowledge::embedded::check_files()
+            .filter(|(path, _)| path.starts_with(EMBEDDED_PREFIX))
+            .copied()
+            .collect();
+        // The embedded files are the ones the test suite verifies
+        // (`verify`: every regex compiled, every example identified); a
+        // scan does not pay for that again at each start.
+        Fingerprints::parse_unverified(&files)
+    }
+
+    /// Fingerprints from the `*.toml` files under `dir/fingerprints/` when
+    /// that folder exists (so the directory given to `--checks` works), else
+    /// under `dir` itself; in path order.
+    pub fn from_dir(dir: &Path) -> Result<Fingerprints, CheckLoadError> {
+        let sub = dir.join("fingerprints");
+        let root = if sub.is_dir() { sub } else { dir.to_path_buf() };
+        let texts = crate::knowledge::read_data_dir(&root, "fingerprints")?;
+        Fingerprints::parse(&crate::knowledge::as_refs(&texts))
+    }
+
+    /// Parses and validates fingerprint files given as (path, text), in
+    /// order, and [verifies](Fingerprints::verify) them.
+    pub fn parse(files: &[(&str, &str)]) -> Result<Fingerprints, CheckLoadError> {
+        let fingerprints = Fingerprints::parse_unverified(files)?;
+        fingerprints.verify()?;
+        Ok(fingerprints)
+    }
+
+    /// Everything a file's own text can show, without compiling the
+    /// regexes or running the examples.
+    fn parse_unverified(files: &[(&str, &str)]) -> Result<Fingerprints, CheckLoadError> {
+        let mut list: Vec<Fingerprint> = Vec::new();
+        let mut ids: HashMap<String, (String, usize)> = HashMap::new();
+        for (path, text) in files {
+            let err = |span: std::ops::Range<usize>, field: &str, message: String| {
+                CheckLoadError::at(path, text, span, field, message)
+            };
+            let file: FingerprintFile = parse_toml(path, text, "fingerprint")?;
+            for raw in file.fingerprints {
+                let span = raw.span();
+                let raw = raw.into_inner();
+                let id = raw.id.get_ref().clone();
+                let fp = validate(raw, path, text, line_of(text, span.start)).map_err(
+                    |(s, field, m)| err(s.unwrap_or(span.clone()), &format!("{id}: {field}"), m),
+                )?;
+                if let Some((first_file, first_line)) = ids.get(&fp.id) {
+                    return Err(err(
+                        span,
+                        &format!("{id}: id"),
+                        format!(
+                            "fingerprint id `{id}` is defined twice (first at {first_file}:{first_line})"
+                        ),
+                    ));
+                }
+                ids.insert(fp.id.clone(), (path.to_string(), fp.line));
+                list.push(fp);
+            }
+        }
+        Ok(Fingerprints { list })
+    }
+
+    /// Compiles every regex and checks every example: what `checks lint`
+    /// and loading a data folder run, and the tests run on the embedded
+    /// files.
+    pub fn verify(&self) -> Result<(), CheckLoadError> {
+        for fp in &self.list {
+            for (i, m) in fp.matchers.iter().enumerate() {
+                m.regex.compile().map_err(|e| CheckLoadError {
+                    file: fp.source.clone(),
+                    line: m.line,
+                    field: format!("{}: match[{i}].regex", fp.id),
+                    message: format!("the regex does not compile: {e}"),
+                })?;
+            }
+        }
+        self.check_examples()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The fingerprints in matching order.
+    pub fn iter(&self) -> impl Iterator<Item = &Fingerprint> {
+        self.list.iter()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Fingerprint> {
+        self.list.iter().find(|f| f.id == id)
+    }
+
+    /// First fingerprint (file order, then order in the file) that matches one
+    /// observation.
+    pub fn identify(&self, protocol: &str, facts: &Facts) -> Option<DeviceIdentity> {
+        self.first_match(protocol, facts)
+            .map(|(_, identity)| identity)
+    }
+
+    /// The best identity over all observations of one address: more specific
+    /// wins (version > product > vendor only), then higher confidence; class
+    /// from the best match that has one (not `unknown`).
+    ///
+    /// Identities from `generic` fingerprints (software that runs on many
+    /// kinds of device: OpenSSH, lighttpd, a Linux kernel) rank below every
+    /// device-specific identity, so "OpenSSH 9.2p1" never hides "Hikvision
+    /// camera". Ties keep the earlier observation.
+    pub fn identify_asset(&self, observations: &[Observation]) -> Option<DeviceIdentity> {
+        let mut found: Vec<(bool, DeviceIdentity)> = observations
+            .iter()
+            .filter_map(|o| self.first_match(&o.protocol, &o.facts))
+            .map(|(fp, identity)| (fp.generic, identity))
+            .collect();
+        let rank =
+            |(generic, id): &(bool, DeviceIdentity)| (!generic, id.specificity(), id.confidence);
+        // Stable: among equal ranks the earlier observation stays first.
+        found.sort_by_key(|f| std::cmp::Reverse(rank(f)));
+        let class = found
+            .iter()
+            .map(|(_, id)| id.class)
+            .find(|c| *c != DeviceClass::Unknown)
+            .unwrap_or(DeviceClass::Unknown);
+        let (_, mut best) = found.into_iter().next()?;
+        best.class = class;
+        Some(best)
+    }
+
+    fn first_match(&self, protocol: &str, facts: &Facts) -> Option<(&Fingerprint, DeviceIdentity)> {
+        self.list
+            .iter()
+            .find_map(|fp| fp.identify(protocol, facts).map(|id| (fp, id)))
+    }
+
+    /// Every example must be identified as its own fingerprint, with exactly
+    /// the outputs it declares.
+    fn check_examples(&self) -> Result<(), CheckLoadError> {
+        for fp in &self.list {
+            for (i, ex) in fp.examples.iter().enumerate() {
+                let fail = |message: String| CheckLoadError {
+                    file: fp.source.clone(),
+                    line: ex.line,
+                    field: format!("{}: examples[{i}]", fp.id),
+                    message,
+                };
+                let Some(own) = fp.identify(&ex.protocol, &ex.facts) else {
+                    return Err(fail("the example does not match its fingerprint".into()));
+                };
+                let expected = [
+                    ("vendor", &ex.vendor, &own.vendor),
+                    ("product", &ex.product, &own.product),
+                    ("version", &ex.version, &own.version),
+                ];
+                for (field, want, got) in expected {
+                    if want != got {
+                        return Err(fail(format!(
+                            "expects {field} {}, the fingerprint gives {}",
+                            show(want),
+                            show(got)
+                        )));
+                    }
+                }
+                if ex.class != own.class {
+                    return Err(fail(format!(
+                        "expects class `{}`, the fingerprint gives `{}`",
+                        ex.class, own.class
+                    )));
+                }
+                if let Some((first, _)) = self.first_match(&ex.protocol, &ex.facts)
+                    && first.id != fp.id
+                {
+                    return Err(fail(format!(
+                        "fingerprint `{}` ({}:{}) matches this example first; narrow it or order `{}` before it",
+                        first.id, first.source, first.line, fp.id
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn show(v: &Option<String>) -> String {
+    match v {
+        Some(s) => format!("`{s}`"),
+        None => "none".to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Loading
+// ---------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FingerprintFile {
+    #[serde(rename = "fingerprint", default)]
+    fingerprints: Vec<Spanned<RawFingerprint>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFingerprint {
+    id: Spanned<String>,
+    description: Spanned<String>,
+    protocol: Option<Spanned<Vec<String>>>,
+    #[serde(rename = "match")]
+    matchers: Spanned<Vec<Spanned<RawMatcher>>>,
+    vendor: Option<Spanned<String>>,
+    product: Option<Spanned<String>>,
+    version: Option<Spanned<String>>,
+    class: DeviceClass,
+    #[serde(default = "medium")]
+    confidence: Confidence,
+    #[serde(default)]
+    generic: bool,
+    examples: Option<Spanned<Vec<Spanned<RawExample>>>>,
+}
+
+fn medium() -> Confidence {
+    Confidence::Medium
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatcher {
+    fact: Spanned<String>,
+    regex: Spanned<String>,
+    #[serde(default)]
+    case_sensitive: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExample {
+    protocol: String,
+    #[serde(default)]
+    facts: BTreeMap<String, FactValue>,
+    vendor: Option<String>,
+    product: Option<String>,
+    version: Option<String>,
+    class: Option<DeviceClass>,
+}
+
+type Invalid = (Option<Range<usize>>, String, String);
+
+fn invalid(
+    span: Option<Range<usize>>,
+    field: impl Into<String>,
+    message: impl Into<String>,
+) -> Invalid {
+    (span, field.into(), message.into())
+}
+
+fn validate(
+    raw: RawFingerprint,
+    path: &str,
+    text: &str,
+    line: usize,
+) -> Result<Fingerprint, Invalid> {
+    let id = raw.id.get_ref();
+    let id_ok = !id.is_empty()
+        && id.len() <= 64
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !id_ok {
+        return Err(invalid(
+            Some(raw.id.span()),
+            "id",
+            "ids are lowercase letters, digits and dashes (at most 64), starting with a letter",
+        ));
+    }
+    let description = raw.description.get_ref().trim();
+    if description.is_empty() || description.len() > 1000 {
+        return Err(invalid(
+            Some(raw.description.span()),
+            "description",
+            "must be 1 to 1000 characters",
+        ));
+    }
+    let protocol = match raw.protocol {
+        Some(p) => {
+            if let Some(bad) = p
+                .get_ref()
+                .iter()
+                .find(|p| !PROTOCOLS.contains(&p.as_str()))
+            {
+                return Err(invalid(
+                    Some(p.span()),
+                    "protocol",
+                    format!(
+                        "unknown protocol `{bad}` (expected one of {})",
+                        PROTOCOLS.join(", ")
+                    ),
+                ));
+            }
+            p.into_inner()
+        }
+        None => Vec::new(),
+    };
+    if raw.matchers.get_ref().is_empty() {
+        return Err(invalid(
+            Some(raw.matchers.span()),
+            "match",
+            "give at least one matcher: { fact = \"...\", regex = \"...\" }",
+        ));
+    }
+    let mut matchers = Vec::new();
+    for (i, m) in raw.matchers.into_inner().into_iter().enumerate() {
+        let m = m.into_inner();
+        let field = format!("match[{i}]");
+        if !facts::is_known(m.fact.get_ref()) {
+            return Err(invalid(
+                Some(m.fact.span()),
+                format!("{field}.fact"),
+                format!(
+                    "fact `{}` is not in the vocabulary (src/facts.rs)",
+                    m.fact.get_ref()
+                ),
+            ));
+        }
+        let source = m.regex.get_ref();
+        if source.is_empty() || source.len() > REGEX_MAX_LEN {
+            return Err(invalid(
+                Some(m.regex.span()),
+                format!("{field}.regex"),
+                format!("a regex is 1 to {REGEX_MAX_LEN} characters"),
+            ));
+        }
+        let regex = Pattern::new(source, !m.case_sensitive, REGEX_SIZE_LIMIT).map_err(|e| {
+            invalid(
+                Some(m.regex.span()),
+                format!("{field}.regex"),
+                format!("the regex does not compile: {e}"),
+            )
+        })?;
+        matchers.push(Matcher {
+            line: line_of(text, m.regex.span().start),
+            fact: m.fact.into_inner(),
+            regex,
+        });
+    }
+    let template = |t: Option<Spanned<String>>, field: &str| -> Result<Option<Template>, Invalid> {
+        let Some(t) = t else { return Ok(None) };
+        let parsed = Template::parse(t.get_ref())
+            .and_then(|tpl| tpl.check_groups(&matchers).map(|()| tpl))
+            .map_err(|m| invalid(Some(t.span()), field, m))?;
+        Ok(Some(parsed))
+    };
+    let vendor = template(raw.vendor, "vendor")?;
+    let product = template(raw.product, "product")?;
+    let version = template(raw.version, "version")?;
+    if vendor.is_none() && product.is_none() && raw.class == DeviceClass::Unknown {
+        return Err(invalid(
+            None,
+            "class",
+            "a fingerprint names at least a vendor, a product or a class other than `unknown`",
+        ));
+    }
+    let raw_examples = match raw.examples {
+        Some(e) if !e.get_ref().is_empty() => e.into_inner(),
+        other => {
+            return Err(invalid(
+                other.map(|e| e.span()),
+                "examples",
+                "give at least one example with the identity it must produce",
+            ));
+        }
+    };
+    let mut examples = Vec::new();
+    for (i, ex) in raw_examples.into_iter().enumerate() {
+        let span = ex.span();
+        let ex = ex.into_inner();
+        let field = format!("examples[{i}]");
+        if !PROTOCOLS.contains(&ex.protocol.as_str()) {
+            return Err(invalid(
+                Some(span),
+                field,
+                format!("unknown protocol `{}`", ex.protocol),
+            ));
+        }
+        if let Some(k) = ex.facts.keys().find(|k| !facts::is_known(k)) {
+            return Err(invalid(
+                Some(span),
+                field,
+                format!("example fact `{k}` is not in the vocabulary (src/facts.rs)"),
+            ));
+        }
+        examples.push(FingerprintExample {
+            protocol: ex.protocol,
+            facts: ex.facts,
+            vendor: ex.vendor,
+            product: ex.product,
+            version: ex.version,
+            class: ex.class.unwrap_or(raw.class),
+            line: line_of(text, span.start),
+        });
+    }
+    Ok(Fingerprint {
+        id: id.clone(),
+        description: description.to_string(),
+        protocol,
+        class: raw.class,
+        confidence: raw.confidence,
+        generic: raw.generic,
+        examples,
+        source: path.to_string(),
+        line,
+        matchers,
+        vendor,
+        product,
+        version,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Output templates
+// ---------------------------------------------------------------------------
+
+/// `AXIS ${1}`, `${version}`, `$$` for a literal dollar.
+#[derive(Debug, Clone, PartialEq)]
+struct Template(Vec<Part>);
+
+#[derive(Debug, Clone, PartialEq)]
+enum Part {
+    Text(String),
+    Index(usize),
+    Name(String),
+}
+
+impl Template {
+    fn parse(s: &str) -> Result<Template, String> {
+        if s.len() > TEMPLATE_MAX_LEN {
+            return Err(format!(
+                "a template is at most {TEMPLATE_MAX_LEN} characters"
+            ));
+        }
+        let mut parts = Vec::new();
+        let mut text = String::new();
+        let mut rest = s;
+        while let Some(at) = rest.find('$') {
+            text.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            if let Some(tail) = after.strip_prefix('$') {
+                text.push('$');
+                rest = tail;
+                continue;
+            }
+            let group = after
+                .strip_prefix('{')
+                .and_then(|g| g.split_once('}'))
+                .ok_or_else(|| {
+                    "`$` starts a group reference `${1}` or `${name}`; write `$$` for a dollar sign"
+                        .to_string()
+                })?;
+            let (name, tail) = group;
+            let part = if !name.is_empty() && name.chars().all(|c| c.is_ascii_digit()) {
+                Part::Index(
+                    name.parse()
+                        .map_err(|_| format!("group `{name}` is too large"))?,
+                )
+            } else if name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                Part::Name(name.to_string())
+            } else {
+                return Err(format!(
+                    "`${{{name}}}` is neither a group number nor a group name"
+                ));
+            };
+            if !text.is_empty() {
+                parts.push(Part::Text(std::mem::take(&mut text)));
+            }
+            parts.push(part);
+            rest = tail;
+        }
+        text.push_str(rest);
+        if !text.is_empty() {
+            parts.push(Part::Text(text));
+        }
+        Ok(Template(parts))
+    }
+
+    /// Every group the template names exists in at least one matcher.
+    fn check_groups(&self, matchers: &[Matcher]) -> Result<(), String> {
+        for part in &self.0 {
+            match part {
+                Part::Index(i) => {
+                    if !matchers.iter().any(|m| *i < m.regex.captures_len()) {
+                        return Err(format!("`${{{i}}}`: no matcher has capture group {i}"));
+                    }
+                }
+                Part::Name(n) => {
+                    if !matchers
+                        .iter()
+                        .any(|m| m.regex.capture_names().any(|g| g == n))
+                    {
+                        return Err(format!("`${{{n}}}`: no matcher has a group named `{n}`"));
+                    }
+                }
+                Part::Text(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills each group from the first matcher (in `match` order) where the
+    /// group took part in the match. A group that took part nowhere (an
+    /// optional group) makes the whole output "not known", as does a blank
+    /// result; runs of whitespace become one space.
+    fn render(&self, captures: &[Captures<'_>]) -> Option<String> {
+        let mut out = String::new();
+        for part in &self.0 {
+            let group = match part {
+                Part::Text(t) => {
+                    out.push_str(t);
+                    continue;
+                }
+                Part::Index(i) => captures.iter().find_map(|c| c.get(*i)),
+                Part::Name(n) => captures.iter().find_map(|c| c.name(n)),
+            };
+            out.push_str(group?.as_str());
+        }
+        let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+        (!out.is_empty()).then_some(out)
+    }
+}
+
+#[cfg(test)]
+#[path = "fingerprint_tests.rs"]
+mod tests;

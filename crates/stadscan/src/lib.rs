@@ -1,0 +1,51 @@
+//! stadscan — a city-wide security posture scanner for smart-city devices.
+//!
+//! Data flows one way, one module per stage:
+//!
+//! ```text
+//! scope.toml ─> Scope ─> Target ─> Endpoint ─> Observation ─> Finding ─> Report
+//!               scope    discover   discover    probe          check      report
+//! ```
+//!
+//! The layers below and beside it are crates of their own: the protocol
+//! parsers (`stadscan-proto`, re-exported as [`proto`]), the simulated
+//! devices (`stadscan-lab`, never a dependency of this crate) and the binary
+//! (command line and commands).
+//!
+//! - [`model`]: the pipeline types (a leaf);
+//! - [`knowledge`]: the built-in data files and the toolkit that loads every
+//!   data file (errors name file, line and field);
+//! - [`scope`]: the scope file and the one gate every connection passes;
+//! - [`net`]: the only code that opens sockets (rate limit, per-host cap, timeouts);
+//! - [`discover`]: lazy, shuffled target enumeration, TCP connect scan, DNS;
+//! - [`probe`]: conversations with devices over `net`, one file per protocol;
+//! - [`tls`]: TLS enumeration, certificate analysis, policy verdicts;
+//! - [`creds`]: default-credential tests (opt-in), under an attempt budget
+//!   stored across runs;
+//! - [`fingerprint`], [`devinfo`], [`firmware`]: identification and advisories;
+//! - [`check`], [`baseline`]: the checks and control catalogues, evaluated;
+//! - [`history`]: runs, findings and budgets in SQLite;
+//! - [`report`]: SARIF, JSON, HTML, Markdown, the terminal summary (the only
+//!   writer of output);
+//! - [`scan`]: runs the pipeline for one scope.
+
+pub mod baseline;
+pub mod check;
+pub mod creds;
+pub mod devinfo;
+pub mod discover;
+pub mod error;
+pub mod facts;
+pub mod fingerprint;
+pub mod firmware;
+pub mod history;
+pub mod knowledge;
+pub mod model;
+pub mod net;
+pub mod probe;
+/// The pure protocol parsers and encoders (the `stadscan-proto` crate).
+pub use stadscan_proto as proto;
+pub mod report;
+pub mod scan;
+pub mod scope;
+pub mod tls;

@@ -1,0 +1,796 @@
+//! Runs the pipeline for one scope: resolve names, walk the target space
+//! lazily in a shuffled order, discover and identify each endpoint in a
+//! bounded window of tasks, fold observations into assets, apply the checks.
+//!
+//! Memory follows what is found (open endpoints), not the scope's size: the
+//! window holds at most `max_in_flight` jobs, and the job iterator produces
+//! the next one only when a slot frees up.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use tokio::task::JoinSet;
+
+use crate::baseline::Baselines;
+use crate::check::{Catalogue, advisory};
+use crate::discover::{self, PortState, TargetSpace, dns};
+use crate::error::Error;
+use crate::fingerprint::{DeviceClass, Fingerprints};
+use crate::firmware::{Advisories, Kev};
+use crate::model::{Asset, IdentityKind, Observation, Origin, Transport, unix_now};
+use crate::net::{AuditLog, Net, Shutdown};
+use crate::probe::Prober;
+use crate::report::progress::ProgressSink;
+use crate::report::{Note, NoteLevel, Report, ScanStats};
+use crate::scope::{LARGE_SCOPE, Scope};
+use crate::tls::TlsContext;
+use crate::tls::policy::Policy;
+
+/// How to run a scan (what the scope file does not say).
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    /// Allow scopes above [`LARGE_SCOPE`] addresses.
+    pub allow_large: bool,
+    /// Repository root for the SARIF artifact location (default: the
+    /// nearest folder above the scope file that holds `.git`).
+    pub source_root: Option<PathBuf>,
+    /// Stop after discovery: report open ports, identify nothing.
+    pub discover_only: bool,
+    /// Write the audit trail (one JSON line per connection or datagram).
+    pub audit: Option<PathBuf>,
+    /// A CISA Known Exploited Vulnerabilities catalogue (JSON file).
+    pub kev: Option<PathBuf>,
+    /// Scan only slice K of N of the target order.
+    pub shard: Option<(u32, u32)>,
+    /// The baseline compliance is judged against (default bio2).
+    pub baseline: Option<String>,
+    /// Continue an interrupted run: skip the steps it finished, keep what
+    /// it found there.
+    pub resume: Option<Resume>,
+    /// Where progress is reported for a later `--resume` (about every
+    /// [`CHECKPOINT_EVERY`]).
+    pub checkpoint: Option<std::sync::mpsc::Sender<Checkpoint>>,
+    /// Where login attempts are counted when the scope names no
+    /// `budget_file`: the history file (or the demo's output folder).
+    pub budget_file: Option<PathBuf>,
+}
+
+/// How often progress is handed to the checkpoint writer.
+pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+pub use crate::model::{Checkpoint, Resume};
+
+/// What the scanner knows: checks, control catalogues, fingerprints (the
+/// data files, embedded or from a folder).
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    pub checks: Arc<Catalogue>,
+    pub baselines: Arc<Baselines>,
+    pub fingerprints: Arc<Fingerprints>,
+    pub advisories: Arc<Advisories>,
+    pub endpoints: Arc<crate::devinfo::Endpoints>,
+    pub credentials: Arc<crate::creds::data::Credentials>,
+}
+
+impl Knowledge {
+    /// The built-in data, or the data in `dir` (a `checks/` folder).
+    pub fn load(dir: Option<&std::path::Path>) -> Result<Knowledge, Error> {
+        let baselines = Baselines::embedded().map_err(Error::Usage)?;
+        let credentials = match dir {
+            Some(d) => match d.join("credentials") {
+                f if f.is_dir() => crate::creds::data::Credentials::from_dir(&f)?,
+                _ => crate::creds::data::Credentials::default(),
+            },
+            None => crate::creds::data::Credentials::embedded()?,
+        };
+        // A data folder laid out like checks/: fingerprints, advisories and
+        // endpoints in their own subfolders (none when a subfolder is absent).
+        let checks = Self::checks(dir, &baselines)?;
+        let fingerprints = match dir {
+            Some(d) => match d.join("fingerprints") {
+                f if f.is_dir() => Fingerprints::from_dir(&f)?,
+                _ => Fingerprints::parse(&[])?,
+            },
+            None => Fingerprints::embedded()?,
+        };
+        let advisories = Self::advisories(dir)?;
+        let endpoints = match dir {
+            Some(d) => match d.join("device-info") {
+                f if f.is_dir() => crate::devinfo::Endpoints::from_dir(&f)?,
+                _ => crate::devinfo::Endpoints::default(),
+            },
+            None => crate::devinfo::Endpoints::embedded()?,
+        };
+        Ok(Knowledge {
+            checks: Arc::new(checks),
+            baselines: Arc::new(baselines),
+            fingerprints: Arc::new(fingerprints),
+            advisories: Arc::new(advisories),
+            endpoints: Arc::new(endpoints),
+            credentials: Arc::new(credentials),
+        })
+    }
+
+    /// What `--discover-only` needs: the checks, baselines and advisories
+    /// (the SARIF rule table stays the same), without the fingerprints,
+    /// device-information endpoints and credentials, whose regular
+    /// expressions cost a noticeable part of a quick discovery run.
+    pub fn load_for_discovery(dir: Option<&std::path::Path>) -> Result<Knowledge, Error> {
+        let baselines = Baselines::embedded().map_err(Error::Usage)?;
+        let checks = Self::checks(dir, &baselines)?;
+        let advisories = Self::advisories(dir)?;
+        Ok(Knowledge {
+            checks: Arc::new(checks),
+            baselines: Arc::new(baselines),
+            fingerprints: Arc::new(Fingerprints::parse(&[])?),
+            advisories: Arc::new(advisories),
+            endpoints: Arc::new(crate::devinfo::Endpoints::default()),
+            credentials: Arc::new(crate::creds::data::Credentials::default()),
+        })
+    }
+
+    fn checks(dir: Option<&std::path::Path>, baselines: &Baselines) -> Result<Catalogue, Error> {
+        Ok(match dir {
+            Some(d) => Catalogue::from_dir(d, baselines)?,
+            None => Catalogue::embedded(baselines)?,
+        })
+    }
+
+    fn advisories(dir: Option<&std::path::Path>) -> Result<Advisories, Error> {
+        Ok(match dir {
+            Some(d) => match d.join("firmware") {
+                f if f.is_dir() => Advisories::from_dir(&f)?,
+                _ => Advisories::parse(&[])?,
+            },
+            None => Advisories::embedded()?,
+        })
+    }
+
+    /// Every SARIF rule: the checks and one rule per firmware advisory.
+    pub fn rules(&self, kev: Option<&Kev>) -> Catalogue {
+        let mut checks = self.checks.checks.clone();
+        checks.extend(self.advisories.iter().map(|a| advisory::rule(a, kev)));
+        checks.sort_by(|a, b| a.id.cmp(&b.id));
+        Catalogue { checks }
+    }
+}
+
+/// How often the progress line is fed.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// A worker's step when it holds none.
+const IDLE: u64 = u64::MAX;
+
+/// The job feed: the permutation's jobs (after shard and resume filters).
+struct Feed {
+    jobs: Box<dyn Iterator<Item = (u64, discover::Job)> + Send>,
+    /// One past the last step handed out.
+    next_step: u64,
+}
+
+/// What the discovery workers share. A fixed window of workers each take
+/// the next job from the feed as soon as they finish one: no job passes
+/// through the coordinating loop, which only redraws progress, writes
+/// checkpoints and waits for the end (a task per job cost two thread
+/// hand-offs per position, the larger part of discovery's time on loopback).
+struct Discovery {
+    feed: std::sync::Mutex<Feed>,
+    /// The step each worker is on ([`IDLE`] when none); set under the feed's
+    /// lock, so the feed's low-water mark is consistent.
+    current: Vec<AtomicU64>,
+    /// Observations found and not yet handed to the coordinating loop.
+    found: std::sync::Mutex<Vec<(u64, Observation)>>,
+    done: AtomicU64,
+    open: AtomicU64,
+    udp_answers: AtomicU64,
+    net: Arc<Net>,
+    prober: Arc<Prober>,
+    discover_only: bool,
+}
+
+impl Discovery {
+    /// The next job, marking it as this worker's step.
+    fn take(&self, slot: usize) -> Option<(u64, discover::Job)> {
+        let mut feed = self.feed.lock().unwrap_or_else(|p| p.into_inner());
+        let next = feed.jobs.next();
+        let step = next.as_ref().map_or(IDLE, |(step, _)| *step);
+        if step != IDLE {
+            feed.next_step = step + 1;
+        }
+        self.current[slot].store(step, Ordering::Relaxed);
+        next
+    }
+
+    /// Every step below this one has finished (and its observation is in
+    /// `found` or already taken from it).
+    fn done_below(&self) -> u64 {
+        let feed = self.feed.lock().unwrap_or_else(|p| p.into_inner());
+        self.current
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .fold(feed.next_step, u64::min)
+    }
+
+    async fn work(self: Arc<Self>, slot: usize) {
+        while let Some((step, job)) = self.take(slot) {
+            let obs = self.position(job).await;
+            if let Some(o) = obs {
+                self.found
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((step, o));
+            }
+            self.done.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Discovers (and unless discovery only, identifies) one position.
+    async fn position(&self, job: discover::Job) -> Option<Observation> {
+        let (net, prober) = (&self.net, &self.prober);
+        match job.transport {
+            Transport::Tcp => match discover::tcp_port(net, &job.target, job.port).await {
+                PortState::Open(conn) => {
+                    self.open.fetch_add(1, Ordering::Relaxed);
+                    if self.discover_only {
+                        let _rst = conn.stream.get_ref().set_zero_linger();
+                        let mut o = Observation::new(
+                            crate::model::Endpoint::tcp(job.target.addr(), job.port),
+                            job.target.hostname().map(str::to_string),
+                        );
+                        o.set("service.note", "discovery only: not identified");
+                        Some(o)
+                    } else {
+                        // Boxed: identification is a large future, and most
+                        // positions never get here (closed ports); the
+                        // worker's own future stays small.
+                        Box::pin(async {
+                            let mut o = prober.identify(net, &job.target, job.port, conn).await;
+                            prober.assess_tls(net, &job.target, job.port, &mut o).await;
+                            Some(o)
+                        })
+                        .await
+                    }
+                }
+                _ => None,
+            },
+            Transport::Udp if self.discover_only => None,
+            Transport::Udp => {
+                let o = Box::pin(crate::probe::udp(
+                    net,
+                    &job.target,
+                    job.port,
+                    prober.timeout,
+                    prober.ot_safe,
+                ))
+                .await;
+                if o.is_some() {
+                    self.udp_answers.fetch_add(1, Ordering::Relaxed);
+                }
+                o
+            }
+        }
+    }
+}
+
+/// Moves what the workers found into `observations`, and hands the progress
+/// so far to the checkpoint writer (when there is one).
+fn checkpoint(opts: &ScanOptions, d: &Discovery, observations: &mut Vec<Observation>) {
+    let done_below = d.done_below();
+    let found = std::mem::take(&mut *d.found.lock().unwrap_or_else(|p| p.into_inner()));
+    match &opts.checkpoint {
+        Some(tx) => {
+            observations.extend(found.iter().map(|(_, o)| o.clone()));
+            let _gone = tx.send(Checkpoint { done_below, found });
+        }
+        None => observations.extend(found.into_iter().map(|(_, o)| o)),
+    }
+}
+
+/// The note on what the adaptive rate did, when it lowered the rate.
+fn rate_note(rate: &crate::net::RateSummary) -> Option<Note> {
+    let first = rate.first_lowering?;
+    let mut message = format!(
+        "rate lowered from {}/s to {}/s after {}% of connects timed out",
+        first.from, first.to, first.lost_pct
+    );
+    if rate.lowered > 1 {
+        message.push_str(&format!(
+            "; lowered {} times in all (down to {}/s, worst window {}% timed out)",
+            rate.lowered, rate.lowest, rate.worst_lost_pct
+        ));
+    }
+    message.push_str(&format!(
+        "; the scan ended at {}/s (floor {}/s): ports that stayed silent may be \
+         answered at a lower rate",
+        rate.effective, rate.floor
+    ));
+    Some(Note {
+        level: NoteLevel::Warning,
+        message,
+    })
+}
+
+/// Runs one scan. Returns the report also when interrupted (then
+/// `complete` is false and the results are partial).
+pub async fn run(
+    scope: Arc<Scope>,
+    knowledge: &Knowledge,
+    opts: &ScanOptions,
+    shutdown: Shutdown,
+    progress: &dyn ProgressSink,
+) -> Result<Report, Error> {
+    let clock = Instant::now();
+    let started = unix_now();
+    if scope.address_count() > LARGE_SCOPE && !opts.allow_large {
+        return Err(Error::Usage(format!(
+            "{}: the scope holds {} addresses, more than {LARGE_SCOPE}; check the networks, \
+             then pass --allow-large to scan it anyway",
+            scope.path.display(),
+            scope.address_count()
+        )));
+    }
+    let tls = TlsContext::new(&scope.trust_anchors).map_err(|e| Error::Usage(e.to_string()))?;
+    let kev = match &opts.kev {
+        Some(p) => Some(Kev::load(p).map_err(|e| Error::Usage(e.to_string()))?),
+        None => None,
+    };
+    let resolution = dns::resolve_hosts(&scope).await?;
+    let mut notes = Vec::new();
+    for r in &resolution.refused {
+        notes.push(Note {
+            level: NoteLevel::Warning,
+            message: format!(
+                "{} resolved to {}, which is {}: not scanned",
+                r.host, r.addr, r.reason
+            ),
+        });
+    }
+    for (host, why) in &resolution.failed {
+        notes.push(Note {
+            level: NoteLevel::Warning,
+            message: format!("{host} did not resolve: {why}"),
+        });
+    }
+
+    let space = Arc::new(TargetSpace::new(&scope, &resolution.hosts));
+    let audit = match &opts.audit {
+        Some(path) => Some(Arc::new(AuditLog::create(path).map_err(|source| {
+            Error::Output {
+                path: path.clone(),
+                source,
+            }
+        })?)),
+        None => None,
+    };
+    let mut net = Net::new(scope.clone(), shutdown.clone());
+    if let Some(log) = &audit {
+        net = net.with_audit(log.clone());
+    }
+    let net = Arc::new(net);
+    let policy = Policy::embedded(&scope.tls_policy).map_err(Error::Usage)?;
+    let prober = Arc::new(Prober {
+        tls,
+        timeout: scope.rate.timeout,
+        now: started,
+        policy: Arc::new(policy),
+        endpoints: knowledge.endpoints.clone(),
+        ot_safe: scope.rate.profile == crate::scope::RateProfile::OtSafe,
+    });
+    let seed = discover::seed_for(&scope.name);
+    let total = space.len();
+    let window = scope.rate.max_in_flight.max(1) as usize;
+    let workers = window
+        .min(usize::try_from(total).unwrap_or(usize::MAX))
+        .max(1);
+
+    let mut observations: Vec<Observation> = Vec::new();
+    let skip_below = opts.resume.as_ref().map_or(0, |r| r.done_below);
+    if let Some(r) = &opts.resume {
+        observations.extend(r.observations.iter().cloned());
+        notes.push(Note {
+            level: NoteLevel::Info,
+            message: format!(
+                "resumed run {}: {} steps and {} services taken over, the rest scanned now",
+                r.from_run,
+                r.done_below,
+                r.observations.len()
+            ),
+        });
+    }
+    // A shard takes whole addresses (all ports of a device stay together,
+    // so its assets and identities are the ones an unsharded scan finds);
+    // the shards of a scope are disjoint and together complete.
+    let (shard_k, shard_n) = opts
+        .shard
+        .map_or((0, 1), |(k, n)| (u64::from(k), u64::from(n.max(1))));
+    let jobs = space
+        .clone()
+        .into_numbered_jobs(scope.clone(), seed)
+        .filter(move |(_, job)| shard_of(job.target.addr(), shard_n) == shard_k)
+        .filter(move |(step, _)| *step >= skip_below);
+    let discovery = Arc::new(Discovery {
+        feed: std::sync::Mutex::new(Feed {
+            jobs: Box::new(jobs),
+            next_step: skip_below,
+        }),
+        current: (0..workers).map(|_| AtomicU64::new(IDLE)).collect(),
+        found: std::sync::Mutex::default(),
+        done: AtomicU64::new(0),
+        open: AtomicU64::new(0),
+        udp_answers: AtomicU64::new(0),
+        net: net.clone(),
+        prober: prober.clone(),
+        discover_only: opts.discover_only,
+    });
+    let mut tasks: JoinSet<()> = JoinSet::new();
+    let mut slot_of_task: HashMap<tokio::task::Id, usize> = HashMap::new();
+    let mut interrupted = shutdown.is_triggered();
+    if !interrupted {
+        for slot in 0..workers {
+            let handle = tasks.spawn(discovery.clone().work(slot));
+            slot_of_task.insert(handle.id(), slot);
+        }
+    }
+    let mut ticker = tokio::time::interval(CHECKPOINT_EVERY);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut redraw = tokio::time::interval(PROGRESS_EVERY);
+    redraw.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let report_progress = |d: &Discovery| {
+        progress.update(
+            d.done.load(Ordering::Relaxed),
+            total,
+            d.open.load(Ordering::Relaxed),
+        );
+    };
+    while !interrupted {
+        tokio::select! {
+            joined = tasks.join_next_with_id() => match joined {
+                None => break,
+                Some(Ok((id, ()))) => {
+                    slot_of_task.remove(&id);
+                }
+                Some(Err(e)) => {
+                    let slot = slot_of_task.remove(&e.id());
+                    if e.is_panic() {
+                        // A bug in a probe must not cost the other results:
+                        // its step counts as finished, a new worker takes
+                        // the slot.
+                        notes.push(Note { level: NoteLevel::Error, message: format!("internal error in a probe task: {e}") });
+                        if let Some(slot) = slot {
+                            discovery.current[slot].store(IDLE, Ordering::Relaxed);
+                            let handle = tasks.spawn(discovery.clone().work(slot));
+                            slot_of_task.insert(handle.id(), slot);
+                        }
+                    }
+                }
+            },
+            _ = redraw.tick() => report_progress(&discovery),
+            _ = ticker.tick(), if opts.checkpoint.is_some() => {
+                checkpoint(opts, &discovery, &mut observations);
+            }
+            () = shutdown.triggered() => interrupted = true,
+        }
+    }
+    if interrupted {
+        // Keep what finished, drop what was in flight (the workers' steps
+        // stay marked as not done for the checkpoint).
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+    }
+    report_progress(&discovery);
+    checkpoint(opts, &discovery, &mut observations);
+    let (done, open, udp_answers) = (
+        discovery.done.load(Ordering::Relaxed),
+        discovery.open.load(Ordering::Relaxed),
+        discovery.udp_answers.load(Ordering::Relaxed),
+    );
+    if let Some((k, n)) = opts.shard {
+        notes.push(Note {
+            level: NoteLevel::Info,
+            message: format!("shard {k}/{n}: this run covers one slice of the scope; join the shards with `stadscan merge`"),
+        });
+    }
+    notes.extend(rate_note(&net.rate_summary()));
+    if interrupted {
+        notes.push(Note {
+            level: NoteLevel::Error,
+            message: format!(
+                "scan interrupted after {done} of {total} positions: results are partial"
+            ),
+        });
+    }
+    progress.finish();
+    if let Some(log) = &audit {
+        log.flush();
+    }
+
+    let mut assets = fold_assets(&scope, observations, &knowledge.fingerprints);
+    if scope.credentials.enabled && !interrupted && !opts.discover_only {
+        let budget = open_budget(&scope, opts)?;
+        let tester = crate::creds::Tester {
+            data: knowledge.credentials.clone(),
+            policy: scope.credentials.clone(),
+            budget: Arc::new(budget),
+            net: net.clone(),
+            tls: prober.tls.clone(),
+            timeout: scope.rate.timeout * 2,
+            ot_safe: prober.ot_safe,
+            endpoints: knowledge.endpoints.clone(),
+            shutdown: shutdown.clone(),
+        };
+        let sum = tester.run(&mut assets).await;
+        for a in assets.iter_mut().filter(|a| {
+            a.observations
+                .iter()
+                .any(|o| o.fact("cred.authenticated_read").is_some())
+        }) {
+            identify(a, &knowledge.fingerprints);
+        }
+        notes.extend(credential_notes(&sum, tester.budget.path()));
+        if shutdown.is_triggered() && !interrupted {
+            interrupted = true;
+            notes.push(Note {
+                level: NoteLevel::Error,
+                message: "scan interrupted during the credential tests: their results are partial"
+                    .into(),
+            });
+        }
+        if let Some(log) = &audit {
+            log.flush();
+        }
+    }
+    let assets_for_keys: Vec<(IpAddr, Option<String>)> = assets
+        .iter()
+        .map(|a| (a.addr, certificate_key(&a.observations)))
+        .collect();
+    let mut findings = Vec::new();
+    for a in &assets {
+        for o in &a.observations {
+            findings.extend(knowledge.checks.evaluate(o, &a.id));
+        }
+        findings.extend(advisory::findings(
+            a,
+            &knowledge.advisories,
+            kev.as_ref(),
+            &knowledge.fingerprints,
+        ));
+    }
+    let source_root = opts.source_root.as_deref();
+    let mut report = Report {
+        scope_uri: crate::report::scope_uri(&scope.path, source_root),
+        scope: scope.clone(),
+        checks: Arc::new(knowledge.rules(kev.as_ref())),
+        baselines: knowledge.baselines.clone(),
+        started,
+        finished: unix_now(),
+        complete: !interrupted,
+        assets,
+        findings,
+        refused: resolution.refused,
+        certificate_keys: certificate_keys(&assets_for_keys),
+        notes,
+        stats: ScanStats {
+            addresses: space.addresses(),
+            ports: scope.ports.tcp.len() + scope.ports.udp.len(),
+            positions_done: done,
+            open_tcp: open,
+            udp_answers,
+            elapsed_ms: clock.elapsed().as_millis() as u64,
+            net: net.counts(),
+        },
+        compliance: None,
+        history: None,
+        sarif_absent: false,
+    };
+    let baseline = opts
+        .baseline
+        .as_deref()
+        .unwrap_or(crate::report::compliance::DEFAULT_BASELINE);
+    report.compliance = Some(
+        crate::report::compliance::evaluate(&report, &report.baselines, baseline)
+            .map_err(Error::Usage)?,
+    );
+    Ok(report)
+}
+
+/// The attempt budget of this scan: the scope's `budget_file`, else the
+/// history file, else the default state file.
+fn open_budget(scope: &Scope, opts: &ScanOptions) -> Result<crate::creds::budget::Budget, Error> {
+    let policy = &scope.credentials;
+    let path = policy
+        .budget_file
+        .clone()
+        .or_else(|| opts.budget_file.clone())
+        .or_else(crate::creds::budget::default_path)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{}: [credentials] is enabled but there is nowhere to count login attempts: \
+                 set credentials.budget_file, pass --history, or set HOME",
+                scope.path.display()
+            ))
+        })?;
+    crate::creds::budget::Budget::open(
+        &path,
+        policy.attempts,
+        i64::try_from(policy.window.as_secs()).unwrap_or(i64::MAX),
+    )
+    .map_err(|e| Error::Usage(e.to_string()))
+}
+
+/// What the credential phase tells the reader.
+fn credential_notes(sum: &crate::creds::Summary, budget: &std::path::Path) -> Vec<Note> {
+    let mut notes = vec![Note {
+        level: NoteLevel::Info,
+        message: format!(
+            "credentials: {} login attempts on {} services (budget in {}); {} default credentials \
+             accepted, {} carried over from an earlier run, {} services let a wrong password in",
+            sum.attempts,
+            sum.services,
+            budget.display(),
+            sum.accepted,
+            sum.carried,
+            sum.accepts_any
+        ),
+    }];
+    if sum.budget_spent > 0 {
+        notes.push(Note {
+            level: NoteLevel::Warning,
+            message: format!(
+                "credentials: the attempt budget stopped {} accounts from being tested (again) this run",
+                sum.budget_spent
+            ),
+        });
+    }
+    if sum.ot_skipped > 0 {
+        notes.push(Note {
+            level: NoteLevel::Info,
+            message: format!(
+                "credentials: {} logins on OT devices not tested (ot-safe profile)",
+                sum.ot_skipped
+            ),
+        });
+    }
+    if sum.budget_errors > 0 {
+        notes.push(Note {
+            level: NoteLevel::Error,
+            message: format!(
+                "credentials: the budget file failed {} times; those logins were not tried",
+                sum.budget_errors
+            ),
+        });
+    }
+    notes
+}
+
+/// Which addresses present each certificate key (as asset ids), so that
+/// `merge` can tell a key two shards each saw once from a unique one.
+fn certificate_keys(assets: &[(IpAddr, Option<String>)]) -> BTreeMap<String, Vec<IpAddr>> {
+    let mut map: BTreeMap<String, Vec<IpAddr>> = BTreeMap::new();
+    for (addr, key) in assets {
+        if let Some(k) = key {
+            map.entry(certificate_identity(k)).or_default().push(*addr);
+        }
+    }
+    map
+}
+
+/// The one certificate key an address presents on all its TLS services
+/// (none when it presents none or several).
+pub fn certificate_key(obs: &[Observation]) -> Option<String> {
+    let mut keys: Vec<String> = obs
+        .iter()
+        .filter_map(|o| o.fact("cert.spki_sha256").map(|v| v.render()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    (keys.len() == 1).then(|| keys.remove(0))
+}
+
+/// The asset id of a device named by its certificate key.
+pub fn certificate_identity(spki_sha256: &str) -> String {
+    format!(
+        "cert-key:sha256:{}",
+        &spki_sha256[..32.min(spki_sha256.len())]
+    )
+}
+
+/// The shard (of `n`) an address belongs to: FNV-1a of its bytes.
+pub fn shard_of(addr: IpAddr, n: u64) -> u64 {
+    let bytes: Vec<u8> = match addr {
+        IpAddr::V4(a) => a.octets().to_vec(),
+        IpAddr::V6(a) => a.octets().to_vec(),
+    };
+    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    h % n.max(1)
+}
+
+/// Folds observations into one asset per address, with a stable identity:
+/// the certificate key when the address presents exactly one and no other
+/// address shares it (factory certificates are often the same on every
+/// unit), else the address. Fingerprints name vendor, model, firmware and
+/// class from what the services said.
+pub fn fold_assets(
+    scope: &Scope,
+    observations: Vec<Observation>,
+    fingerprints: &Fingerprints,
+) -> Vec<Asset> {
+    let mut by_addr: BTreeMap<IpAddr, Vec<Observation>> = BTreeMap::new();
+    for o in observations {
+        by_addr.entry(o.endpoint.addr).or_default().push(o);
+    }
+    let key_of = certificate_key;
+    let mut key_owners: HashMap<String, usize> = HashMap::new();
+    for obs in by_addr.values() {
+        if let Some(k) = key_of(obs) {
+            *key_owners.entry(k).or_insert(0) += 1;
+        }
+    }
+    by_addr
+        .into_iter()
+        .map(|(addr, mut obs)| {
+            obs.sort_by_key(|o| (o.endpoint.transport, o.endpoint.port));
+            let (identity, id) = match key_of(&obs) {
+                Some(k) if key_owners.get(&k) == Some(&1) => {
+                    (IdentityKind::CertificateKey, certificate_identity(&k))
+                }
+                _ => (IdentityKind::Address, format!("address:{addr}")),
+            };
+            let hostnames: Vec<String> = {
+                let mut h: Vec<String> = obs.iter().filter_map(|o| o.hostname.clone()).collect();
+                h.sort();
+                h.dedup();
+                h
+            };
+            let origin = hostnames
+                .first()
+                .and_then(|name| scope.hosts.iter().position(|h| &h.name == name))
+                .map(Origin::Host)
+                .or_else(|| {
+                    scope
+                        .networks
+                        .iter()
+                        .position(|n| n.net.contains(&addr))
+                        .map(Origin::Network)
+                })
+                .unwrap_or(Origin::Network(0));
+            let mut asset = Asset {
+                id,
+                identity,
+                addr,
+                hostnames,
+                origin,
+                label: scope.label_of(origin).map(str::to_string),
+                vendor: None,
+                model: None,
+                firmware: None,
+                class: DeviceClass::Unknown.as_str().to_string(),
+                fingerprint: None,
+                fingerprint_confidence: None,
+                personal_data: None,
+                observations: obs,
+            };
+            identify(&mut asset, fingerprints);
+            asset
+        })
+        .collect()
+}
+
+/// Names vendor, model, firmware and class of an asset from what its
+/// services said (again after an authenticated read added facts).
+pub fn identify(asset: &mut Asset, fingerprints: &Fingerprints) {
+    let device = fingerprints.identify_asset(&asset.observations);
+    let class = device.as_ref().map_or(DeviceClass::Unknown, |d| d.class);
+    asset.vendor = device.as_ref().and_then(|d| d.vendor.clone());
+    asset.model = device.as_ref().and_then(|d| d.product.clone());
+    asset.firmware = device.as_ref().and_then(|d| d.version.clone());
+    asset.class = class.as_str().to_string();
+    asset.fingerprint = device.as_ref().map(|d| d.fingerprint.clone());
+    asset.fingerprint_confidence = device.as_ref().map(|d| d.confidence);
+    asset.personal_data = class.personal_data().map(str::to_string);
+}

@@ -1,0 +1,1033 @@
+//! The scope file and the scope gate.
+//!
+//! A scope says which addresses may be contacted, on which ports, how gently.
+//! [`Scope::permits`] is the one gate every connection passes (the network
+//! layer asks it before each connect or datagram): exclusions always win, and
+//! a name from DNS never widens the scope on its own.
+
+use std::net::{IpAddr, SocketAddr};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ipnet::IpNet;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::model::{Origin, Target};
+
+/// The smart-city port profile: where city devices listen.
+pub const SMART_CITY_TCP: &[u16] = &[
+    21,    // FTP (sensor data drops, camera uploads)
+    22,    // SSH
+    23,    // Telnet
+    80,    // HTTP web UIs
+    102,   // ISO-TSAP / Siemens S7
+    443,   // HTTPS
+    502,   // Modbus/TCP
+    554,   // RTSP video
+    1883,  // MQTT
+    2222,  // SSH on gateways
+    2323,  // Telnet, alternate (IoT)
+    4840,  // OPC UA
+    8000,  // HTTP alternate (NVRs)
+    8080,  // HTTP alternate
+    8081,  // HTTP alternate
+    8443,  // HTTPS alternate
+    8554,  // RTSP alternate
+    8883,  // MQTT over TLS
+    10443, // HTTPS alternate
+];
+/// UDP ports of the smart-city profile.
+pub const SMART_CITY_UDP: &[u16] = &[
+    161,   // SNMP
+    1900,  // SSDP / UPnP
+    3702,  // WS-Discovery (ONVIF)
+    5683,  // CoAP
+    47808, // BACnet/IP
+];
+
+/// Conservative defaults: a city network holds fragile devices.
+pub const DEFAULT_PER_SECOND: u32 = 500;
+pub const DEFAULT_PER_HOST_CONCURRENCY: u32 = 4;
+pub const DEFAULT_TIMEOUT_MS: u64 = 3000;
+/// Above this many addresses a scope needs `--allow-large`.
+pub const LARGE_SCOPE: u128 = 1 << 20;
+/// Hard ceiling: larger scopes cannot be enumerated meaningfully.
+pub const MAX_SCOPE: u128 = 1 << 32;
+
+/// A scope file that cannot be used. Names the file, line and field.
+#[derive(Debug, thiserror::Error)]
+pub enum ScopeError {
+    #[error("{}: cannot read the scope file: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}:{line}:{column}: {field}: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        field: String,
+        message: String,
+    },
+}
+
+impl ScopeError {
+    /// The line the error points at (1-based), when it has one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            ScopeError::Invalid { line, .. } => Some(*line),
+            ScopeError::Read { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScopeFile {
+    name: Spanned<String>,
+    #[serde(default)]
+    networks: Vec<NetworkEntry>,
+    #[serde(default)]
+    hosts: Vec<HostEntry>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    ports: Option<Spanned<PortsSection>>,
+    #[serde(default)]
+    rate: Option<Spanned<RateSection>>,
+    #[serde(default)]
+    trust_anchors: Vec<Spanned<String>>,
+    #[serde(default)]
+    dns: DnsSection,
+    #[serde(default)]
+    credentials: CredentialsSection,
+    tls_policy: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NetworkEntry {
+    cidr: Spanned<String>,
+    label: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HostEntry {
+    name: Spanned<String>,
+    label: Option<String>,
+    #[serde(default)]
+    addresses: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PortsSection {
+    profile: Option<Spanned<String>>,
+    tcp: Option<Vec<u16>>,
+    udp: Option<Vec<u16>>,
+    #[serde(default)]
+    extra_tcp: Vec<u16>,
+    #[serde(default)]
+    extra_udp: Vec<u16>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateSection {
+    per_second: Option<Spanned<u32>>,
+    per_host_concurrency: Option<Spanned<u32>>,
+    timeout_ms: Option<Spanned<u64>>,
+    connect_timeout_ms: Option<Spanned<u64>>,
+    max_in_flight: Option<Spanned<u32>>,
+    profile: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DnsSection {
+    #[serde(default)]
+    nameservers: Vec<Spanned<String>>,
+    timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CredentialsSection {
+    #[serde(default)]
+    enabled: bool,
+    attempts: Option<Spanned<u32>>,
+    window_hours: Option<Spanned<u32>>,
+    delay_ms: Option<u64>,
+    budget_file: Option<Spanned<String>>,
+    #[serde(default)]
+    extra: Vec<Spanned<ExtraCredential>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExtraCredential {
+    id: Spanned<String>,
+    #[serde(default)]
+    username: String,
+    password: String,
+    methods: Spanned<Vec<String>>,
+}
+
+/// The scope's `[credentials]` section: whether default credentials are
+/// tested at all, and under what budget.
+#[derive(Debug, Clone)]
+pub struct CredentialPolicy {
+    pub enabled: bool,
+    /// Attempts per device and account within `window`.
+    pub attempts: u32,
+    pub window: Duration,
+    /// Pause between two attempts on one device.
+    pub delay: Duration,
+    /// Where attempts are counted (resolved against the scope's folder);
+    /// `None`: the history file, else the default state file.
+    pub budget_file: Option<PathBuf>,
+    /// The city's own entries (`[[credentials.extra]]`).
+    pub extra: Vec<crate::creds::data::Entry>,
+}
+
+impl Default for CredentialPolicy {
+    fn default() -> Self {
+        CredentialPolicy {
+            enabled: false,
+            attempts: 3,
+            window: Duration::from_secs(24 * 3600),
+            delay: Duration::from_millis(1000),
+            budget_file: None,
+            extra: Vec::new(),
+        }
+    }
+}
+
+/// A network of the scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Network {
+    pub net: IpNet,
+    pub label: Option<String>,
+    /// Line of the entry in the scope file (1-based).
+    pub line: usize,
+}
+
+/// A named host of the scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host {
+    pub name: String,
+    pub label: Option<String>,
+    /// Where the name may resolve outside the scope's networks.
+    pub addresses: Vec<IpNet>,
+    pub line: usize,
+}
+
+fn credential_policy(
+    c: &CredentialsSection,
+    path: &Path,
+    invalid: &dyn Fn(Range<usize>, &str, String) -> ScopeError,
+) -> Result<CredentialPolicy, ScopeError> {
+    let mut policy = CredentialPolicy {
+        enabled: c.enabled,
+        ..CredentialPolicy::default()
+    };
+    if let Some(a) = &c.attempts {
+        if *a.get_ref() == 0 {
+            return Err(invalid(
+                a.span(),
+                "credentials.attempts",
+                "must be at least 1 (set `enabled = false` to test no credentials)".into(),
+            ));
+        }
+        policy.attempts = *a.get_ref();
+    }
+    if let Some(w) = &c.window_hours {
+        if *w.get_ref() == 0 {
+            return Err(invalid(
+                w.span(),
+                "credentials.window_hours",
+                "must be at least 1".into(),
+            ));
+        }
+        policy.window = Duration::from_secs(u64::from(*w.get_ref()) * 3600);
+    }
+    if let Some(d) = c.delay_ms {
+        policy.delay = Duration::from_millis(d);
+    }
+    if let Some(f) = &c.budget_file {
+        let base = path.parent().unwrap_or(Path::new("."));
+        policy.budget_file = Some(base.join(f.get_ref()));
+    }
+    for (i, e) in c.extra.iter().enumerate() {
+        let span = e.span();
+        let e = e.get_ref();
+        let field = |f: &str| format!("credentials.extra[{i}].{f}");
+        if !crate::knowledge::valid_id(e.id.get_ref()) {
+            return Err(invalid(
+                e.id.span(),
+                &field("id"),
+                crate::knowledge::ID_RULE.into(),
+            ));
+        }
+        if policy.extra.iter().any(|x| &x.id == e.id.get_ref()) {
+            return Err(invalid(
+                e.id.span(),
+                &field("id"),
+                format!("`{}` is defined twice", e.id.get_ref()),
+            ));
+        }
+        if e.methods.get_ref().is_empty() {
+            return Err(invalid(
+                e.methods.span(),
+                &field("methods"),
+                "name the login methods this entry is tried with".into(),
+            ));
+        }
+        crate::creds::data::check_methods(e.methods.get_ref())
+            .map_err(|m| invalid(e.methods.span(), &field("methods"), m))?;
+        if e.methods.get_ref().iter().any(|m| m == "http-form") {
+            return Err(invalid(
+                e.methods.span(),
+                &field("methods"),
+                "form logins are described per product in checks/credentials/".into(),
+            ));
+        }
+        if e.password.is_empty() {
+            return Err(invalid(span, &field("password"), "empty".into()));
+        }
+        policy.extra.push(crate::creds::data::Entry {
+            id: e.id.get_ref().clone(),
+            username: e.username.clone(),
+            password: crate::creds::Secret::new(e.password.clone()),
+            methods: e.methods.get_ref().clone(),
+        });
+    }
+    Ok(policy)
+}
+
+/// Rate profile: `normal`, or `ot-safe` (lower rates, no credential tests on
+/// OT protocols, only well-formed probes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RateProfile {
+    Normal,
+    OtSafe,
+}
+
+/// How fast and how hard to scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateConfig {
+    pub profile: RateProfile,
+    /// New connections (and datagrams) per second, across the whole scan.
+    pub per_second: u32,
+    /// Connections open at once to one address.
+    pub per_host_concurrency: u32,
+    /// What one silent or slow endpoint may cost (identification budget).
+    pub timeout: Duration,
+    /// How long a connect may wait for an answer.
+    pub connect_timeout: Duration,
+    /// Endpoint jobs in flight at once.
+    pub max_in_flight: u32,
+}
+
+/// Ports to scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortPlan {
+    pub profile: String,
+    pub tcp: Vec<u16>,
+    pub udp: Vec<u16>,
+}
+
+/// A parsed, validated scope.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub name: String,
+    /// The scope file as given on the command line.
+    pub path: PathBuf,
+    pub networks: Vec<Network>,
+    pub hosts: Vec<Host>,
+    pub exclude: Vec<IpNet>,
+    pub ports: PortPlan,
+    pub rate: RateConfig,
+    /// Trust-anchor files, resolved against the scope file's folder.
+    pub trust_anchors: Vec<PathBuf>,
+    /// Line of each trust anchor's entry (for messages).
+    pub trust_anchor_lines: Vec<usize>,
+    pub nameservers: Vec<SocketAddr>,
+    pub dns_timeout: Duration,
+    pub credentials_enabled: bool,
+    pub credentials: CredentialPolicy,
+    /// The TLS policy endpoints are judged against (`ncsc-2025-05`, `ncsc-2.1`).
+    pub tls_policy: String,
+}
+
+/// TLS policies a scope may name; the first is the default.
+pub const TLS_POLICIES: &[&str] = &["ncsc-2025-05", "ncsc-2.1"];
+
+/// What the gate says about an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Allowed,
+    Excluded,
+    OutsideScope,
+}
+
+impl Scope {
+    /// Reads and validates a scope file.
+    pub fn load(path: &Path) -> Result<Scope, ScopeError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScopeError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let scope = Scope::parse(&text, path)?;
+        for (i, (anchor, line)) in scope
+            .trust_anchors
+            .iter()
+            .zip(&scope.trust_anchor_lines)
+            .enumerate()
+        {
+            if !anchor.is_file() {
+                return Err(ScopeError::Invalid {
+                    path: path.to_path_buf(),
+                    line: *line,
+                    column: 1,
+                    field: format!("trust_anchors[{i}]"),
+                    message: format!("{} is not a readable file", anchor.display()),
+                });
+            }
+        }
+        Ok(scope)
+    }
+
+    /// Parses scope text; `path` is used for messages and relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Scope, ScopeError> {
+        let lines = LineIndex::new(text);
+        let invalid = |span: Range<usize>, field: &str, message: String| {
+            let (line, column) = lines.position(span.start);
+            ScopeError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                field: field.to_string(),
+                message,
+            }
+        };
+        let file: ScopeFile = toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            let field = lines.field_at(text, span.start);
+            invalid(span, &field, e.message().trim().to_string())
+        })?;
+
+        let name = file.name.get_ref().trim().to_string();
+        if name.is_empty() || name.len() > 100 || name.chars().any(|c| c.is_control()) {
+            return Err(invalid(
+                file.name.span(),
+                "name",
+                "must be 1 to 100 printable characters (it becomes the SARIF category)".into(),
+            ));
+        }
+
+        let mut networks = Vec::new();
+        for (i, entry) in file.networks.iter().enumerate() {
+            let net = parse_net(entry.cidr.get_ref())
+                .map_err(|m| invalid(entry.cidr.span(), &format!("networks[{i}].cidr"), m))?;
+            networks.push(Network {
+                net,
+                label: entry.label.clone(),
+                line: lines.position(entry.cidr.span().start).0,
+            });
+        }
+
+        let mut hosts = Vec::new();
+        for (i, entry) in file.hosts.iter().enumerate() {
+            let hname = entry
+                .name
+                .get_ref()
+                .trim()
+                .trim_end_matches('.')
+                .to_ascii_lowercase();
+            if !valid_hostname(&hname) {
+                return Err(invalid(
+                    entry.name.span(),
+                    &format!("hosts[{i}].name"),
+                    format!("`{}` is not a valid host name", entry.name.get_ref()),
+                ));
+            }
+            let mut addresses = Vec::new();
+            for (j, a) in entry.addresses.iter().enumerate() {
+                addresses
+                    .push(parse_net(a.get_ref()).map_err(|m| {
+                        invalid(a.span(), &format!("hosts[{i}].addresses[{j}]"), m)
+                    })?);
+            }
+            hosts.push(Host {
+                name: hname,
+                label: entry.label.clone(),
+                addresses,
+                line: lines.position(entry.name.span().start).0,
+            });
+        }
+        if networks.is_empty() && hosts.is_empty() {
+            return Err(invalid(
+                0..0,
+                "networks",
+                "the scope names no [[networks]] and no [[hosts]]: nothing may be scanned".into(),
+            ));
+        }
+
+        let mut exclude = Vec::new();
+        for (i, e) in file.exclude.iter().enumerate() {
+            exclude.push(
+                parse_net(e.get_ref())
+                    .map_err(|m| invalid(e.span(), &format!("exclude[{i}]"), m))?,
+            );
+        }
+
+        let ports = match &file.ports {
+            None => PortPlan {
+                profile: "smart-city".into(),
+                tcp: SMART_CITY_TCP.to_vec(),
+                udp: SMART_CITY_UDP.to_vec(),
+            },
+            Some(p) => port_plan(p.get_ref())
+                .map_err(|(field, m)| invalid(p.span(), &format!("ports.{field}"), m))?,
+        };
+
+        let rate = match &file.rate {
+            None => rate_config(&RateSection::default()),
+            Some(r) => rate_config(r.get_ref()),
+        }
+        .map_err(|(span, field, m)| {
+            let span = span.unwrap_or_else(|| file.rate.as_ref().map(|r| r.span()).unwrap_or(0..0));
+            invalid(span, &format!("rate.{field}"), m)
+        })?;
+
+        let base = path.parent().unwrap_or(Path::new("."));
+        let trust_anchors = file
+            .trust_anchors
+            .iter()
+            .map(|t| base.join(t.get_ref()))
+            .collect();
+        let trust_anchor_lines = file
+            .trust_anchors
+            .iter()
+            .map(|t| lines.position(t.span().start).0)
+            .collect();
+
+        let mut nameservers = Vec::new();
+        for (i, ns) in file.dns.nameservers.iter().enumerate() {
+            let text = ns.get_ref().trim();
+            let addr = text
+                .parse::<SocketAddr>()
+                .or_else(|_| text.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
+                .map_err(|_| {
+                    invalid(
+                        ns.span(),
+                        &format!("dns.nameservers[{i}]"),
+                        format!("`{text}` is not an address or address:port"),
+                    )
+                })?;
+            nameservers.push(addr);
+        }
+
+        let tls_policy = match &file.tls_policy {
+            None => TLS_POLICIES[0].to_string(),
+            Some(p) if TLS_POLICIES.contains(&p.get_ref().as_str()) => p.get_ref().clone(),
+            Some(p) => {
+                return Err(invalid(
+                    p.span(),
+                    "tls_policy",
+                    format!(
+                        "unknown TLS policy `{}` (known: {})",
+                        p.get_ref(),
+                        TLS_POLICIES.join(", ")
+                    ),
+                ));
+            }
+        };
+        let scope = Scope {
+            tls_policy,
+            name,
+            path: path.to_path_buf(),
+            networks,
+            hosts,
+            exclude,
+            ports,
+            rate,
+            trust_anchors,
+            trust_anchor_lines,
+            nameservers,
+            dns_timeout: Duration::from_millis(file.dns.timeout_ms.unwrap_or(2000).max(1)),
+            credentials_enabled: file.credentials.enabled,
+            credentials: credential_policy(&file.credentials, path, &invalid)?,
+        };
+        if scope.address_count() > MAX_SCOPE {
+            return Err(invalid(
+                file.networks.first().map(|n| n.cidr.span()).unwrap_or(0..0),
+                "networks",
+                format!(
+                    "the networks hold {} addresses, more than can be enumerated ({MAX_SCOPE}); \
+                     split IPv6 ranges into the prefixes that hold devices",
+                    scope.address_count()
+                ),
+            ));
+        }
+        Ok(scope)
+    }
+
+    /// The scope gate. An address may be contacted when it is not excluded,
+    /// and lies in a network of the scope, or is an address the named host
+    /// that brought it in is allowed to have.
+    pub fn verdict(&self, addr: IpAddr, origin: Origin) -> Verdict {
+        if self.is_excluded(addr) {
+            return Verdict::Excluded;
+        }
+        if self.networks.iter().any(|n| n.net.contains(&addr)) {
+            return Verdict::Allowed;
+        }
+        if let Origin::Host(i) = origin
+            && let Some(h) = self.hosts.get(i)
+            && h.addresses.iter().any(|n| n.contains(&addr))
+        {
+            return Verdict::Allowed;
+        }
+        Verdict::OutsideScope
+    }
+
+    /// True when the gate allows contacting `addr` for `origin`.
+    pub fn permits(&self, addr: IpAddr, origin: Origin) -> bool {
+        self.verdict(addr, origin) == Verdict::Allowed
+    }
+
+    /// Turns an address into a `Target` if the gate allows it.
+    pub fn admit(&self, addr: IpAddr, origin: Origin, hostname: Option<String>) -> Option<Target> {
+        self.permits(addr, origin)
+            .then(|| Target::admitted(addr, hostname, origin))
+    }
+
+    pub fn is_excluded(&self, addr: IpAddr) -> bool {
+        self.exclude.iter().any(|n| n.contains(&addr))
+    }
+
+    /// Number of addresses in the networks (before exclusions).
+    pub fn address_count(&self) -> u128 {
+        self.networks.iter().map(|n| net_size(&n.net)).sum()
+    }
+
+    /// Line in the scope file of the entry behind `origin`.
+    pub fn line_of(&self, origin: Origin) -> usize {
+        match origin {
+            Origin::Network(i) => self.networks.get(i).map_or(1, |n| n.line),
+            Origin::Host(i) => self.hosts.get(i).map_or(1, |h| h.line),
+        }
+    }
+
+    /// Label of the entry behind `origin`.
+    pub fn label_of(&self, origin: Origin) -> Option<&str> {
+        match origin {
+            Origin::Network(i) => self.networks.get(i)?.label.as_deref(),
+            Origin::Host(i) => self.hosts.get(i)?.label.as_deref(),
+        }
+    }
+}
+
+/// Number of addresses in a network.
+pub fn net_size(net: &IpNet) -> u128 {
+    let bits = u32::from(net.max_prefix_len() - net.prefix_len());
+    if bits >= 128 {
+        u128::MAX
+    } else {
+        1u128 << bits
+    }
+}
+
+fn parse_net(text: &str) -> Result<IpNet, String> {
+    let t = text.trim();
+    if let Ok(n) = t.parse::<IpNet>() {
+        if n != n.trunc() {
+            return Err(format!(
+                "`{t}` has host bits set; did you mean `{}`?",
+                n.trunc()
+            ));
+        }
+        return Ok(n);
+    }
+    t.parse::<IpAddr>().map(IpNet::from).map_err(|_| {
+        format!("`{t}` is not an address or CIDR network (e.g. 10.20.0.0/16, 2001:db8::/64)")
+    })
+}
+
+fn valid_hostname(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && !l.starts_with('-')
+        })
+}
+
+fn port_plan(p: &PortsSection) -> Result<PortPlan, (&'static str, String)> {
+    let profile = p
+        .profile
+        .as_ref()
+        .map(|s| s.get_ref().as_str())
+        .unwrap_or("smart-city");
+    let (mut tcp, mut udp) = match profile {
+        "smart-city" => (SMART_CITY_TCP.to_vec(), SMART_CITY_UDP.to_vec()),
+        "none" => (Vec::new(), Vec::new()),
+        other => {
+            return Err((
+                "profile",
+                format!("unknown port profile `{other}` (known: smart-city, none)"),
+            ));
+        }
+    };
+    if let Some(t) = &p.tcp {
+        tcp = t.clone();
+    }
+    if let Some(u) = &p.udp {
+        udp = u.clone();
+    }
+    tcp.extend(&p.extra_tcp);
+    udp.extend(&p.extra_udp);
+    if tcp.contains(&0) || udp.contains(&0) {
+        return Err(("tcp", "port 0 cannot be scanned".into()));
+    }
+    tcp.sort_unstable();
+    tcp.dedup();
+    udp.sort_unstable();
+    udp.dedup();
+    if tcp.is_empty() && udp.is_empty() {
+        return Err(("tcp", "no TCP and no UDP ports to scan".into()));
+    }
+    Ok(PortPlan {
+        profile: profile.to_string(),
+        tcp,
+        udp,
+    })
+}
+
+type RateErr = (Option<Range<usize>>, &'static str, String);
+
+fn rate_config(r: &RateSection) -> Result<RateConfig, RateErr> {
+    let profile = match r.profile.as_ref().map(|p| p.get_ref().as_str()) {
+        None | Some("normal") => RateProfile::Normal,
+        Some("ot-safe") => RateProfile::OtSafe,
+        Some(other) => {
+            return Err((
+                r.profile.as_ref().map(|p| p.span()),
+                "profile",
+                format!("unknown rate profile `{other}` (known: normal, ot-safe)"),
+            ));
+        }
+    };
+    let (def_rate, def_host) = match profile {
+        RateProfile::Normal => (DEFAULT_PER_SECOND, DEFAULT_PER_HOST_CONCURRENCY),
+        RateProfile::OtSafe => (50, 1),
+    };
+    fn positive<T: Copy + PartialOrd + Default + std::fmt::Display>(
+        v: &Option<Spanned<T>>,
+        field: &'static str,
+        default: T,
+    ) -> Result<T, RateErr> {
+        match v {
+            None => Ok(default),
+            Some(s) if *s.get_ref() > T::default() => Ok(*s.get_ref()),
+            Some(s) => Err((Some(s.span()), field, "must be greater than 0".into())),
+        }
+    }
+    let per_second = positive(&r.per_second, "per_second", def_rate)?;
+    let per_host = positive(&r.per_host_concurrency, "per_host_concurrency", def_host)?;
+    let timeout_ms = positive(&r.timeout_ms, "timeout_ms", DEFAULT_TIMEOUT_MS)?;
+    let connect_ms = positive(
+        &r.connect_timeout_ms,
+        "connect_timeout_ms",
+        timeout_ms.min(1500),
+    )?;
+    let in_flight = positive(
+        &r.max_in_flight,
+        "max_in_flight",
+        per_second.clamp(64, 2048),
+    )?;
+    if profile == RateProfile::OtSafe && per_host > 1 {
+        return Err((
+            r.per_host_concurrency.as_ref().map(|s| s.span()),
+            "per_host_concurrency",
+            "the ot-safe profile allows one connection per device".into(),
+        ));
+    }
+    Ok(RateConfig {
+        profile,
+        per_second,
+        per_host_concurrency: per_host,
+        timeout: Duration::from_millis(timeout_ms),
+        connect_timeout: Duration::from_millis(connect_ms),
+        max_in_flight: in_flight,
+    })
+}
+
+/// Byte offset -> (line, column), both 1-based.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        (line, offset - self.starts[line - 1] + 1)
+    }
+
+    /// Best guess of the dotted field at `offset`: the enclosing `[table]`
+    /// and the key on the line, for messages about syntax and type errors.
+    fn field_at(&self, text: &str, offset: usize) -> String {
+        let (line, _) = self.position(offset);
+        let lines: Vec<&str> = text.lines().collect();
+        let key = lines
+            .get(line - 1)
+            .and_then(|l| l.split_once('='))
+            .map(|(k, _)| k.trim().to_string())
+            .unwrap_or_default();
+        let table = lines[..line.min(lines.len())]
+            .iter()
+            .rev()
+            .find_map(|l| {
+                let t = l.trim();
+                t.starts_with('[')
+                    .then(|| t.trim_matches(|c| c == '[' || c == ']').to_string())
+            })
+            .unwrap_or_default();
+        match (table.is_empty(), key.is_empty()) {
+            (true, true) => "scope".into(),
+            (true, false) => key,
+            (false, true) => table,
+            (false, false) => format!("{table}.{key}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Scope, ScopeError> {
+        Scope::parse(text, Path::new("site/scope.toml"))
+    }
+
+    const GOOD: &str = r#"name = "centrum"
+
+[[networks]]
+cidr = "127.50.0.0/24"
+label = "cameras"
+
+[[networks]]
+cidr = "fd00:50::/120"
+
+[[hosts]]
+name = "Portal.Demo-City.test."
+addresses = ["127.60.0.9"]
+"#;
+
+    #[test]
+    fn parses_networks_hosts_and_lines() {
+        let s = parse(GOOD).unwrap();
+        assert_eq!(s.name, "centrum");
+        assert_eq!(s.networks.len(), 2);
+        assert_eq!(s.networks[0].line, 4);
+        assert_eq!(s.networks[1].line, 8);
+        assert_eq!(s.hosts[0].name, "portal.demo-city.test");
+        assert_eq!(s.hosts[0].line, 11);
+        assert_eq!(s.ports.profile, "smart-city");
+        assert!(s.ports.tcp.contains(&502) && s.ports.udp.contains(&47808));
+        assert!(!s.credentials_enabled);
+        assert_eq!(s.address_count(), 256 + 256);
+    }
+
+    #[test]
+    fn exclusion_wins_over_network_and_host() {
+        let text = r#"name = "x"
+exclude = ["127.50.0.7", "127.60.0.0/24"]
+[[networks]]
+cidr = "127.50.0.0/24"
+[[hosts]]
+name = "a.test"
+addresses = ["127.60.0.9"]
+"#;
+        let s = parse(text).unwrap();
+        let a = |t: &str| t.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            s.verdict(a("127.50.0.7"), Origin::Network(0)),
+            Verdict::Excluded
+        );
+        assert_eq!(
+            s.verdict(a("127.50.0.8"), Origin::Network(0)),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            s.verdict(a("127.60.0.9"), Origin::Host(0)),
+            Verdict::Excluded
+        );
+        assert!(s.admit(a("127.50.0.7"), Origin::Network(0), None).is_none());
+    }
+
+    #[test]
+    fn named_host_outside_networks_is_refused_unless_listed() {
+        let s = parse(GOOD).unwrap();
+        let a = |t: &str| t.parse::<IpAddr>().unwrap();
+        assert_eq!(
+            s.verdict(a("127.60.0.9"), Origin::Host(0)),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            s.verdict(a("127.60.0.10"), Origin::Host(0)),
+            Verdict::OutsideScope
+        );
+        // The host's own allowance does not extend to other entries.
+        assert_eq!(
+            s.verdict(a("127.60.0.9"), Origin::Network(0)),
+            Verdict::OutsideScope
+        );
+        assert_eq!(
+            s.verdict(a("fd00:50::ff"), Origin::Network(1)),
+            Verdict::Allowed
+        );
+        assert_eq!(
+            s.verdict(a("fd00:50::100"), Origin::Network(1)),
+            Verdict::OutsideScope
+        );
+    }
+
+    #[test]
+    fn bad_cidr_names_file_line_and_field() {
+        let text = "name = \"x\"\n\n[[networks]]\ncidr = \"10.0.0/8\"\n";
+        let err = parse(text).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("site/scope.toml:4:"), "{msg}");
+        assert!(msg.contains("networks[0].cidr"), "{msg}");
+        assert!(msg.contains("10.0.0/8"), "{msg}");
+    }
+
+    #[test]
+    fn host_bits_set_is_an_error_with_a_suggestion() {
+        let text = "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.3/24\"\n";
+        let msg = parse(text).unwrap_err().to_string();
+        assert!(msg.contains("127.1.2.0/24"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let text = "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[rate]\nper_secnd = 5\n";
+        let err = parse(text).unwrap_err();
+        assert_eq!(err.line(), Some(5));
+        let msg = err.to_string();
+        assert!(msg.contains("rate.per_secnd"), "{msg}");
+        assert!(msg.contains("unknown field"), "{msg}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_field() {
+        let text =
+            "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[rate]\ntimeout_ms = \"fast\"\n";
+        let err = parse(text).unwrap_err();
+        assert_eq!(err.line(), Some(5));
+        assert!(err.to_string().contains("rate.timeout_ms"), "{err}");
+    }
+
+    #[test]
+    fn zero_rate_is_rejected() {
+        let text = "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[rate]\nper_second = 0\n";
+        let err = parse(text).unwrap_err();
+        assert_eq!(err.line(), Some(5));
+        assert!(err.to_string().contains("rate.per_second"), "{err}");
+    }
+
+    #[test]
+    fn tls_policy_defaults_to_2025_05_and_accepts_2_1() {
+        let base = "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n";
+        assert_eq!(parse(base).unwrap().tls_policy, "ncsc-2025-05");
+        let old = format!("tls_policy = \"ncsc-2.1\"\n{base}");
+        assert_eq!(parse(&old).unwrap().tls_policy, "ncsc-2.1");
+        let bad = format!("tls_policy = \"ncsc-1.0\"\n{base}");
+        let err = parse(&bad).unwrap_err();
+        assert_eq!(err.line(), Some(1));
+        assert!(err.to_string().contains("ncsc-2.1"), "{err}");
+    }
+
+    #[test]
+    fn known_tls_policies_are_the_embedded_ones() {
+        let mut embedded = crate::tls::policy::ids();
+        embedded.sort();
+        let mut known: Vec<String> = TLS_POLICIES.iter().map(|s| s.to_string()).collect();
+        known.sort();
+        assert_eq!(known, embedded);
+        assert_eq!(TLS_POLICIES[0], crate::tls::policy::DEFAULT_POLICY);
+    }
+
+    #[test]
+    fn empty_scope_is_refused() {
+        let err = parse("name = \"x\"\n").unwrap_err();
+        assert!(err.to_string().contains("nothing may be scanned"), "{err}");
+    }
+
+    #[test]
+    fn missing_name_is_reported() {
+        let err = parse("[[networks]]\ncidr = \"127.1.2.0/24\"\n").unwrap_err();
+        assert!(err.to_string().contains("name"), "{err}");
+    }
+
+    #[test]
+    fn explicit_ports_replace_the_profile_and_extras_add() {
+        let text = "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[ports]\ntcp = [8080, 22, 22]\nudp = []\nextra_udp = [1161]\n";
+        let s = parse(text).unwrap();
+        assert_eq!(s.ports.tcp, vec![22, 8080]);
+        assert_eq!(s.ports.udp, vec![1161]);
+    }
+
+    #[test]
+    fn ot_safe_profile_lowers_defaults_and_refuses_parallel_connections() {
+        let base =
+            "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[rate]\nprofile = \"ot-safe\"\n";
+        let s = parse(base).unwrap();
+        assert_eq!(s.rate.profile, RateProfile::OtSafe);
+        assert_eq!(s.rate.per_host_concurrency, 1);
+        assert!(s.rate.per_second <= 50);
+        let err = parse(&format!("{base}per_host_concurrency = 4\n")).unwrap_err();
+        assert_eq!(err.line(), Some(6));
+    }
+
+    #[test]
+    fn huge_ipv6_network_is_refused() {
+        let text = "name = \"x\"\n[[networks]]\ncidr = \"2001:db8::/64\"\n";
+        let err = parse(text).unwrap_err();
+        assert_eq!(err.line(), Some(3));
+    }
+
+    #[test]
+    fn nameserver_accepts_address_with_and_without_port() {
+        let text = "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[dns]\nnameservers = [\"127.0.0.53:5353\", \"127.0.0.1\"]\n";
+        let s = parse(text).unwrap();
+        assert_eq!(s.nameservers[0].port(), 5353);
+        assert_eq!(s.nameservers[1].port(), 53);
+        let bad = text.replace("127.0.0.1\"", "resolver\"");
+        assert_eq!(parse(&bad).unwrap_err().line(), Some(5));
+    }
+
+    #[test]
+    fn trust_anchors_resolve_against_the_scope_folder() {
+        let text = "name = \"x\"\ntrust_anchors = [\"ca/city.pem\"]\n[[networks]]\ncidr = \"127.1.2.0/24\"\n";
+        let s = parse(text).unwrap();
+        assert_eq!(s.trust_anchors, vec![PathBuf::from("site/ca/city.pem")]);
+    }
+}
