@@ -99,7 +99,7 @@ fn parse_line(line: &[u8]) -> Result<Identification, ParseError> {
     })
 }
 
-/// "SSH-2.0-software[ comments]\r\n", for the lab's SSH-like devices. Spaces and
+/// "SSH-2.0-software\[ comments\]\r\n", for the lab's SSH-like devices. Spaces and
 /// control characters in `software` would change the parse, so they become '_'.
 pub fn encode_identification(software: &str, comments: Option<&str>) -> Vec<u8> {
     let clean = |s: &str, keep_space: bool| -> String {

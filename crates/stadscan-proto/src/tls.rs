@@ -120,7 +120,7 @@ pub struct ClientHello {
     /// 32 bytes for TLS 1.3 middlebox compatibility
     pub session_id: Vec<u8>,
     pub suites: Vec<u16>,
-    /// [0] normally; [1, 0] to test DEFLATE
+    /// \[0\] normally; [1, 0] to test DEFLATE
     pub compression: Vec<u8>,
     /// SNI host_name (omitted for IP literals)
     pub server_name: Option<String>,
@@ -133,7 +133,7 @@ pub struct ClientHello {
     pub key_shares: Vec<(u16, Vec<u8>)>,
     /// 13; empty = omitted
     pub signature_algorithms: Vec<u16>,
-    /// 11, [uncompressed]
+    /// 11, \[uncompressed\]
     pub ec_point_formats: bool,
     /// 0xff01, empty
     pub renegotiation_info: bool,

@@ -176,7 +176,7 @@ impl TargetSpace {
         Permutation::new(self.len(), seed).filter_map(move |i| self.job(scope, i))
     }
 
-    /// [`Space::jobs`] with each job's step number in the permutation
+    /// `Space::jobs` with each job's step number in the permutation
     /// (increasing; steps without a job are skipped). The same scope and
     /// seed give the same numbers, which is what `--resume` relies on.
     pub fn numbered_jobs<'a>(

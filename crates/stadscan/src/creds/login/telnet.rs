@@ -3,7 +3,7 @@
 //! next. A shell prompt is the proof of success, a failure message or a new
 //! login prompt the proof of refusal. After a success only `exit` is typed.
 //!
-//! The reading of the transcript is pure ([`after_user`], [`verdict`]) and
+//! The reading of the transcript is pure (`after_user`, `verdict`) and
 //! tested on what busybox `login`, Debian's `login` and embedded devices
 //! print; the conversation around it is a small state machine:
 //! ExpectLoginPrompt -> ExpectPasswordPrompt -> ExpectVerdict.
