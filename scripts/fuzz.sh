@@ -7,7 +7,7 @@
 # cargo-fuzz if needed, about 1.5 min) and runs each for SECONDS_PER_TARGET
 # with libFuzzer; exits non-zero on any crash and prints the crashing input.
 # Without nightly (or when cargo-fuzz cannot be installed): runs the proptest
-# suite tests/fuzz_parsers.rs with PROPTEST_CASES=$FUZZ_PROPTEST_CASES
+# suite tests/it/fuzz_parsers.rs with PROPTEST_CASES=$FUZZ_PROPTEST_CASES
 # (default 20000), which covers the same checks. FUZZ_ENGINE=proptest forces
 # that path on a machine that has nightly.
 set -euo pipefail
@@ -21,7 +21,7 @@ cases=${FUZZ_PROPTEST_CASES:-20000}
 
 fall_back() {
   echo "fuzz.sh: $1; falling back to proptest with PROPTEST_CASES=$cases"
-  PROPTEST_CASES=$cases cargo test --test fuzz_parsers
+  PROPTEST_CASES=$cases cargo test --test it fuzz_parsers::
   exit 0
 }
 
@@ -37,7 +37,7 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
 fi
 
 # Seeds: one valid message per encoder (the corpora themselves are not committed).
-cargo test --quiet --test fuzz_parsers -- --ignored write_seed_corpus >/dev/null
+cargo test --quiet --test it fuzz_parsers::write_seed_corpus -- --ignored >/dev/null
 
 # Release build with debug assertions, overflow checks and AddressSanitizer
 # (cargo-fuzz's default), once for every target.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The console login of a small device, for busybox telnetd -l in
-# tests/real_creds.rs: asks `login: ` and `Password: `, lets in only the
+# tests/it/real_creds.rs: asks `login: ` and `Password: `, lets in only the
 # pair in STADSCAN_LOGIN_USER / STADSCAN_LOGIN_PASSWORD (set on telnetd,
 # which passes its environment on), then serves a `$ ` prompt until `exit`.
 # A wrong pair gets `Login incorrect` and the connection ends. A password

@@ -98,7 +98,7 @@ pub async fn probe(
     // Waiting for each property in turn. The reads get a whole budget of
     // their own once the device has answered: at a low scan rate, Who-Is
     // may have spent most of the first one queued for its rate slot, and
-    // the last properties were lost (tests/rates.rs caught it at 200/s).
+    // the last properties were lost (tests/it/rates.rs caught it at 200/s).
     if device.is_some() {
         c.deadline = Instant::now() + timeout;
     }

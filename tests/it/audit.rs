@@ -2,7 +2,7 @@
 //! profile's limits checked from it (one connection per device at a time,
 //! the global rate, and not one byte sent to an OT port).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

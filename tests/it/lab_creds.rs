@@ -4,7 +4,7 @@
 //! shows model and firmware only after a login is identified through the
 //! working credential, so its firmware advisories can run.
 
-mod common;
+use crate::common;
 
 use common::{TestDir, read_json, read_jsonl};
 use serde_json::Value;

@@ -5,7 +5,7 @@
 //! `.ci/run` installs the packages. Without them the tests fail, unless
 //! STADSCAN_SKIP_REAL_SERVERS=1 says to skip them on purpose.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -4,7 +4,7 @@
 //! accept backlog is full drop new SYNs), the scanner lowers its rate by
 //! itself and says so in the report.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;

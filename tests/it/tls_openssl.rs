@@ -6,7 +6,7 @@
 //! `.ci/run` installs openssl; without it these tests fail unless
 //! STADSCAN_SKIP_REAL_SERVERS=1 says to skip them.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

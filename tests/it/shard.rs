@@ -2,7 +2,7 @@
 //! `stadscan merge` joins their SARIF files, or their JSON reports, into
 //! what one unsharded scan reports.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

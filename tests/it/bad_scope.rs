@@ -1,7 +1,7 @@
 //! A broken scope file: exit code 2, and a message naming the file, the line
 //! and the field, before any packet is sent.
 
-mod common;
+use crate::common;
 
 use common::{TestDir, run};
 

@@ -2,7 +2,7 @@
 //! excludes (or that DNS points at, outside the scope) count every
 //! connection and datagram, and must stay at zero.
 
-mod common;
+use crate::common;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -6,7 +6,7 @@
 //! credential data. And the passwords were really in play: the scope's
 //! were sent (the audit trail shows the logins) and a data password worked.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! A scan of the in-process lab through the real binary: what a security team
 //! and a CI pipeline rely on in the SARIF and JSON outputs.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

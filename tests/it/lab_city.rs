@@ -2,7 +2,7 @@
 //! repeated over a /16, each on its own address, and a scan that finds
 //! every one of them with the findings its kind has in the demo.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

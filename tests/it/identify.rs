@@ -2,7 +2,7 @@
 //! late is still heard, and one that waits for the client is not kept
 //! waiting for a greeting that never comes.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

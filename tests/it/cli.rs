@@ -1,7 +1,7 @@
 //! What users read on the terminal, snapshotted: a change in `--help` is a
 //! visible diff in tests/snapshots/. Regenerate with UPDATE_SNAPSHOTS=1.
 
-mod common;
+use crate::common;
 
 #[test]
 fn help_texts_match_their_snapshots() {

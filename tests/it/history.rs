@@ -5,7 +5,7 @@
 //! leaves its run marked incomplete, and the next run compares with the
 //! last complete one.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

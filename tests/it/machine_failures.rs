@@ -3,7 +3,7 @@
 //! is lost (the last good report stays where it was, the history keeps the
 //! run, a corrupt history is not touched).
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -1,6 +1,6 @@
 //! Hostile devices cost at most their timeout and change nothing else.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -10,7 +10,7 @@
 //! a package or root the tests fail, unless STADSCAN_SKIP_REAL_SERVERS=1
 //! says to skip them on purpose.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -6,7 +6,7 @@
 //! Also: the other catalogues (BIO 1.04, BIG) judge the same scan in their
 //! own numbering, and an unknown baseline is refused before any scanning.
 
-mod common;
+use crate::common;
 
 use common::{TestDir, lab, read_json, run, snapshot};
 use serde_json::Value;

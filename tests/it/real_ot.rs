@@ -8,7 +8,7 @@
 //! python. Without them the tests fail, unless STADSCAN_SKIP_REAL_SERVERS=1
 //! says to skip them on purpose.
 
-mod common;
+use crate::common;
 
 use std::net::UdpSocket;
 use std::process::{Child, Command, Stdio};

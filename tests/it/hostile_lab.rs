@@ -3,7 +3,7 @@
 //! time and memory budgets, reports each hostile device, and finds on the
 //! normal devices exactly what it finds on the same lab without them.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};

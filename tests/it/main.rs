@@ -1,0 +1,29 @@
+//! The integration tests, one binary (each test binary links the whole
+//! scanner, so one binary builds and links far faster than one per area):
+//! a module per area, and `common` with what they share (the built binary,
+//! lab and real-server helpers, SARIF/JSON readers).
+
+mod common;
+
+mod audit;
+mod bad_scope;
+mod cli;
+mod compliance;
+mod data_files;
+mod fuzz_parsers;
+mod history;
+mod hostile;
+mod hostile_lab;
+mod identify;
+mod lab_city;
+mod lab_creds;
+mod lab_scan;
+mod machine_failures;
+mod rates;
+mod real_creds;
+mod real_ot;
+mod real_servers;
+mod scope_gate;
+mod secrets;
+mod shard;
+mod tls_openssl;
