@@ -99,7 +99,14 @@ pub const VOCABULARY: &[(&str, &str)] = &[
         "cert.trusted",
         "the chain verifies against public roots plus the scope's trust anchors",
     ),
-    ("cert.trust_error", "why the chain did not verify"),
+    (
+        "cert.trust_error",
+        "why the chain did not verify, for people",
+    ),
+    (
+        "cert.trust_error_code",
+        "the verifier's error name and the algorithm or key it concerns",
+    ),
     (
         "cert.name_checked",
         "host name from the scope the certificate was checked against",

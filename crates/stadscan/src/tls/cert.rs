@@ -101,7 +101,7 @@ pub fn analyse(
     match webpki::EndEntityCert::try_from(leaf_der) {
         Err(e) => {
             set(&mut facts, "cert.trusted", false);
-            set(&mut facts, "cert.trust_error", format!("{e:?}"));
+            set_trust_error(&mut facts, &e, chain, anchors);
         }
         Ok(ee) => {
             let verified = ee.verify_for_usage(
@@ -115,7 +115,7 @@ pub fn analyse(
             );
             set(&mut facts, "cert.trusted", verified.is_ok());
             if let Err(e) = verified {
-                set(&mut facts, "cert.trust_error", trust_error(&e));
+                set_trust_error(&mut facts, &e, chain, anchors);
             }
             if let Some(name) = hostname {
                 set(&mut facts, "cert.name_checked", name);
@@ -133,15 +133,167 @@ fn set(facts: &mut Facts, name: &str, v: impl Into<FactValue>) {
     facts.insert(name.to_string(), v.into());
 }
 
-fn trust_error(e: &webpki::Error) -> String {
+/// Why the chain did not verify: `cert.trust_error` says it for people (it
+/// goes into finding messages), `cert.trust_error_code` names the verifier's
+/// error and the algorithm it concerns, for machines.
+fn set_trust_error(
+    facts: &mut Facts,
+    e: &webpki::Error,
+    chain: &[CertificateDer<'_>],
+    anchors: &[TrustAnchor<'_>],
+) {
+    let (text, detail) = trust_error(e, chain, anchors);
+    set(facts, "cert.trust_error", text);
+    let name = format!("{e:?}");
+    let name = name
+        .split(['(', ' ', '{'])
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches("Context");
+    let code = match detail {
+        Some(d) => format!("{name} {d}"),
+        None => name.to_string(),
+    };
+    set(facts, "cert.trust_error_code", code);
+}
+
+/// A sentence for people, and the OID or name it concerns.
+fn trust_error(
+    e: &webpki::Error,
+    chain: &[CertificateDer<'_>],
+    anchors: &[TrustAnchor<'_>],
+) -> (String, Option<String>) {
+    use webpki::Error as E;
+    let plain = |s: &str| (s.to_string(), None);
     match e {
-        webpki::Error::UnknownIssuer => "issuer not in the trust store".into(),
-        webpki::Error::InvalidSignatureForPublicKey => "bad signature in the chain".into(),
-        webpki::Error::CaUsedAsEndEntity => "a CA certificate is used as server certificate".into(),
-        webpki::Error::RequiredEkuNotFoundContext(_) => {
-            "certificate not valid for server authentication".into()
+        E::UnknownIssuer => plain("issuer not in the trust store"),
+        E::InvalidSignatureForPublicKey => match shortest_rsa_issuer(chain, anchors) {
+            Some(bits) if bits < 2048 => (
+                format!(
+                    "a certificate in the chain is signed with a {bits}-bit RSA key, too short to be trusted"
+                ),
+                Some(format!("RSA {bits}")),
+            ),
+            _ => plain("a signature in the chain does not verify"),
+        },
+        E::UnsupportedSignatureAlgorithmContext(c) => {
+            let name = signature_name(&algorithm_oid(&c.signature_algorithm_id));
+            (
+                format!(
+                    "a certificate in the chain is signed with {name}, an algorithm no longer accepted for trust"
+                ),
+                Some(name),
+            )
         }
-        other => format!("{other:?}"),
+        E::UnsupportedSignatureAlgorithmForPublicKeyContext(c) => {
+            let key = algorithm_oid(&c.public_key_algorithm_id);
+            let label = match key.as_str() {
+                "1.2.840.10040.4.1" => "DSA".to_string(),
+                "1.2.840.10045.2.1" => "EC key on a curve".to_string(),
+                other => format!("key type {other}"),
+            };
+            (
+                format!(
+                    "a certificate in the chain is signed with a {label} that is not accepted for trust"
+                ),
+                Some(key),
+            )
+        }
+        E::CertExpired { .. } => plain("a certificate in the chain has expired"),
+        E::CertNotValidYet { .. } => plain("a certificate in the chain is not valid yet"),
+        E::CertRevoked => plain("a certificate in the chain is revoked"),
+        E::CertDistrusted => plain("the chain's key is explicitly distrusted"),
+        E::NameConstraintViolation => {
+            plain("the certificate names a host its CA may not issue for (name constraints)")
+        }
+        E::PathLenConstraintViolated => {
+            plain("the chain is longer than its CA allows (path length constraint)")
+        }
+        E::CaUsedAsEndEntity => plain("a CA certificate is used as server certificate"),
+        E::EndEntityUsedAsCa => plain("a server certificate is used to sign other certificates"),
+        E::RequiredEkuNotFoundContext(_) | E::EmptyEkuExtension => {
+            plain("certificate not valid for server authentication")
+        }
+        E::UnsupportedCertVersion => plain("a certificate in the chain is not X.509 version 3"),
+        E::UnsupportedCriticalExtension => {
+            plain("a certificate in the chain has a critical extension that verifiers do not know")
+        }
+        E::InvalidCertValidity => plain("a certificate in the chain ends before it begins"),
+        E::SignatureAlgorithmMismatch => {
+            plain("a certificate in the chain names two different signature algorithms")
+        }
+        E::MaximumPathDepthExceeded => plain("the chain is too long to verify"),
+        E::MaximumSignatureChecksExceeded
+        | E::MaximumPathBuildCallsExceeded
+        | E::MaximumNameConstraintComparisonsExceeded => {
+            plain("the chain is too complex to verify")
+        }
+        E::BadDer
+        | E::BadDerTime
+        | E::TrailingData(_)
+        | E::MalformedExtensions
+        | E::ExtensionValueInvalid
+        | E::InvalidSerialNumber
+        | E::MalformedDnsIdentifier
+        | E::MalformedNameConstraint
+        | E::InvalidNetworkMaskConstraint => plain("a certificate in the chain is badly encoded"),
+        _ => plain("the chain does not verify"),
+    }
+}
+
+/// The dotted OID at the start of an AlgorithmIdentifier's contents.
+fn algorithm_oid(id: &[u8]) -> String {
+    match id {
+        [6, len, rest @ ..] if rest.len() >= usize::from(*len) => {
+            let oid = x509_parser::asn1_rs::Oid::new(rest[..usize::from(*len)].into());
+            oid.to_id_string()
+        }
+        _ => "unknown".to_string(),
+    }
+}
+
+/// The smallest RSA key among the chain's issuers: every certificate but
+/// the leaf (the leaf too when it signs itself), and the trust anchors that
+/// issued one of them.
+fn shortest_rsa_issuer(chain: &[CertificateDer<'_>], anchors: &[TrustAnchor<'_>]) -> Option<usize> {
+    let rsa_bits = |spki: &SubjectPublicKeyInfo<'_>| match spki.parsed().ok()? {
+        x509_parser::public_key::PublicKey::RSA(k) => Some(k.key_size()),
+        _ => None,
+    };
+    let certs: Vec<X509Certificate<'_>> = chain
+        .iter()
+        .filter_map(|der| X509Certificate::from_der(der).ok().map(|(_, c)| c))
+        .collect();
+    let in_chain = certs.iter().enumerate().filter_map(|(i, c)| {
+        let self_issued = c.subject().as_raw() == c.issuer().as_raw();
+        (i > 0 || self_issued)
+            .then(|| rsa_bits(c.public_key()))
+            .flatten()
+    });
+    // An anchor keeps its subject and key without their outer DER header.
+    let issued_by = |a: &TrustAnchor<'_>| {
+        certs.iter().any(|c| {
+            let raw = c.issuer().as_raw();
+            raw.ends_with(a.subject.as_ref()) && raw.len() - a.subject.len() <= 4
+        })
+    };
+    let from_anchors = anchors.iter().filter(|a| issued_by(a)).filter_map(|a| {
+        let spki = a.subject_public_key_info.as_ref();
+        let mut der = vec![0x30];
+        der.extend(der_length(spki.len()));
+        der.extend_from_slice(spki);
+        let (_, parsed) = SubjectPublicKeyInfo::from_der(&der).ok()?;
+        rsa_bits(&parsed)
+    });
+    in_chain.chain(from_anchors).min()
+}
+
+/// A DER length field.
+fn der_length(len: usize) -> Vec<u8> {
+    match len {
+        0..=0x7f => vec![len as u8],
+        0x80..=0xff => vec![0x81, len as u8],
+        _ => vec![0x82, (len >> 8) as u8, len as u8],
     }
 }
 
@@ -337,5 +489,35 @@ mod tests {
         let der = CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01]);
         let f = analyse(&[der], Some("x.test"), &[], now());
         assert_eq!(b(&f, "cert.trusted"), Some(false));
+    }
+
+    #[test]
+    fn trust_errors_are_sentences_with_the_code_beside_them() {
+        // The AlgorithmIdentifier of sha1WithRSAEncryption (OID and NULL
+        // parameters), as the verifier hands it over.
+        let sha1 = [6, 9, 42, 134, 72, 134, 247, 13, 1, 1, 5, 5, 0];
+        assert_eq!(algorithm_oid(&sha1), "1.2.840.113549.1.1.5");
+        assert_eq!(algorithm_oid(&[6, 9, 42]), "unknown");
+        let (ca, ca_key, ca_params) = ca();
+        let der = leaf(
+            &["a.city.test"],
+            now() - DAY,
+            now() + DAY,
+            Some((&ca_params, &ca_key)),
+        );
+        // The CA is not an anchor: unknown issuer.
+        let f = analyse(std::slice::from_ref(&der), None, &[], now());
+        assert_eq!(
+            f["cert.trust_error"],
+            FactValue::Text("issuer not in the trust store".into())
+        );
+        assert_eq!(
+            f["cert.trust_error_code"],
+            FactValue::Text("UnknownIssuer".into())
+        );
+        // The CA's own certificate served as the leaf.
+        let f = analyse(&[ca.der().clone()], None, &[anchor(&ca)], now());
+        let text = f["cert.trust_error"].render();
+        assert!(!text.contains('(') && !text.contains('{'), "{text}");
     }
 }
