@@ -11,6 +11,7 @@ use super::{ParseError, malformed};
 mod client_hello;
 mod key_exchange;
 mod server;
+mod sslv2;
 mod suites;
 #[cfg(test)]
 mod tests;
@@ -21,7 +22,10 @@ pub use server::{
     encode_alert, encode_certificate, encode_flight, encode_handshake, encode_records,
     encode_server_hello, encode_server_hello_done,
 };
-
+pub use sslv2::{
+    SSL2_CIPHERS, Sslv2ServerHello, encode_sslv2_client_hello, encode_sslv2_server_hello,
+    is_sslv2_error, parse_sslv2_server_hello, sslv2_cipher_name,
+};
 pub use suites::{
     ALL_GROUPS, ALL_SUITES, TLS13_SUITES, alert_name, dh_prime_bits, group_name, known_dh_group,
     signature_hash, suite_kex, suite_name, version_name,

@@ -303,7 +303,9 @@ impl Prober {
         };
         let deadline = Instant::now() + self.timeout * TLS_BUDGET_FACTOR;
         let profile = assess::assess(net, target, port, starttls, deadline).await;
-        if !profile.versions.iter().any(|v| !v.suites.is_empty()) {
+        if !profile.versions.iter().any(|v| !v.suites.is_empty())
+            && profile.sslv2_ciphers.is_empty()
+        {
             // No STARTTLS offered, or nothing we could enumerate.
             return;
         }

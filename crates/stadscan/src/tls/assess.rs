@@ -24,7 +24,7 @@ use tokio::time::Instant;
 use super::starttls::{self, Starttls};
 use crate::model::Target;
 use crate::net::Net;
-use crate::net::io::{read_some, write_all};
+use crate::net::io::write_all;
 use crate::proto::tls::{
     self as wire, ALL_GROUPS, ALL_SUITES, ClientHello, Handshake, HandshakeReader, Kex,
     KeyExchange, ServerHello, TLS13_SUITES,
@@ -37,7 +37,7 @@ const FLIGHT_LIMIT: usize = 300 * 1024;
 const MAX_ROUNDS: usize = 64;
 
 /// Signature algorithms a modern client offers (TLS 1.2 SignatureScheme).
-const SIGALGS: &[u16] = &[
+pub(crate) const SIGALGS: &[u16] = &[
     0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0807, 0x0808, 0x0203,
     0x0201, 0x0202, 0x0303, 0x0301, 0x0302, 0x0402, 0x0502, 0x0602,
 ];
@@ -89,6 +89,9 @@ pub struct TlsProfile {
     pub ocsp_stapling: Option<bool>,
     /// The TLS 1.2 key exchange is still signed when only SHA-1 is offered.
     pub sha1_kex_signature: Option<bool>,
+    /// SSL 2.0 cipher kinds accepted (empty: no SSL 2.0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sslv2_ciphers: Vec<u32>,
     /// DER certificates of a TLS <= 1.2 handshake (leaf first).
     #[serde(skip)]
     pub chain: Vec<Vec<u8>>,
@@ -103,6 +106,9 @@ pub struct TlsProfile {
 
 impl TlsProfile {
     pub fn accepts(&self, wire: u16) -> bool {
+        if wire == wire::SSL2 {
+            return !self.sslv2_ciphers.is_empty();
+        }
         self.versions
             .iter()
             .any(|v| v.wire == wire && !v.suites.is_empty())
@@ -111,12 +117,137 @@ impl TlsProfile {
 
 /// How a server answered one ClientHello.
 #[derive(Debug, Default)]
-struct Flight {
-    hello: Option<ServerHello>,
-    certificates: Vec<Vec<u8>>,
-    key_exchange: Option<Vec<u8>>,
-    status: bool,
-    alert: Option<u8>,
+pub(crate) struct Flight {
+    pub hello: Option<ServerHello>,
+    pub certificates: Vec<Vec<u8>>,
+    pub key_exchange: Option<Vec<u8>>,
+    pub status: bool,
+    pub alert: Option<u8>,
+    /// An SSL 2.0 SERVER-HELLO (the answer to an SSL 2.0 CLIENT-HELLO).
+    pub sslv2: Option<wire::Sslv2ServerHello>,
+    /// An SSL 2.0 ERROR message: the server speaks SSL 2.0 and refused.
+    pub sslv2_error: bool,
+}
+
+impl Flight {
+    /// The server answered in TLS (or SSL): a hello, an alert or an SSL 2.0
+    /// message.
+    pub(crate) fn is_tls(&self) -> bool {
+        self.hello.is_some() || self.alert.is_some() || self.sslv2.is_some() || self.sslv2_error
+    }
+}
+
+/// How one hello-and-first-flight exchange ended.
+#[derive(Debug)]
+pub(crate) enum Exchange {
+    /// TLS records came back (read them with [`Flight::is_tls`]).
+    Flight(Box<Flight>),
+    /// The first bytes are not a TLS record: another protocol answered.
+    NotTls(Vec<u8>),
+    Silent,
+    Closed,
+}
+
+/// Sends `hello` (an encoded ClientHello, SSL 2.0 or later) on `stream` and
+/// reads the server's first flight: until ServerHelloDone, an alert, an
+/// SSL 2.0 message, the first record after the cleartext part, or (with
+/// `stop_at_hello`, for TLS 1.3 offers) the ServerHello.
+pub(crate) async fn exchange<S>(
+    stream: &mut S,
+    hello: &[u8],
+    stop_at_hello: bool,
+    deadline: Instant,
+) -> Exchange
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::AsyncReadExt;
+    if write_all(stream, hello, deadline).await.is_err() {
+        return Exchange::Closed;
+    }
+    let mut buf = Vec::new();
+    let mut reader = HandshakeReader::default();
+    let mut flight = Flight::default();
+    let mut total = 0usize;
+    let mut chunk = vec![0u8; 16 * 1024];
+    loop {
+        let (records, used) = match wire::parse_records(&buf) {
+            Ok(r) => r,
+            Err(_) if total == buf.len() => return Exchange::NotTls(buf),
+            Err(_) => return Exchange::Flight(Box::new(flight)),
+        };
+        buf.drain(..used);
+        for rec in records {
+            match rec.content_type {
+                wire::CONTENT_ALERT => {
+                    flight.alert = wire::parse_alert(&rec.payload).ok().map(|a| a.description);
+                    if flight.alert.is_none() && !flight.is_tls() {
+                        return Exchange::NotTls(rec.payload);
+                    }
+                    return Exchange::Flight(Box::new(flight));
+                }
+                wire::CONTENT_SSLV2 => {
+                    flight.sslv2 = wire::parse_sslv2_server_hello(&rec.payload).ok();
+                    flight.sslv2_error = wire::is_sslv2_error(&rec.payload);
+                    if !flight.is_tls() {
+                        return Exchange::NotTls(rec.payload);
+                    }
+                    return Exchange::Flight(Box::new(flight));
+                }
+                wire::CONTENT_HANDSHAKE => {
+                    let msgs = match reader.push(&rec.payload) {
+                        Ok(m) => m,
+                        Err(_) => {
+                            // Keep what came before the broken message
+                            // (an oversized chain after a good ServerHello).
+                            if flight.hello.is_none() {
+                                flight.hello = reader.messages().iter().find_map(|m| match m {
+                                    Handshake::ServerHello(h) => Some(h.clone()),
+                                    _ => None,
+                                });
+                            }
+                            return Exchange::Flight(Box::new(flight));
+                        }
+                    };
+                    for m in msgs {
+                        match m {
+                            Handshake::ServerHello(h) => {
+                                let done = stop_at_hello || h.is_hello_retry;
+                                flight.hello = Some(h);
+                                if done {
+                                    return Exchange::Flight(Box::new(flight));
+                                }
+                            }
+                            Handshake::Certificate(c) => flight.certificates = c,
+                            Handshake::ServerKeyExchange(k) => flight.key_exchange = Some(k),
+                            Handshake::CertificateStatus(_) => flight.status = true,
+                            Handshake::ServerHelloDone => {
+                                return Exchange::Flight(Box::new(flight));
+                            }
+                            Handshake::Other(..) => {}
+                        }
+                    }
+                }
+                // Anything else (encrypted TLS 1.3 records, CCS): the flight
+                // we can read in the clear is over.
+                _ => return Exchange::Flight(Box::new(flight)),
+            }
+        }
+        if total >= FLIGHT_LIMIT {
+            return Exchange::Flight(Box::new(flight));
+        }
+        let n = match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => n,
+            // A flight cut short still says what it said.
+            _ if flight.is_tls() => return Exchange::Flight(Box::new(flight)),
+            Err(_) if total == 0 => return Exchange::Silent,
+            Err(_) => return Exchange::NotTls(buf),
+            Ok(_) if total == 0 => return Exchange::Closed,
+            Ok(_) => return Exchange::NotTls(buf),
+        };
+        total += n;
+        buf.extend_from_slice(&chunk[..n]);
+    }
 }
 
 /// Runs the enumeration on `target:port` within `deadline`; with
@@ -226,6 +357,18 @@ impl Assessor<'_> {
 
     /// One connection: send the hello, read the first flight.
     async fn ask(&self, hello: &ClientHello) -> Option<Flight> {
+        let tls13 = hello.supported_versions.contains(&wire::TLS13);
+        let bytes = wire::encode_client_hello(hello);
+        match self.send(&bytes, tls13).await? {
+            Exchange::Flight(f) => Some(*f),
+            Exchange::NotTls(_) => Some(Flight::default()),
+            Exchange::Silent | Exchange::Closed => None,
+        }
+    }
+
+    /// One connection (upgraded first with STARTTLS): sends the encoded
+    /// `hello` and reads the answer. `None` when out of time or refused.
+    async fn send(&self, hello: &[u8], tls13: bool) -> Option<Exchange> {
         if self.out_of_time() {
             return None;
         }
@@ -241,70 +384,7 @@ impl Assessor<'_> {
         {
             return None;
         }
-        write_all(stream, &wire::encode_client_hello(hello), self.deadline)
-            .await
-            .ok()?;
-        let mut buf = Vec::new();
-        let mut reader = HandshakeReader::default();
-        let mut flight = Flight::default();
-        let tls13 = hello.supported_versions.contains(&wire::TLS13);
-        let mut total = 0usize;
-        loop {
-            let (records, used) = match wire::parse_records(&buf) {
-                Ok(r) => r,
-                Err(_) => return Some(flight),
-            };
-            buf.drain(..used);
-            for rec in records {
-                match rec.content_type {
-                    wire::CONTENT_ALERT => {
-                        flight.alert = wire::parse_alert(&rec.payload).ok().map(|a| a.description);
-                        return Some(flight);
-                    }
-                    wire::CONTENT_HANDSHAKE => {
-                        let msgs = match reader.push(&rec.payload) {
-                            Ok(m) => m,
-                            Err(_) => {
-                                // Keep what came before the broken message
-                                // (an oversized chain after a good ServerHello).
-                                if flight.hello.is_none() {
-                                    flight.hello = reader.messages().iter().find_map(|m| match m {
-                                        Handshake::ServerHello(h) => Some(h.clone()),
-                                        _ => None,
-                                    });
-                                }
-                                return Some(flight);
-                            }
-                        };
-                        for m in msgs {
-                            match m {
-                                Handshake::ServerHello(h) => {
-                                    let done = tls13 || h.is_hello_retry;
-                                    flight.hello = Some(h);
-                                    if done {
-                                        return Some(flight);
-                                    }
-                                }
-                                Handshake::Certificate(c) => flight.certificates = c,
-                                Handshake::ServerKeyExchange(k) => flight.key_exchange = Some(k),
-                                Handshake::CertificateStatus(_) => flight.status = true,
-                                Handshake::ServerHelloDone => return Some(flight),
-                                Handshake::Other(..) => {}
-                            }
-                        }
-                    }
-                    // Anything else (encrypted TLS 1.3 records, CCS): the flight
-                    // we can read in the clear is over.
-                    _ => return Some(flight),
-                }
-            }
-            if total >= FLIGHT_LIMIT {
-                return Some(flight);
-            }
-            let more = read_some(stream, self.deadline, 16 * 1024).await?;
-            total += more.len();
-            buf.extend(more);
-        }
+        Some(exchange(stream, hello, tls13, self.deadline).await)
     }
 
     async fn run(&self) -> TlsProfile {
@@ -312,12 +392,13 @@ impl Assessor<'_> {
         if self.out_of_time() {
             return profile;
         }
-        let (v13, v12, v11, v10, v3) = tokio::join!(
+        let (v13, v12, v11, v10, v3, v2) = tokio::join!(
             self.versions(wire::TLS13),
             self.versions(wire::TLS12),
             self.versions(wire::TLS11),
             self.versions(wire::TLS10),
             self.versions(wire::SSL3),
+            self.sslv2(),
         );
         // The chain of the oldest version below 1.3 that sent one (as when
         // the versions were asked one after the other, the last one kept).
@@ -326,6 +407,12 @@ impl Assessor<'_> {
                 profile.chain = chain;
             }
             profile.versions.push(vp);
+        }
+        if let Some(v2) = v2 {
+            profile.sslv2_ciphers = v2.ciphers;
+            if profile.chain.is_empty() && !v2.certificate.is_empty() {
+                profile.chain = vec![v2.certificate];
+            }
         }
         let best12 = [wire::TLS12, wire::TLS11, wire::TLS10]
             .into_iter()
@@ -398,6 +485,16 @@ impl Assessor<'_> {
             vp.server_order = self.server_order(version, &vp.suites).await;
         }
         (vp, chain)
+    }
+
+    /// SSL 2.0: one CLIENT-HELLO offering it alone; a SERVER-HELLO accepts.
+    async fn sslv2(&self) -> Option<wire::Sslv2ServerHello> {
+        let challenge: [u8; 16] = random32()[..16].try_into().ok()?;
+        let hello = wire::encode_sslv2_client_hello(&challenge);
+        match self.send(&hello, false).await? {
+            Exchange::Flight(f) => f.sslv2,
+            _ => None,
+        }
     }
 
     /// Offers the accepted suites in opposite orders: the same choice both

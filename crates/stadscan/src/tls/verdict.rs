@@ -78,6 +78,21 @@ pub fn judge(profile: &TlsProfile, policy: &Policy, facts: &mut Facts) {
             );
         }
     }
+    if !profile.sslv2_ciphers.is_empty() {
+        let name = wire::version_name(wire::SSL2);
+        accepted_versions.push(name.clone());
+        let vc = policy.version(wire::SSL2);
+        note(vc);
+        push(&mut off, vc, |o| &mut o.versions, name.clone());
+        // Every SSL 2.0 cipher is broken with the protocol (MD5 MACs, no
+        // handshake integrity).
+        for c in &profile.sslv2_ciphers {
+            let cipher = wire::sslv2_cipher_name(*c);
+            accepted_suites.push(format!("{name} {cipher}"));
+            note(Class::Insufficient);
+            push(&mut off, Class::Insufficient, |o| &mut o.suites, cipher);
+        }
+    }
     for g in &profile.groups {
         // A guideline older than the hybrid post-quantum groups does not
         // list them; offering them is no weakness under it.
