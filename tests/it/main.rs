@@ -26,4 +26,5 @@ mod real_servers;
 mod scope_gate;
 mod secrets;
 mod shard;
+mod tls_matrix;
 mod tls_openssl;

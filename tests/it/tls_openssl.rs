@@ -9,21 +9,13 @@
 use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use common::TestDir;
-use common::servers::{available, free_port, rules, s_server, scan_endpoint};
+use common::servers::{
+    available, free_port, key_and_cert, openssl, rules, s_server, scan_endpoint,
+};
 use serde_json::Value;
-
-fn openssl(args: &[&str]) {
-    let out = Command::new("openssl").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// OpenSSL's cipher names by IANA code point (TLS 1.2 and below), with the
 /// oldest protocol each can run on.
@@ -136,30 +128,6 @@ fn s_client_view(addr: &str) -> BTreeSet<(String, u16)> {
             .flat_map(|h| h.join().unwrap())
             .collect()
     })
-}
-
-fn key_and_cert(dir: &TestDir, kind: &str, sig: &str, name: &str) -> (PathBuf, PathBuf) {
-    let (k, c) = (
-        dir.path(&format!("{name}-key.pem")),
-        dir.path(&format!("{name}-cert.pem")),
-    );
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        kind,
-        sig,
-        "-nodes",
-        "-keyout",
-        k.to_str().unwrap(),
-        "-out",
-        c.to_str().unwrap(),
-        "-days",
-        "30",
-        "-subj",
-        &format!("/CN={name}.city.test"),
-    ]);
-    (k, c)
 }
 
 #[test]

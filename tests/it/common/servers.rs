@@ -158,3 +158,44 @@ pub fn rules(doc: &serde_json::Value) -> Vec<String> {
     r.sort();
     r
 }
+
+/// Runs `openssl` with `args`; panics with its error output when it fails.
+pub fn openssl(args: &[&str]) {
+    let out = Command::new("openssl").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A self-signed certificate (`{name}-cert.pem`, CN `{name}.city.test`)
+/// with a fresh key of `kind` (`rsa:1024`...) signed with `sig` (`-sha1`...).
+pub fn key_and_cert(
+    dir: &super::TestDir,
+    kind: &str,
+    sig: &str,
+    name: &str,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (k, c) = (
+        dir.path(&format!("{name}-key.pem")),
+        dir.path(&format!("{name}-cert.pem")),
+    );
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        kind,
+        sig,
+        "-nodes",
+        "-keyout",
+        k.to_str().unwrap(),
+        "-out",
+        c.to_str().unwrap(),
+        "-days",
+        "30",
+        "-subj",
+        &format!("/CN={name}.city.test"),
+    ]);
+    (k, c)
+}
