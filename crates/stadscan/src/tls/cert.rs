@@ -31,7 +31,12 @@ pub fn analyse(
             set(
                 &mut facts,
                 "cert.trust_error",
-                format!("unparsable certificate: {e}"),
+                "the server's certificate cannot be read (bad encoding)",
+            );
+            set(
+                &mut facts,
+                "cert.trust_error_code",
+                format!("Unparsable {e}"),
             );
             return facts;
         }
@@ -489,6 +494,10 @@ mod tests {
         let der = CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01]);
         let f = analyse(&[der], Some("x.test"), &[], now());
         assert_eq!(b(&f, "cert.trusted"), Some(false));
+        assert_eq!(
+            f["cert.trust_error"],
+            FactValue::Text("the server's certificate cannot be read (bad encoding)".into())
+        );
     }
 
     #[test]
