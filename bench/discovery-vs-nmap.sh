@@ -40,18 +40,7 @@ run_raw() {
 }
 run_nmap() {
   /usr/bin/time -f "%e %M" -o "$work/t.nmap.$1" nmap -sT -n -Pn -T4 -p "$ports" -oG "$work/nmap.gnmap" 127.44.0.0/20 > /dev/null
-  python3 - "$work/nmap.gnmap" > "$work/open.nmap" <<'PY'
-import re, sys
-for line in open(sys.argv[1]):
-    m = re.match(r"Host: (\S+) .*Ports: (.*)", line)
-    if not m:
-        continue
-    for p in m.group(2).split(","):
-        f = p.strip().split("/")
-        if len(f) > 1 and f[1] == "open":
-            print(f"{m.group(1)}:{f[0]}")
-PY
-  sort -o "$work/open.nmap" "$work/open.nmap"
+  python3 bench/gnmap-open.py "$work/nmap.gnmap" > "$work/open.nmap"
 }
 run_stadscan() { # tool-name binary run
   /usr/bin/time -f "%e %M" -o "$work/t.$1.$3" "$2" scan --scope "$work/scope.toml" --discover-only --json "$work/$1.json" -q > /dev/null

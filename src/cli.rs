@@ -115,6 +115,11 @@ pub struct ScanArgs {
     /// Only find open ports; identify nothing.
     #[arg(long)]
     pub discover_only: bool,
+    /// Try every port of every address, also addresses that answer no
+    /// liveness probe (as `[discovery] hosts = "all"`); slower on sparse
+    /// networks, finds devices that drop every probe but one port.
+    #[arg(long)]
+    pub no_host_discovery: bool,
     /// Scan only slice K of N (0 <= K < N) of the scope's shuffled target
     /// order; the N shards together cover it exactly once (one per
     /// Kubernetes Indexed Job pod). Join their SARIF or JSON with `stadscan merge`.

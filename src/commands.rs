@@ -346,6 +346,7 @@ async fn scan_command(args: ScanArgs) -> Result<u8> {
         allow_large: args.allow_large,
         source_root: args.source_root.clone(),
         discover_only: args.discover_only,
+        no_host_discovery: args.no_host_discovery,
         audit: args.audit.clone(),
         kev: args.kev.clone(),
         shard: args.shard,
@@ -462,6 +463,8 @@ async fn demo_command(args: DemoArgs) -> crate::error::Result<u8> {
 
 #[cfg(feature = "lab")]
 async fn lab_command(args: LabArgs) -> crate::error::Result<u8> {
+    // A city lab holds a socket per service: up to the hard limit.
+    let _limit = stadscan::net::files::raise();
     let lab = match args.devices {
         Some(n) => Lab::start_city(args.prefix[1], n).await?,
         None => {

@@ -62,6 +62,24 @@ pub async fn run_async(args: Vec<String>) -> (Output, Duration) {
     .unwrap()
 }
 
+/// Scans whose timeouts and rates are asserted run one at a time: a scan
+/// competing for the cores with another one could see timeouts that are
+/// not its own.
+pub static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Runs the binary (as [`run_async`]), asserts exit 0 (the message names
+/// the run and carries its stderr) and logs the wall time.
+pub async fn run_ok(name: &str, args: Vec<String>) {
+    let (out, wall) = run_async(args).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("{name}: {wall:?}");
+}
+
 /// Scans `scope` with `--json`; asserts exit 0; returns the report and the wall time.
 pub async fn scan_json(dir: &TestDir, scope: &Path) -> (Value, Duration) {
     let json = dir.path("out.json");

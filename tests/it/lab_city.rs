@@ -13,6 +13,26 @@ use stadscan_lab::{LAB_CA_PEM, Lab};
 async fn a_city_of_144_devices_is_found_device_by_device() {
     let lab = Lab::start_city(67, 144).await.expect("city lab starts");
     assert_eq!(lab.network(), "127.67.0.0/16");
+    // Its scope names the 144 devices' addresses, not the /16.
+    let nets: Vec<(u32, u32)> = lab
+        .scope_networks()
+        .iter()
+        .map(|n| {
+            let (addr, len) = n.split_once('/').expect("a CIDR");
+            let addr: std::net::Ipv4Addr = addr.parse().expect("IPv4");
+            (u32::from(addr), len.parse().expect("a prefix length"))
+        })
+        .collect();
+    let size: u32 = nets.iter().map(|(_, len)| 1u32 << (32 - len)).sum();
+    assert_eq!(size, 144, "{nets:?}");
+    assert!(lab.devices().iter().all(|d| {
+        match d.addr {
+            std::net::IpAddr::V4(a) => nets
+                .iter()
+                .any(|(base, len)| (u32::from(a) ^ base) >> (32 - len) == 0),
+            std::net::IpAddr::V6(_) => false,
+        }
+    }));
     let kinds: BTreeMap<&str, usize> = lab.devices().iter().fold(BTreeMap::new(), |mut m, d| {
         *m.entry(d.name.as_str()).or_default() += 1;
         m

@@ -10,6 +10,7 @@ mod bad_scope;
 mod cli;
 mod compliance;
 mod data_files;
+mod discovery;
 mod fuzz_parsers;
 mod history;
 mod hostile;

@@ -735,6 +735,42 @@ impl Lab {
         tracing::debug!(network = %self.network(), "lab stopped");
     }
 
+    /// The networks a scope of this lab names: the lab's /24, or for a city
+    /// lab the fewest networks that hold its devices' addresses (a /24 whose
+    /// 254 host addresses are all devices counts whole), not its /16: 20
+    /// devices are 32 addresses to scan, not 65,536.
+    pub fn scope_networks(&self) -> Vec<String> {
+        if !self.network.ends_with("/16") {
+            return vec![self.network.clone()];
+        }
+        let mut nets: Vec<ipnet::IpNet> = self
+            .devices
+            .iter()
+            .map(|d| ipnet::IpNet::from(d.addr))
+            .collect();
+        // A device with several services counts once.
+        let mut addrs: Vec<IpAddr> = self.devices.iter().map(|d| d.addr).collect();
+        addrs.sort_unstable();
+        addrs.dedup();
+        let mut per_24: HashMap<[u8; 3], usize> = HashMap::new();
+        for a in &addrs {
+            if let IpAddr::V4(a) = a {
+                let [x, y, z, _] = a.octets();
+                *per_24.entry([x, y, z]).or_default() += 1;
+            }
+        }
+        for ([x, y, z], n) in per_24 {
+            if n == 254 {
+                nets.push(ipnet::IpNet::from(IpAddr::V4(Ipv4Addr::new(x, y, z, 0))));
+                nets.push(ipnet::IpNet::from(IpAddr::V4(Ipv4Addr::new(x, y, z, 255))));
+            }
+        }
+        ipnet::IpNet::aggregate(&nets)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
     /// Scope-file TOML for this lab: its network, the two named hosts, exactly
     /// the lab's ports, the given timeout, the lab DNS server and `ca_file`
     /// as trust anchor (written as given).
@@ -753,12 +789,14 @@ impl Lab {
         let mut out = String::new();
         out.push_str(&format!("name = {}\n", toml_str(name)));
         out.push_str(&format!("trust_anchors = [{}]\n\n", toml_str(ca_file)));
-        out.push_str("[[networks]]\n");
-        out.push_str(&format!("cidr = {}\n", toml_str(&self.network())));
-        out.push_str(&format!(
-            "label = {}\n\n",
-            toml_str(&format!("stadscan lab ({LAB_DOMAIN})"))
-        ));
+        for cidr in self.scope_networks() {
+            out.push_str("[[networks]]\n");
+            out.push_str(&format!("cidr = {}\n", toml_str(&cidr)));
+            out.push_str(&format!(
+                "label = {}\n\n",
+                toml_str(&format!("stadscan lab ({LAB_DOMAIN})"))
+            ));
+        }
         let has_dns = self.dns_addr.port() != 0;
         let hosts = [
             (format!("portal.{LAB_DOMAIN}"), "portal"),

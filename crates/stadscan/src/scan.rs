@@ -3,8 +3,15 @@
 //! bounded window of tasks, fold observations into assets, apply the checks.
 //!
 //! Memory follows what is found (open endpoints), not the scope's size: the
-//! window holds at most `max_in_flight` jobs, and the job iterator produces
-//! the next one only when a slot frees up.
+//! window holds at most `max_in_flight` jobs (fewer when the open-file limit
+//! allows fewer), and the job iterator produces the next one only when a
+//! slot frees up.
+//!
+//! With host discovery (the default) the walk has two passes: every address
+//! on a few liveness ports (a handful of common TCP ports, the scope's UDP
+//! probes and an ICMP echo where the system allows one), then the other
+//! ports on the addresses that answered anything. An unused address costs a
+//! few probes instead of every port.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -22,11 +29,11 @@ use crate::error::Error;
 use crate::fingerprint::{DeviceClass, Fingerprints};
 use crate::firmware::{Advisories, Kev};
 use crate::model::{Asset, IdentityKind, Observation, Origin, Transport, unix_now};
-use crate::net::{AuditLog, Net, Shutdown};
+use crate::net::{AuditLog, Net, Shutdown, icmp_available};
 use crate::probe::Prober;
 use crate::report::progress::ProgressSink;
-use crate::report::{Note, NoteLevel, Report, ScanStats};
-use crate::scope::{LARGE_SCOPE, Scope};
+use crate::report::{DiscoveryStats, Note, NoteLevel, Report, ScanStats, WindowStats};
+use crate::scope::{HostDiscovery, LARGE_SCOPE, Scope};
 use crate::tls::TlsContext;
 use crate::tls::policy::Policy;
 
@@ -40,6 +47,9 @@ pub struct ScanOptions {
     pub source_root: Option<PathBuf>,
     /// Stop after discovery: report open ports, identify nothing.
     pub discover_only: bool,
+    /// Try every port on every address (`--no-host-discovery`), whatever
+    /// the scope's `[discovery] hosts` says.
+    pub no_host_discovery: bool,
     /// Write the audit trail (one JSON line per connection or datagram).
     pub audit: Option<PathBuf>,
     /// A CISA Known Exploited Vulnerabilities catalogue (JSON file).
@@ -165,9 +175,12 @@ const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(100
 /// A worker's step when it holds none.
 const IDLE: u64 = u64::MAX;
 
+/// Numbered jobs, produced lazily.
+type Jobs = Box<dyn Iterator<Item = (u64, discover::Job)> + Send>;
+
 /// The job feed: the permutation's jobs (after shard and resume filters).
 struct Feed {
-    jobs: Box<dyn Iterator<Item = (u64, discover::Job)> + Send>,
+    jobs: Jobs,
     /// One past the last step handed out.
     next_step: u64,
 }
@@ -190,6 +203,13 @@ struct Discovery {
     net: Arc<Net>,
     prober: Arc<Prober>,
     discover_only: bool,
+    /// Steps below this one finished in the run being resumed: a liveness
+    /// position among them is probed again (to learn which addresses are
+    /// alive), but what it finds is already in the resumed results.
+    resumed_below: u64,
+    /// The position that also carries an address's ICMP echo (the first
+    /// liveness port), in the liveness pass.
+    echo_with: std::sync::Mutex<Option<(u16, Transport)>>,
 }
 
 impl Discovery {
@@ -199,10 +219,25 @@ impl Discovery {
         let next = feed.jobs.next();
         let step = next.as_ref().map_or(IDLE, |(step, _)| *step);
         if step != IDLE {
-            feed.next_step = step + 1;
+            feed.next_step = feed.next_step.max(step + 1);
         }
-        self.current[slot].store(step, Ordering::Relaxed);
+        // A liveness position the resumed run already finished does not
+        // hold the checkpoint back.
+        let marked = if step == IDLE {
+            IDLE
+        } else {
+            step.max(self.resumed_below)
+        };
+        self.current[slot].store(marked, Ordering::Relaxed);
         next
+    }
+
+    /// Starts a pass: its jobs, numbered from `first_step`.
+    fn start_pass(&self, jobs: Jobs, first_step: u64, echo_with: Option<(u16, Transport)>) {
+        let mut feed = self.feed.lock().unwrap_or_else(|p| p.into_inner());
+        feed.jobs = jobs;
+        feed.next_step = feed.next_step.max(first_step.max(self.resumed_below));
+        *self.echo_with.lock().unwrap_or_else(|p| p.into_inner()) = echo_with;
     }
 
     /// Every step below this one has finished (and its observation is in
@@ -217,8 +252,18 @@ impl Discovery {
 
     async fn work(self: Arc<Self>, slot: usize) {
         while let Some((step, job)) = self.take(slot) {
-            let obs = self.position(job).await;
-            if let Some(o) = obs {
+            let echo = *self.echo_with.lock().unwrap_or_else(|p| p.into_inner())
+                == Some((job.port, job.transport))
+                && icmp_available(job.target.addr());
+            let obs = if echo {
+                let target = job.target.clone();
+                let wait = self.net.connect_timeout();
+                let (obs, _) = tokio::join!(self.position(job), self.net.echo(&target, wait));
+                obs
+            } else {
+                self.position(job).await
+            };
+            if let Some(o) = obs.filter(|_| step >= self.resumed_below) {
                 self.found
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
@@ -288,6 +333,182 @@ fn checkpoint(opts: &ScanOptions, d: &Discovery, observations: &mut Vec<Observat
         }
         None => observations.extend(found.into_iter().map(|(_, o)| o)),
     }
+}
+
+/// One walk over part of the target space.
+struct Pass {
+    space: Arc<TargetSpace>,
+    /// Step number of the pass's first position.
+    first_step: u64,
+    /// The liveness pass of host discovery.
+    liveness: bool,
+    /// Only addresses that answered in an earlier pass.
+    live_only: bool,
+    /// The position that also carries the address's ICMP echo.
+    echo_with: Option<(u16, Transport)>,
+}
+
+/// The passes of a scan: one over every position, or with host discovery
+/// the liveness ports of every address, then the other ports of the live
+/// ones. Step numbers run on from one pass to the next (a resume point
+/// stays meaningful).
+fn plan_passes(
+    scope: &Scope,
+    space: &Arc<TargetSpace>,
+    hosts: HostDiscovery,
+    discover_only: bool,
+) -> Vec<Pass> {
+    if hosts == HostDiscovery::All {
+        return vec![Pass {
+            space: space.clone(),
+            first_step: 0,
+            liveness: false,
+            live_only: false,
+            echo_with: None,
+        }];
+    }
+    let liveness_tcp = &scope.discovery.tcp_ports;
+    let mut first: Vec<(u16, Transport)> =
+        liveness_tcp.iter().map(|p| (*p, Transport::Tcp)).collect();
+    // A quick discovery sends no UDP (as without host discovery).
+    if !discover_only {
+        first.extend(scope.ports.udp.iter().map(|p| (*p, Transport::Udp)));
+    }
+    let rest: Vec<(u16, Transport)> = scope
+        .ports
+        .tcp
+        .iter()
+        .filter(|p| !liveness_tcp.contains(p))
+        .map(|p| (*p, Transport::Tcp))
+        .collect();
+    let echo_with = first.first().copied().filter(|_| scope.discovery.icmp);
+    let first = Arc::new(space.with_ports(first));
+    let first_len = u64::try_from(first.len()).unwrap_or(u64::MAX);
+    vec![
+        Pass {
+            space: first,
+            first_step: 0,
+            liveness: true,
+            live_only: false,
+            echo_with,
+        },
+        Pass {
+            space: Arc::new(space.with_ports(rest)),
+            first_step: first_len,
+            liveness: false,
+            live_only: true,
+            echo_with: None,
+        },
+    ]
+}
+
+/// What host discovery did, for the reader.
+fn discovery_note(
+    scope: &Scope,
+    hosts: HostDiscovery,
+    alive: u64,
+    addresses: u128,
+    counts: &crate::net::NetCounts,
+) -> Note {
+    if hosts == HostDiscovery::All {
+        return Note {
+            level: NoteLevel::Info,
+            message: format!(
+                "host discovery off: every port of every address was tried; \
+                 {alive} of {addresses} addresses answered"
+            ),
+        };
+    }
+    let mut probes: Vec<String> = Vec::new();
+    if !scope.discovery.tcp_ports.is_empty() {
+        let ports: Vec<String> = scope
+            .discovery
+            .tcp_ports
+            .iter()
+            .map(u16::to_string)
+            .collect();
+        probes.push(format!("TCP {}", ports.join(", ")));
+    }
+    if counts.datagrams > 0 {
+        probes.push("the UDP probes".into());
+    }
+    let icmp = if counts.echoes > 0 {
+        probes.push("ICMP echo".into());
+        ""
+    } else if scope.discovery.icmp {
+        "; ICMP echo not used: this system allows no unprivileged ICMP socket \
+         (net.ipv4.ping_group_range)"
+    } else {
+        ""
+    };
+    let rest = scope
+        .ports
+        .tcp
+        .iter()
+        .filter(|p| !scope.discovery.tcp_ports.contains(p))
+        .count();
+    Note {
+        level: NoteLevel::Info,
+        message: format!(
+            "host discovery: {alive} of {addresses} addresses answered a liveness probe \
+             ({}){icmp}; only those were tried on the other {rest} TCP ports. A device that \
+             answers none of these probes is missed: set `[discovery] hosts = \"all\"` or \
+             pass --no-host-discovery to try every port of every address",
+            probes.join(", ")
+        ),
+    }
+}
+
+/// Says that silence was not taken for congestion, when there was any.
+fn silence_note(counts: &crate::net::NetCounts, rate: &crate::net::RateSummary) -> Option<Note> {
+    if counts.silent_timeouts == 0 {
+        return None;
+    }
+    let held = if rate.lowered == 0 {
+        format!("; the rate stayed at {}/s", rate.effective)
+    } else {
+        String::new()
+    };
+    Some(Note {
+        level: NoteLevel::Info,
+        message: format!(
+            "{} connects timed out on addresses that never answered anything: unused \
+             addresses, not congestion, so they did not lower the rate{held}",
+            counts.silent_timeouts
+        ),
+    })
+}
+
+/// Says when the open-file limit, not the rate, bounded the scan: the
+/// window was cut below what the scope asked for, and the scan sent its
+/// first contacts more slowly than the rate allowed.
+fn window_note(
+    w: &WindowStats,
+    scope: &Scope,
+    counts: &crate::net::NetCounts,
+    elapsed: std::time::Duration,
+) -> Option<Note> {
+    if !w.limited_by_files {
+        return None;
+    }
+    let sent = counts.connects + counts.datagrams + counts.echoes;
+    let achieved = sent as f64 / elapsed.as_secs_f64().max(0.001);
+    if achieved >= f64::from(scope.rate.per_second) * 0.9 {
+        return None;
+    }
+    Some(Note {
+        level: NoteLevel::Warning,
+        message: format!(
+            "the open-file limit ({}) held the window to {} jobs in flight instead of {}: \
+             the scan sent {achieved:.0} connections and datagrams a second, below its rate \
+             of {}/s, so the file limit, not the rate, bounded it; raise the hard limit \
+             (`ulimit -Hn`, systemd LimitNOFILE=)",
+            w.open_file_limit.unwrap_or(0),
+            w.in_flight,
+            w.wanted,
+            scope.rate.per_second
+        ),
+    })
 }
 
 /// The note on what the adaptive rate did, when it lowered the rate.
@@ -382,9 +603,13 @@ pub async fn run(
     });
     let seed = discover::seed_for(&scope.name);
     let total = space.len();
-    let window = scope.rate.max_in_flight.max(1) as usize;
-    let workers = window
-        .min(usize::try_from(total).unwrap_or(usize::MAX))
+    // The window: the scope's `max_in_flight`, unless the open-file limit
+    // (raised to the hard limit first) allows fewer.
+    let files = crate::net::files::raise();
+    let wanted = u64::from(scope.rate.max_in_flight.max(1));
+    let window = files.map_or(wanted, |f| wanted.min(f.window()));
+    let workers = usize::try_from(window.min(u64::try_from(total).unwrap_or(u64::MAX)))
+        .unwrap_or(usize::MAX)
         .max(1);
 
     let mut observations: Vec<Observation> = Vec::new();
@@ -407,14 +632,15 @@ pub async fn run(
     let (shard_k, shard_n) = opts
         .shard
         .map_or((0, 1), |(k, n)| (u64::from(k), u64::from(n.max(1))));
-    let jobs = space
-        .clone()
-        .into_numbered_jobs(scope.clone(), seed)
-        .filter(move |(_, job)| shard_of(job.target.addr(), shard_n) == shard_k)
-        .filter(move |(step, _)| *step >= skip_below);
+    let hosts = if opts.no_host_discovery {
+        HostDiscovery::All
+    } else {
+        scope.discovery.hosts
+    };
+    let passes = plan_passes(&scope, &space, hosts, opts.discover_only);
     let discovery = Arc::new(Discovery {
         feed: std::sync::Mutex::new(Feed {
-            jobs: Box::new(jobs),
+            jobs: Box::new(std::iter::empty()),
             next_step: skip_below,
         }),
         current: (0..workers).map(|_| AtomicU64::new(IDLE)).collect(),
@@ -425,63 +651,99 @@ pub async fn run(
         net: net.clone(),
         prober: prober.clone(),
         discover_only: opts.discover_only,
+        // Only the liveness pass of host discovery probes finished steps again.
+        resumed_below: if hosts == HostDiscovery::Probe {
+            skip_below
+        } else {
+            0
+        },
+        echo_with: std::sync::Mutex::new(None),
     });
-    let mut tasks: JoinSet<()> = JoinSet::new();
-    let mut slot_of_task: HashMap<tokio::task::Id, usize> = HashMap::new();
     let mut interrupted = shutdown.is_triggered();
-    if !interrupted {
-        for slot in 0..workers {
-            let handle = tasks.spawn(discovery.clone().work(slot));
-            slot_of_task.insert(handle.id(), slot);
-        }
-    }
     let mut ticker = tokio::time::interval(CHECKPOINT_EVERY);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut redraw = tokio::time::interval(PROGRESS_EVERY);
     redraw.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let report_progress = |d: &Discovery| {
-        progress.update(
-            d.done.load(Ordering::Relaxed),
-            total,
-            d.open.load(Ordering::Relaxed),
-        );
-    };
-    while !interrupted {
-        tokio::select! {
-            joined = tasks.join_next_with_id() => match joined {
-                None => break,
-                Some(Ok((id, ()))) => {
-                    slot_of_task.remove(&id);
-                }
-                Some(Err(e)) => {
-                    let slot = slot_of_task.remove(&e.id());
-                    if e.is_panic() {
-                        // A bug in a probe must not cost the other results:
-                        // its step counts as finished, a new worker takes
-                        // the slot.
-                        notes.push(Note { level: NoteLevel::Error, message: format!("internal error in a probe task: {e}") });
-                        if let Some(slot) = slot {
-                            discovery.current[slot].store(IDLE, Ordering::Relaxed);
-                            let handle = tasks.spawn(discovery.clone().work(slot));
-                            slot_of_task.insert(handle.id(), slot);
+    let mut total_shown = total;
+    for pass in &passes {
+        if interrupted {
+            break;
+        }
+        let (live_only, liveness, first_step) = (pass.live_only, pass.liveness, pass.first_step);
+        let net_f = net.clone();
+        let jobs = pass
+            .space
+            .clone()
+            .into_numbered_jobs(scope.clone(), seed)
+            .map(move |(step, job)| (step + first_step, job))
+            .filter(move |(_, job)| shard_of(job.target.addr(), shard_n) == shard_k)
+            // The liveness pass probes every address again on resume (to
+            // learn which are alive); other passes skip what is done.
+            .filter(move |(step, _)| liveness || *step >= skip_below)
+            // Named hosts are scanned whether they answered or not: the
+            // scope says they exist.
+            .filter(move |(_, job)| {
+                !live_only
+                    || job.target.hostname().is_some()
+                    || net_f.showed_life(job.target.addr())
+            });
+        if live_only {
+            // What is left: the live addresses' other ports.
+            let live = net.responsive_count() as u128;
+            total_shown = u128::from(discovery.done.load(Ordering::Relaxed))
+                + live * pass.space.len() / space.addresses().max(1);
+        }
+        discovery.start_pass(Box::new(jobs), first_step, pass.echo_with);
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        let mut slot_of_task: HashMap<tokio::task::Id, usize> = HashMap::new();
+        for slot in 0..workers {
+            let handle = tasks.spawn(discovery.clone().work(slot));
+            slot_of_task.insert(handle.id(), slot);
+        }
+        let report_progress = |d: &Discovery| {
+            progress.update(
+                d.done.load(Ordering::Relaxed),
+                total_shown,
+                d.open.load(Ordering::Relaxed),
+            );
+        };
+        while !interrupted {
+            tokio::select! {
+                joined = tasks.join_next_with_id() => match joined {
+                    None => break,
+                    Some(Ok((id, ()))) => {
+                        slot_of_task.remove(&id);
+                    }
+                    Some(Err(e)) => {
+                        let slot = slot_of_task.remove(&e.id());
+                        if e.is_panic() {
+                            // A bug in a probe must not cost the other results:
+                            // its step counts as finished, a new worker takes
+                            // the slot.
+                            notes.push(Note { level: NoteLevel::Error, message: format!("internal error in a probe task: {e}") });
+                            if let Some(slot) = slot {
+                                discovery.current[slot].store(IDLE, Ordering::Relaxed);
+                                let handle = tasks.spawn(discovery.clone().work(slot));
+                                slot_of_task.insert(handle.id(), slot);
+                            }
                         }
                     }
+                },
+                _ = redraw.tick() => report_progress(&discovery),
+                _ = ticker.tick(), if opts.checkpoint.is_some() => {
+                    checkpoint(opts, &discovery, &mut observations);
                 }
-            },
-            _ = redraw.tick() => report_progress(&discovery),
-            _ = ticker.tick(), if opts.checkpoint.is_some() => {
-                checkpoint(opts, &discovery, &mut observations);
+                () = shutdown.triggered() => interrupted = true,
             }
-            () = shutdown.triggered() => interrupted = true,
         }
+        if interrupted {
+            // Keep what finished, drop what was in flight (the workers' steps
+            // stay marked as not done for the checkpoint).
+            tasks.abort_all();
+            while tasks.join_next().await.is_some() {}
+        }
+        report_progress(&discovery);
     }
-    if interrupted {
-        // Keep what finished, drop what was in flight (the workers' steps
-        // stay marked as not done for the checkpoint).
-        tasks.abort_all();
-        while tasks.join_next().await.is_some() {}
-    }
-    report_progress(&discovery);
     checkpoint(opts, &discovery, &mut observations);
     let (done, open, udp_answers) = (
         discovery.done.load(Ordering::Relaxed),
@@ -494,7 +756,24 @@ pub async fn run(
             message: format!("shard {k}/{n}: this run covers one slice of the scope; join the shards with `stadscan merge`"),
         });
     }
+    let counts = net.counts();
+    let alive = net.responsive_count() as u64;
     notes.extend(rate_note(&net.rate_summary()));
+    notes.extend(silence_note(&counts, &net.rate_summary()));
+    notes.push(discovery_note(
+        &scope,
+        hosts,
+        alive,
+        space.addresses(),
+        &counts,
+    ));
+    let window_stats = WindowStats {
+        in_flight: window,
+        wanted,
+        open_file_limit: files.map(|f| f.soft),
+        limited_by_files: window < wanted,
+    };
+    notes.extend(window_note(&window_stats, &scope, &counts, clock.elapsed()));
     if interrupted {
         notes.push(Note {
             level: NoteLevel::Error,
@@ -580,7 +859,17 @@ pub async fn run(
             open_tcp: open,
             udp_answers,
             elapsed_ms: clock.elapsed().as_millis() as u64,
-            net: net.counts(),
+            net: counts,
+            discovery: DiscoveryStats {
+                hosts,
+                liveness_tcp: match hosts {
+                    HostDiscovery::Probe => scope.discovery.tcp_ports.clone(),
+                    HostDiscovery::All => Vec::new(),
+                },
+                icmp: counts.echoes > 0,
+                addresses_alive: alive,
+            },
+            window: window_stats,
         },
         compliance: None,
         history: None,

@@ -47,10 +47,20 @@ pub const SMART_CITY_UDP: &[u16] = &[
     47808, // BACnet/IP
 ];
 
-/// Conservative defaults: a city network holds fragile devices.
-pub const DEFAULT_PER_SECOND: u32 = 500;
+/// Defaults for a city network (README, "Rates and the sparse city"):
+/// fragile devices are protected per device (`per_host_concurrency`, and
+/// the shuffled order spreads one device's ports over the whole scan); the
+/// global rate protects the path (firewall state tables), and at 2,000 new
+/// connections a second a sparse /16 with host discovery takes minutes.
+pub const DEFAULT_PER_SECOND: u32 = 2000;
 pub const DEFAULT_PER_HOST_CONCURRENCY: u32 = 4;
 pub const DEFAULT_TIMEOUT_MS: u64 = 3000;
+/// The ports where a device most often answers, in the order liveness
+/// probes pick them from the scope's TCP ports (web UIs first, then the
+/// remote logins and video of cameras).
+pub const LIVENESS_TCP: &[u16] = &[80, 443, 22, 554, 23, 8080, 8443, 21, 8000, 1883, 502];
+/// How many of the scope's TCP ports a liveness sweep tries per address.
+pub const LIVENESS_TCP_COUNT: usize = 4;
 /// Above this many addresses a scope needs `--allow-large`.
 pub const LARGE_SCOPE: u128 = 1 << 20;
 /// Hard ceiling: larger scopes cannot be enumerated meaningfully.
@@ -104,7 +114,17 @@ struct ScopeFile {
     dns: DnsSection,
     #[serde(default)]
     credentials: CredentialsSection,
+    #[serde(default)]
+    discovery: Option<Spanned<DiscoverySection>>,
     tls_policy: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiscoverySection {
+    hosts: Option<Spanned<String>>,
+    tcp_ports: Option<Spanned<Vec<u16>>>,
+    icmp: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -334,6 +354,39 @@ pub struct RateConfig {
     pub max_in_flight: u32,
 }
 
+/// Which addresses get the full port list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostDiscovery {
+    /// Only addresses that answered a liveness probe (the default).
+    #[default]
+    Probe,
+    /// Every address, answering or not (`hosts = "all"`, `--no-host-discovery`).
+    All,
+}
+
+impl HostDiscovery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HostDiscovery::Probe => "probe",
+            HostDiscovery::All => "all",
+        }
+    }
+}
+
+/// The scope's `[discovery]` section: how live addresses are told from
+/// unused ones before the full port list is tried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveryConfig {
+    pub hosts: HostDiscovery,
+    /// TCP ports every address is tried on first (a connect that is
+    /// accepted or refused proves the address is in use).
+    pub tcp_ports: Vec<u16>,
+    /// Also send an ICMP echo where the system allows unprivileged ICMP
+    /// sockets (`net.ipv4.ping_group_range`).
+    pub icmp: bool,
+}
+
 /// Ports to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortPlan {
@@ -361,6 +414,7 @@ pub struct Scope {
     pub dns_timeout: Duration,
     pub credentials_enabled: bool,
     pub credentials: CredentialPolicy,
+    pub discovery: DiscoveryConfig,
     /// The TLS policy endpoints are judged against (`ncsc-2025-05`, `ncsc-2.1`).
     pub tls_policy: String,
 }
@@ -506,6 +560,13 @@ impl Scope {
             invalid(span, &format!("rate.{field}"), m)
         })?;
 
+        let discovery =
+            discovery_config(file.discovery.as_ref(), &ports).map_err(|(span, field, m)| {
+                let span = span
+                    .unwrap_or_else(|| file.discovery.as_ref().map(|d| d.span()).unwrap_or(0..0));
+                invalid(span, &format!("discovery.{field}"), m)
+            })?;
+
         let base = path.parent().unwrap_or(Path::new("."));
         let trust_anchors = file
             .trust_anchors
@@ -564,6 +625,7 @@ impl Scope {
             dns_timeout: Duration::from_millis(file.dns.timeout_ms.unwrap_or(2000).max(1)),
             credentials_enabled: file.credentials.enabled,
             credentials: credential_policy(&file.credentials, path, &invalid)?,
+            discovery,
         };
         if scope.address_count() > MAX_SCOPE {
             return Err(invalid(
@@ -716,6 +778,65 @@ fn port_plan(p: &PortsSection) -> Result<PortPlan, (&'static str, String)> {
 
 type RateErr = (Option<Range<usize>>, &'static str, String);
 
+fn discovery_config(
+    d: Option<&Spanned<DiscoverySection>>,
+    ports: &PortPlan,
+) -> Result<DiscoveryConfig, RateErr> {
+    let empty = DiscoverySection::default();
+    let d = d.map_or(&empty, |d| d.get_ref());
+    let hosts = match d.hosts.as_ref().map(|h| h.get_ref().as_str()) {
+        None | Some("probe") => HostDiscovery::Probe,
+        Some("all") => HostDiscovery::All,
+        Some(other) => {
+            return Err((
+                d.hosts.as_ref().map(|h| h.span()),
+                "hosts",
+                format!("unknown host discovery `{other}` (known: probe, all)"),
+            ));
+        }
+    };
+    let tcp_ports = match &d.tcp_ports {
+        Some(p) if p.get_ref().contains(&0) => {
+            return Err((
+                Some(p.span()),
+                "tcp_ports",
+                "port 0 cannot be scanned".into(),
+            ));
+        }
+        Some(p) => {
+            let mut v = p.get_ref().clone();
+            v.dedup();
+            v
+        }
+        None => default_liveness_ports(&ports.tcp),
+    };
+    Ok(DiscoveryConfig {
+        hosts,
+        tcp_ports,
+        icmp: d.icmp.unwrap_or(true),
+    })
+}
+
+/// Up to [`LIVENESS_TCP_COUNT`] of the scope's TCP ports, the most common
+/// device ports first; the scope's first ports when it has none of them.
+fn default_liveness_ports(tcp: &[u16]) -> Vec<u16> {
+    let mut picked: Vec<u16> = LIVENESS_TCP
+        .iter()
+        .copied()
+        .filter(|p| tcp.contains(p))
+        .take(LIVENESS_TCP_COUNT)
+        .collect();
+    for p in tcp {
+        if picked.len() >= 2.min(tcp.len()) {
+            break;
+        }
+        if !picked.contains(p) {
+            picked.push(*p);
+        }
+    }
+    picked
+}
+
 fn rate_config(r: &RateSection) -> Result<RateConfig, RateErr> {
     let profile = match r.profile.as_ref().map(|p| p.get_ref().as_str()) {
         None | Some("normal") => RateProfile::Normal,
@@ -751,10 +872,13 @@ fn rate_config(r: &RateSection) -> Result<RateConfig, RateErr> {
         "connect_timeout_ms",
         timeout_ms.min(1500),
     )?;
+    // Enough jobs in flight to keep the rate busy while each silent one
+    // waits out its timeout (the open-file limit may cut it at scan time).
+    let busy = u64::from(per_second) * timeout_ms / 1000;
     let in_flight = positive(
         &r.max_in_flight,
         "max_in_flight",
-        per_second.clamp(64, 2048),
+        u32::try_from(busy.clamp(64, 16_384)).unwrap_or(16_384),
     )?;
     if profile == RateProfile::OtSafe && per_host > 1 {
         return Err((
@@ -943,6 +1067,47 @@ addresses = ["127.60.0.9"]
         let err = parse(text).unwrap_err();
         assert_eq!(err.line(), Some(5));
         assert!(err.to_string().contains("rate.timeout_ms"), "{err}");
+    }
+
+    #[test]
+    fn discovery_defaults_to_probing_the_common_device_ports_of_the_scope() {
+        let s = Scope::parse(
+            "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n",
+            Path::new("s.toml"),
+        )
+        .unwrap();
+        assert_eq!(s.discovery.hosts, HostDiscovery::Probe);
+        assert_eq!(s.discovery.tcp_ports, vec![80, 443, 22, 554]);
+        assert!(s.discovery.icmp);
+        // None of the common ports in the scope: its first two.
+        let s = Scope::parse(
+            "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[ports]\ntcp = [9100, 47001, 47002]\n",
+            Path::new("s.toml"),
+        )
+        .unwrap();
+        assert_eq!(s.discovery.tcp_ports, vec![9100, 47001]);
+        let s = Scope::parse(
+            "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[discovery]\nhosts = \"all\"\ntcp_ports = [7]\nicmp = false\n",
+            Path::new("s.toml"),
+        )
+        .unwrap();
+        assert_eq!(s.discovery.hosts, HostDiscovery::All);
+        assert_eq!(s.discovery.tcp_ports, vec![7]);
+        assert!(!s.discovery.icmp);
+    }
+
+    #[test]
+    fn a_bad_discovery_section_names_line_and_field() {
+        let text =
+            "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[discovery]\nhosts = \"some\"\n";
+        let err = Scope::parse(text, Path::new("s.toml")).unwrap_err();
+        assert_eq!(err.line(), Some(5), "{err}");
+        assert!(err.to_string().contains("discovery.hosts"), "{err}");
+        assert!(err.to_string().contains("known: probe, all"), "{err}");
+        let text = "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[discovery]\ntcp_ports = [80, 0]\n";
+        let err = Scope::parse(text, Path::new("s.toml")).unwrap_err();
+        assert_eq!(err.line(), Some(5), "{err}");
+        assert!(err.to_string().contains("discovery.tcp_ports"), "{err}");
     }
 
     #[test]

@@ -114,6 +114,15 @@ impl TargetSpace {
         }
     }
 
+    /// The same addresses on `ports` instead (the passes of host discovery:
+    /// the liveness ports of every address, then the rest of the live ones).
+    pub fn with_ports(&self, ports: Vec<(u16, Transport)>) -> TargetSpace {
+        TargetSpace {
+            ports,
+            ..self.clone()
+        }
+    }
+
     /// Distinct addresses the networks and named hosts add up to (overlapping
     /// networks are counted once per network).
     pub fn addresses(&self) -> u128 {

@@ -23,8 +23,10 @@ pub struct AuditEntry {
     /// When the connection or datagram started (RFC 3339, milliseconds).
     pub time: String,
     pub target: IpAddr,
+    /// 0 for ICMP.
     pub port: u16,
-    pub transport: Transport,
+    /// `tcp`, `udp` or `icmp`.
+    pub transport: &'static str,
     /// What it was for: `tcp-connect`, `banner`, `tls-handshake`,
     /// `http-get`, `tls-enum`, `snmp-get`...
     pub probe: &'static str,
@@ -136,7 +138,7 @@ impl<S> Drop for Audited<S> {
                 time: std::mem::take(&mut self.time),
                 target: self.target,
                 port: self.port,
-                transport: Transport::Tcp,
+                transport: Transport::Tcp.as_str(),
                 probe: self.probe,
                 outcome: "open",
                 bytes_sent: self.sent,

@@ -4,13 +4,18 @@
 //! (asked again here, whatever the caller holds), the per-host connection cap,
 //! the global rate limit, and a timeout. Reads are bounded by [`io`].
 //! First contacts report how they ended to the adaptive rate
-//! ([`RateControl`]), which lowers the global rate when timeouts climb.
+//! ([`RateControl`]), which lowers the global rate when timeouts climb on
+//! addresses that answered before (silence of an address that never
+//! answered anything is an unused address, not congestion).
 
 pub mod audit;
 mod dial;
+mod echo;
+pub mod files;
 pub mod io;
 mod limit;
 
+use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,6 +30,7 @@ use crate::scope::{Scope, Verdict};
 use dial::Dialed;
 
 pub use audit::{AuditEntry, AuditLog, Audited};
+pub use echo::{EchoOutcome, icmp_available};
 pub use limit::{
     Class, ControlSettings, HostPermit, HostSlots, RateChange, RateControl, RateLimiter,
     RateSummary,
@@ -89,7 +95,7 @@ pub enum UdpOutcome {
 struct Attempt<'a> {
     target: &'a Target,
     port: u16,
-    transport: crate::model::Transport,
+    transport: &'static str,
     probe: &'static str,
     started: std::time::Instant,
 }
@@ -103,6 +109,9 @@ pub struct NetStats {
     pub timeouts: AtomicU64,
     pub datagrams: AtomicU64,
     pub gate_refusals: AtomicU64,
+    pub silent_timeouts: AtomicU64,
+    pub echoes: AtomicU64,
+    pub echo_replies: AtomicU64,
 }
 
 /// A snapshot of [`NetStats`].
@@ -114,6 +123,12 @@ pub struct NetCounts {
     pub timeouts: u64,
     pub datagrams: u64,
     pub gate_refusals: u64,
+    /// Connects that timed out on addresses that had not answered anything
+    /// (not counted as congestion by the adaptive rate).
+    pub silent_timeouts: u64,
+    /// ICMP echo requests sent, and replies.
+    pub echoes: u64,
+    pub echo_replies: u64,
     /// The send rate in force at the end (lower than the scope's when the
     /// adaptive rate lowered it).
     pub rate_per_second: u64,
@@ -170,6 +185,10 @@ pub struct Net {
     control: std::sync::Mutex<RateControl>,
     /// The controller's generation, readable without its lock.
     generation: AtomicU64,
+    /// Addresses that answered something (a connect accepted or refused, a
+    /// datagram answered or refused, an echo reply): memory follows the
+    /// live addresses, not the scope.
+    responsive: std::sync::Mutex<HashSet<IpAddr>>,
 }
 
 impl Net {
@@ -188,7 +207,36 @@ impl Net {
                 ControlSettings::default(),
             )),
             generation: AtomicU64::new(0),
+            responsive: std::sync::Mutex::default(),
         }
+    }
+
+    /// How long a connect may wait for its answer.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// True once `addr` answered anything during this scan.
+    pub fn showed_life(&self, addr: IpAddr) -> bool {
+        self.responsive
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&addr)
+    }
+
+    /// How many addresses answered something so far.
+    pub fn responsive_count(&self) -> usize {
+        self.responsive
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
+    }
+
+    fn alive(&self, addr: IpAddr) {
+        self.responsive
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(addr);
     }
 
     /// Replaces how the adaptive rate judges timeouts (tests).
@@ -298,32 +346,43 @@ impl Net {
             let attempt = Attempt {
                 target,
                 port,
-                transport: crate::model::Transport::Tcp,
+                transport: "tcp",
                 probe,
                 started: std::time::Instant::now(),
             };
             match dial::dial(addr, self.connect_timeout).await {
                 Dialed::Timeout => {
-                    judge(true);
+                    // Silence from an address that never answered is an
+                    // unused address (or a firewall), whatever the rate:
+                    // only a host that answered before and now times out
+                    // tells of congestion.
+                    if self.showed_life(target.addr()) {
+                        judge(true);
+                    } else {
+                        self.stats.silent_timeouts.fetch_add(1, Ordering::Relaxed);
+                    }
                     self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
                     self.audit_attempt(&attempt, "timeout", 0, 0);
                     Err(ConnectError::Timeout)
                 }
                 Dialed::Refused => {
                     judge(false);
+                    self.alive(target.addr());
                     self.stats.refused.fetch_add(1, Ordering::Relaxed);
                     self.audit_attempt(&attempt, "refused", 0, 0);
                     Err(ConnectError::Refused)
                 }
                 Dialed::Failed(e) => {
-                    // No answer either way (no local port left, no route):
-                    // as much a sign of going too fast as a timeout.
+                    // The kernel pushed back (no buffer, no local port, no
+                    // route): as much a sign of going too fast as a timeout
+                    // of a live host.
                     judge(true);
                     self.audit_attempt(&attempt, "failed", 0, 0);
                     Err(ConnectError::Io(e))
                 }
                 Dialed::Open(stream) => {
                     judge(false);
+                    self.alive(target.addr());
                     self.stats.open.fetch_add(1, Ordering::Relaxed);
                     // Best effort: probes write whole requests at once.
                     let _nodelay = stream.set_nodelay(true);
@@ -341,7 +400,8 @@ impl Net {
 
     /// Sends `payload` (for `probe`) to `target:port` over UDP and waits up
     /// to `wait` for one reply of at most `max` bytes; sends once more if
-    /// the first try is silent.
+    /// the first try is silent and the address answered something before
+    /// (an unused address gets one datagram, not two).
     pub async fn udp_request(
         &self,
         target: &Target,
@@ -368,10 +428,13 @@ impl Net {
                 return UdpOutcome::Error(e);
             }
             let mut buf = vec![0u8; max.clamp(1, 65_536)];
-            let udp = crate::model::Transport::Udp;
+            let udp = "udp";
             let len = payload.len() as u64;
             for attempt in 0..2 {
                 if attempt > 0 {
+                    if !self.showed_life(target.addr()) {
+                        break;
+                    }
                     self.rate.acquire_as(class_of(probe)).await;
                 }
                 self.stats.datagrams.fetch_add(1, Ordering::Relaxed);
@@ -392,11 +455,13 @@ impl Net {
                         continue;
                     }
                     Ok(Ok(n)) => {
+                        self.alive(target.addr());
                         self.audit_attempt(&attempt, "sent", len, n as u64);
                         buf.truncate(n);
                         return UdpOutcome::Reply(buf);
                     }
                     Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                        self.alive(target.addr());
                         self.audit_attempt(&attempt, "refused", len, 0);
                         return UdpOutcome::Refused;
                     }
@@ -414,6 +479,43 @@ impl Net {
         }
     }
 
+    /// Sends one ICMP echo request to `target` (through an unprivileged
+    /// ICMP socket) and waits up to `wait` for the reply; a reply marks the
+    /// address as alive. Same gate, rate, host cap and audit trail as a
+    /// connect.
+    pub async fn echo(&self, target: &Target, wait: Duration) -> EchoOutcome {
+        if let Err(v) = self.gate(target) {
+            return EchoOutcome::OutOfScope(v);
+        }
+        let work = async {
+            let _permit = self.admit(target.addr(), Class::FirstContact).await;
+            self.stats.echoes.fetch_add(1, Ordering::Relaxed);
+            let attempt = Attempt {
+                target,
+                port: 0,
+                transport: "icmp",
+                probe: "icmp-echo",
+                started: std::time::Instant::now(),
+            };
+            let outcome = echo::ping(target.addr(), wait).await;
+            let (label, sent, received) = match &outcome {
+                EchoOutcome::Reply => ("sent", echo::REQUEST_LEN, echo::REQUEST_LEN),
+                EchoOutcome::Silent => ("timeout", echo::REQUEST_LEN, 0),
+                _ => ("failed", 0, 0),
+            };
+            if matches!(outcome, EchoOutcome::Reply) {
+                self.stats.echo_replies.fetch_add(1, Ordering::Relaxed);
+                self.alive(target.addr());
+            }
+            self.audit_attempt(&attempt, label, sent, received);
+            outcome
+        };
+        tokio::select! {
+            r = work => r,
+            () = self.shutdown.triggered() => EchoOutcome::Cancelled,
+        }
+    }
+
     pub fn counts(&self) -> NetCounts {
         let s = &self.stats;
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -425,6 +527,9 @@ impl Net {
             timeouts: g(&s.timeouts),
             datagrams: g(&s.datagrams),
             gate_refusals: g(&s.gate_refusals),
+            silent_timeouts: g(&s.silent_timeouts),
+            echoes: g(&s.echoes),
+            echo_replies: g(&s.echo_replies),
             rate_per_second: u64::from(rate.effective),
             rate_lowered: u64::from(rate.lowered),
         }

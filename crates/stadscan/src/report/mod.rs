@@ -39,6 +39,34 @@ pub struct ScanStats {
     pub udp_answers: u64,
     pub elapsed_ms: u64,
     pub net: NetCounts,
+    pub discovery: DiscoveryStats,
+    pub window: WindowStats,
+}
+
+/// What host discovery did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct DiscoveryStats {
+    /// `probe` (only live addresses get every port) or `all`.
+    pub hosts: crate::scope::HostDiscovery,
+    /// The TCP ports every address was tried on first (empty under `all`).
+    pub liveness_tcp: Vec<u16>,
+    /// Whether ICMP echo requests were sent.
+    pub icmp: bool,
+    /// Addresses that answered anything (a connect accepted or refused, a
+    /// datagram answered or refused, an echo reply).
+    pub addresses_alive: u64,
+}
+
+/// The window of jobs in flight and what sized it.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct WindowStats {
+    pub in_flight: u64,
+    /// What the scope's rate asked for (`max_in_flight`).
+    pub wanted: u64,
+    /// The soft open-file limit after raising it to the hard one.
+    pub open_file_limit: Option<u64>,
+    /// The open-file limit cut the window below `wanted`.
+    pub limited_by_files: bool,
 }
 
 /// A note for the reader of the outputs (not a finding): a name that

@@ -357,6 +357,18 @@ fn fixture(k: &Knowledge, complete: bool) -> Report {
             udp_answers: 3,
             elapsed_ms: 95_400,
             net: Default::default(),
+            discovery: crate::report::DiscoveryStats {
+                hosts: crate::scope::HostDiscovery::Probe,
+                liveness_tcp: vec![80, 443, 22, 554],
+                icmp: false,
+                addresses_alive: 16,
+            },
+            window: crate::report::WindowStats {
+                in_flight: 512,
+                wanted: 512,
+                open_file_limit: Some(1024),
+                limited_by_files: false,
+            },
         },
         compliance: None,
         history: None,

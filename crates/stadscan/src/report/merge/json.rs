@@ -99,6 +99,11 @@ struct Stats {
     elapsed_ms: u64,
     /// Kept as a map so a counter added later is summed, not lost.
     net: BTreeMap<String, u64>,
+    /// Host discovery: the mode and liveness ports are the scope's, the
+    /// same in every shard; `addresses_alive` is summed (shards hold
+    /// disjoint addresses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    discovery: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Stats {
@@ -111,6 +116,20 @@ impl Stats {
         self.elapsed_ms += other.elapsed_ms;
         for (k, v) in &other.net {
             *self.net.entry(k.clone()).or_default() += v;
+        }
+        if let Some(d) = &other.discovery {
+            match &mut self.discovery {
+                None => self.discovery = Some(d.clone()),
+                Some(mine) => {
+                    let alive = |m: &serde_json::Map<String, serde_json::Value>| {
+                        m.get("addresses_alive")
+                            .and_then(serde_json::Value::as_u64)
+                            .unwrap_or(0)
+                    };
+                    let sum = alive(mine) + alive(d);
+                    mine.insert("addresses_alive".into(), sum.into());
+                }
+            }
         }
     }
 }
@@ -551,7 +570,9 @@ mod tests {
             "stats": {"addresses": 256, "ports": 1, "positions_done": 128, "open_tcp": 1,
                       "udp_answers": 0, "elapsed_ms": 100,
                       "net": {"connects": 128, "open": 1, "refused": 127, "timeouts": 0,
-                              "datagrams": 0, "gate_refusals": 0}},
+                              "datagrams": 0, "gate_refusals": 0},
+                      "discovery": {"hosts": "probe", "liveness_tcp": [443], "icmp": false,
+                                    "addresses_alive": 3}},
             "compliance": {"baseline": "bio2", "title": "BIO2",
                            "counts": {"pass": 0, "fail": 0, "not_tested": 0, "not_testable": 0},
                            "controls": controls}
@@ -601,6 +622,8 @@ mod tests {
         assert_eq!(m["summary"]["findings"], 1);
         assert_eq!(m["summary"]["by_severity"]["medium"], 1);
         assert_eq!(m["stats"]["positions_done"], 256);
+        assert_eq!(m["stats"]["discovery"]["addresses_alive"], 6);
+        assert_eq!(m["stats"]["discovery"]["hosts"], "probe");
         assert_eq!(m["stats"]["net"]["connects"], 256);
         // The scope's size is the same in every shard: not summed.
         assert_eq!(m["stats"]["addresses"], 256);

@@ -1,0 +1,286 @@
+//! Host discovery on a sparse network: a few live addresses among many
+//! silent ones (every port of a silent address drops its SYNs, as an unused
+//! address behind a firewall does). With discovery, silent addresses get
+//! only the liveness probes and every live host is still scanned on every
+//! port; `hosts = "all"` and `--no-host-discovery` try every port of every
+//! address; and silence never lowers the rate.
+
+use crate::common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{Ipv4Addr, SocketAddr};
+
+use common::{SERIAL, TestDir, read_json, read_jsonl, run_ok};
+use serde_json::Value;
+
+/// Liveness ports (named in the scope) and the port only a full scan tries.
+const LIVE_A: u16 = 47_301;
+const LIVE_B: u16 = 47_302;
+const OTHER: u16 = 47_303;
+
+/// A /26 of loopback: `.0-.3` live (open on OTHER, `.0` and `.1` also on
+/// LIVE_A; their other ports refuse), `.4` a stealth device (open on OTHER,
+/// silent on the liveness ports), `.5-.63` silent on every port.
+struct SparseNet {
+    block: u8,
+    _held: Vec<tokio::net::TcpListener>,
+    _queued: Vec<std::net::TcpStream>,
+}
+
+const LIVE: u8 = 4;
+const STEALTH: u8 = 4;
+
+impl SparseNet {
+    fn start(block: u8) -> SparseNet {
+        let mut held = Vec::new();
+        let mut queued = Vec::new();
+        for host in 0..64u8 {
+            let ip = Ipv4Addr::new(127, 94, block, host);
+            for port in [LIVE_A, LIVE_B, OTHER] {
+                let addr = SocketAddr::from((ip, port));
+                let open = match host {
+                    0 | 1 => port != LIVE_B,
+                    2 | 3 => port == OTHER,
+                    STEALTH => port == OTHER,
+                    _ => false,
+                };
+                let silent = host >= STEALTH && !open;
+                if !open && !silent {
+                    continue; // refuses: no listener
+                }
+                let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+                socket.bind(addr).expect("bind on loopback");
+                // A silent port: a backlog of one, filled, so the kernel
+                // drops every further SYN.
+                let listener = socket.listen(if silent { 1 } else { 64 }).expect("listen");
+                if silent {
+                    for _ in 0..2 {
+                        queued.push(std::net::TcpStream::connect(addr).expect("fill the backlog"));
+                    }
+                }
+                held.push(listener);
+            }
+        }
+        SparseNet {
+            block,
+            _held: held,
+            _queued: queued,
+        }
+    }
+
+    fn scope(&self, name: &str, discovery: &str) -> String {
+        format!(
+            "name = \"{name}\"\n[[networks]]\ncidr = \"127.94.{}.0/26\"\n[ports]\n\
+             tcp = [{LIVE_A}, {LIVE_B}, {OTHER}]\nudp = []\n\
+             [rate]\nper_second = 20000\ntimeout_ms = 400\n\
+             [discovery]\ntcp_ports = [{LIVE_A}, {LIVE_B}]\nicmp = false\n{discovery}",
+            self.block
+        )
+    }
+
+    fn ip(&self, host: u8) -> String {
+        Ipv4Addr::new(127, 94, self.block, host).to_string()
+    }
+}
+
+struct Scanned {
+    report: Value,
+    audit: Vec<Value>,
+}
+
+async fn scan(dir: &TestDir, name: &str, scope_text: &str, extra: &[&str]) -> Scanned {
+    let scope = dir.write(&format!("{name}.toml"), scope_text);
+    let json = dir.path(&format!("{name}.json"));
+    let audit = dir.path(&format!("{name}.audit"));
+    let mut args: Vec<String> = [
+        "scan",
+        "--scope",
+        &scope.display().to_string(),
+        "--json",
+        &json.display().to_string(),
+        "--audit",
+        &audit.display().to_string(),
+        "--discover-only",
+        "-q",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    run_ok(name, args).await;
+    Scanned {
+        report: read_json(&json),
+        audit: read_jsonl(&audit),
+    }
+}
+
+/// Open endpoints of the report, as "addr:port".
+fn open_ports(report: &Value) -> BTreeSet<String> {
+    report["assets"]
+        .as_array()
+        .expect("assets")
+        .iter()
+        .flat_map(|a| a["observations"].as_array().expect("observations").iter())
+        .map(|o| {
+            format!(
+                "{}:{}",
+                o["endpoint"]["addr"].as_str().unwrap(),
+                o["endpoint"]["port"]
+            )
+        })
+        .collect()
+}
+
+/// TCP connects per address, as (address -> ports tried, with repeats).
+fn connects(audit: &[Value]) -> BTreeMap<String, Vec<u64>> {
+    let mut map: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for line in audit.iter().filter(|l| l["probe"] == "tcp-connect") {
+        map.entry(line["target"].as_str().unwrap().to_string())
+            .or_default()
+            .push(line["port"].as_u64().unwrap());
+    }
+    for ports in map.values_mut() {
+        ports.sort_unstable();
+    }
+    map
+}
+
+fn notes(report: &Value) -> Vec<String> {
+    report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn discovery_finds_every_live_host_and_gives_silent_ones_only_the_liveness_probes() {
+    let _serial = SERIAL.lock().await;
+    let net = SparseNet::start(10);
+    let dir = TestDir::new("discovery-probe");
+    let s = scan(&dir, "probe", &net.scope("probe", ""), &[]).await;
+
+    // Every port open on a live host is found, also the one outside the
+    // liveness ports; the stealth device answers no liveness probe and is
+    // missed (the documented trade-off).
+    let want: BTreeSet<String> = [
+        (0, LIVE_A),
+        (0, OTHER),
+        (1, LIVE_A),
+        (1, OTHER),
+        (2, OTHER),
+        (3, OTHER),
+    ]
+    .iter()
+    .map(|(h, p)| format!("{}:{p}", net.ip(*h)))
+    .collect();
+    assert_eq!(open_ports(&s.report), want);
+    let d = &s.report["stats"]["discovery"];
+    assert_eq!(d["hosts"], "probe", "{d}");
+    assert_eq!(d["addresses_alive"], u64::from(LIVE), "{d}");
+    assert_eq!(d["liveness_tcp"], serde_json::json!([LIVE_A, LIVE_B]));
+
+    // Silent addresses: one connect to each liveness port, no retry, and
+    // never the other port. Live ones: every port.
+    let tried = connects(&s.audit);
+    for host in 0..64u8 {
+        let ports = tried.get(&net.ip(host)).cloned().unwrap_or_default();
+        if host < LIVE {
+            assert!(ports.contains(&u64::from(OTHER)), "{host}: {ports:?}");
+        } else {
+            assert_eq!(
+                ports,
+                vec![u64::from(LIVE_A), u64::from(LIVE_B)],
+                "silent .{host}"
+            );
+        }
+    }
+    let notes = notes(&s.report);
+    assert!(
+        notes.iter().any(|n| n.starts_with(&format!(
+            "host discovery: {LIVE} of 64 addresses answered a liveness probe (TCP {LIVE_A}, {LIVE_B})"
+        ))),
+        "{notes:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hosts_all_and_no_host_discovery_try_every_port_of_every_address() {
+    let _serial = SERIAL.lock().await;
+    let net = SparseNet::start(11);
+    let dir = TestDir::new("discovery-all");
+    let by_scope = scan(
+        &dir,
+        "scope-all",
+        &net.scope("all", "hosts = \"all\"\n"),
+        &[],
+    )
+    .await;
+    let by_flag = scan(
+        &dir,
+        "flag",
+        &net.scope("flag", ""),
+        &["--no-host-discovery"],
+    )
+    .await;
+    for (name, s) in [
+        ("hosts = all", &by_scope),
+        ("--no-host-discovery", &by_flag),
+    ] {
+        let tried = connects(&s.audit);
+        assert_eq!(tried.len(), 64, "{name}: every address");
+        for (addr, ports) in &tried {
+            for port in [LIVE_A, LIVE_B, OTHER] {
+                assert!(ports.contains(&u64::from(port)), "{name}: {addr} {ports:?}");
+            }
+        }
+        // The stealth device is found only this way.
+        assert!(
+            open_ports(&s.report).contains(&format!("{}:{OTHER}", net.ip(STEALTH))),
+            "{name}"
+        );
+        let d = &s.report["stats"]["discovery"];
+        assert_eq!(d["hosts"], "all", "{name}: {d}");
+        // .0-.3 answered (open or refused), the stealth device answered on
+        // its open port; the silent ones never did.
+        assert_eq!(d["addresses_alive"], u64::from(LIVE) + 1, "{name}: {d}");
+        assert!(
+            notes(&s.report)
+                .iter()
+                .any(|n| n.starts_with("host discovery off: every port of every address was tried")),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silence_does_not_lower_the_rate() {
+    let _serial = SERIAL.lock().await;
+    let net = SparseNet::start(12);
+    let dir = TestDir::new("discovery-silence");
+    // Every port of every address: 59 silent addresses x 3 ports and the
+    // stealth device's two silent ports time out, far more than the
+    // controller's window of 100 first contacts.
+    let s = scan(
+        &dir,
+        "silence",
+        &net.scope("silence", ""),
+        &["--no-host-discovery"],
+    )
+    .await;
+    let n = &s.report["stats"]["net"];
+    assert!(n["silent_timeouts"].as_u64().unwrap() >= 177, "{n}");
+    assert_eq!(n["rate_lowered"], 0, "{n}");
+    assert_eq!(n["rate_per_second"], 20_000, "{n}");
+    let notes = notes(&s.report);
+    assert!(
+        !notes.iter().any(|m| m.starts_with("rate lowered")),
+        "{notes:#?}"
+    );
+    let held = notes
+        .iter()
+        .find(|m| m.contains("connects timed out on addresses that never answered anything"))
+        .unwrap_or_else(|| panic!("no note on silence in {notes:#?}"));
+    assert!(held.ends_with("the rate stayed at 20000/s"), "{held}");
+}
