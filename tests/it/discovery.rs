@@ -284,3 +284,50 @@ async fn silence_does_not_lower_the_rate() {
         .unwrap_or_else(|| panic!("no note on silence in {notes:#?}"));
     assert!(held.ends_with("the rate stayed at 20000/s"), "{held}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_window_cut_by_the_open_file_limit_is_reported() {
+    let _serial = SERIAL.lock().await;
+    let net = SparseNet::start(13);
+    let dir = TestDir::new("discovery-files");
+    let scope = dir.write("files.toml", &net.scope("files", ""));
+    let json = dir.path("files.json");
+    // A hard limit of 300 open files: a window of (300 - 128) / 2 = 86 jobs,
+    // far below the 8,000 that 20,000/s x 400 ms ask for; 192 positions,
+    // most of them silent, fill it.
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("prlimit")
+            .arg("--nofile=300:300")
+            .arg(common::bin())
+            .args(["scan", "--discover-only", "--no-host-discovery", "-q"])
+            .arg("--scope")
+            .arg(&scope)
+            .arg("--json")
+            .arg(&json)
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("prlimit (util-linux) runs the scanner")
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = read_json(&dir.path("files.json"));
+    let w = &report["stats"]["window"];
+    assert_eq!(w["open_file_limit"], 300, "{w}");
+    assert_eq!(w["in_flight"], 86, "{w}");
+    assert_eq!(w["limited_by_files"], true, "{w}");
+    let notes = notes(&report);
+    assert!(
+        notes.iter().any(|n| n.starts_with(
+            "the open-file limit (300) held the window to 86 jobs in flight instead of 8000"
+        ) && n.contains("the file limit, not the rate, bounded it")),
+        "{notes:#?}"
+    );
+    // Nothing is lost for it.
+    assert_eq!(open_ports(&report).len(), 7, "{:?}", open_ports(&report));
+}

@@ -198,6 +198,10 @@ struct Discovery {
     /// Observations found and not yet handed to the coordinating loop.
     found: std::sync::Mutex<Vec<(u64, Observation)>>,
     done: AtomicU64,
+    /// Workers holding a job now, and the most at once: whether the
+    /// window, not the rate, was the bound.
+    busy: AtomicU64,
+    peak_busy: AtomicU64,
     open: AtomicU64,
     udp_answers: AtomicU64,
     net: Arc<Net>,
@@ -252,6 +256,8 @@ impl Discovery {
 
     async fn work(self: Arc<Self>, slot: usize) {
         while let Some((step, job)) = self.take(slot) {
+            let busy = self.busy.fetch_add(1, Ordering::Relaxed) + 1;
+            self.peak_busy.fetch_max(busy, Ordering::Relaxed);
             let echo = *self.echo_with.lock().unwrap_or_else(|p| p.into_inner())
                 == Some((job.port, job.transport))
                 && icmp_available(job.target.addr());
@@ -270,6 +276,7 @@ impl Discovery {
                     .push((step, o));
             }
             self.done.fetch_add(1, Ordering::Relaxed);
+            self.busy.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
@@ -480,8 +487,9 @@ fn silence_note(counts: &crate::net::NetCounts, rate: &crate::net::RateSummary) 
 }
 
 /// Says when the open-file limit, not the rate, bounded the scan: the
-/// window was cut below what the scope asked for, and the scan sent its
-/// first contacts more slowly than the rate allowed.
+/// window was cut below what the scope asked for, every slot of it was
+/// taken, and the scan sent its first contacts more slowly than the rate
+/// allowed.
 fn window_note(
     w: &WindowStats,
     scope: &Scope,
@@ -646,6 +654,8 @@ pub async fn run(
         current: (0..workers).map(|_| AtomicU64::new(IDLE)).collect(),
         found: std::sync::Mutex::default(),
         done: AtomicU64::new(0),
+        busy: AtomicU64::new(0),
+        peak_busy: AtomicU64::new(0),
         open: AtomicU64::new(0),
         udp_answers: AtomicU64::new(0),
         net: net.clone(),
@@ -771,7 +781,9 @@ pub async fn run(
         in_flight: window,
         wanted,
         open_file_limit: files.map(|f| f.soft),
-        limited_by_files: window < wanted,
+        // Cut below what the rate asks for, and every slot was taken.
+        limited_by_files: window < wanted
+            && discovery.peak_busy.load(Ordering::Relaxed) >= workers as u64,
     };
     notes.extend(window_note(&window_stats, &scope, &counts, clock.elapsed()));
     if interrupted {

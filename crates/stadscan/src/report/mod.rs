@@ -65,7 +65,8 @@ pub struct WindowStats {
     pub wanted: u64,
     /// The soft open-file limit after raising it to the hard one.
     pub open_file_limit: Option<u64>,
-    /// The open-file limit cut the window below `wanted`.
+    /// The open-file limit cut the window below `wanted`, and the window
+    /// was full at some point.
     pub limited_by_files: bool,
 }
 
