@@ -267,8 +267,11 @@ fn resume_takes_over_the_finished_part_of_a_killed_run() {
     });
     let scope = dir.write(
         "scope.toml",
-        "name = \"resume\"\n[[networks]]\ncidr = \"127.66.30.0/24\"\n[ports]\ntcp = [1, 2, 3, 4, 5, 6, 7, 2222]\nudp = []\n[rate]\nper_second = 400\ntimeout_ms = 1000\n",
+        "name = \"resume\"\n[[networks]]\ncidr = \"127.66.30.0/24\"\n[ports]\ntcp = [1, 2, 3, 4, 5, 6, 7, 2222]\nudp = []\n[rate]\nper_second = 400\ntimeout_ms = 1000\n\
+         [discovery]\nhosts = \"all\"\n",
     );
+    // (Every port of every address: with host discovery, a resumed run
+    // probes the liveness ports of every address again.)
     let mut child = spawn_scan(&scope, &history);
     // Kill it once a checkpoint says it got somewhere (at most 30 s).
     let started = std::time::Instant::now();
