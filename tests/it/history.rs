@@ -252,12 +252,32 @@ fn a_killed_scan_leaves_its_run_incomplete_and_is_not_compared_with() {
 
 #[test]
 fn resume_takes_over_the_finished_part_of_a_killed_run() {
-    let dir = TestDir::new("history-resume");
+    // Every port of every address: exactly the unfinished steps are probed again.
+    resume_case("history-resume", 30, "hosts = \"all\"", |skipped| {
+        2048 - skipped
+    });
+}
+
+#[test]
+fn resume_with_host_discovery_probes_the_liveness_ports_again_and_finds_each_service_once() {
+    // The liveness pass (ports 2222 and 1 of 256 addresses: steps 0-511)
+    // runs again to learn which addresses are alive, what it finds is not
+    // counted twice; of the rest, only the unfinished steps are probed.
+    resume_case(
+        "history-resume-probe",
+        31,
+        "hosts = \"probe\"\ntcp_ports = [2222, 1]",
+        |skipped| 512 + (2048 - skipped.max(512)),
+    );
+}
+
+fn resume_case(name: &str, block: u8, discovery: &str, probed_again: fn(u64) -> u64) {
+    let dir = TestDir::new(name);
     let history = dir.path("h.sqlite");
     // One device that answers (an SSH banner), on a /24 of closed ports,
     // slowed down so the scan can be killed mid-way: 256 x 8 = 2048 steps
     // at 400 per second.
-    let listener = std::net::TcpListener::bind("127.66.30.7:2222").unwrap();
+    let listener = std::net::TcpListener::bind(format!("127.66.{block}.7:2222")).unwrap();
     std::thread::spawn(move || {
         for mut s in listener.incoming().flatten() {
             use std::io::Write;
@@ -267,11 +287,12 @@ fn resume_takes_over_the_finished_part_of_a_killed_run() {
     });
     let scope = dir.write(
         "scope.toml",
-        "name = \"resume\"\n[[networks]]\ncidr = \"127.66.30.0/24\"\n[ports]\ntcp = [1, 2, 3, 4, 5, 6, 7, 2222]\nudp = []\n[rate]\nper_second = 400\ntimeout_ms = 1000\n\
-         [discovery]\nhosts = \"all\"\n",
+        &format!(
+            "name = \"resume\"\n[[networks]]\ncidr = \"127.66.{block}.0/24\"\n[ports]\n\
+             tcp = [1, 2, 3, 4, 5, 6, 7, 2222]\nudp = []\n[rate]\nper_second = 400\n\
+             timeout_ms = 1000\n[discovery]\nicmp = false\n{discovery}\n"
+        ),
     );
-    // (Every port of every address: with host discovery, a resumed run
-    // probes the liveness ports of every address again.)
     let mut child = spawn_scan(&scope, &history);
     // Kill it once a checkpoint says it got somewhere (at most 30 s).
     let started = std::time::Instant::now();
@@ -330,8 +351,8 @@ fn resume_takes_over_the_finished_part_of_a_killed_run() {
         .parse()
         .unwrap();
     assert!(skipped > 100 && skipped < 2048, "{note}");
-    // Exactly the steps not finished before the kill were probed again
-    // (one step is one address and port).
+    // The steps not finished before the kill were probed again (one step
+    // is one address and port), and with host discovery the liveness pass.
     let probed: std::collections::BTreeSet<(String, u64)> = std::fs::read_to_string(&audit)
         .unwrap()
         .lines()
@@ -343,7 +364,7 @@ fn resume_takes_over_the_finished_part_of_a_killed_run() {
             )
         })
         .collect();
-    assert_eq!(probed.len() as u64, 2048 - skipped, "{note}");
+    assert_eq!(probed.len() as u64, probed_again(skipped), "{note}");
     // Whether found before or after the kill, the device is there once.
     let ssh: Vec<_> = report["assets"]
         .as_array()
