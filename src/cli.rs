@@ -56,17 +56,39 @@ pub enum Command {
     /// from two SARIF files or two runs of a history file.
     #[command(after_help = "Exit codes: 0 done; 1 new findings with --fail-on-new; 2 error.")]
     Diff(DiffArgs),
+    /// The runs a history file keeps (`scan --history FILE`).
+    History(HistoryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(subcommand)]
+    pub action: HistoryAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryAction {
+    /// List the runs: number, start, state, scope and findings. The number
+    /// is what `stadscan diff --history FILE OLD NEW` takes.
+    List {
+        /// The history file.
+        #[arg(long, value_name = "FILE")]
+        history: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The older scan: a SARIF file, or a run id with --history.
+    /// The older scan: a SARIF file, or with --history a run number,
+    /// `previous` or `latest`.
     #[arg(value_name = "OLD")]
     pub old: String,
-    /// The newer scan: a SARIF file, or a run id with --history.
+    /// The newer scan: a SARIF file, or with --history a run number,
+    /// `previous` or `latest`.
     #[arg(value_name = "NEW")]
     pub new: String,
-    /// Read OLD and NEW as run ids of this history file (`stadscan scan --history`).
+    /// Read OLD and NEW as runs of this history file (`stadscan history list`
+    /// shows their numbers).
     #[arg(long, value_name = "FILE")]
     pub history: Option<PathBuf>,
     /// Also write the diff as JSON here (`-` = stdout).

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use crate::cli::{
-    ChecksAction, ChecksArgs, Cli, Command, DiffArgs, InventoryArgs, MergeArgs, ScanArgs,
+    ChecksAction, ChecksArgs, Cli, Command, DiffArgs, HistoryAction, HistoryArgs, InventoryArgs,
+    MergeArgs, ScanArgs,
 };
 #[cfg(feature = "lab")]
 use crate::cli::{DemoArgs, LabArgs};
@@ -69,6 +70,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Inventory(a) => Ok(inventory_command(a)?),
             Command::Merge(a) => Ok(merge_command(a)?),
             Command::Diff(a) => Ok(diff_command(a)?),
+            Command::History(a) => Ok(history_command(a)?),
         }
     });
     // Do not wait for lingering device conversations on exit.
@@ -96,7 +98,18 @@ fn init_logging(verbose: u8, quiet: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(colour(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ))
         .try_init();
+}
+
+/// Colour in log lines only on a terminal, and never when `NO_COLOR` is
+/// set to anything but the empty string (no-color.org): escape codes in a
+/// log file or a CI job's output are noise.
+fn colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// Triggers `trigger` on Ctrl-C or SIGTERM.
@@ -537,21 +550,12 @@ fn checks_command(args: ChecksArgs) -> Result<u8> {
 fn diff_command(args: DiffArgs) -> Result<u8> {
     let changes = match &args.history {
         Some(path) => {
-            let store = Store::open(path)?;
-            let id = |s: &str| -> Result<i64> {
-                let id: i64 = s.parse().map_err(|_| {
-                    ScanError::Usage(format!(
-                        "with --history, OLD and NEW are run ids (numbers), not `{s}`"
-                    ))
-                })?;
-                store.run(id)?;
-                Ok(id)
-            };
-            let (old, new) = (id(&args.old)?, id(&args.new)?);
-            let complete = store.run(new)?.state == stadscan::history::store::RunState::Complete;
+            let store = open_history(path)?;
+            let (old, new) = (store.resolve(&args.old)?, store.resolve(&args.new)?);
+            let complete = new.state == stadscan::history::store::RunState::Complete;
             stadscan::history::store::compare(
-                &store.findings(old)?,
-                &store.findings(new)?,
+                &store.findings(old.id)?,
+                &store.findings(new.id)?,
                 complete,
             )
         }
@@ -590,6 +594,34 @@ fn diff_command(args: DiffArgs) -> Result<u8> {
     } else {
         EXIT_OK
     })
+}
+
+/// A history file that must exist already (reading never creates one).
+fn open_history(path: &Path) -> Result<Store> {
+    if !path.is_file() {
+        return Err(ScanError::Usage(format!(
+            "{}: no such history file (`stadscan scan --history FILE` creates one)",
+            path.display()
+        )));
+    }
+    Ok(Store::open(path)?)
+}
+
+fn history_command(args: HistoryArgs) -> Result<u8> {
+    match args.action {
+        HistoryAction::List { history } => {
+            let store = open_history(&history)?;
+            let mut out = Vec::new();
+            let runs = store.runs()?;
+            let mut rows = Vec::new();
+            for r in &runs {
+                rows.push((r.clone(), store.findings(r.id)?.len()));
+            }
+            let _in_memory = report::summary::write_runs(&rows, &mut out);
+            let _ = std::io::stdout().lock().write_all(&out);
+            Ok(EXIT_OK)
+        }
+    }
 }
 
 fn merge_command(args: MergeArgs) -> Result<u8> {
@@ -636,4 +668,17 @@ fn inventory_command(args: InventoryArgs) -> Result<u8> {
         emit(p, register.to_csv().as_bytes())?;
     }
     Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod colour_tests {
+    use super::colour;
+
+    #[test]
+    fn colour_needs_a_terminal_and_no_no_color() {
+        assert!(colour(true, None));
+        assert!(!colour(false, None));
+        assert!(!colour(true, Some("1".as_ref())));
+        assert!(colour(true, Some("".as_ref())));
+    }
 }

@@ -33,12 +33,15 @@ async fn start(skip: &[&str]) -> Lab {
 fn scan(dir: &TestDir, scope: &Path, history: &Path, tag: &str, extra: &[&str]) -> Value {
     let sarif = dir.path(&format!("{tag}.sarif"));
     let md = dir.path(&format!("{tag}.md"));
+    let json = dir.path(&format!("{tag}.json"));
     let mut args = vec![
         "scan".to_string(),
         "--scope".into(),
         scope.display().to_string(),
         "--sarif".into(),
         sarif.display().to_string(),
+        "--json".into(),
+        json.display().to_string(),
         "--markdown".into(),
         md.display().to_string(),
         "--history".into(),
@@ -57,6 +60,12 @@ fn scan(dir: &TestDir, scope: &Path, history: &Path, tag: &str, extra: &[&str]) 
     );
     let doc = read_json(&sarif);
     assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
+    // The run's number is the same in SARIF, the JSON report and the summary.
+    let id = &doc["runs"][0]["properties"]["historyId"];
+    assert!(id.is_u64(), "{}", doc["runs"][0]["properties"]);
+    assert_eq!(&read_json(&json)["run"]["history_id"], id);
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains(&format!("history: run {id}")), "{summary}");
     doc
 }
 
@@ -135,6 +144,14 @@ async fn a_device_gone_and_a_device_added_show_as_fixed_and_new() {
             "1".into(),
             "2".into(),
         ],
+        // The names users reach for: the last run and the one before it.
+        vec![
+            "diff".to_string(),
+            "--history".into(),
+            history.display().to_string(),
+            "previous".into(),
+            "latest".into(),
+        ],
     ] {
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let (out, _) = run(&refs);
@@ -169,6 +186,38 @@ async fn a_device_gone_and_a_device_added_show_as_fixed_and_new() {
     let md = std::fs::read_to_string(dir.path("run2.md")).unwrap();
     assert!(md.contains("**1 new**, 0 updated, 1 fixed"), "{md}");
     assert!(md.contains("device-auth-disabled"), "{md}");
+
+    // Every run has a number, in SARIF, and `history list` shows them.
+    assert_eq!(first["runs"][0]["properties"]["historyId"], 1);
+    assert_eq!(second["runs"][0]["properties"]["historyId"], 2);
+    assert_eq!(
+        second["runs"][0]["properties"]["sinceLastRun"]["previousRunId"],
+        1
+    );
+    let (out, _) = run(&["history", "list", "--history", history.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let list = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<Vec<&str>> = list
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{list}");
+    assert_eq!((rows[0][0], rows[0][2]), ("1", "complete"), "{list}");
+    assert_eq!(rows[1][0], "2", "{list}");
+    // An unknown run is refused with the list of those there are.
+    let (out, _) = run(&["diff", "--history", history.to_str().unwrap(), "4", "5"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no run `4`") && err.contains("runs there: 1, 2"),
+        "{err}"
+    );
+    // Reading never creates a history file.
+    let missing = dir.path("state/none.sqlite");
+    let (out, _) = run(&["history", "list", "--history", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!missing.exists());
 }
 
 /// The scope text for the full lab on PREFIX (started briefly to learn its
@@ -239,7 +288,10 @@ fn a_killed_scan_leaves_its_run_incomplete_and_is_not_compared_with() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("history: first run of this scope"), "{text}");
+    assert!(
+        text.contains("history: run 2, the first of this scope"),
+        "{text}"
+    );
     let store = stadscan::history::store::Store::open(&history).unwrap();
     let runs = store.runs().unwrap();
     assert_eq!(runs.len(), 2);

@@ -21,6 +21,7 @@ mod lab_creds;
 mod lab_scan;
 mod machine_failures;
 mod rates;
+mod readme;
 mod real_creds;
 mod real_ot;
 mod real_servers;

@@ -58,7 +58,7 @@ impl Transport {
 }
 
 /// The data of the lab's fictional products (fingerprints, default
-/// credentials, firmware advisories), under the names they would have in
+/// credentials, firmware advisories and their Dutch wording), under the names they would have in
 /// `checks/`: the binary adds them to the built-in data when it carries the
 /// lab, so a city's build without the lab knows nothing of them.
 pub static DATA_FILES: &[(&str, &str)] = &[
@@ -73,6 +73,10 @@ pub static DATA_FILES: &[(&str, &str)] = &[
     (
         "checks/firmware/lab.toml",
         include_str!("../data/firmware/lab.toml"),
+    ),
+    (
+        "checks/lang/lab/nl.toml",
+        include_str!("../data/lang/nl.toml"),
     ),
 ];
 

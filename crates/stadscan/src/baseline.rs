@@ -4,7 +4,54 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+/// What a judgement stands on: the kind of thing a check looks at, and
+/// what a control needs to have seen before it can pass. Checks declare
+/// theirs (`evidence = "tls-endpoint"`), controls may require some
+/// (`requires = ["tls-endpoint"]`); `report::compliance` counts them.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum EvidenceKind {
+    /// An identified service of a protocol the check's `when` names (any
+    /// identified service when it names none).
+    #[default]
+    Service,
+    /// An endpoint whose TLS (protocol versions, suites, certificate) was
+    /// assessed.
+    TlsEndpoint,
+    /// A service that takes a login (Telnet, SSH, FTP, MQTT, RTSP, SNMP, a
+    /// web login) or on which credentials were tried.
+    LoginSurface,
+    /// A device whose kind was identified; devices left unidentified
+    /// stop a pass.
+    DeviceIdentity,
+    /// A device whose vendor, model and firmware version are known, so
+    /// advisories could be matched.
+    FirmwareVersion,
+}
+
+impl EvidenceKind {
+    pub const ALL: [EvidenceKind; 5] = [
+        EvidenceKind::Service,
+        EvidenceKind::TlsEndpoint,
+        EvidenceKind::LoginSurface,
+        EvidenceKind::DeviceIdentity,
+        EvidenceKind::FirmwareVersion,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::Service => "service",
+            EvidenceKind::TlsEndpoint => "tls-endpoint",
+            EvidenceKind::LoginSurface => "login-surface",
+            EvidenceKind::DeviceIdentity => "device-identity",
+            EvidenceKind::FirmwareVersion => "firmware-version",
+        }
+    }
+}
 
 /// One control of a catalogue.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -22,6 +69,11 @@ pub struct Control {
     /// controls whose checks evidence this one (`bio2:8.24`).
     #[serde(default)]
     pub maps_to: Vec<String>,
+    /// What the scan must have seen before the control can pass (on top of
+    /// its checks having judged something): 8.24 needs an endpoint whose
+    /// cryptography was assessed, 5.9 an identified inventory.
+    #[serde(default)]
+    pub requires: Vec<EvidenceKind>,
     /// BIO 1.04 only: the BIG (2005 numbering) controls it replaced.
     #[serde(default)]
     pub big: Vec<String>,
@@ -38,6 +90,9 @@ pub struct Catalogue {
     /// Prefix used in references (`bio2` in `bio2:8.24`).
     pub id: String,
     pub title: String,
+    /// The title in Dutch (for the Dutch report).
+    #[serde(default)]
+    pub title_nl: Option<String>,
     #[serde(default)]
     pub source: Option<String>,
     #[serde(rename = "control", default)]

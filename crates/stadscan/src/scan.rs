@@ -162,10 +162,15 @@ impl Knowledge {
 
     /// Every SARIF rule: the checks and one rule per firmware advisory.
     pub fn rules(&self, kev: Option<&Kev>) -> Catalogue {
+        let dutch = self.checks.dutch.clone();
         let mut checks = self.checks.checks.clone();
-        checks.extend(self.advisories.iter().map(|a| advisory::rule(a, kev)));
+        checks.extend(self.advisories.iter().map(|a| {
+            let mut rule = advisory::rule(a, kev);
+            rule.nl = advisory::dutch(a, &dutch);
+            rule
+        }));
         checks.sort_by(|a, b| a.id.cmp(&b.id));
-        Catalogue { checks }
+        Catalogue { checks, dutch }
     }
 }
 
@@ -418,13 +423,17 @@ fn discovery_note(
     counts: &crate::net::NetCounts,
 ) -> Note {
     if hosts == HostDiscovery::All {
-        return Note {
-            level: NoteLevel::Info,
-            message: format!(
+        return Note::new(
+            NoteLevel::Info,
+            format!(
                 "host discovery off: every port of every address was tried; \
                  {alive} of {addresses} addresses answered"
             ),
-        };
+            format!(
+                "hostdetectie uit: elke poort van elk adres is geprobeerd; \
+                 {alive} van {addresses} adressen antwoordden"
+            ),
+        );
     }
     let mut probes: Vec<String> = Vec::new();
     if !scope.discovery.tcp_ports.is_empty() {
@@ -454,16 +463,21 @@ fn discovery_note(
         .iter()
         .filter(|p| !scope.discovery.tcp_ports.contains(p))
         .count();
-    Note {
-        level: NoteLevel::Info,
-        message: format!(
-            "host discovery: {alive} of {addresses} addresses answered a liveness probe \
-             ({}){icmp}; only those were tried on the other {rest} TCP ports. A device that \
-             answers none of these probes is missed: set `[discovery] hosts = \"all\"` or \
-             pass --no-host-discovery to try every port of every address",
-            probes.join(", ")
-        ),
-    }
+    let message = format!(
+        "host discovery: {alive} of {addresses} addresses answered a liveness probe \
+         ({}){icmp}; only those were tried on the other {rest} TCP ports. A device that \
+         answers none of these probes is missed: set `[discovery] hosts = \"all\"` or \
+         pass --no-host-discovery to try every port of every address",
+        probes.join(", ")
+    );
+    let nl = format!(
+        "hostdetectie: {alive} van {addresses} adressen antwoordden op een levensteken \
+         ({}); alleen die zijn op de andere {rest} TCP-poorten geprobeerd. Een apparaat dat \
+         op geen van deze proeven antwoordt wordt gemist: zet `[discovery] hosts = \"all\"` \
+         of geef --no-host-discovery om elke poort van elk adres te proberen",
+        probes.join(", ")
+    );
+    Note::new(NoteLevel::Info, message, nl)
 }
 
 /// Says that silence was not taken for congestion, when there was any.
@@ -476,14 +490,19 @@ fn silence_note(counts: &crate::net::NetCounts, rate: &crate::net::RateSummary) 
     } else {
         String::new()
     };
-    Some(Note {
-        level: NoteLevel::Info,
-        message: format!(
+    Some(Note::new(
+        NoteLevel::Info,
+        format!(
             "{} connects timed out on addresses that never answered anything: unused \
              addresses, not congestion, so they did not lower the rate{held}",
             counts.silent_timeouts
         ),
-    })
+        format!(
+            "{} verbindingen bleven zonder antwoord op adressen die nooit iets terugzeiden: \
+             ongebruikte adressen, geen overbelasting, dus ze verlaagden het tempo niet",
+            counts.silent_timeouts
+        ),
+    ))
 }
 
 /// Says when the open-file limit, not the rate, bounded the scan: the
@@ -516,6 +535,16 @@ fn window_note(
             w.wanted,
             scope.rate.per_second
         ),
+        message_nl: Some(format!(
+            "de limiet op open bestanden ({}) hield het venster op {} taken tegelijk in plaats \
+             van {}: de scan verstuurde {achieved:.0} verbindingen en datagrammen per seconde, \
+             onder zijn tempo van {}/s; verhoog de harde limiet (`ulimit -Hn`, systemd \
+             LimitNOFILE=)",
+            w.open_file_limit.unwrap_or(0),
+            w.in_flight,
+            w.wanted,
+            scope.rate.per_second
+        )),
     })
 }
 
@@ -526,9 +555,17 @@ fn rate_note(rate: &crate::net::RateSummary) -> Option<Note> {
         "rate lowered from {}/s to {}/s after {}% of connects timed out",
         first.from, first.to, first.lost_pct
     );
+    let mut nl = format!(
+        "tempo verlaagd van {}/s naar {}/s nadat {}% van de verbindingen niet op tijd antwoordde",
+        first.from, first.to, first.lost_pct
+    );
     if rate.lowered > 1 {
         message.push_str(&format!(
             "; lowered {} times in all (down to {}/s, worst window {}% timed out)",
+            rate.lowered, rate.lowest, rate.worst_lost_pct
+        ));
+        nl.push_str(&format!(
+            "; in totaal {} keer verlaagd (tot {}/s, in het slechtste venster {}% zonder antwoord)",
             rate.lowered, rate.lowest, rate.worst_lost_pct
         ));
     }
@@ -537,10 +574,12 @@ fn rate_note(rate: &crate::net::RateSummary) -> Option<Note> {
          answered at a lower rate",
         rate.effective, rate.floor
     ));
-    Some(Note {
-        level: NoteLevel::Warning,
-        message,
-    })
+    nl.push_str(&format!(
+        "; de scan eindigde op {}/s (ondergrens {}/s): poorten die stil bleven kunnen \
+         bij een lager tempo wel antwoorden",
+        rate.effective, rate.floor
+    ));
+    Some(Note::new(NoteLevel::Warning, message, nl))
 }
 
 /// Runs one scan. Returns the report also when interrupted (then
@@ -570,19 +609,24 @@ pub async fn run(
     let resolution = dns::resolve_hosts(&scope).await?;
     let mut notes = Vec::new();
     for r in &resolution.refused {
-        notes.push(Note {
-            level: NoteLevel::Warning,
-            message: format!(
+        notes.push(Note::new(
+            NoteLevel::Warning,
+            format!(
                 "{} resolved to {}, which is {}: not scanned",
                 r.host, r.addr, r.reason
             ),
-        });
+            format!(
+                "{} wees naar {}, buiten de scope ({}): niet gescand",
+                r.host, r.addr, r.reason
+            ),
+        ));
     }
     for (host, why) in &resolution.failed {
-        notes.push(Note {
-            level: NoteLevel::Warning,
-            message: format!("{host} did not resolve: {why}"),
-        });
+        notes.push(Note::new(
+            NoteLevel::Warning,
+            format!("{host} did not resolve: {why}"),
+            format!("{host} is niet op te zoeken in DNS ({why})"),
+        ));
     }
 
     let space = Arc::new(TargetSpace::new(&scope, &resolution.hosts));
@@ -624,15 +668,21 @@ pub async fn run(
     let skip_below = opts.resume.as_ref().map_or(0, |r| r.done_below);
     if let Some(r) = &opts.resume {
         observations.extend(r.observations.iter().cloned());
-        notes.push(Note {
-            level: NoteLevel::Info,
-            message: format!(
+        notes.push(Note::new(
+            NoteLevel::Info,
+            format!(
                 "resumed run {}: {} steps and {} services taken over, the rest scanned now",
                 r.from_run,
                 r.done_below,
                 r.observations.len()
             ),
-        });
+            format!(
+                "scan {} hervat: {} stappen en {} diensten overgenomen, de rest nu gescand",
+                r.from_run,
+                r.done_below,
+                r.observations.len()
+            ),
+        ));
     }
     // A shard takes whole addresses (all ports of a device stay together,
     // so its assets and identities are the ones an unsharded scan finds);
@@ -730,7 +780,7 @@ pub async fn run(
                             // A bug in a probe must not cost the other results:
                             // its step counts as finished, a new worker takes
                             // the slot.
-                            notes.push(Note { level: NoteLevel::Error, message: format!("internal error in a probe task: {e}") });
+                            notes.push(Note::new(NoteLevel::Error, format!("internal error in a probe task: {e}"), format!("interne fout in een taak van de scanner: {e}")));
                             if let Some(slot) = slot {
                                 discovery.current[slot].store(IDLE, Ordering::Relaxed);
                                 let handle = tasks.spawn(discovery.clone().work(slot));
@@ -761,10 +811,11 @@ pub async fn run(
         discovery.udp_answers.load(Ordering::Relaxed),
     );
     if let Some((k, n)) = opts.shard {
-        notes.push(Note {
-            level: NoteLevel::Info,
-            message: format!("shard {k}/{n}: this run covers one slice of the scope; join the shards with `stadscan merge`"),
-        });
+        notes.push(Note::new(
+            NoteLevel::Info,
+            format!("shard {k}/{n}: this run covers one slice of the scope; join the shards with `stadscan merge`"),
+            format!("deel {k}/{n}: deze scan dekt één deel van de scope; voeg de delen samen met `stadscan merge`"),
+        ));
     }
     let counts = net.counts();
     let alive = net.responsive_count() as u64;
@@ -787,12 +838,17 @@ pub async fn run(
     };
     notes.extend(window_note(&window_stats, &scope, &counts, clock.elapsed()));
     if interrupted {
-        notes.push(Note {
-            level: NoteLevel::Error,
-            message: format!(
-                "scan interrupted after {done} of {total} positions: results are partial"
+        notes.push(Note::new(
+            NoteLevel::Error,
+            format!(
+                "scan interrupted after {done} of {total} positions (address and port pairs): \
+                 results are partial"
             ),
-        });
+            format!(
+                "scan afgebroken na {done} van {total} posities (paren van adres en poort): \
+                 de resultaten zijn onvolledig"
+            ),
+        ));
     }
     progress.finish();
     if let Some(log) = &audit {
@@ -821,14 +877,19 @@ pub async fn run(
         }) {
             identify(a, &knowledge.fingerprints);
         }
-        notes.extend(credential_notes(&sum, tester.budget.path()));
+        notes.extend(credential_notes(
+            &sum,
+            tester.budget.path(),
+            &scope.credentials,
+            &assets,
+        ));
         if shutdown.is_triggered() && !interrupted {
             interrupted = true;
-            notes.push(Note {
-                level: NoteLevel::Error,
-                message: "scan interrupted during the credential tests: their results are partial"
-                    .into(),
-            });
+            notes.push(Note::new(
+                NoteLevel::Error,
+                "scan interrupted during the credential tests: their results are partial",
+                "scan afgebroken tijdens de wachtwoordtests: die resultaten zijn onvolledig",
+            ));
         }
         if let Some(log) = &audit {
             log.flush();
@@ -859,6 +920,7 @@ pub async fn run(
         started,
         finished: unix_now(),
         complete: !interrupted,
+        discover_only: opts.discover_only,
         assets,
         findings,
         refused: resolution.refused,
@@ -923,46 +985,115 @@ fn open_budget(scope: &Scope, opts: &ScanOptions) -> Result<crate::creds::budget
 }
 
 /// What the credential phase tells the reader.
-fn credential_notes(sum: &crate::creds::Summary, budget: &std::path::Path) -> Vec<Note> {
-    let mut notes = vec![Note {
-        level: NoteLevel::Info,
-        message: format!(
-            "credentials: {} login attempts on {} services (budget in {}); {} default credentials \
-             accepted, {} carried over from an earlier run, {} services let a wrong password in",
-            sum.attempts,
-            sum.services,
+fn credential_notes(
+    sum: &crate::creds::Summary,
+    budget: &std::path::Path,
+    policy: &crate::scope::CredentialPolicy,
+    assets: &[Asset],
+) -> Vec<Note> {
+    let n = |v: u64, one: &str, many: &str| format!("{v} {}", if v == 1 { one } else { many });
+    let mut notes = vec![Note::new(
+        NoteLevel::Info,
+        format!(
+            "credentials: {} on {} (budget in {}); {} accepted, {} carried over from an earlier \
+             run, {} let a wrong password in",
+            n(sum.attempts, "login attempt", "login attempts"),
+            n(sum.services, "service", "services"),
             budget.display(),
-            sum.accepted,
+            n(sum.accepted, "default credential", "default credentials"),
             sum.carried,
-            sum.accepts_any
+            n(sum.accepts_any, "service", "services"),
         ),
-    }];
-    if sum.budget_spent > 0 {
-        notes.push(Note {
-            level: NoteLevel::Warning,
-            message: format!(
-                "credentials: the attempt budget stopped {} accounts from being tested (again) this run",
-                sum.budget_spent
+        format!(
+            "wachtwoorden: {} op {} (teller in {}); {} geaccepteerd, {} overgenomen uit een \
+             eerdere scan, {} liet een fout wachtwoord toe",
+            n(sum.attempts, "inlogpoging", "inlogpogingen"),
+            n(sum.services, "dienst", "diensten"),
+            budget.display(),
+            n(sum.accepted, "standaardwachtwoord", "standaardwachtwoorden"),
+            sum.carried,
+            n(sum.accepts_any, "dienst", "diensten"),
+        ),
+    )];
+    if !sum.spent.is_empty() {
+        // Name each account: on which device, and when it may be tried.
+        let addr = |id: &str| {
+            assets
+                .iter()
+                .find(|a| a.id == id)
+                .map_or_else(|| id.to_string(), |a| a.addr.to_string())
+        };
+        let list = |until: &str| {
+            let mut seen = std::collections::BTreeSet::new();
+            sum.spent
+                .iter()
+                .filter(|s| seen.insert((&s.device, &s.service, &s.account)))
+                .map(|s| {
+                    format!(
+                        "`{}` on {} ({}){}",
+                        s.account,
+                        addr(&s.device),
+                        s.service,
+                        s.next
+                            .map(|t| format!(" {until} {}", crate::model::rfc3339(t)))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let hours = policy.window.as_secs() / 3600;
+        let spent = sum
+            .spent
+            .iter()
+            .map(|s| (&s.device, &s.service, &s.account))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len() as u64;
+        notes.push(Note::new(
+            NoteLevel::Warning,
+            format!(
+                "credentials: the attempt budget ({} per device and account in {hours} h) kept {} \
+                 from being tested (again) this run: {}. Scan again after that time, or raise \
+                 [credentials] attempts or window_hours in the scope file",
+                policy.attempts,
+                n(spent, "account", "accounts"),
+                list("next attempt from")
             ),
-        });
+            format!(
+                "wachtwoorden: het maximum aantal pogingen ({} per apparaat en account in \
+                 {hours} uur) hield {} deze scan buiten de test: {}. Scan na dat tijdstip \
+                 opnieuw, of verhoog [credentials] attempts of window_hours in het scopebestand",
+                policy.attempts,
+                n(spent, "account", "accounts"),
+                list("volgende poging vanaf").replace(" on ", " op ")
+            ),
+        ));
     }
     if sum.ot_skipped > 0 {
-        notes.push(Note {
-            level: NoteLevel::Info,
-            message: format!(
-                "credentials: {} logins on OT devices not tested (ot-safe profile)",
-                sum.ot_skipped
+        notes.push(Note::new(
+            NoteLevel::Info,
+            format!(
+                "credentials: {} on OT devices not tested (ot-safe profile)",
+                n(sum.ot_skipped, "login", "logins")
             ),
-        });
+            format!(
+                "wachtwoorden: {} op OT-apparaten niet getest (profiel ot-safe)",
+                n(sum.ot_skipped, "inlog", "inlogs")
+            ),
+        ));
     }
     if sum.budget_errors > 0 {
-        notes.push(Note {
-            level: NoteLevel::Error,
-            message: format!(
-                "credentials: the budget file failed {} times; those logins were not tried",
+        notes.push(Note::new(
+            NoteLevel::Error,
+            format!(
+                "credentials: the budget file failed {}; those logins were not tried",
+                n(sum.budget_errors, "time", "times")
+            ),
+            format!(
+                "wachtwoorden: het tellerbestand faalde {} keer; die inlogs zijn niet geprobeerd",
                 sum.budget_errors
             ),
-        });
+        ));
     }
     notes
 }

@@ -31,14 +31,30 @@ fn pascal(id: &str) -> String {
         .collect()
 }
 
-/// The SARIF rule of an advisory (a check that is never evaluated on
-/// observations: advisories match identified devices).
-pub fn rule(adv: &Advisory, kev: Option<&Kev>) -> Check {
-    let cves = if adv.cves.is_empty() {
+/// ` (CVE-2024-6387)` after a title, or nothing.
+fn cve_suffix(adv: &Advisory) -> String {
+    if adv.cves.is_empty() {
         String::new()
     } else {
         format!(" ({})", adv.cves.join(", "))
-    };
+    }
+}
+
+/// The Dutch wording of an advisory's rule, with its CVEs after the title
+/// as in English.
+pub fn dutch(
+    adv: &Advisory,
+    wording: &BTreeMap<String, super::lang::Wording>,
+) -> Option<super::lang::Wording> {
+    let mut w = wording.get(&adv.id)?.clone();
+    w.title.push_str(&cve_suffix(adv));
+    Some(w)
+}
+
+/// The SARIF rule of an advisory (a check that is never evaluated on
+/// observations: advisories match identified devices).
+pub fn rule(adv: &Advisory, kev: Option<&Kev>) -> Check {
+    let cves = cve_suffix(adv);
     Check {
         id: adv.id.clone(),
         name: pascal(&adv.id),
@@ -46,6 +62,7 @@ pub fn rule(adv: &Advisory, kev: Option<&Kev>) -> Check {
         description: adv.description.trim().to_string(),
         remediation: adv.remediation.trim().to_string(),
         category: category(adv, kev),
+        evidence: crate::baseline::EvidenceKind::FirmwareVersion,
         severity: adv.severity(),
         security_severity: adv.cvss,
         confidence: adv.version_confidence,
@@ -55,6 +72,7 @@ pub fn rule(adv: &Advisory, kev: Option<&Kev>) -> Check {
         when: Condition::default(),
         examples: Vec::new(),
         source: adv.source.clone(),
+        nl: None,
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod advisory;
 pub mod eval;
+pub mod lang;
 
 pub use crate::knowledge::pattern;
 pub use crate::knowledge::{
@@ -18,7 +19,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::baseline::Baselines;
+use crate::baseline::{Baselines, EvidenceKind};
 use crate::facts;
 use crate::model::{Category, Confidence, FactValue, Severity};
 
@@ -38,6 +39,8 @@ struct RawCheck {
     description: String,
     remediation: String,
     category: Category,
+    #[serde(default)]
+    evidence: EvidenceKind,
     severity: Severity,
     security_severity: Spanned<f64>,
     #[serde(default = "high")]
@@ -114,6 +117,9 @@ pub struct Check {
     pub description: String,
     pub remediation: String,
     pub category: Category,
+    /// What a judgement of this check stands on (`report::compliance`
+    /// counts it for the check's controls).
+    pub evidence: EvidenceKind,
     pub severity: Severity,
     /// CVSS-like score, 0.0 to 10.0.
     pub security_severity: f64,
@@ -127,18 +133,43 @@ pub struct Check {
     pub examples: Vec<Example>,
     /// The file it came from (for messages).
     pub source: String,
+    /// Title, description and remediation in Dutch (`checks/lang/nl.toml`).
+    pub nl: Option<lang::Wording>,
+}
+
+impl Check {
+    /// The title in the reader's language (English when no Dutch exists).
+    pub fn title_in(&self, dutch: bool) -> &str {
+        match (&self.nl, dutch) {
+            (Some(w), true) => &w.title,
+            _ => &self.title,
+        }
+    }
+
+    /// The remediation in the reader's language.
+    pub fn remediation_in(&self, dutch: bool) -> &str {
+        match (&self.nl, dutch) {
+            (Some(w), true) => &w.remediation,
+            _ => &self.remediation,
+        }
+    }
 }
 
 /// Every check, in id order.
 #[derive(Debug, Clone, Default)]
 pub struct Catalogue {
     pub checks: Vec<Check>,
+    /// The Dutch wording of every rule (checks and advisories), by id.
+    pub dutch: BTreeMap<String, lang::Wording>,
 }
 
 impl Catalogue {
     /// The built-in checks, validated against the built-in baselines.
     pub fn embedded(baselines: &Baselines) -> Result<Catalogue, CheckLoadError> {
-        Catalogue::parse(embedded::CHECK_FILES, baselines)
+        // With the lab's files, when the binary added them: their Dutch
+        // wording rides along (the lab's checks are advisories only).
+        let files: Vec<(&str, &str)> = embedded::check_files().copied().collect();
+        Catalogue::parse(&files, baselines)
     }
 
     /// Checks from every `*.toml` under `dir`.
@@ -173,7 +204,11 @@ impl Catalogue {
             }
         }
         checks.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(Catalogue { checks })
+        let dutch = lang::dutch(files)?;
+        for c in &mut checks {
+            c.nl = dutch.get(&c.id).cloned();
+        }
+        Ok(Catalogue { checks, dutch })
     }
 
     pub fn get(&self, id: &str) -> Option<&Check> {
@@ -298,6 +333,7 @@ fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, I
         description: raw.description.trim().to_string(),
         remediation: raw.remediation.trim().to_string(),
         category: raw.category,
+        evidence: raw.evidence,
         severity: raw.severity,
         security_severity: score,
         confidence: raw.confidence,
@@ -307,12 +343,19 @@ fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, I
         when: raw.when.into_inner(),
         examples: raw.examples.into_iter().map(Spanned::into_inner).collect(),
         source: path.to_string(),
+        nl: None,
     })
 }
 
 /// Folders under `checks/` that hold other kinds of data (fingerprints,
 /// firmware advisories), loaded by their own modules.
-pub const OTHER_DATA: &[&str] = &["fingerprints", "firmware", "device-info", "credentials"];
+pub const OTHER_DATA: &[&str] = &[
+    "fingerprints",
+    "firmware",
+    "device-info",
+    "credentials",
+    lang::DIR,
+];
 
 /// True for a `[[check]]` file, false for fingerprint and advisory files.
 pub fn is_check_file(path: &str) -> bool {

@@ -184,6 +184,31 @@ impl Budget {
         Ok(Some(conn.last_insert_rowid()))
     }
 
+    /// When the window lets the next attempt on this device and account
+    /// through (`None` when one is allowed now).
+    pub fn next_allowed(&self, key: &Key, now: i64) -> Result<Option<i64>, BudgetError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT at FROM credential_attempts WHERE device = ?1 AND account = ?2 AND at > ?3
+                 ORDER BY at DESC",
+            )
+            .map_err(|e| self.fail(e))?;
+        let times: Vec<i64> = stmt
+            .query_map(params![key.device, key.account, now - self.window], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.fail(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.fail(e))?;
+        // The attempt whose expiry frees the first slot below the limit.
+        let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
+        Ok(times
+            .get(limit.saturating_sub(1))
+            .filter(|_| times.len() >= limit)
+            .map(|at| at + self.window))
+    }
+
     /// Records how attempt `row` ended.
     pub fn settle(&self, row: i64, outcome: Stored) -> Result<(), BudgetError> {
         self.conn()

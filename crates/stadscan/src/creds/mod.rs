@@ -66,8 +66,20 @@ pub struct Tester {
     pub shutdown: Shutdown,
 }
 
+/// An account the attempt budget kept from being tested this run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spent {
+    /// The asset's stable identity.
+    pub device: String,
+    /// `port/transport`.
+    pub service: String,
+    pub account: String,
+    /// When the budget allows the next attempt (Unix seconds), if known.
+    pub next: Option<i64>,
+}
+
 /// What the credential phase did, for the report's notes.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Summary {
     pub services: u64,
     pub attempts: u64,
@@ -77,6 +89,8 @@ pub struct Summary {
     pub budget_spent: u64,
     pub ot_skipped: u64,
     pub budget_errors: u64,
+    /// The accounts behind `budget_spent`.
+    pub spent: Vec<Spent>,
 }
 
 impl Summary {
@@ -89,6 +103,7 @@ impl Summary {
         self.budget_spent += o.budget_spent;
         self.ot_skipped += o.ot_skipped;
         self.budget_errors += o.budget_errors;
+        self.spent.extend(o.spent);
     }
 }
 
@@ -256,6 +271,12 @@ impl Tester {
                 {
                     Charged::Spent => {
                         sum.budget_spent += 1;
+                        sum.spent.push(Spent {
+                            device: key.device.clone(),
+                            service: key.service.clone(),
+                            account: key.account.clone(),
+                            next: self.budget.next_allowed(&key, now()).ok().flatten(),
+                        });
                         if let Some((id, at)) = carried(&self.budget) {
                             found.push((id, account.to_string(), at, false));
                         }
@@ -295,6 +316,12 @@ impl Tester {
                 {
                     Charged::Spent => {
                         sum.budget_spent += 1;
+                        sum.spent.push(Spent {
+                            device: key.device.clone(),
+                            service: key.service.clone(),
+                            account: key.account.clone(),
+                            next: self.budget.next_allowed(&key, now()).ok().flatten(),
+                        });
                         if let Some((id, at)) = carried(&self.budget) {
                             found.push((id, account.to_string(), at, false));
                         }
@@ -345,7 +372,15 @@ impl Tester {
                 "cred.default_ids",
                 found.iter().map(|f| f.0.clone()).collect::<Vec<_>>(),
             );
-            obs.set("cred.account", account.clone());
+            // SNMP communities have no user name: say so rather than ``.
+            obs.set(
+                "cred.account",
+                if account.is_empty() {
+                    "none: a community has no user name".to_string()
+                } else {
+                    account.clone()
+                },
+            );
             obs.set("cred.method", name);
             obs.set("cred.verified_at", rfc3339(at));
             obs.set("cred.retested", retested);

@@ -97,6 +97,9 @@ pub struct Changes {
 /// run last) and the changes since the previous run (none on a first run).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct View {
+    /// This run's number in the history file (`stadscan history list`,
+    /// `stadscan diff --history FILE 4 5`).
+    pub run_id: i64,
     pub trend: Vec<RunSummary>,
     pub changes: Option<Changes>,
 }

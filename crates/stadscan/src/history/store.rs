@@ -482,6 +482,42 @@ impl Store {
             .map_err(|e| self.err(&e))
     }
 
+    /// A run named the way users name it: its number, `latest` (the most
+    /// recent run) or `previous` (the complete run of the same scope before
+    /// the latest, what the reports compare it with). An unknown name is
+    /// an error that lists the runs there are.
+    pub fn resolve(&self, name: &str) -> Result<Run, HistoryError> {
+        let runs = self.runs()?;
+        let latest = runs.last();
+        let found = match name.trim() {
+            "latest" => latest.cloned(),
+            "previous" => match latest {
+                Some(l) => self.previous_complete(&l.scope_key, l.id)?,
+                None => None,
+            },
+            n => n
+                .trim_start_matches('#')
+                .parse::<i64>()
+                .ok()
+                .and_then(|id| runs.iter().find(|r| r.id == id).cloned()),
+        };
+        found.ok_or_else(|| {
+            let known = if runs.is_empty() {
+                "it holds no runs yet".to_string()
+            } else {
+                let ids: Vec<String> = runs.iter().map(|r| r.id.to_string()).collect();
+                format!(
+                    "runs there: {} (`stadscan history list --history {}` shows them)",
+                    ids.join(", "),
+                    self.path.display()
+                )
+            };
+            self.err(format!(
+                "no run `{name}` (give a run number, `latest` or `previous`); {known}"
+            ))
+        })
+    }
+
     /// The latest complete run of the scope before run `id`.
     pub fn previous_complete(&self, scope_key: &str, id: i64) -> Result<Option<Run>, HistoryError> {
         let found: Option<i64> = self
@@ -595,7 +631,11 @@ impl Store {
                 Some(c)
             }
         };
-        Ok(View { trend, changes })
+        Ok(View {
+            run_id: id,
+            trend,
+            changes,
+        })
     }
 }
 

@@ -43,6 +43,10 @@ pub mod embedded {
                 "checks/firmware/lab.toml",
                 include_str!("../../../stadscan-lab/data/firmware/lab.toml"),
             ),
+            (
+                "checks/lang/lab/nl.toml",
+                include_str!("../../../stadscan-lab/data/lang/nl.toml"),
+            ),
         ];
         CHECK_FILES.iter().chain(LAB).copied().collect()
     }

@@ -5,11 +5,12 @@
 //! BIO2 controls it maps to. Its status:
 //! - `fail`: a finding of an evidencing check (the findings and assets are
 //!   listed);
-//! - `pass`: no finding, and at least one evidencing check had something
-//!   to judge in this scan (a service of its protocol, a device with a
-//!   known firmware version);
-//! - `not-tested`: a scan can test it, but nothing in this scan gave its
-//!   checks anything to judge (no TLS service seen, say);
+//! - `pass`: no finding, its checks judged something in this scan (the
+//!   evidence, counted per kind: 12 TLS endpoints, 5 devices with a known
+//!   firmware version), every kind the control `requires` was seen, and no
+//!   device was left unidentified where identity is the evidence;
+//! - `not-tested`: a scan can test it, but the evidence is missing (no TLS
+//!   endpoint assessed, a discovery-only scan...), with the reason;
 //! - `not-testable`: no network scan can evidence it (listed as such, never
 //!   as passed).
 
@@ -18,9 +19,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::Report;
-use crate::baseline::Baselines;
+use super::html::Lang;
+use crate::baseline::{Baselines, EvidenceKind};
 use crate::check::Check;
-use crate::model::Category;
+use crate::model::{Asset, Observation};
 
 /// The baseline used when none is asked for.
 pub const DEFAULT_BASELINE: &str = "bio2";
@@ -67,6 +69,128 @@ pub struct ControlResult {
     pub findings: usize,
     /// Ids of the assets with such findings.
     pub assets: Vec<String>,
+    /// What its checks judged, per kind (`{"tls-endpoint": 12}`): the
+    /// grounds of a `pass`.
+    pub evidence: BTreeMap<EvidenceKind, usize>,
+    /// Kinds the control needs to have seen before it can pass.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<EvidenceKind>,
+    /// Devices whose kind was not identified, where identity is evidence.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unidentified: usize,
+    /// Why a testable control was not tested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Why a control a scan could test was not tested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(tag = "code", rename_all = "kebab-case")]
+pub enum Reason {
+    /// `--discover-only`: nothing was identified, so nothing is judged.
+    DiscoverOnly,
+    /// None of its checks had anything to judge.
+    NothingJudged,
+    /// The control requires evidence of this kind and the scan saw none.
+    Missing { evidence: EvidenceKind },
+    /// Identity is the evidence and these many devices stayed unidentified.
+    Unidentified { devices: usize },
+}
+
+impl Reason {
+    pub fn text(self, lang: Lang) -> String {
+        match (self, lang) {
+            (Reason::DiscoverOnly, Lang::En) => {
+                "discovery only (--discover-only): nothing was identified or judged".into()
+            }
+            (Reason::DiscoverOnly, Lang::Nl) => {
+                "alleen ontdekking (--discover-only): niets geïdentificeerd of beoordeeld".into()
+            }
+            (Reason::NothingJudged, Lang::En) => {
+                "nothing in this scan gave its checks anything to judge".into()
+            }
+            (Reason::NothingJudged, Lang::Nl) => {
+                "niets in deze scan gaf de controles iets te beoordelen".into()
+            }
+            (Reason::Missing { evidence }, Lang::En) => {
+                format!("no {} in this scan", evidence_noun(evidence, 1, lang))
+            }
+            (Reason::Missing { evidence }, Lang::Nl) => {
+                format!("geen {} in deze scan", evidence_noun(evidence, 1, lang))
+            }
+            (Reason::Unidentified { devices }, Lang::En) => format!(
+                "not identified: {devices} {} (identify them first)",
+                plural(devices, "device", "devices")
+            ),
+            (Reason::Unidentified { devices }, Lang::Nl) => format!(
+                "niet geïdentificeerd: {devices} {} (stel eerst vast wat het is)",
+                plural(devices, "apparaat", "apparaten")
+            ),
+        }
+    }
+}
+
+/// `one` for 1, else `many`.
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// What one unit of evidence is called, for `n` of them.
+pub fn evidence_noun(kind: EvidenceKind, n: usize, lang: Lang) -> &'static str {
+    let (one, many) = match (kind, lang) {
+        (EvidenceKind::Service, Lang::En) => ("service judged", "services judged"),
+        (EvidenceKind::Service, Lang::Nl) => ("beoordeelde dienst", "beoordeelde diensten"),
+        (EvidenceKind::TlsEndpoint, Lang::En) => {
+            ("TLS endpoint assessed", "TLS endpoints assessed")
+        }
+        (EvidenceKind::TlsEndpoint, Lang::Nl) => {
+            ("beoordeeld TLS-eindpunt", "beoordeelde TLS-eindpunten")
+        }
+        (EvidenceKind::LoginSurface, Lang::En) => {
+            ("login surface examined", "login surfaces examined")
+        }
+        (EvidenceKind::LoginSurface, Lang::Nl) => ("onderzochte inlog", "onderzochte inlogs"),
+        (EvidenceKind::DeviceIdentity, Lang::En) => ("identified device", "identified devices"),
+        (EvidenceKind::DeviceIdentity, Lang::Nl) => {
+            ("geïdentificeerd apparaat", "geïdentificeerde apparaten")
+        }
+        (EvidenceKind::FirmwareVersion, Lang::En) => (
+            "device with a known firmware version",
+            "devices with a known firmware version",
+        ),
+        (EvidenceKind::FirmwareVersion, Lang::Nl) => (
+            "apparaat met bekende firmwareversie",
+            "apparaten met bekende firmwareversie",
+        ),
+    };
+    plural(n, one, many)
+}
+
+impl ControlResult {
+    /// The evidence in words: `12 TLS endpoints assessed, 3 devices with a
+    /// known firmware version` (empty when there is none).
+    pub fn evidence_text(&self, lang: Lang) -> String {
+        self.evidence
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{n} {}", evidence_noun(*k, *n, lang)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The evidence (for a pass) or the reason (for a not-tested control)
+    /// in words; empty otherwise.
+    pub fn grounds(&self, lang: Lang) -> String {
+        match (self.status, self.reason) {
+            (Status::Pass, _) => self.evidence_text(lang),
+            (Status::NotTested, Some(r)) => r.text(lang),
+            _ => String::new(),
+        }
+    }
 }
 
 /// Counts per status.
@@ -84,6 +208,8 @@ pub struct Compliance {
     /// Catalogue id (`bio2`, `bio-1.04`, `big`, `etsi`).
     pub baseline: String,
     pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title_nl: Option<String>,
     pub counts: Counts,
     /// In catalogue order.
     pub controls: Vec<ControlResult>,
@@ -94,33 +220,109 @@ impl Compliance {
         self.controls.iter().filter(|c| c.status == Status::Fail)
     }
 
+    /// The catalogue's title in the reader's language.
+    pub fn title_in(&self, lang: Lang) -> &str {
+        match (lang, &self.title_nl) {
+            (Lang::Nl, Some(nl)) => nl,
+            _ => &self.title,
+        }
+    }
+
     /// The result of the control with reference `prefix:id`.
     pub fn control(&self, reference: &str) -> Option<&ControlResult> {
         self.controls.iter().find(|c| c.reference == reference)
     }
 }
 
-/// Whether a check had anything to judge in this scan.
-fn applicable(check: &Check, report: &Report) -> bool {
-    let advisory = check.when.protocol.is_empty()
-        && matches!(
-            check.category,
-            Category::OutdatedFirmware | Category::KnownExploited
-        );
-    if advisory {
-        return report
+/// Protocols whose services take a login.
+const LOGIN_PROTOCOLS: &[&str] = &["telnet", "ssh", "ftp", "mqtt", "rtsp", "snmp"];
+
+/// The TLS of this endpoint was assessed (protocols, suites or the
+/// certificate).
+fn tls_assessed(o: &Observation) -> bool {
+    o.tls_profile.is_some()
+        || o.facts
+            .keys()
+            .any(|k| k.starts_with("tls.") || k.starts_with("cert."))
+}
+
+/// This service takes a login, or credentials were tried on it.
+fn login_surface(o: &Observation) -> bool {
+    LOGIN_PROTOCOLS.contains(&o.protocol.as_str())
+        || o.facts
+            .keys()
+            .any(|k| k.starts_with("cred.") || k == "http.auth_scheme" || k == "device_info.auth")
+}
+
+fn identified(a: &Asset) -> bool {
+    !a.class.is_empty() && a.class != "unknown"
+}
+
+/// Whether `check` (of evidence kind `service`) judges this service: an
+/// identified service of a protocol it names (of any protocol when it names
+/// none), inside or outside TLS as it asks.
+fn judges_service(check: &Check, o: &Observation) -> bool {
+    let protocol = if check.when.protocol.is_empty() {
+        o.protocol != "unknown"
+    } else {
+        check.when.protocol.contains(&o.protocol)
+    };
+    protocol && check.when.tls.is_none_or(|t| t == o.tls)
+}
+
+/// How much evidence of `kind` the scan holds for `checks` (endpoints or
+/// devices).
+fn count(kind: EvidenceKind, checks: &[&Check], report: &Report) -> usize {
+    let endpoints = |keep: &dyn Fn(&Observation) -> bool| {
+        report
             .assets
             .iter()
-            .any(|a| a.vendor.is_some() && a.model.is_some() && a.firmware.is_some());
+            .flat_map(|a| &a.observations)
+            .filter(|o| keep(o))
+            .count()
+    };
+    match kind {
+        EvidenceKind::Service => endpoints(&|o| {
+            checks
+                .iter()
+                .any(|c| c.evidence == EvidenceKind::Service && judges_service(c, o))
+        }),
+        EvidenceKind::TlsEndpoint => endpoints(&tls_assessed),
+        EvidenceKind::LoginSurface => endpoints(&login_surface),
+        EvidenceKind::DeviceIdentity => report.assets.iter().filter(|a| identified(a)).count(),
+        EvidenceKind::FirmwareVersion => report
+            .assets
+            .iter()
+            .filter(|a| a.vendor.is_some() && a.model.is_some() && a.firmware.is_some())
+            .count(),
     }
-    // A check on unidentified services judges every service: when all
-    // were identified, it passed.
-    let on_unknown = check.when.protocol.iter().any(|p| p == "unknown");
-    report.assets.iter().flat_map(|a| &a.observations).any(|o| {
-        on_unknown
-            || (check.when.protocol.is_empty() || check.when.protocol.contains(&o.protocol))
-                && check.when.tls.is_none_or(|t| t == o.tls)
-    })
+}
+
+/// A testable control without findings: pass, or not tested and why.
+pub fn judge(
+    evidence: &BTreeMap<EvidenceKind, usize>,
+    requires: &[EvidenceKind],
+    unidentified: usize,
+    discover_only: bool,
+) -> (Status, Option<Reason>) {
+    let seen = |k: &EvidenceKind| evidence.get(k).copied().unwrap_or(0) > 0;
+    let reason = if discover_only {
+        Some(Reason::DiscoverOnly)
+    } else if let Some(k) = requires.iter().find(|k| !seen(k)) {
+        Some(Reason::Missing { evidence: *k })
+    } else if !evidence.keys().any(seen) {
+        Some(Reason::NothingJudged)
+    } else if unidentified > 0 {
+        Some(Reason::Unidentified {
+            devices: unidentified,
+        })
+    } else {
+        None
+    };
+    match reason {
+        Some(r) => (Status::NotTested, Some(r)),
+        None => (Status::Pass, None),
+    }
 }
 
 /// Judges `report` against the catalogue `baseline`.
@@ -167,14 +369,37 @@ pub fn evaluate(
             *failed_rules.entry(f.check_id.clone()).or_default() += 1;
             assets.insert(f.asset.clone());
         }
-        let status = if !control.testable {
-            Status::NotTestable
-        } else if findings > 0 {
-            Status::Fail
-        } else if checks.iter().any(|c| applicable(c, report)) {
-            Status::Pass
+        // What the control needs seen: its own `requires` and those of the
+        // BIO2 controls it maps to.
+        let mut requires: BTreeSet<EvidenceKind> = control.requires.iter().copied().collect();
+        for m in &control.maps_to {
+            if let Some(c) = baselines.control(m) {
+                requires.extend(c.requires.iter().copied());
+            }
+        }
+        let requires: Vec<EvidenceKind> = requires.into_iter().collect();
+        let mut evidence: BTreeMap<EvidenceKind, usize> = BTreeMap::new();
+        if control.testable {
+            let kinds: BTreeSet<EvidenceKind> = checks
+                .iter()
+                .map(|c| c.evidence)
+                .chain(requires.iter().copied())
+                .collect();
+            for k in kinds {
+                evidence.insert(k, count(k, &checks, report));
+            }
+        }
+        let unidentified = if evidence.contains_key(&EvidenceKind::DeviceIdentity) {
+            report.assets.iter().filter(|a| !identified(a)).count()
         } else {
-            Status::NotTested
+            0
+        };
+        let (status, reason) = if !control.testable {
+            (Status::NotTestable, None)
+        } else if findings > 0 {
+            (Status::Fail, None)
+        } else {
+            judge(&evidence, &requires, unidentified, report.discover_only)
         };
         match status {
             Status::Pass => counts.pass += 1,
@@ -193,11 +418,16 @@ pub fn evaluate(
             failed_rules,
             findings,
             assets: assets.into_iter().collect(),
+            evidence,
+            requires,
+            unidentified,
+            reason,
         });
     }
     Ok(Compliance {
         baseline: catalogue.id.clone(),
         title: catalogue.title.clone(),
+        title_nl: catalogue.title_nl.clone(),
         counts,
         controls,
     })

@@ -220,14 +220,14 @@ fn control_title(lang: Lang, c: &ControlResult) -> &str {
     }
 }
 
-/// The rule's title from the catalogue, or its id.
-fn rule_title<'a>(report: &'a Report, rule: &'a str) -> &'a str {
+/// The rule's title from the catalogue in the reader's language, or its id.
+fn rule_title<'a>(report: &'a Report, rule: &'a str, lang: Lang) -> &'a str {
     report
         .checks
         .checks
         .iter()
         .find(|c| c.id == rule)
-        .map_or(rule, |c| c.title.as_str())
+        .map_or(rule, |c| c.title_in(lang == Lang::Nl))
 }
 
 /// Host names and the scope label of an asset, as one escaped cell.
@@ -243,20 +243,24 @@ fn asset_names(a: &Asset) -> String {
     escape(&names)
 }
 
+/// An address or endpoint, never broken across lines.
+fn address(text: &str) -> String {
+    format!("<span class=\"mono addr\">{}</span>", escape(text))
+}
+
 /// Address, first host name below it.
 fn asset_cell(a: &Asset) -> String {
-    let mut cell = format!(
-        "<span class=\"mono\">{}</span>",
-        escape(&a.addr.to_string())
-    );
+    let mut cell = address(&a.addr.to_string());
     if let Some(h) = a.hostnames.first().or(a.label.as_ref()) {
         cell.push_str(&format!("<br><span class=\"small\">{}</span>", escape(h)));
     }
     cell
 }
 
+/// Maker and model; the vendor only where it is the device's maker (see
+/// [`analysis::device_vendor`]).
 fn vendor_model(a: &Asset) -> String {
-    let s = [a.vendor.as_deref(), a.model.as_deref()]
+    let s = [analysis::device_vendor(a), a.model.as_deref()]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()

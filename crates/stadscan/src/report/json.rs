@@ -46,6 +46,9 @@ struct Run<'a> {
     started: String,
     finished: String,
     complete: bool,
+    /// This run's number in the history file (with `--history`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history_id: Option<i64>,
     ports_tcp: &'a [u16],
     ports_udp: &'a [u16],
 }
@@ -92,6 +95,7 @@ pub fn to_json(report: &Report) -> Vec<u8> {
             started: rfc3339(report.started),
             finished: rfc3339(report.finished),
             complete: report.complete,
+            history_id: report.history.as_ref().map(|h| h.run_id),
             ports_tcp: &report.scope.ports.tcp,
             ports_udp: &report.scope.ports.udp,
         },

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use super::Report;
 use super::compliance::Status;
+use super::html::Lang;
 use crate::model::{Severity, rfc3339};
 
 /// Rows listed per table before "and N more".
@@ -74,9 +75,29 @@ fn write_all(report: &Report, md: &mut String) -> std::fmt::Result {
         writeln!(md, "### Compliance: {}\n", escape(&c.title))?;
         writeln!(
             md,
-            "Controls: {} pass, **{} fail**, {} not tested (nothing in this scan to judge them by), {} not testable by scanning.\n",
+            "Controls: {} pass, **{} fail**, {} not tested (the evidence is missing: the reason is below), {} not testable by scanning.\n",
             c.counts.pass, c.counts.fail, c.counts.not_tested, c.counts.not_testable
         )?;
+        let judged: Vec<_> = c
+            .controls
+            .iter()
+            .filter(|x| matches!(x.status, Status::Pass | Status::NotTested))
+            .collect();
+        if !judged.is_empty() {
+            writeln!(md, "| control | title | status | evidence or reason |")?;
+            writeln!(md, "|---|---|---|---|")?;
+            for x in judged {
+                writeln!(
+                    md,
+                    "| {} | {} | {} | {} |",
+                    escape(&x.reference),
+                    escape(&x.title_en),
+                    x.status.as_str(),
+                    escape(&x.grounds(Lang::En))
+                )?;
+            }
+            writeln!(md)?;
+        }
         let failed: Vec<_> = c
             .controls
             .iter()
@@ -95,7 +116,7 @@ fn write_all(report: &Report, md: &mut String) -> std::fmt::Result {
                     md,
                     "| {} | {} | {} | {} | {} |",
                     escape(&x.reference),
-                    escape(x.title_nl.as_deref().unwrap_or(&x.title_en)),
+                    escape(&x.title_en),
                     x.findings,
                     x.assets.len(),
                     rules.join(", ")

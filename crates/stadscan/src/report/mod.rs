@@ -76,6 +76,28 @@ pub struct WindowStats {
 pub struct Note {
     pub level: NoteLevel,
     pub message: String,
+    /// The same in Dutch, for the Dutch report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_nl: Option<String>,
+}
+
+impl Note {
+    /// A note in English and Dutch.
+    pub fn new(level: NoteLevel, en: impl Into<String>, nl: impl Into<String>) -> Note {
+        Note {
+            level,
+            message: en.into(),
+            message_nl: Some(nl.into()),
+        }
+    }
+
+    /// The message in the reader's language (English when it has no Dutch).
+    pub fn text(&self, dutch: bool) -> &str {
+        match (&self.message_nl, dutch) {
+            (Some(nl), true) => nl,
+            _ => &self.message,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -99,6 +121,8 @@ pub struct Report {
     pub finished: i64,
     /// False when the run was interrupted: the outputs hold partial results.
     pub complete: bool,
+    /// `--discover-only`: ports found, nothing identified, no control judged.
+    pub discover_only: bool,
     pub assets: Vec<Asset>,
     pub findings: Vec<Finding>,
     pub refused: Vec<RefusedAddress>,
@@ -146,6 +170,7 @@ pub fn html_page(report: &Report, lang: &str) -> String {
                     .unwrap_or_else(|_| compliance::Compliance {
                         baseline: compliance::DEFAULT_BASELINE.into(),
                         title: String::new(),
+                        title_nl: None,
                         counts: compliance::Counts::default(),
                         controls: Vec::new(),
                     });

@@ -16,6 +16,8 @@ use serde_sarif::sarif::{
     ToolComponent,
 };
 
+use super::compliance::Status;
+use super::html::Lang;
 use super::{NoteLevel, Report};
 use crate::check::Check;
 use crate::model::{Confidence, Finding, Severity, rfc3339};
@@ -409,15 +411,33 @@ pub fn build(report: &Report) -> Sarif {
     run_props.insert("certificateKeys".into(), json!(report.certificate_keys));
     if let Some(c) = &report.compliance {
         let failed: Vec<&str> = c.failed().map(|x| x.reference.as_str()).collect();
+        // Each pass with its grounds, each untested control with its reason.
+        let passed: BTreeMap<&str, &BTreeMap<_, usize>> = c
+            .controls
+            .iter()
+            .filter(|x| x.status == Status::Pass)
+            .map(|x| (x.reference.as_str(), &x.evidence))
+            .collect();
+        let not_tested: BTreeMap<&str, String> = c
+            .controls
+            .iter()
+            .filter(|x| x.status == Status::NotTested)
+            .map(|x| (x.reference.as_str(), x.grounds(Lang::En)))
+            .collect();
         run_props.insert(
             "compliance".into(),
-            json!({ "baseline": c.baseline, "counts": c.counts, "failed": failed }),
+            json!({ "baseline": c.baseline, "counts": c.counts, "failed": failed,
+                    "passed": passed, "notTested": not_tested }),
         );
+    }
+    if let Some(h) = &report.history {
+        run_props.insert("historyId".into(), json!(h.run_id));
     }
     if let Some(ch) = changes {
         run_props.insert(
             "sinceLastRun".into(),
             json!({
+                "previousRunId": ch.previous_id,
                 "previousRun": rfc3339(ch.previous_started),
                 "new": ch.new.len(),
                 "updated": ch.updated.len(),

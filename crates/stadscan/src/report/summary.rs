@@ -5,8 +5,15 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use super::compliance::Status;
+use super::html::Lang;
 use super::{NoteLevel, Report};
 use crate::model::{Severity, printable};
+
+/// `1 address`, `3 addresses`.
+fn count(n: u128, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
 
 /// Writes the summary to `out`. `outputs` are (kind, path) pairs.
 pub fn write(
@@ -22,30 +29,47 @@ pub fn write(
         printable(report.scope.name.as_bytes()),
         report.scope_uri
     )?;
-    writeln!(
-        out,
-        "scanned {} addresses x {} ports in {:.1} s: {} assets, {} services{}",
-        s.addresses,
-        s.ports,
-        s.elapsed_ms as f64 / 1000.0,
-        report.assets.len(),
-        report
-            .assets
-            .iter()
-            .map(|a| a.observations.len())
-            .sum::<usize>(),
-        if report.complete {
-            ""
-        } else {
-            " (INTERRUPTED: partial results)"
-        }
-    )?;
+    let services = report
+        .assets
+        .iter()
+        .map(|a| a.observations.len())
+        .sum::<usize>();
+    let space = format!(
+        "{} x {}",
+        count(s.addresses, "address", "addresses"),
+        count(s.ports as u128, "port", "ports")
+    );
+    let found = format!(
+        "{}, {}",
+        count(report.assets.len() as u128, "asset", "assets"),
+        count(services as u128, "service", "services")
+    );
+    let seconds = s.elapsed_ms as f64 / 1000.0;
+    if report.complete {
+        writeln!(out, "scanned {space} in {seconds:.1} s: {found}")?;
+    } else {
+        // One unit throughout: positions are (address, port) pairs.
+        writeln!(
+            out,
+            "INTERRUPTED after {} of {} positions (address x port) of {space}, in {seconds:.1} s: \
+             partial results, {found}",
+            s.positions_done,
+            s.addresses.saturating_mul(s.ports as u128),
+        )?;
+    }
     let counts = report.count_by_severity();
     let line: Vec<String> = Severity::ALL
         .iter()
         .map(|sev| format!("{} {}", counts.get(sev).copied().unwrap_or(0), sev))
         .collect();
     writeln!(out, "inventory:")?;
+    let class_width = report
+        .assets
+        .iter()
+        .map(|a| a.class.len())
+        .max()
+        .unwrap_or(0)
+        .max(8);
     for a in &report.assets {
         let name = [
             a.vendor.as_deref(),
@@ -63,7 +87,7 @@ pub fn write(
             .collect();
         writeln!(
             out,
-            "  {:<16} {:<22} {:<34} {}",
+            "  {:<16} {:<class_width$} {:<34} {}",
             a.addr.to_string(),
             a.class,
             printable(if name.is_empty() { "-" } else { &name }.as_bytes()),
@@ -76,6 +100,19 @@ pub fn write(
         report.findings.len(),
         line.join(", ")
     )?;
+    // Columns as wide as their longest entry, so long rule ids stay aligned.
+    let rule_width = report
+        .findings
+        .iter()
+        .map(|f| f.check_id.len())
+        .max()
+        .unwrap_or(0);
+    let endpoint_width = report
+        .findings
+        .iter()
+        .map(|f| f.endpoint.to_string().len())
+        .max()
+        .unwrap_or(0);
     let mut findings: Vec<_> = report.findings.iter().collect();
     findings.sort_by(|a, b| {
         (b.severity, a.endpoint, &a.check_id).cmp(&(a.severity, b.endpoint, &b.check_id))
@@ -83,7 +120,7 @@ pub fn write(
     for f in findings {
         writeln!(
             out,
-            "  {:<8} {:<26} {:<24} {}",
+            "  {:<8} {:<rule_width$} {:<endpoint_width$} {}",
             f.severity.as_str().to_uppercase(),
             f.check_id,
             f.endpoint.to_string(),
@@ -106,18 +143,44 @@ pub fn write(
                 format!(" (failed: {})", failed.join(", "))
             }
         )?;
+        // The grounds of each pass, and why the others were not tested.
+        let width = c
+            .controls
+            .iter()
+            .map(|x| x.reference.len())
+            .max()
+            .unwrap_or(0);
+        for x in c
+            .controls
+            .iter()
+            .filter(|x| matches!(x.status, Status::Pass | Status::NotTested))
+        {
+            writeln!(
+                out,
+                "  {:<10} {:<width$}  {}",
+                x.status.as_str(),
+                x.reference,
+                x.grounds(Lang::En)
+            )?;
+        }
     }
     match report.history.as_ref().map(|h| h.changes.as_ref()) {
         Some(Some(ch)) => writeln!(
             out,
-            "since the previous run ({}): {} new, {} updated, {} fixed, {} unchanged",
+            "history: run {}; since run {} ({}): {} new, {} updated, {} fixed, {} unchanged",
+            report.history.as_ref().map_or(0, |h| h.run_id),
+            ch.previous_id,
             crate::model::rfc3339(ch.previous_started),
             ch.new.len(),
             ch.updated.len(),
             ch.fixed.len(),
             ch.unchanged
         )?,
-        Some(None) => writeln!(out, "history: first run of this scope")?,
+        Some(None) => writeln!(
+            out,
+            "history: run {}, the first of this scope",
+            report.history.as_ref().map_or(0, |h| h.run_id)
+        )?,
         None => {}
     }
     for n in &report.notes {
@@ -140,15 +203,22 @@ pub fn write_checks(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let checks = &knowledge.checks;
+    let id_width = checks
+        .checks
+        .iter()
+        .map(|c| c.id.len())
+        .max()
+        .unwrap_or(0)
+        .max(2);
     writeln!(
         out,
-        "{:<28} {:<9} {:<24} title",
+        "{:<id_width$} {:<9} {:<24} title",
         "id", "severity", "category"
     )?;
     for c in &checks.checks {
         writeln!(
             out,
-            "{:<28} {:<9} {:<24} {}",
+            "{:<id_width$} {:<9} {:<24} {}",
             c.id,
             c.severity.as_str(),
             c.category.as_str(),
@@ -166,5 +236,63 @@ pub fn write_checks(
         fps.len(),
         classes.join(", ")
     )?;
+    writeln!(out)?;
+    let advisories: Vec<&crate::firmware::Advisory> = knowledge.advisories.iter().collect();
+    let id_width = advisories
+        .iter()
+        .map(|a| a.id.len())
+        .max()
+        .unwrap_or(0)
+        .max(2);
+    writeln!(
+        out,
+        "{:<id_width$} {:<9} {:<4} {:<24} title",
+        "advisory", "severity", "KEV", "CVE"
+    )?;
+    for a in &advisories {
+        writeln!(
+            out,
+            "{:<id_width$} {:<9} {:<4} {:<24} {}",
+            a.id,
+            a.severity().as_str(),
+            if a.known_exploited(None) { "yes" } else { "no" },
+            a.cves.join(" "),
+            a.title
+        )?;
+    }
+    writeln!(out, "{} firmware advisories", advisories.len())?;
+    Ok(())
+}
+
+/// The runs of a history file (`stadscan history list`).
+pub fn write_runs(
+    runs: &[(crate::history::store::Run, usize)],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if runs.is_empty() {
+        return writeln!(out, "no runs in this history file yet");
+    }
+    let width = runs
+        .iter()
+        .map(|(r, _)| r.id.to_string().len())
+        .max()
+        .unwrap_or(1)
+        .max(3);
+    writeln!(
+        out,
+        "{:>width$}  {:<20}  {:<10}  {:>8}  scope",
+        "run", "started", "state", "findings"
+    )?;
+    for (r, findings) in runs {
+        writeln!(
+            out,
+            "{:>width$}  {:<20}  {:<10}  {:>8}  {}",
+            r.id,
+            crate::model::rfc3339(r.started),
+            r.state.as_str(),
+            findings,
+            printable(r.scope_name.as_bytes())
+        )?;
+    }
     Ok(())
 }

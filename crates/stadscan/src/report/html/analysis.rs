@@ -90,14 +90,19 @@ pub struct Fix {
     pub title: String,
     /// The remediation's first sentence (empty when there is none).
     pub first_step: String,
+    /// The whole remediation.
+    pub remediation: String,
     pub severity: Severity,
     pub findings: usize,
     pub assets: usize,
+    /// The addresses of the devices the fix closes findings on, in order.
+    pub addresses: Vec<std::net::IpAddr>,
 }
 
 /// The `limit` fixes that close the most findings: most findings first,
-/// then highest severity, then most devices, then rule id.
-pub fn top_fixes(report: &Report, limit: usize) -> Vec<Fix> {
+/// then highest severity, then most devices, then rule id. Texts in Dutch
+/// when `dutch` (where the catalogue has them).
+pub fn top_fixes(report: &Report, limit: usize, dutch: bool) -> Vec<Fix> {
     let mut groups: BTreeMap<&str, (usize, BTreeSet<&str>, Severity)> = BTreeMap::new();
     for f in &report.findings {
         let g = groups
@@ -111,15 +116,22 @@ pub fn top_fixes(report: &Report, limit: usize) -> Vec<Fix> {
         .into_iter()
         .map(|(rule, (findings, assets, severity))| {
             let check = report.checks.checks.iter().find(|c| c.id == rule);
+            let remediation = check.map_or("", |c| c.remediation_in(dutch));
+            let mut addresses: Vec<std::net::IpAddr> = assets
+                .iter()
+                .filter_map(|id| report.asset(id).map(|a| a.addr))
+                .collect();
+            addresses.sort();
+            addresses.dedup();
             Fix {
                 rule: rule.to_string(),
-                title: check.map_or_else(|| rule.to_string(), |c| c.title.clone()),
-                first_step: check
-                    .map(|c| first_step(&c.remediation))
-                    .unwrap_or_default(),
+                title: check.map_or_else(|| rule.to_string(), |c| c.title_in(dutch).to_string()),
+                first_step: first_step(remediation),
+                remediation: remediation.split_whitespace().collect::<Vec<_>>().join(" "),
                 severity,
                 findings,
                 assets: assets.len(),
+                addresses,
             }
         })
         .collect();
@@ -164,28 +176,40 @@ pub fn first_step(remediation: &str) -> String {
     }
 }
 
-/// Devices per vendor (`None`: vendor not identified), most first, then by
-/// name with the unknown bucket last among equals.
-pub fn vendor_shares(assets: &[Asset]) -> Vec<(Option<&str>, usize)> {
-    let mut counts: BTreeMap<Option<&str>, usize> = BTreeMap::new();
-    for a in assets {
-        *counts.entry(vendor_key(a)).or_default() += 1;
+/// The maker of the device, when the scan knows it: the identified vendor
+/// of a device whose kind was identified. A device of unknown kind was
+/// named only by software it runs (Dropbear, OpenSSH, a Linux kernel), and
+/// the author of that software is not the maker of the device.
+pub fn device_vendor(a: &Asset) -> Option<&str> {
+    if a.class.is_empty() || a.class == "unknown" {
+        return None;
     }
-    let mut v: Vec<(Option<&str>, usize)> = counts.into_iter().collect();
-    v.sort_by(|x, y| {
-        y.1.cmp(&x.1)
-            .then_with(|| x.0.is_none().cmp(&y.0.is_none()))
-            .then_with(|| x.0.cmp(&y.0))
-    });
-    v
-}
-
-fn vendor_key(a: &Asset) -> Option<&str> {
     a.vendor.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// A class with at least this many devices is judged for concentration;
-/// below it one or two devices are always "one vendor" and say nothing.
+/// Devices per identified maker, most first, then by name. Devices whose
+/// maker is not known are not a vendor: [`not_identified`] counts them.
+pub fn vendor_shares(assets: &[Asset]) -> Vec<(&str, usize)> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in assets {
+        if let Some(v) = device_vendor(a) {
+            *counts.entry(v).or_default() += 1;
+        }
+    }
+    let mut v: Vec<(&str, usize)> = counts.into_iter().collect();
+    v.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(y.0)));
+    v
+}
+
+/// Devices whose maker the scan could not name (a to-do for the
+/// inventory, never a vendor of its own).
+pub fn not_identified(assets: &[Asset]) -> usize {
+    assets.iter().filter(|a| device_vendor(a).is_none()).count()
+}
+
+/// A class with at least this many devices of an identified maker is
+/// judged for concentration; below it one or two devices are always "one
+/// vendor" and say nothing.
 pub const CONCENTRATION_MIN_DEVICES: usize = 3;
 /// A share above this (in percent) asks for attention: one vendor supplies
 /// the majority of a kind of device.
@@ -200,6 +224,9 @@ pub enum Concentration {
     Attention,
     Spread,
     TooFew,
+    /// No device of the class has an identified maker: nothing to judge,
+    /// something to find out.
+    NotIdentified,
 }
 
 /// One device class's largest vendor.
@@ -211,11 +238,14 @@ pub struct ClassVendor<'a> {
     /// first by name); `None` when no device of the class has a vendor.
     pub vendor: Option<&'a str>,
     pub vendor_devices: usize,
+    /// Devices of the class whose maker is not known.
+    pub not_identified: usize,
     pub flag: Concentration,
 }
 
 impl ClassVendor<'_> {
-    /// The largest vendor's share of the class in whole percent.
+    /// The largest vendor's share of the class in whole percent (of all its
+    /// devices: unknown makers may be anyone, so this is a lower bound).
     pub fn share_pct(&self) -> usize {
         percent(self.vendor_devices, self.devices)
     }
@@ -226,23 +256,30 @@ pub fn percent(part: usize, whole: usize) -> usize {
     (part * 100 + whole / 2).checked_div(whole).unwrap_or(0)
 }
 
-/// The largest vendor per device class, flagged by the thresholds above.
-/// The share is taken of all devices of the class, those of unknown vendor
-/// included, so an unidentified fleet is not reported as concentrated.
-/// Sorted by flag (strongest first), then by class size, then class name.
+/// The largest vendor per identified device class, flagged by the
+/// thresholds above. Devices of unknown kind are no class (see
+/// [`not_identified`]). The share is taken of all devices of the class,
+/// those of unknown maker included, so an unidentified fleet is never
+/// reported as concentrated, nor as spread: a class without any identified
+/// maker is [`Concentration::NotIdentified`]. Sorted by flag (strongest
+/// first), then by class size, then class name.
 pub fn class_concentration(assets: &[Asset]) -> Vec<ClassVendor<'_>> {
     let mut classes: BTreeMap<&str, BTreeMap<Option<&str>, usize>> = BTreeMap::new();
-    for a in assets {
+    for a in assets
+        .iter()
+        .filter(|a| !a.class.is_empty() && a.class != "unknown")
+    {
         *classes
             .entry(a.class.as_str())
             .or_default()
-            .entry(vendor_key(a))
+            .entry(device_vendor(a))
             .or_default() += 1;
     }
     let mut rows: Vec<ClassVendor<'_>> = classes
         .into_iter()
         .map(|(class, vendors)| {
             let devices: usize = vendors.values().sum();
+            let not_identified = vendors.get(&None).copied().unwrap_or(0);
             // BTreeMap order makes the first maximum the first by name.
             let (vendor, vendor_devices) =
                 vendors.iter().filter_map(|(v, n)| v.map(|v| (v, *n))).fold(
@@ -251,12 +288,20 @@ pub fn class_concentration(assets: &[Asset]) -> Vec<ClassVendor<'_>> {
                         if n > best.1 { (Some(v), n) } else { best }
                     },
                 );
-            let flag = if devices < CONCENTRATION_MIN_DEVICES {
+            let flag = if vendor_devices == 0 {
+                Concentration::NotIdentified
+            } else if devices < CONCENTRATION_MIN_DEVICES {
                 Concentration::TooFew
             } else if vendor_devices * 100 >= devices * CONCENTRATION_STRONG_PCT {
                 Concentration::Strong
             } else if vendor_devices * 100 > devices * CONCENTRATION_ATTENTION_PCT {
                 Concentration::Attention
+            } else if (vendor_devices + not_identified) * 100
+                > devices * CONCENTRATION_ATTENTION_PCT
+            {
+                // The unknown makers may be the largest vendor: "spread"
+                // would be a guess.
+                Concentration::NotIdentified
             } else {
                 Concentration::Spread
             };
@@ -265,6 +310,7 @@ pub fn class_concentration(assets: &[Asset]) -> Vec<ClassVendor<'_>> {
                 devices,
                 vendor,
                 vendor_devices,
+                not_identified,
                 flag,
             }
         })

@@ -11,8 +11,8 @@ use super::analysis::{self, Concentration};
 use super::i18n;
 use super::svg::{self, Bar, Fill};
 use super::{
-    Lang, asset_cell, asset_names, class_name, date_time, escape, figure, para, severity_badge,
-    table, vendor_model,
+    Lang, address, asset_cell, asset_names, class_name, date_time, escape, figure, para,
+    severity_badge, table, vendor_model,
 };
 
 /// Rows shown at most in the risk and fix tables.
@@ -62,7 +62,7 @@ pub(super) fn fixes(report: &Report, lang: Lang) -> String {
     let t = i18n::text(lang);
     let mut out = format!("<section id=\"fixes\">\n<h2>{}</h2>\n", escape(t.h_fixes));
     out.push_str(&para("intro", t.fixes_intro));
-    let rows: Vec<Vec<String>> = analysis::top_fixes(report, TOP)
+    let rows: Vec<Vec<String>> = analysis::top_fixes(report, TOP, lang == Lang::Nl)
         .iter()
         .map(|f| {
             vec![
@@ -73,8 +73,8 @@ pub(super) fn fixes(report: &Report, lang: Lang) -> String {
                 ),
                 severity_badge(lang, f.severity),
                 f.findings.to_string(),
-                f.assets.to_string(),
-                escape(&f.first_step),
+                address_list(t, &f.addresses),
+                remedy(t, &f.first_step, &f.remediation),
             ]
         })
         .collect();
@@ -86,7 +86,7 @@ pub(super) fn fixes(report: &Report, lang: Lang) -> String {
                 (t.col_fix, false),
                 (t.col_severity, false),
                 (t.col_closes, true),
-                (t.col_devices, true),
+                (t.col_devices, false),
                 (t.col_first_step, false),
             ],
             &rows,
@@ -94,6 +94,42 @@ pub(super) fn fixes(report: &Report, lang: Lang) -> String {
     }
     out.push_str("</section>\n");
     out
+}
+
+/// Addresses shown before the rest folds away.
+const ADDRESSES_SHOWN: usize = 8;
+
+/// The devices a fix closes, as a work list: the count, then every address
+/// (after the first few, behind a `<details>` that needs no script).
+fn address_list(t: &i18n::Text, addresses: &[std::net::IpAddr]) -> String {
+    let cells: Vec<String> = addresses.iter().map(|a| address(&a.to_string())).collect();
+    let mut out = format!("<strong>{}</strong><br>", addresses.len());
+    out.push_str(&cells[..cells.len().min(ADDRESSES_SHOWN)].join(" "));
+    if cells.len() > ADDRESSES_SHOWN {
+        out.push_str(&format!(
+            "<details><summary>{}</summary>{}</details>",
+            escape(&i18n::fill(
+                t.more_addresses,
+                &[("n", &(cells.len() - ADDRESSES_SHOWN).to_string())]
+            )),
+            cells[ADDRESSES_SHOWN..].join(" ")
+        ));
+    }
+    out
+}
+
+/// The first step of a remedy, and the whole remedy behind a `<details>`
+/// when it says more.
+fn remedy(t: &i18n::Text, first: &str, whole: &str) -> String {
+    if first.trim_end_matches('…') == whole || whole.is_empty() {
+        return escape(whole);
+    }
+    format!(
+        "{}<details><summary>{}</summary><p>{}</p></details>",
+        escape(first),
+        escape(t.whole_remedy),
+        escape(whole)
+    )
 }
 
 fn sorted_assets(report: &Report) -> Vec<&Asset> {
@@ -142,19 +178,16 @@ pub(super) fn inventory(report: &Report, lang: Lang) -> String {
                 .map(|o| format!("{}/{}", o.endpoint.port, o.service()))
                 .collect();
             vec![
-                format!(
-                    "<span class=\"mono\">{}</span>",
-                    escape(&a.addr.to_string())
-                ),
+                address(&a.addr.to_string()),
                 asset_names(a),
                 escape(&class_name(lang, &a.class)),
-                escape(a.vendor.as_deref().unwrap_or("")),
-                escape(a.model.as_deref().unwrap_or("")),
+                maker_and_model(t, a),
                 escape(a.firmware.as_deref().unwrap_or("")),
                 format!(
                     "<span class=\"mono\">{}</span>",
                     escape(&services.join(" "))
                 ),
+                device_findings(report, a, lang),
             ]
         })
         .collect();
@@ -163,15 +196,66 @@ pub(super) fn inventory(report: &Report, lang: Lang) -> String {
             (t.col_address, false),
             (t.col_names, false),
             (t.col_class, false),
-            (t.col_vendor, false),
-            (t.col_model, false),
+            (t.col_vendor_model, false),
             (t.col_firmware, false),
             (t.col_services, false),
+            (t.col_findings, false),
         ],
         &rows,
     ));
     out.push_str("</section>\n");
     out
+}
+
+/// Vendor and model of a device; for a device of unknown kind, the
+/// software that answered (its author is not the device's maker).
+fn maker_and_model(t: &i18n::Text, a: &Asset) -> String {
+    match analysis::device_vendor(a) {
+        Some(_) => vendor_model(a),
+        None if a.class == "unknown" && a.model.is_some() => {
+            let software = [a.model.as_deref(), a.vendor.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>();
+            let text = match software.as_slice() {
+                [model, vendor] => format!("{model} ({vendor})"),
+                other => other.join(" "),
+            };
+            format!(
+                "<span class=\"small\">{}</span> {}",
+                escape(t.software),
+                escape(&text)
+            )
+        }
+        None => escape(a.model.as_deref().unwrap_or("")),
+    }
+}
+
+/// A device's findings: count per severity, worst first, and the title of
+/// its worst finding.
+fn device_findings(report: &Report, a: &Asset, lang: Lang) -> String {
+    let mine: Vec<&crate::model::Finding> =
+        report.findings.iter().filter(|f| f.asset == a.id).collect();
+    let Some(top) = mine.iter().max_by(|x, y| {
+        x.severity
+            .cmp(&y.severity)
+            .then_with(|| y.check_id.cmp(&x.check_id))
+    }) else {
+        return "–".to_string();
+    };
+    let mut counts: BTreeMap<std::cmp::Reverse<crate::model::Severity>, usize> = BTreeMap::new();
+    for f in &mine {
+        *counts.entry(std::cmp::Reverse(f.severity)).or_default() += 1;
+    }
+    let badges: Vec<String> = counts
+        .iter()
+        .map(|(s, n)| format!("{n}&#160;{}", severity_badge(lang, s.0)))
+        .collect();
+    format!(
+        "{}<br><span class=\"small\">{}</span>",
+        badges.join(" "),
+        escape(super::rule_title(report, &top.check_id, lang))
+    )
 }
 
 /// What personal data the asset's class can process: the recorded text,
@@ -250,20 +334,32 @@ pub(super) fn vendors(report: &Report, lang: Lang) -> String {
     let mut bars: Vec<Bar> = shares
         .iter()
         .take(VENDOR_BARS)
-        .map(|(v, n)| bar(v.unwrap_or(t.vendor_unknown).to_string(), *n))
+        .map(|(v, n)| bar(v.to_string(), *n))
         .collect();
     let rest: usize = shares.iter().skip(VENDOR_BARS).map(|(_, n)| n).sum();
     if rest > 0 {
         bars.push(bar(t.vendor_other.to_string(), rest));
     }
-    out.push_str(&figure(
-        t.chart_vendors,
-        &svg::hbar("chart-vendors", t.chart_vendors, t.count_axis, &bars),
-    ));
+    if !bars.is_empty() {
+        out.push_str(&figure(
+            t.chart_vendors,
+            &svg::hbar("chart-vendors", t.chart_vendors, t.count_axis, &bars),
+        ));
+    }
+    let unknown = analysis::not_identified(&report.assets);
+    let not_identified =
+        |n: usize| i18n::fill(t.not_identified, &[("n", &i18n::devices_n(lang, n))]);
+    if unknown > 0 {
+        out.push_str(&format!(
+            "<p class=\"todo\"><strong>{}</strong> {}</p>\n",
+            escape(&not_identified(unknown)),
+            escape(t.not_identified_todo)
+        ));
+    }
     let rows: Vec<Vec<String>> = analysis::class_concentration(&report.assets)
         .iter()
         .map(|c| {
-            let flag = match c.flag {
+            let mut flag = match c.flag {
                 Concentration::Strong => {
                     format!(
                         "<span class=\"badge flag-strong\">{}</span>",
@@ -278,12 +374,26 @@ pub(super) fn vendors(report: &Report, lang: Lang) -> String {
                 Concentration::TooFew => {
                     format!("<span class=\"small\">{}</span>", escape(t.flag_small))
                 }
+                Concentration::NotIdentified => format!(
+                    "<span class=\"todo\">{}</span>",
+                    escape(&not_identified(c.not_identified))
+                ),
             };
+            if c.not_identified > 0 && c.flag != Concentration::NotIdentified {
+                flag.push_str(&format!(
+                    "<br><span class=\"small\">{}</span>",
+                    escape(&not_identified(c.not_identified))
+                ));
+            }
             vec![
                 escape(&class_name(lang, c.class)),
                 c.devices.to_string(),
-                escape(c.vendor.unwrap_or(t.vendor_unknown)),
-                format!("{}% ({}/{})", c.share_pct(), c.vendor_devices, c.devices),
+                c.vendor.map_or_else(|| "–".to_string(), escape),
+                if c.vendor_devices == 0 {
+                    "–".to_string()
+                } else {
+                    format!("{}% ({}/{})", c.share_pct(), c.vendor_devices, c.devices)
+                },
                 flag,
             ]
         })
@@ -322,7 +432,7 @@ pub(super) fn notes(report: &Report, lang: Lang) -> String {
             out.push_str(&format!(
                 "<li{class}><strong>{}:</strong> {}</li>",
                 escape(i18n::note_level(lang, n.level)),
-                escape(&n.message)
+                escape(n.text(lang == Lang::Nl))
             ));
         }
         out.push_str("</ul>\n");

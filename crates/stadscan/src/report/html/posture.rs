@@ -10,7 +10,7 @@ use crate::report::compliance::{Compliance, Status};
 use super::i18n::{self, fill};
 use super::svg::{self, Bar, Fill};
 use super::{
-    Lang, analysis, control_title, date_time, escape, figure, more_rows, para, rule_title,
+    Lang, address, analysis, control_title, date_time, escape, figure, more_rows, para, rule_title,
     severity_badge, status_badge, table,
 };
 
@@ -44,9 +44,17 @@ pub(super) fn summary(
     } else {
         format!("<strong>{}</strong>", escape(t.run_partial))
     };
+    let run = match &report.history {
+        Some(h) => format!(
+            "<dt>{}</dt><dd class=\"mono\">{}</dd>",
+            escape(t.history_run),
+            h.run_id
+        ),
+        None => String::new(),
+    };
     out.push_str(&format!(
         "<dl class=\"facts\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>\
-         <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{state}</dd></dl>\n",
+         <dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{state}</dd>{run}</dl>\n",
         escape(t.scope),
         escape(&report.scope.name),
         escape(t.scan_started),
@@ -102,9 +110,15 @@ pub(super) fn summary(
             ],
         )
     } else if report.findings.is_empty() {
-        fill(t.v_clean, &[("total", &total)])
+        fill(
+            t.v_clean,
+            &[("devices", &i18n::devices_n(lang, report.assets.len()))],
+        )
     } else {
-        fill(t.v_calm, &[("n", &report.findings.len().to_string())])
+        fill(
+            t.v_calm,
+            &[("findings", &i18n::findings_n(lang, report.findings.len()))],
+        )
     };
     let kev = report
         .findings
@@ -128,17 +142,19 @@ pub(super) fn summary(
             ("not_testable", &c.not_testable.to_string()),
         ],
     )));
-    lines.push(match analysis::top_fixes(report, 1).first() {
-        Some(fix) => fill(
-            &escape(t.v_fix),
-            &[
-                ("fix", &format!("<strong>{}</strong>", escape(&fix.title))),
-                ("n", &fix.findings.to_string()),
-                ("assets", &fix.assets.to_string()),
-            ],
-        ),
-        None => escape(t.v_nofix),
-    });
+    lines.push(
+        match analysis::top_fixes(report, 1, lang == Lang::Nl).first() {
+            Some(fix) => fill(
+                &escape(t.v_fix),
+                &[
+                    ("fix", &format!("<strong>{}</strong>", escape(&fix.title))),
+                    ("findings", &i18n::findings_n(lang, fix.findings)),
+                    ("devices", &i18n::devices_n(lang, fix.assets)),
+                ],
+            ),
+            None => escape(t.v_nofix),
+        },
+    );
     out.push_str(&format!(
         "<div class=\"verdict\"><h3>{}</h3><ol>",
         escape(t.verdict)
@@ -194,7 +210,7 @@ pub(super) fn compliance_section(
     let mut out = format!(
         "<section id=\"compliance\">\n<h2>{}</h2>\n<p class=\"small\">{}</p>\n",
         escape(&fill(t.h_compliance, &[("baseline", baseline)])),
-        escape(&compliance.title)
+        escape(compliance.title_in(lang))
     );
     out.push_str(&para("intro", t.compliance_intro));
     let rows: Vec<Vec<String>> = compliance
@@ -207,7 +223,7 @@ pub(super) fn compliance_section(
                 .map(|(rule, n)| {
                     format!(
                         "{} ({n}) <span class=\"small mono\">{}</span>",
-                        escape(rule_title(report, rule)),
+                        escape(rule_title(report, rule, lang)),
                         escape(rule)
                     )
                 })
@@ -216,6 +232,7 @@ pub(super) fn compliance_section(
                 format!("<span class=\"mono\">{}</span>", escape(&c.id)),
                 escape(control_title(lang, c)),
                 status_badge(lang, c.status),
+                escape(&c.grounds(lang)),
                 rules.join("<br>"),
                 if c.status == Status::NotTestable {
                     "–".to_string()
@@ -230,6 +247,7 @@ pub(super) fn compliance_section(
             (t.col_control, false),
             (t.col_title, false),
             (t.col_status, false),
+            (t.col_grounds, false),
             (t.col_failing_rules, false),
             (t.col_devices, true),
         ],
@@ -309,31 +327,37 @@ fn change_table(report: &Report, lang: Lang, changes: &[Change]) -> String {
             .then_with(|| a.rule.cmp(&b.rule))
             .then_with(|| a.endpoint.cmp(&b.endpoint))
     });
+    // Finding messages are English sentences: the Dutch report names the
+    // rule (in Dutch) and the address, which together say the same.
+    let with_message = lang == Lang::En;
     let rows: Vec<Vec<String>> = sorted
         .iter()
         .take(CHANGE_ROWS)
         .map(|c| {
-            vec![
+            let mut row = vec![
                 severity_badge(lang, c.severity),
                 format!(
                     "{}<br><span class=\"small mono\">{}</span>",
-                    escape(rule_title(report, &c.rule)),
+                    escape(rule_title(report, &c.rule, lang)),
                     escape(&c.rule)
                 ),
-                format!("<span class=\"mono\">{}</span>", escape(&c.endpoint)),
-                escape(&c.message),
-            ]
+                address(&c.endpoint),
+            ];
+            if with_message {
+                row.push(escape(&c.message));
+            }
+            row
         })
         .collect();
-    let mut out = table(
-        &[
-            (t.col_severity, false),
-            (t.col_rule, false),
-            (t.col_endpoint, false),
-            (t.col_message, false),
-        ],
-        &rows,
-    );
+    let mut head = vec![
+        (t.col_severity, false),
+        (t.col_rule, false),
+        (t.col_endpoint, false),
+    ];
+    if with_message {
+        head.push((t.col_message, false));
+    }
+    let mut out = table(&head, &rows);
     out.push_str(&more_rows(t, changes.len(), CHANGE_ROWS));
     out
 }
@@ -345,7 +369,7 @@ pub(super) fn changes(report: &Report, history: Option<&View>, lang: Lang) -> St
         escape(t.h_changes)
     );
     match history.map(|v| v.changes.as_ref()) {
-        None => out.push_str(&para("intro", t.trend_needs_history)),
+        None => out.push_str(&para("intro", t.changes_needs_history)),
         Some(None) => out.push_str(&para("intro", t.changes_none)),
         Some(Some(ch)) => {
             out.push_str(&para(
@@ -353,6 +377,7 @@ pub(super) fn changes(report: &Report, history: Option<&View>, lang: Lang) -> St
                 &fill(
                     t.changes_since,
                     &[
+                        ("run", &ch.previous_id.to_string()),
                         ("date", &date_time(ch.previous_started)),
                         ("new", &ch.new.len().to_string()),
                         ("updated", &ch.updated.len().to_string()),
@@ -370,7 +395,10 @@ pub(super) fn changes(report: &Report, history: Option<&View>, lang: Lang) -> St
             }
             out.push_str(&para(
                 "",
-                &fill(t.unchanged, &[("n", &ch.unchanged.to_string())]),
+                &fill(
+                    t.unchanged,
+                    &[("findings", &i18n::findings_n(lang, ch.unchanged))],
+                ),
             ));
         }
     }

@@ -326,15 +326,17 @@ fn fixture(k: &Knowledge, complete: bool) -> Report {
             "ONVIF GetDeviceInformation without login",
         ),
     ];
-    let mut notes = vec![Note {
-        level: NoteLevel::Info,
-        message: "1 name resolved outside the scope and was not scanned".into(),
-    }];
+    let mut notes = vec![Note::new(
+        NoteLevel::Info,
+        "1 name resolved outside the scope and was not scanned",
+        "1 naam wees buiten de scope en is niet gescand",
+    )];
     if !complete {
-        notes.push(Note {
-            level: NoteLevel::Error,
-            message: "scan interrupted after 4000 of 9000 positions: results are partial".into(),
-        });
+        notes.push(Note::new(
+            NoteLevel::Error,
+            "scan interrupted after 4000 of 9000 positions: results are partial",
+            "scan afgebroken na 4000 van 9000 posities: de resultaten zijn onvolledig",
+        ));
     }
     Report {
         scope: Arc::new(scope),
@@ -344,6 +346,7 @@ fn fixture(k: &Knowledge, complete: bool) -> Report {
         started: 1_795_924_531,
         finished: 1_795_924_531 + 95,
         complete,
+        discover_only: false,
         assets: DEVICES.iter().map(asset).collect(),
         findings,
         refused: vec![],
@@ -455,7 +458,11 @@ fn history(runs: usize) -> View {
         unchanged: 13,
         states: BTreeMap::new(),
     });
-    View { trend, changes }
+    View {
+        run_id: trend.last().map_or(0, |r| r.id),
+        trend,
+        changes,
+    }
 }
 
 const SECTIONS: &[&str] = &[
@@ -566,7 +573,7 @@ fn trend_charts_only_with_two_or_more_runs() {
     let changes = &five[five.find("id=\"changes\"").unwrap()..five.find("id=\"risk\"").unwrap()];
     assert!(changes.contains("Nieuw (1)") && changes.contains("Gewijzigd (1)"));
     assert!(changes.contains("Opgelost of niet meer bereikbaar (1)"));
-    assert!(changes.contains("13 bevindingen zijn ongewijzigd"));
+    assert!(changes.contains("Ongewijzigd: 13 bevindingen"));
     assert!(changes.contains("127.42.0.30:23/tcp"));
 }
 
@@ -738,10 +745,19 @@ fn risk_score_weighs_severity_and_doubles_known_exploited() {
 fn fixes_group_findings_by_rule() {
     let k = knowledge();
     let report = fixture(&k, true);
-    let fixes = analysis::top_fixes(&report, 10);
+    let fixes = analysis::top_fixes(&report, 10, false);
     let first = &fixes[0];
     assert_eq!(first.rule, "http-basic-auth-cleartext");
     assert_eq!((first.findings, first.assets), (2, 2));
+    // The work list: the addresses of the devices it closes, in order.
+    assert_eq!(first.addresses.len(), 2);
+    assert!(first.addresses.windows(2).all(|w| w[0] < w[1]));
+    assert!(first.remediation.len() > first.first_step.len());
+    // In Dutch, title and remedy come from checks/lang/nl.toml.
+    let nl = analysis::top_fixes(&report, 10, true);
+    assert_eq!(nl[0].rule, first.rule);
+    assert_ne!(nl[0].title, first.title);
+    assert!(nl[0].remediation.contains("HTTPS"), "{}", nl[0].remediation);
     assert!(!first.first_step.is_empty() && !first.first_step.contains('\n'));
     assert_ne!(first.title, first.rule, "the catalogue title is used");
     // Ties on count go to the higher severity: the KEV critical next.
@@ -781,7 +797,7 @@ fn concentration_flags_follow_the_thresholds() {
     assert_eq!(rows[0].flag, Concentration::Strong, "strongest first");
 
     let mut assets = report.assets.clone();
-    for (i, vendor) in [Some("A"), Some("A"), Some("B"), None]
+    for (i, vendor) in [Some("A"), Some("A"), Some("B"), Some("C")]
         .into_iter()
         .enumerate()
     {
@@ -796,23 +812,52 @@ fn concentration_flags_follow_the_thresholds() {
     // 2 of 4 is half, not more than half.
     assert_eq!(printers.flag, Concentration::Spread);
     assert_eq!(printers.share_pct(), 50);
+    // An unknown maker may be the largest vendor: not "spread".
+    assets.last_mut().unwrap().vendor = None;
+    let rows = analysis::class_concentration(&assets);
+    let printers = rows.iter().find(|r| r.class == "printer").unwrap();
+    assert_eq!(printers.flag, Concentration::NotIdentified);
+    assert_eq!(printers.not_identified, 1);
     assets.last_mut().unwrap().vendor = Some("A".into());
     let rows = analysis::class_concentration(&assets);
     let printers = rows.iter().find(|r| r.class == "printer").unwrap();
     assert_eq!(printers.flag, Concentration::Attention);
+
+    // No identified maker at all (MQTT brokers of unknown vendor) is a
+    // to-do, never "spread at 0 %"; devices of unknown kind are no class,
+    // and the software they run does not make its author their vendor.
+    let mut brokers = Vec::new();
+    for i in 0..3 {
+        let mut a = assets[0].clone();
+        a.id = format!("b{i}");
+        a.class = "mqtt-broker".into();
+        a.vendor = None;
+        brokers.push(a);
+    }
+    let mut dropbear = assets[0].clone();
+    dropbear.id = "d".into();
+    dropbear.class = "unknown".into();
+    dropbear.vendor = Some("Matt Johnston".into());
+    brokers.push(dropbear);
+    let rows = analysis::class_concentration(&brokers);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].flag, Concentration::NotIdentified);
+    assert_eq!(rows[0].not_identified, 3);
+    assert!(analysis::vendor_shares(&brokers).is_empty());
+    assert_eq!(analysis::not_identified(&brokers), 4);
 }
 
 #[test]
-fn vendor_shares_put_the_unknown_bucket_last_among_equals() {
+fn vendor_shares_count_identified_makers_and_leave_the_rest_to_do() {
     let k = knowledge();
     let report = fixture(&k, true);
     let shares = analysis::vendor_shares(&report.assets);
-    assert_eq!(shares[0], (Some("Hikvision"), 4));
-    assert!(shares.contains(&(None, 1)));
+    assert_eq!(shares[0], ("Hikvision", 4));
     assert_eq!(
-        shares.iter().map(|(_, n)| n).sum::<usize>(),
+        shares.iter().map(|(_, n)| n).sum::<usize>() + analysis::not_identified(&report.assets),
         report.assets.len()
     );
+    assert!(analysis::not_identified(&report.assets) >= 1);
 }
 
 #[test]

@@ -6,9 +6,10 @@
 //! identity. Findings follow their asset and are kept once per fingerprint.
 //!
 //! Compliance is recomputed, not averaged: a control fails when a merged
-//! finding comes from one of its checks, passes when some shard had
-//! something for its checks to judge (a shard's `pass` says exactly that),
-//! and is otherwise not tested. That needs every shard to have judged the
+//! finding comes from one of its checks; otherwise its evidence is the sum
+//! of the shards' (shards hold disjoint addresses) and judged as one scan's
+//! would be: a pass needs evidence, every required kind, and no device left
+//! unidentified where identity is the evidence. That needs every shard to have judged the
 //! same catalogue with the same checks; when they did not, the section is
 //! dropped and a note says why.
 
@@ -18,8 +19,9 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::baseline::EvidenceKind;
 use crate::model::{Asset, Finding, IdentityKind, Severity};
-use crate::report::compliance::Status;
+use crate::report::compliance::{Reason, Status, judge};
 use crate::report::sarif::fingerprint;
 use crate::scan::certificate_key;
 
@@ -75,6 +77,8 @@ struct Refused {
 struct Note {
     level: String,
     message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message_nl: Option<String>,
 }
 
 impl Note {
@@ -82,6 +86,7 @@ impl Note {
         Note {
             level: level.into(),
             message,
+            message_nl: None,
         }
     }
 }
@@ -168,6 +173,18 @@ struct ControlDoc {
     findings: usize,
     #[serde(default)]
     assets: Vec<String>,
+    #[serde(default)]
+    evidence: BTreeMap<EvidenceKind, usize>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    requires: Vec<EvidenceKind>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    unidentified: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<Reason>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The merged report, in the field order of `report::json`.
@@ -426,13 +443,6 @@ fn recompute_compliance(
         return Ok(None);
     };
     let rest: Vec<ComplianceDoc> = shards.collect();
-    let pass = Status::Pass.as_str();
-    let mut passed: BTreeSet<String> = merged
-        .controls
-        .iter()
-        .filter(|c| c.status == pass)
-        .map(|c| c.reference.clone())
-        .collect();
     for other in &rest {
         if other.baseline != merged.baseline {
             return Err(format!(
@@ -451,13 +461,15 @@ fn recompute_compliance(
                 "the shards judged the controls with different checks (other check data?)".into(),
             );
         }
-        passed.extend(
-            other
-                .controls
-                .iter()
-                .filter(|c| c.status == pass)
-                .map(|c| c.reference.clone()),
-        );
+        for (c, o) in merged.controls.iter_mut().zip(&other.controls) {
+            for (k, n) in &o.evidence {
+                *c.evidence.entry(*k).or_default() += n;
+            }
+            c.unidentified += o.unidentified;
+            if o.reason == Some(Reason::DiscoverOnly) {
+                c.reason = o.reason;
+            }
+        }
     }
     let mut counts = Counts::default();
     for c in &mut merged.controls {
@@ -472,15 +484,15 @@ fn recompute_compliance(
             assets.insert(f.asset.clone());
         }
         let findings_here: usize = failed_rules.values().sum();
-        let status = if c.status == Status::NotTestable.as_str() {
-            Status::NotTestable
+        let discover_only = c.reason == Some(Reason::DiscoverOnly);
+        let (status, reason) = if c.status == Status::NotTestable.as_str() {
+            (Status::NotTestable, None)
         } else if findings_here > 0 {
-            Status::Fail
-        } else if passed.contains(&c.reference) {
-            Status::Pass
+            (Status::Fail, None)
         } else {
-            Status::NotTested
+            judge(&c.evidence, &c.requires, c.unidentified, discover_only)
         };
+        c.reason = reason;
         match status {
             Status::Pass => counts.pass += 1,
             Status::Fail => counts.fail += 1,
@@ -665,21 +677,40 @@ mod tests {
 
     #[test]
     fn compliance_passes_when_one_shard_judged_and_none_failed() {
-        let controls = |s: &str| {
-            json!([
-                control("bio2:8.24", s, &["cert-a"]),
-                control("bio2:5.9", "not-testable", &[])
-            ])
+        // The shards' evidence adds up (they hold disjoint addresses); a
+        // required kind no shard saw keeps the control not tested.
+        let controls = |s: &str, tls: usize, identified: usize, unidentified: usize| {
+            let mut c824 = control("bio2:8.24", s, &["cert-a"]);
+            c824["evidence"] = json!({"tls-endpoint": tls});
+            c824["requires"] = json!(["tls-endpoint"]);
+            let mut c59 = control("bio2:5.9", s, &[]);
+            c59["evidence"] = json!({"device-identity": identified});
+            c59["unidentified"] = json!(unidentified);
+            json!([c824, c59, control("bio2:8.15", "not-testable", &[])])
         };
-        let a = report(json!([]), json!([]), controls("not-tested"), true);
-        let b = report(json!([]), json!([]), controls("pass"), true);
-        let c = report(json!([]), json!([]), controls("not-tested"), true);
+        let a = report(json!([]), json!([]), controls("not-tested", 0, 0, 0), true);
+        let b = report(json!([]), json!([]), controls("pass", 2, 3, 0), true);
+        let c = report(json!([]), json!([]), controls("not-tested", 0, 1, 2), true);
         let m = merged(&[&a, &b]);
         assert_eq!(controls_of(&m)["bio2:8.24"], "pass");
-        assert_eq!(controls_of(&m)["bio2:5.9"], "not-testable");
-        assert_eq!(m["compliance"]["counts"]["pass"], 1);
+        assert_eq!(
+            m["compliance"]["controls"][0]["evidence"]["tls-endpoint"],
+            2
+        );
+        assert_eq!(controls_of(&m)["bio2:5.9"], "pass");
+        assert_eq!(controls_of(&m)["bio2:8.15"], "not-testable");
+        assert_eq!(m["compliance"]["counts"]["pass"], 2);
         assert_eq!(m["compliance"]["counts"]["not_testable"], 1);
-        assert_eq!(controls_of(&merged(&[&a, &c]))["bio2:8.24"], "not-tested");
+        let m = merged(&[&a, &c]);
+        assert_eq!(controls_of(&m)["bio2:8.24"], "not-tested");
+        assert_eq!(
+            m["compliance"]["controls"][0]["reason"],
+            json!({"code": "missing", "evidence": "tls-endpoint"})
+        );
+        // One shard's unidentified devices stop the other's pass.
+        let m = merged(&[&b, &c]);
+        assert_eq!(controls_of(&m)["bio2:5.9"], "not-tested");
+        assert_eq!(m["compliance"]["controls"][1]["unidentified"], 2);
     }
 
     #[test]
