@@ -250,15 +250,32 @@ pub fn printable(bytes: &[u8]) -> String {
     out
 }
 
-/// Device text cleaned for facts: control characters dropped, length capped.
+/// Device text cleaned for facts: control characters (line breaks, NULs,
+/// tabs, escapes) become one space between the words they separated, runs
+/// of spaces collapse to one, and the length is capped.
+///
+/// A Telnet banner's lines or an SNMP sysDescr with a line break stay
+/// separate words (`NPort NP6610-32` / `Console` does not become
+/// `NP6610-32Console`), which the word-boundary matching of identification
+/// needs.
 pub fn clean_text(bytes: &[u8], max_chars: usize) -> String {
-    String::from_utf8_lossy(bytes)
-        .chars()
-        .filter(|c| !c.is_control() || *c == ' ')
-        .take(max_chars)
-        .collect::<String>()
-        .trim()
-        .to_string()
+    let mut out = String::new();
+    let mut gap = false;
+    for c in String::from_utf8_lossy(bytes).chars() {
+        if c.is_control() || c.is_whitespace() {
+            gap = !out.is_empty();
+            continue;
+        }
+        if out.chars().count() >= max_chars {
+            break;
+        }
+        if gap {
+            out.push(' ');
+            gap = false;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// What probing learned about one endpoint.
@@ -560,6 +577,23 @@ mod tests {
     #[test]
     fn printable_escapes_control_and_high_bytes() {
         assert_eq!(printable(b"ok\r\n\xff\x00\\"), "ok\\r\\n\\xff\\x00\\\\");
+    }
+
+    #[test]
+    fn clean_text_keeps_line_breaks_and_nuls_as_word_separators() {
+        // Regression: CR, LF and NUL were deleted, so Telnet lines glued
+        // together (`NPort NP6610-32Console`, `PS-B04E8EServer Model:`).
+        assert_eq!(
+            clean_text(b"NPort NP6610-32\r\nConsole terminal type", 200),
+            "NPort NP6610-32 Console terminal type"
+        );
+        assert_eq!(
+            clean_text(b"PS-B04E8E\0Server Model:\tPS-1206U\r\n\r\n", 200),
+            "PS-B04E8E Server Model: PS-1206U"
+        );
+        assert_eq!(clean_text(b"\r\n  login: \x1b[0m", 200), "login: [0m");
+        // The cap counts the kept characters.
+        assert_eq!(clean_text(b"abc\ndef", 5), "abc d");
     }
 
     #[test]

@@ -397,8 +397,8 @@ mod tests {
             text(&obs, "bacnet.application_software_version").as_deref(),
             Some("4.2.7")
         );
-        // Control characters from the device are dropped.
-        assert_eq!(text(&obs, "bacnet.object_name").as_deref(), Some("AHU-1"));
+        // Control characters from the device become a word separator.
+        assert_eq!(text(&obs, "bacnet.object_name").as_deref(), Some("AHU -1"));
         assert_eq!(obs.fact("bacnet.location"), None);
         assert_eq!(obs.fact("bacnet.description"), None);
         assert_eq!(
