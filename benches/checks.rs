@@ -52,6 +52,28 @@ fn observations(fps: &Fingerprints, catalogue: &Catalogue) -> Vec<Observation> {
     out
 }
 
+/// The identification corpus (tests/data/identify-corpus.toml) repeated to
+/// `n` observations.
+fn corpus_observations(n: usize) -> Vec<Observation> {
+    #[derive(serde::Deserialize)]
+    struct Corpus {
+        device: Vec<Device>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Device {
+        protocol: String,
+        facts: Facts,
+    }
+    let corpus: Corpus =
+        toml::from_str(include_str!("../tests/data/identify-corpus.toml")).unwrap();
+    (0..n)
+        .map(|i| {
+            let d = &corpus.device[i % corpus.device.len()];
+            observation(i, &d.protocol, false, &d.facts)
+        })
+        .collect()
+}
+
 fn bench_load(c: &mut Criterion) {
     let mut g = c.benchmark_group("load");
     g.bench_function("Fingerprints::embedded", |b| {
@@ -119,6 +141,30 @@ fn bench_fingerprints_and_checks(c: &mut Criterion) {
             b.iter(|| {
                 for asset in obs.chunks(4) {
                     black_box(fps.identify_asset(black_box(asset)));
+                }
+            })
+        },
+    );
+    g.finish();
+
+    // All identification layers (structured fields, enterprise numbers,
+    // the lexicon, the fingerprints) over the identification corpus,
+    // repeated to 10,000 observations, one observation per device.
+    let identifier = Knowledge::load(None).unwrap().identifier;
+    let corpus = corpus_observations(10_000);
+    let named = corpus
+        .iter()
+        .filter(|o| identifier.identify(std::slice::from_ref(o)).is_some())
+        .count();
+    let mut g = c.benchmark_group("identify");
+    g.throughput(Throughput::Elements(corpus.len() as u64));
+    g.sample_size(10);
+    g.bench_function(
+        format!("Identifier::identify (10,000 corpus observations, {named} named)"),
+        |b| {
+            b.iter(|| {
+                for o in &corpus {
+                    black_box(identifier.identify(std::slice::from_ref(black_box(o))));
                 }
             })
         },

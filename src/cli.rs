@@ -130,6 +130,11 @@ pub struct ScanArgs {
     /// Load checks from this folder instead of the built-in ones.
     #[arg(long, value_name = "DIR")]
     pub checks: Option<PathBuf>,
+    /// Also identify devices with the recog database: the `xml/` folder
+    /// of a checkout of github.com/rapid7/recog (BSD-2-Clause). Overrides
+    /// the scope's `[knowledge] recog`.
+    #[arg(long, value_name = "DIR")]
+    pub recog: Option<PathBuf>,
     /// Repository root the SARIF locations are relative to (default: the
     /// nearest folder above the scope file that holds .git).
     #[arg(long, value_name = "DIR")]
@@ -249,6 +254,10 @@ pub enum ChecksAction {
     Lint {
         /// The folder to validate (default: the built-in data).
         dir: Option<PathBuf>,
+        /// Also check a recog database folder: every example of every
+        /// fingerprint must match its pattern and give its params.
+        #[arg(long, value_name = "DIR")]
+        recog: Option<PathBuf>,
     },
 }
 

@@ -202,11 +202,20 @@ fn write_outputs(
     Ok(())
 }
 
-async fn run_scope(scope: Scope, checks_dir: Option<&Path>, opts: &ScanOptions) -> Result<Report> {
+async fn run_scope(
+    scope: Scope,
+    checks_dir: Option<&Path>,
+    recog: Option<&Path>,
+    opts: &ScanOptions,
+) -> Result<Report> {
     let knowledge = if opts.discover_only {
         Knowledge::load_for_discovery(checks_dir)?
     } else {
-        Knowledge::load(checks_dir)?
+        let mut k = Knowledge::load(checks_dir)?;
+        if let Some(dir) = recog.or(scope.recog.as_deref()) {
+            k = k.with_recog(dir)?;
+        }
+        k
     };
     let (trigger, shutdown) = Shutdown::new();
     watch_signals(trigger);
@@ -380,7 +389,7 @@ async fn scan_command(args: ScanArgs) -> Result<u8> {
         args.resume,
         &mut opts,
     )?;
-    let mut report = run_scope(scope, args.checks.as_deref(), &opts).await?;
+    let mut report = run_scope(scope, args.checks.as_deref(), args.recog.as_deref(), &opts).await?;
     let extra = extras.finish(&mut report, opts)?;
     write_outputs(
         &report,
@@ -456,7 +465,7 @@ async fn demo_command(args: DemoArgs) -> crate::error::Result<u8> {
         false,
         &mut opts,
     )?;
-    let report = run_scope(scope, None, &opts).await;
+    let report = run_scope(scope, None, None, &opts).await;
     lab.shutdown().await;
     let mut report = report?;
     let extra = extras.finish(&mut report, opts)?;
@@ -518,7 +527,7 @@ fn checks_command(args: ChecksArgs) -> Result<u8> {
             let knowledge = Knowledge::load(args.checks.as_deref())?;
             let _in_memory = report::summary::write_checks(&knowledge, &mut out);
         }
-        ChecksAction::Lint { dir } => {
+        ChecksAction::Lint { dir, recog } => {
             // Loading validates everything; an error names file and line.
             // The embedded fingerprints skip their slower checks at load
             // (a scan's start-up): lint runs them.
@@ -527,7 +536,7 @@ fn checks_command(args: ChecksArgs) -> Result<u8> {
             let _in_memory = writeln!(
                 out,
                 "ok: {} checks, {} fingerprints, {} firmware advisories, {} device-information endpoints, \
-                 {} credential products ({} entries, {} generic)",
+                 {} credential products ({} entries, {} generic), {} vendors in the lexicon, {} enterprise numbers",
                 knowledge.checks.checks.len(),
                 knowledge.fingerprints.len(),
                 knowledge.advisories.len(),
@@ -539,8 +548,40 @@ fn checks_command(args: ChecksArgs) -> Result<u8> {
                     .values()
                     .map(Vec::len)
                     .sum::<usize>(),
-                knowledge.credentials.generic.len()
+                knowledge.credentials.generic.len(),
+                knowledge.identifier.lexicon.vendors(),
+                knowledge.identifier.enterprises.len(),
             );
+            if let Some(dir) = recog {
+                let db = crate::identify::Recog::load(&dir)?;
+                let failures = db.lint();
+                let s = &db.stats;
+                let examples: usize = db.fingerprints().map(|f| f.examples.len()).sum();
+                let _in_memory = writeln!(
+                    out,
+                    "recog {}: {} files ({} read no fact stadscan has), {} fingerprints, {} examples checked, \
+                     {} examples in external files skipped, {} patterns Rust's regex cannot express",
+                    dir.display(),
+                    s.files,
+                    s.files_skipped,
+                    s.fingerprints,
+                    examples,
+                    s.examples_skipped,
+                    s.unsupported
+                );
+                for u in &db.unsupported {
+                    let _in_memory = writeln!(out, "  unsupported: {u}");
+                }
+                if !failures.is_empty() {
+                    let mut msg = format!("{} recog examples fail:\n", failures.len());
+                    for f in &failures {
+                        msg.push_str(f);
+                        msg.push('\n');
+                    }
+                    let _ = std::io::stdout().lock().write_all(&out);
+                    return Err(crate::error::Error::Usage(msg.trim_end().to_string()));
+                }
+            }
         }
     }
     let _ = std::io::stdout().lock().write_all(&out);

@@ -24,6 +24,12 @@ impl From<stadscan::scope::ScopeError> for Error {
     }
 }
 
+impl From<stadscan::identify::recog::RecogError> for Error {
+    fn from(e: stadscan::identify::recog::RecogError) -> Self {
+        Error::Scanner(e.into())
+    }
+}
+
 impl From<stadscan::check::CheckLoadError> for Error {
     fn from(e: stadscan::check::CheckLoadError) -> Self {
         Error::Scanner(e.into())

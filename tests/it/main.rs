@@ -16,6 +16,7 @@ mod history;
 mod hostile;
 mod hostile_lab;
 mod identify;
+mod identify_corpus;
 mod lab_city;
 mod lab_creds;
 mod lab_scan;

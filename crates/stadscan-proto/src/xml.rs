@@ -17,6 +17,8 @@ struct Node {
     name: String,
     parent: Option<usize>,
     text: String,
+    /// Attributes by qualified name, values with entities decoded.
+    attrs: Vec<(String, String)>,
 }
 
 /// A parsed document: elements in document (opening) order; index 0 is the root.
@@ -42,6 +44,23 @@ impl Document {
     /// Text directly inside `e`, trimmed.
     pub fn text(&self, e: Element) -> &str {
         self.nodes[e.0].text.trim()
+    }
+
+    /// The value of attribute `name` (as written, prefix included) of `e`.
+    pub fn attr(&self, e: Element, name: &str) -> Option<&str> {
+        self.nodes[e.0]
+            .attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every attribute of `e`, in document order.
+    pub fn attrs(&self, e: Element) -> impl Iterator<Item = (&str, &str)> {
+        self.nodes[e.0]
+            .attrs
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
     }
 
     /// Every element named `local_name`, in document order.
@@ -138,10 +157,16 @@ pub fn escape(text: &str) -> String {
 /// markup at the end) is `Incomplete`; one that is not well-formed enough to
 /// walk is `Malformed`.
 pub fn parse(doc: &[u8]) -> Result<Document, ParseError> {
-    if doc.len() > MAX_DOC {
+    parse_limited(doc, MAX_DOC)
+}
+
+/// [`parse`] with another size limit: for data files the user supplies
+/// (a recog database file is up to a few hundred KiB), not device answers.
+pub fn parse_limited(doc: &[u8], limit: usize) -> Result<Document, ParseError> {
+    if doc.len() > limit {
         return Err(ParseError::TooLarge {
             field: "xml document",
-            limit: MAX_DOC,
+            limit,
         });
     }
     let doc = doc.strip_prefix(b"\xef\xbb\xbf").unwrap_or(doc);
@@ -211,6 +236,7 @@ pub fn parse(doc: &[u8]) -> Result<Document, ParseError> {
             i += close + 1;
         } else {
             let (qname, len, empty) = start_tag(rest)?;
+            let attrs = attributes(&rest[1 + qname.len()..len]);
             if open.is_empty() && (root_closed || !nodes.is_empty()) {
                 return Err(malformed("xml document", "a second root element"));
             }
@@ -234,6 +260,7 @@ pub fn parse(doc: &[u8]) -> Result<Document, ParseError> {
                 name: String::from_utf8_lossy(local).into_owned(),
                 parent: open.last().map(|&(n, _)| n),
                 text: String::new(),
+                attrs,
             });
             if empty {
                 if open.is_empty() {
@@ -318,6 +345,48 @@ fn start_tag(rest: &[u8]) -> Result<(&[u8], usize, bool), ParseError> {
     Err(ParseError::Incomplete)
 }
 
+/// The `name="value"` pairs of a start tag's inside (after the name, up to
+/// and including `>`); [`start_tag`] has checked the quoting. Anything
+/// that is not a well-formed pair is skipped.
+fn attributes(inside: &[u8]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < inside.len() {
+        if !is_name_byte(inside[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < inside.len() && is_name_byte(inside[i]) {
+            i += 1;
+        }
+        let name = &inside[start..i];
+        while i < inside.len() && inside[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if inside.get(i) != Some(&b'=') {
+            continue;
+        }
+        i += 1;
+        while i < inside.len() && inside[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let Some(&q) = inside.get(i).filter(|&&q| q == b'"' || q == b'\'') else {
+            continue;
+        };
+        let Some(len) = inside[i + 1..].iter().position(|&b| b == q) else {
+            break;
+        };
+        let value = &inside[i + 1..i + 1 + len];
+        out.push((
+            String::from_utf8_lossy(name).into_owned(),
+            decode_entities(value),
+        ));
+        i += len + 2;
+    }
+    out
+}
+
 /// The five predefined entities and character references; anything else
 /// (an HTML-only entity, a broken reference) stays as it was written.
 fn decode_entities(raw: &[u8]) -> String {
@@ -373,6 +442,22 @@ mod tests {
     /// 127.0.0.1 in a private network namespace: a root device with one embedded
     /// device, namespaces on every `device`, empty elements written `<x />`.
     const ASYNC_UPNP_DESCRIPTION: &[u8] = crate::ssdp::captures::DESCRIPTION;
+
+    #[test]
+    fn attributes_are_kept_with_entities_decoded() {
+        let d = parse(
+            br#"<fingerprints matches='ssh.banner'><fingerprint pattern="^a&amp;b\d+$" flags = "REG_ICASE"/><x a=broken b="ok"/></fingerprints>"#,
+        )
+        .unwrap();
+        assert_eq!(d.attr(d.root(), "matches"), Some("ssh.banner"));
+        let fp = d.named("fingerprint").next().unwrap();
+        assert_eq!(d.attr(fp, "pattern"), Some(r"^a&b\d+$"));
+        assert_eq!(d.attr(fp, "flags"), Some("REG_ICASE"));
+        let x = d.named("x").next().unwrap();
+        // An unquoted value is not well-formed: skipped, the rest kept.
+        assert_eq!(d.attrs(x).collect::<Vec<_>>(), vec![("b", "ok")]);
+        assert!(parse_limited(b"<a/>", 3).is_err());
+    }
 
     #[test]
     fn finds_elements_by_local_name_whatever_the_prefix() {

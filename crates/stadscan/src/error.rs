@@ -24,6 +24,8 @@ pub enum Error {
     History(#[from] crate::history::store::HistoryError),
     #[error("{0}")]
     Usage(String),
+    #[error("recog database {0}")]
+    Recog(#[from] crate::identify::recog::RecogError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -98,11 +98,20 @@ pub enum DeviceClass {
     NetworkGear,
     Printer,
     Server,
+    AccessControl,
+    UpsPower,
+    Nas,
+    EvCharger,
+    Parking,
+    Router,
+    Switch,
+    Firewall,
+    AccessPoint,
     Unknown,
 }
 
 impl DeviceClass {
-    pub const ALL: [DeviceClass; 13] = [
+    pub const ALL: [DeviceClass; 22] = [
         DeviceClass::Camera,
         DeviceClass::Nvr,
         DeviceClass::SensorGateway,
@@ -115,6 +124,15 @@ impl DeviceClass {
         DeviceClass::NetworkGear,
         DeviceClass::Printer,
         DeviceClass::Server,
+        DeviceClass::AccessControl,
+        DeviceClass::UpsPower,
+        DeviceClass::Nas,
+        DeviceClass::EvCharger,
+        DeviceClass::Parking,
+        DeviceClass::Router,
+        DeviceClass::Switch,
+        DeviceClass::Firewall,
+        DeviceClass::AccessPoint,
         DeviceClass::Unknown,
     ];
 
@@ -132,6 +150,15 @@ impl DeviceClass {
             DeviceClass::NetworkGear => "network-gear",
             DeviceClass::Printer => "printer",
             DeviceClass::Server => "server",
+            DeviceClass::AccessControl => "access-control",
+            DeviceClass::UpsPower => "ups-power",
+            DeviceClass::Nas => "nas",
+            DeviceClass::EvCharger => "ev-charger",
+            DeviceClass::Parking => "parking",
+            DeviceClass::Router => "router",
+            DeviceClass::Switch => "switch",
+            DeviceClass::Firewall => "firewall",
+            DeviceClass::AccessPoint => "access-point",
             DeviceClass::Unknown => "unknown",
         }
     }
@@ -198,6 +225,40 @@ impl DeviceClass {
             DeviceClass::Printer => {
                 Some("printed and scanned documents, job history and stored scans")
             }
+            // Door controllers and readers log who entered where and when
+            // (badge ids tied to staff or visitors; some keep biometric
+            // templates): personal data by design.
+            DeviceClass::AccessControl => Some(
+                "who entered where and when (badge or PIN events, with some readers biometric templates)",
+            ),
+            // Load, battery and power events only.
+            DeviceClass::UpsPower => None,
+            // A file store holds whatever its users put there, often
+            // documents with citizens' data and camera recordings.
+            DeviceClass::Nas => {
+                Some("whatever is stored on it: documents, backups and often camera recordings")
+            }
+            // Charging sessions are tied to a charge card (RFID token) and
+            // so to a person or a lease car: who charged where, when and
+            // how much.
+            DeviceClass::EvCharger => Some(
+                "charging sessions tied to a charge card: who charged where, when and how much",
+            ),
+            // Pay stations, barriers and guidance systems read number plates
+            // (ANPR) or take payments and permits tied to a plate.
+            DeviceClass::Parking => {
+                Some("number plates, parking times and payments or permits tied to a plate")
+            }
+            // Routers, switches and firewalls move traffic; firewalls and
+            // routers may keep connection logs with addresses of people's
+            // devices; access points see every phone that probes for Wi-Fi.
+            DeviceClass::Router | DeviceClass::Firewall => {
+                Some("connection logs with the addresses of people's devices, where logging is on")
+            }
+            DeviceClass::Switch => None,
+            DeviceClass::AccessPoint => Some(
+                "MAC addresses and presence of every phone or laptop that probes for or joins its Wi-Fi",
+            ),
             // Neither can be answered from the network: say so rather than
             // claim "none".
             DeviceClass::Server => Some("unknown: depends on the applications it runs"),
@@ -466,7 +527,13 @@ impl Fingerprints {
         Some(best)
     }
 
-    fn first_match(&self, protocol: &str, facts: &Facts) -> Option<(&Fingerprint, DeviceIdentity)> {
+    /// The first fingerprint that matches one observation, with the
+    /// identity it gives.
+    pub fn first_match(
+        &self,
+        protocol: &str,
+        facts: &Facts,
+    ) -> Option<(&Fingerprint, DeviceIdentity)> {
         self.list
             .iter()
             .find_map(|fp| fp.identify(protocol, facts).map(|id| (fp, id)))

@@ -39,6 +39,7 @@ pub mod facts;
 pub mod fingerprint;
 pub mod firmware;
 pub mod history;
+pub mod identify;
 pub mod knowledge;
 pub mod model;
 pub mod net;

@@ -28,6 +28,7 @@ use crate::discover::{self, PortState, TargetSpace, dns};
 use crate::error::Error;
 use crate::fingerprint::{DeviceClass, Fingerprints};
 use crate::firmware::{Advisories, Kev};
+use crate::identify::Identifier;
 use crate::model::{Asset, IdentityKind, Observation, Origin, Transport, unix_now};
 use crate::net::{AuditLog, Net, Shutdown, icmp_available};
 use crate::probe::Prober;
@@ -81,6 +82,8 @@ pub struct Knowledge {
     pub checks: Arc<Catalogue>,
     pub baselines: Arc<Baselines>,
     pub fingerprints: Arc<Fingerprints>,
+    /// The generic layers, the fingerprints and (when loaded) recog.
+    pub identifier: Arc<Identifier>,
     pub advisories: Arc<Advisories>,
     pub endpoints: Arc<crate::devinfo::Endpoints>,
     pub credentials: Arc<crate::creds::data::Credentials>,
@@ -115,10 +118,12 @@ impl Knowledge {
             },
             None => crate::devinfo::Endpoints::embedded()?,
         };
+        let fingerprints = Arc::new(fingerprints);
         Ok(Knowledge {
             checks: Arc::new(checks),
             baselines: Arc::new(baselines),
-            fingerprints: Arc::new(fingerprints),
+            identifier: Arc::new(Identifier::new(fingerprints.clone())?),
+            fingerprints,
             advisories: Arc::new(advisories),
             endpoints: Arc::new(endpoints),
             credentials: Arc::new(credentials),
@@ -137,10 +142,20 @@ impl Knowledge {
             checks: Arc::new(checks),
             baselines: Arc::new(baselines),
             fingerprints: Arc::new(Fingerprints::parse(&[])?),
+            identifier: Arc::new(Identifier::default()),
             advisories: Arc::new(advisories),
             endpoints: Arc::new(crate::devinfo::Endpoints::default()),
             credentials: Arc::new(crate::creds::data::Credentials::default()),
         })
+    }
+
+    /// Adds the recog database in `dir` to identification.
+    pub fn with_recog(mut self, dir: &std::path::Path) -> Result<Knowledge, Error> {
+        let recog = crate::identify::Recog::load(dir)?;
+        let mut identifier = (*self.identifier).clone();
+        identifier.recog = Some(recog);
+        self.identifier = Arc::new(identifier);
+        Ok(self)
     }
 
     fn checks(dir: Option<&std::path::Path>, baselines: &Baselines) -> Result<Catalogue, Error> {
@@ -855,7 +870,10 @@ pub async fn run(
         log.flush();
     }
 
-    let mut assets = fold_assets(&scope, observations, &knowledge.fingerprints);
+    if let Some(recog) = &knowledge.identifier.recog {
+        notes.push(recog_note(recog));
+    }
+    let mut assets = fold_assets(&scope, observations, &knowledge.identifier);
     if scope.credentials.enabled && !interrupted && !opts.discover_only {
         let budget = open_budget(&scope, opts)?;
         let tester = crate::creds::Tester {
@@ -875,7 +893,7 @@ pub async fn run(
                 .iter()
                 .any(|o| o.fact("cred.authenticated_read").is_some())
         }) {
-            identify(a, &knowledge.fingerprints);
+            identify(a, &knowledge.identifier);
         }
         notes.extend(credential_notes(
             &sum,
@@ -1150,7 +1168,7 @@ pub fn shard_of(addr: IpAddr, n: u64) -> u64 {
 pub fn fold_assets(
     scope: &Scope,
     observations: Vec<Observation>,
-    fingerprints: &Fingerprints,
+    identifier: &Identifier,
 ) -> Vec<Asset> {
     let mut by_addr: BTreeMap<IpAddr, Vec<Observation>> = BTreeMap::new();
     for o in observations {
@@ -1207,16 +1225,42 @@ pub fn fold_assets(
                 personal_data: None,
                 observations: obs,
             };
-            identify(&mut asset, fingerprints);
+            identify(&mut asset, identifier);
             asset
         })
         .collect()
 }
 
+/// What loading the recog database found, for the run's notes.
+fn recog_note(recog: &crate::identify::Recog) -> Note {
+    let s = &recog.stats;
+    let mut message = format!(
+        "recog database loaded: {} fingerprints from {} files",
+        s.fingerprints,
+        s.files - s.files_skipped
+    );
+    if s.files_skipped > 0 {
+        message.push_str(&format!(
+            "; {} files describe protocols stadscan does not read",
+            s.files_skipped
+        ));
+    }
+    if s.unsupported > 0 {
+        message.push_str(&format!(
+            "; {} patterns use regex features Rust's regex lacks (look-around, back-references) and were skipped",
+            s.unsupported
+        ));
+    }
+    Note {
+        level: NoteLevel::Info,
+        message,
+    }
+}
+
 /// Names vendor, model, firmware and class of an asset from what its
 /// services said (again after an authenticated read added facts).
-pub fn identify(asset: &mut Asset, fingerprints: &Fingerprints) {
-    let device = fingerprints.identify_asset(&asset.observations);
+pub fn identify(asset: &mut Asset, identifier: &Identifier) {
+    let device = identifier.identify(&asset.observations);
     let class = device.as_ref().map_or(DeviceClass::Unknown, |d| d.class);
     asset.vendor = device.as_ref().and_then(|d| d.vendor.clone());
     asset.model = device.as_ref().and_then(|d| d.product.clone());

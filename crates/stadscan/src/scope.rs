@@ -117,6 +117,16 @@ struct ScopeFile {
     #[serde(default)]
     discovery: Option<Spanned<DiscoverySection>>,
     tls_policy: Option<Spanned<String>>,
+    #[serde(default)]
+    knowledge: KnowledgeSection,
+}
+
+/// `[knowledge]`: data beside the built-in knowledge.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KnowledgeSection {
+    /// A recog checkout's `xml/` folder.
+    recog: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -417,6 +427,9 @@ pub struct Scope {
     pub discovery: DiscoveryConfig,
     /// The TLS policy endpoints are judged against (`ncsc-2025-05`, `ncsc-2.1`).
     pub tls_policy: String,
+    /// `[knowledge] recog`: a recog database folder, resolved against the
+    /// scope file's folder.
+    pub recog: Option<PathBuf>,
 }
 
 /// TLS policies a scope may name; the first is the default.
@@ -610,7 +623,9 @@ impl Scope {
                 ));
             }
         };
+        let recog = file.knowledge.recog.as_ref().map(|r| base.join(r));
         let scope = Scope {
+            recog,
             tls_policy,
             name,
             path: path.to_path_buf(),
@@ -1194,5 +1209,19 @@ addresses = ["127.60.0.9"]
         let text = "name = \"x\"\ntrust_anchors = [\"ca/city.pem\"]\n[[networks]]\ncidr = \"127.1.2.0/24\"\n";
         let s = parse(text).unwrap();
         assert_eq!(s.trust_anchors, vec![PathBuf::from("site/ca/city.pem")]);
+    }
+
+    #[test]
+    fn knowledge_recog_resolves_against_the_scope_folder() {
+        let text = "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[knowledge]\nrecog = \"recog/xml\"\n";
+        let s = parse(text).unwrap();
+        assert_eq!(s.recog, Some(PathBuf::from("site/recog/xml")));
+        assert!(parse("name = \"x\"\n[knowledge]\nrecg = \"r\"\n").is_err());
+        assert_eq!(
+            parse("name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n")
+                .unwrap()
+                .recog,
+            None
+        );
     }
 }

@@ -355,6 +355,7 @@ pub const OTHER_DATA: &[&str] = &[
     "device-info",
     "credentials",
     lang::DIR,
+    "identify",
 ];
 
 /// True for a `[[check]]` file, false for fingerprint and advisory files.

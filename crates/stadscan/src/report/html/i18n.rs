@@ -505,6 +505,15 @@ pub fn class(lang: Lang, class: &str) -> Option<&'static str> {
         (Lang::Nl, DeviceClass::NetworkGear) => "netwerkapparatuur",
         (Lang::Nl, DeviceClass::Printer) => "printer",
         (Lang::Nl, DeviceClass::Server) => "server",
+        (Lang::Nl, DeviceClass::AccessControl) => "toegangscontrole",
+        (Lang::Nl, DeviceClass::UpsPower) => "UPS/stroomverdeling",
+        (Lang::Nl, DeviceClass::Nas) => "NAS",
+        (Lang::Nl, DeviceClass::EvCharger) => "laadpaal",
+        (Lang::Nl, DeviceClass::Parking) => "parkeersysteem",
+        (Lang::Nl, DeviceClass::Router) => "router",
+        (Lang::Nl, DeviceClass::Switch) => "switch",
+        (Lang::Nl, DeviceClass::Firewall) => "firewall",
+        (Lang::Nl, DeviceClass::AccessPoint) => "wifi-accesspoint",
         (Lang::Nl, DeviceClass::Unknown) => "onbekend",
         (Lang::En, DeviceClass::Camera) => "camera",
         (Lang::En, DeviceClass::Nvr) => "video recorder",
@@ -518,6 +527,15 @@ pub fn class(lang: Lang, class: &str) -> Option<&'static str> {
         (Lang::En, DeviceClass::NetworkGear) => "network gear",
         (Lang::En, DeviceClass::Printer) => "printer",
         (Lang::En, DeviceClass::Server) => "server",
+        (Lang::En, DeviceClass::AccessControl) => "access control",
+        (Lang::En, DeviceClass::UpsPower) => "UPS/power distribution",
+        (Lang::En, DeviceClass::Nas) => "NAS",
+        (Lang::En, DeviceClass::EvCharger) => "EV charger",
+        (Lang::En, DeviceClass::Parking) => "parking system",
+        (Lang::En, DeviceClass::Router) => "router",
+        (Lang::En, DeviceClass::Switch) => "switch",
+        (Lang::En, DeviceClass::Firewall) => "firewall",
+        (Lang::En, DeviceClass::AccessPoint) => "Wi-Fi access point",
         (Lang::En, DeviceClass::Unknown) => "unknown",
     })
 }
@@ -551,8 +569,30 @@ pub fn personal_data_nl(class: &str, recorded: &str) -> Option<&'static str> {
         DeviceClass::Printer => {
             Some("afgedrukte en gescande documenten, takengeschiedenis en opgeslagen scans")
         }
+        DeviceClass::AccessControl => Some(
+            "wie wanneer waar binnenkwam (pas- of pincode-gebeurtenissen, bij sommige lezers biometrische kenmerken)",
+        ),
+        DeviceClass::Nas => {
+            Some("alles wat erop staat: documenten, back-ups en vaak camerabeelden")
+        }
+        DeviceClass::EvCharger => {
+            Some("laadsessies gekoppeld aan een laadpas: wie waar, wanneer en hoeveel laadde")
+        }
+        DeviceClass::Parking => Some(
+            "kentekens, parkeertijden en betalingen of vergunningen gekoppeld aan een kenteken",
+        ),
+        DeviceClass::Router | DeviceClass::Firewall => {
+            Some("verbindingslogs met de adressen van apparaten van mensen, waar loggen aanstaat")
+        }
+        DeviceClass::AccessPoint => Some(
+            "MAC-adressen en aanwezigheid van elke telefoon of laptop die naar de wifi zoekt of er verbinding mee maakt",
+        ),
         DeviceClass::Server => Some("onbekend: hangt af van de toepassingen die erop draaien"),
         DeviceClass::Unknown => Some("onbekend: stel eerst vast wat het apparaat is"),
-        DeviceClass::StreetlightController | DeviceClass::Plc | DeviceClass::NetworkGear => None,
+        DeviceClass::StreetlightController
+        | DeviceClass::Plc
+        | DeviceClass::NetworkGear
+        | DeviceClass::UpsPower
+        | DeviceClass::Switch => None,
     }
 }

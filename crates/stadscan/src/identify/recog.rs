@@ -1,0 +1,662 @@
+//! The recog database (github.com/rapid7/recog, BSD-2-Clause), read from the
+//! user's own checkout when `scan --recog DIR` or the scope's
+//! `[knowledge] recog` names its `xml/` folder. Nothing of it is built in.
+//!
+//! A recog file holds `<fingerprint pattern="..." flags="...">` entries for
+//! one kind of text (its `matches` attribute: `ssh.banner`,
+//! `http_header.server`, `snmp.sys_description`...), each with examples and
+//! `<param>`s that say what a match means (`hw.vendor`, `os.product`,
+//! `service.version`, `*.cpe23`; position 0 a fixed value, position N the
+//! Nth capture). Here each supported `matches` key reads one stadscan fact,
+//! the patterns are translated from Ruby's regex dialect to Rust's (Ruby's
+//! `^`/`$` always match at line ends, its `m` flag is Rust's `s`, `\h` is a
+//! hex digit), and what Rust cannot express (look-around, back-references,
+//! atomic groups, possessive quantifiers) is counted and reported, never a
+//! load error.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::check::pattern::Pattern;
+use crate::fingerprint::{DeviceClass, REGEX_SIZE_LIMIT};
+use crate::model::{Confidence, FactValue, Facts, Observation};
+
+use super::{Basis, Candidate, Layer, Lexicon};
+
+/// Largest recog file read (the biggest upstream file is about 500 KiB).
+const MAX_FILE: usize = 4 * 1024 * 1024;
+
+/// A recog `matches` key and the stadscan fact it reads.
+const KEYS: &[(&str, &str)] = &[
+    // recog reads the identification after `SSH-2.0-`, comment included.
+    ("ssh.banner", "ssh.identification"),
+    ("ftp.banner", "ftp.banner"),
+    ("telnet.banner", "telnet.banner"),
+    ("http_header.server", "http.server"),
+    ("http_header.wwwauth", "http.www_authenticate"),
+    ("http_header.x-powered-by", "http.powered_by"),
+    ("html_title", "http.title"),
+    ("rtsp_header.server", "rtsp.server"),
+    ("snmp.sys_description", "snmp.sys_descr"),
+    ("snmp.sys_object_id", "snmp.sys_object_id"),
+    ("smtp.banner", "banner.text"),
+    ("imap4.banner", "banner.text"),
+    ("pop3.banner", "banner.text"),
+    ("x509.subject", "cert.subject"),
+    ("x509.issuer", "cert.issuer"),
+];
+
+/// The fact a recog `matches` key reads, if stadscan has one.
+pub fn fact_for(key: &str) -> Option<&'static str> {
+    KEYS.iter().find(|(k, _)| *k == key).map(|(_, f)| *f)
+}
+
+/// Files without a `matches` attribute, known by their name.
+fn key_from_file_name(name: &str) -> Option<&'static str> {
+    match name {
+        "telnet_banners.xml" => Some("telnet.banner"),
+        "smtp_banners.xml" => Some("smtp.banner"),
+        _ => None,
+    }
+}
+
+/// One recog fingerprint.
+#[derive(Debug, Clone)]
+pub struct RecogFingerprint {
+    pub description: String,
+    pub file: String,
+    pub line: usize,
+    pattern: Pattern,
+    /// (name, capture position, fixed value)
+    params: Vec<(String, usize, String)>,
+    pub examples: Vec<RecogExample>,
+}
+
+/// An example text and the params it must yield.
+#[derive(Debug, Clone)]
+pub struct RecogExample {
+    pub text: String,
+    pub expect: BTreeMap<String, String>,
+    pub line: usize,
+}
+
+/// The fingerprints of one file, for one fact.
+#[derive(Debug, Clone)]
+struct RecogFile {
+    fact: &'static str,
+    fingerprints: Vec<RecogFingerprint>,
+}
+
+/// What loading found (the note a scan and `checks lint` print).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadStats {
+    pub files: usize,
+    /// Files whose `matches` key has no stadscan fact (mDNS, SMB, NTP...).
+    pub files_skipped: usize,
+    pub fingerprints: usize,
+    /// Patterns Rust's regex cannot express (look-around, back-references).
+    pub unsupported: usize,
+    /// Examples that are not inline text (external files).
+    pub examples_skipped: usize,
+}
+
+/// The loaded recog database.
+#[derive(Debug, Clone, Default)]
+pub struct Recog {
+    files: Vec<RecogFile>,
+    pub stats: LoadStats,
+    /// One line per unsupported pattern: `file:line: reason`.
+    pub unsupported: Vec<String>,
+}
+
+/// A recog folder that cannot be read at all.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct RecogError {
+    pub path: String,
+    pub message: String,
+}
+
+impl Recog {
+    /// Loads every `*.xml` file in `dir` (or in `dir/xml` when `dir` is a
+    /// checkout's root).
+    pub fn load(dir: &Path) -> Result<Recog, RecogError> {
+        let root = if dir.join("xml").is_dir() {
+            dir.join("xml")
+        } else {
+            dir.to_path_buf()
+        };
+        let err = |p: &Path, m: String| RecogError {
+            path: p.display().to_string(),
+            message: m,
+        };
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&root)
+            .map_err(|e| err(&root, e.to_string()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+            .collect();
+        paths.sort();
+        if paths.is_empty() {
+            return Err(err(
+                &root,
+                "no recog *.xml files here (give the xml/ folder of a recog checkout)".into(),
+            ));
+        }
+        let mut recog = Recog::default();
+        for p in paths {
+            let meta = std::fs::metadata(&p).map_err(|e| err(&p, e.to_string()))?;
+            if meta.len() > MAX_FILE as u64 {
+                return Err(err(&p, format!("larger than {MAX_FILE} bytes")));
+            }
+            let text = std::fs::read(&p).map_err(|e| err(&p, e.to_string()))?;
+            let name = p
+                .file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+            recog.add_file(&name, &text).map_err(|m| err(&p, m))?;
+        }
+        Ok(recog)
+    }
+
+    /// Parses one recog file given its name and bytes.
+    pub fn add_file(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        let doc = crate::proto::xml::parse_limited(bytes, MAX_FILE).map_err(|e| e.to_string())?;
+        let root = doc.root();
+        if doc.name(root) != "fingerprints" {
+            return Err(format!(
+                "the root element is <{}>, not <fingerprints>",
+                doc.name(root)
+            ));
+        }
+        self.stats.files += 1;
+        let key = doc
+            .attr(root, "matches")
+            .or_else(|| key_from_file_name(name));
+        let Some(fact) = key.and_then(fact_for) else {
+            self.stats.files_skipped += 1;
+            return Ok(());
+        };
+        let text = String::from_utf8_lossy(bytes);
+        // Lines of the <fingerprint> start tags and examples, in order, to
+        // point errors at the file.
+        let fp_lines = tag_lines(&text, "<fingerprint ");
+        let ex_lines = tag_lines(&text, "<example");
+        let mut ex_seen = 0;
+        let mut fingerprints = Vec::new();
+        for (n, fp) in doc.children(root, "fingerprint").enumerate() {
+            let line = fp_lines.get(n).copied().unwrap_or(0);
+            let examples: Vec<_> = doc.children(fp, "example").collect();
+            let ex_start = ex_seen;
+            ex_seen += examples.len();
+            let Some(source) = doc.attr(fp, "pattern") else {
+                continue;
+            };
+            let flags = doc.attr(fp, "flags").unwrap_or("");
+            let pattern = match translate(source, flags)
+                .and_then(|p| Pattern::new(&p, false, REGEX_SIZE_LIMIT).map_err(|e| first_line(&e)))
+            {
+                Ok(p) => p,
+                Err(reason) => {
+                    self.stats.unsupported += 1;
+                    self.unsupported.push(format!("{name}:{line}: {reason}"));
+                    continue;
+                }
+            };
+            let params = doc
+                .children(fp, "param")
+                .filter_map(|p| {
+                    let pname = doc.attr(p, "name")?.to_string();
+                    let pos = doc.attr(p, "pos").and_then(|v| v.parse().ok()).unwrap_or(0);
+                    Some((pname, pos, doc.attr(p, "value").unwrap_or("").to_string()))
+                })
+                .collect();
+            let mut exs = Vec::new();
+            for (k, ex) in examples.into_iter().enumerate() {
+                let mut expect = BTreeMap::new();
+                let mut base64 = false;
+                let mut external = false;
+                for (a, v) in doc.attrs(ex) {
+                    match a {
+                        "_encoding" => base64 = v == "base64",
+                        "_filename" => external = true,
+                        a if a.starts_with('_') => {}
+                        a => {
+                            expect.insert(a.to_string(), v.to_string());
+                        }
+                    }
+                }
+                let raw = doc.text(ex);
+                let text = if base64 {
+                    let compact: String = raw.split_whitespace().collect();
+                    crate::proto::http::base64_decode(&compact)
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                } else {
+                    Some(raw.to_string())
+                };
+                match text {
+                    Some(t) if !external => exs.push(RecogExample {
+                        text: t,
+                        expect,
+                        line: ex_lines.get(ex_start + k).copied().unwrap_or(line),
+                    }),
+                    _ => self.stats.examples_skipped += 1,
+                }
+            }
+            fingerprints.push(RecogFingerprint {
+                description: doc
+                    .child_text(fp, "description")
+                    .map(|d| d.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .unwrap_or_default(),
+                file: name.to_string(),
+                line,
+                pattern,
+                params,
+                examples: exs,
+            });
+        }
+        self.stats.fingerprints += fingerprints.len();
+        self.files.push(RecogFile { fact, fingerprints });
+        Ok(())
+    }
+
+    /// Every fingerprint of every loaded file.
+    pub fn fingerprints(&self) -> impl Iterator<Item = &RecogFingerprint> {
+        self.files.iter().flat_map(|f| f.fingerprints.iter())
+    }
+
+    /// Every fingerprint with the stadscan fact its file reads.
+    pub fn fingerprints_by_fact(&self) -> impl Iterator<Item = (&'static str, &RecogFingerprint)> {
+        self.files
+            .iter()
+            .flat_map(|f| f.fingerprints.iter().map(move |fp| (f.fact, fp)))
+    }
+
+    /// The params of the first fingerprint matching `text` in files that
+    /// read `fact`.
+    pub fn match_fact(
+        &self,
+        fact: &str,
+        text: &str,
+    ) -> Option<(&RecogFingerprint, BTreeMap<String, String>)> {
+        self.files
+            .iter()
+            .filter(|f| f.fact == fact)
+            .flat_map(|f| f.fingerprints.iter())
+            .find_map(|fp| fp.params_for(text).map(|p| (fp, p)))
+    }
+
+    /// Candidates from one observation: one per fact a recog file reads.
+    pub fn candidates(&self, lexicon: &Lexicon, o: &Observation, out: &mut Vec<Candidate>) {
+        let mut done: Vec<&str> = Vec::new();
+        for f in &self.files {
+            if done.contains(&f.fact) {
+                continue;
+            }
+            done.push(f.fact);
+            let Some(text) = fact_text(&o.facts, f.fact) else {
+                continue;
+            };
+            if let Some((fp, params)) = self.match_fact(f.fact, &text) {
+                out.extend(candidate(lexicon, fp, &params));
+            }
+        }
+    }
+
+    /// Every example of every fingerprint must match its own pattern and
+    /// yield the params it names: one line per failure.
+    pub fn lint(&self) -> Vec<String> {
+        let mut failures = Vec::new();
+        for fp in self.fingerprints() {
+            if let Err(e) = fp.pattern.compile() {
+                failures.push(format!(
+                    "{}:{}: the pattern does not compile: {}",
+                    fp.file,
+                    fp.line,
+                    first_line(e)
+                ));
+                continue;
+            }
+            for ex in &fp.examples {
+                let Some(got) = fp.params_for(&ex.text) else {
+                    failures.push(format!(
+                        "{}:{}: example does not match `{}` ({})",
+                        fp.file,
+                        ex.line,
+                        fp.pattern.as_str(),
+                        fp.description
+                    ));
+                    continue;
+                };
+                for (k, want) in &ex.expect {
+                    if got.get(k) != Some(want) {
+                        failures.push(format!(
+                            "{}:{}: example expects {k} = `{want}`, the fingerprint gives {}",
+                            fp.file,
+                            ex.line,
+                            got.get(k)
+                                .map_or("nothing".to_string(), |g| format!("`{g}`"))
+                        ));
+                    }
+                }
+            }
+        }
+        failures
+    }
+}
+
+impl RecogFingerprint {
+    /// The params a text yields, if the pattern matches it.
+    pub fn params_for(&self, text: &str) -> Option<BTreeMap<String, String>> {
+        let caps = self.pattern.captures(text)?;
+        let mut out = BTreeMap::new();
+        for (name, pos, value) in &self.params {
+            let v = if *pos == 0 {
+                value.clone()
+            } else {
+                match caps.get(*pos) {
+                    Some(m) => m.as_str().to_string(),
+                    None => continue,
+                }
+            };
+            if !v.is_empty() {
+                out.insert(name.clone(), v);
+            }
+        }
+        // `{service.version}` in a fixed value (CPEs) takes the named param.
+        let snapshot = out.clone();
+        for v in out.values_mut() {
+            while let Some(open) = v.find('{') {
+                let Some(close) = v[open..].find('}') else {
+                    break;
+                };
+                let key = &v[open + 1..open + close];
+                let fill = snapshot.get(key).cloned().unwrap_or_else(|| "-".into());
+                v.replace_range(open..=open + close, &fill);
+            }
+        }
+        Some(out)
+    }
+}
+
+/// The text of the fact a recog file reads. `WWW-Authenticate` is put back
+/// together from the scheme and realm the HTTP probe keeps; the SSH
+/// identification is the banner after `SSH-2.0-`.
+fn fact_text(facts: &Facts, fact: &str) -> Option<String> {
+    if fact == "ssh.identification" {
+        let banner = facts.get("ssh.banner").map(FactValue::render);
+        let after = banner.as_deref().and_then(|b| {
+            let rest = b.strip_prefix("SSH-")?;
+            rest.split_once('-').map(|(_, id)| id.to_string())
+        });
+        return after.or_else(|| facts.get("ssh.software").map(FactValue::render));
+    }
+    if fact == "http.www_authenticate" {
+        let scheme = facts.get("http.auth_scheme")?.render();
+        let mut s = String::new();
+        let mut chars = scheme.chars();
+        if let Some(c) = chars.next() {
+            s.extend(c.to_uppercase());
+            s.push_str(chars.as_str());
+        }
+        if let Some(r) = facts.get("http.auth_realm") {
+            s.push_str(&format!(" realm=\"{}\"", r.render()));
+        }
+        return Some(s);
+    }
+    match facts.get(fact)? {
+        FactValue::Text(t) => Some(t.clone()),
+        other => Some(other.render()),
+    }
+}
+
+/// General-purpose computers among recog's device types: what runs there
+/// says nothing about the maker of the box.
+pub const COMPUTERS: &[&str] = &[
+    "general",
+    "desktop",
+    "laptop",
+    "server",
+    "hypervisor",
+    "tablet",
+    "mobile phone",
+    "mobile",
+];
+
+/// A recog device type (`hw.device`, `os.device`) as a class.
+pub fn device_class(lexicon: &Lexicon, device: &str) -> Option<DeviceClass> {
+    let d = device.to_ascii_lowercase();
+    let direct = match d.as_str() {
+        "wap" | "wireless access point" => Some(DeviceClass::AccessPoint),
+        "multifunction device" | "print server" | "scanner" => Some(DeviceClass::Printer),
+        "power device" | "pdu" => Some(DeviceClass::UpsPower),
+        "storage" | "storage appliance" | "tape library" => Some(DeviceClass::Nas),
+        "dvr" | "nvr" => Some(DeviceClass::Nvr),
+        "web cam" | "video encoder" => Some(DeviceClass::Camera),
+        "security appliance" | "utm" | "vpn" => Some(DeviceClass::Firewall),
+        "device server"
+        | "wireless controller"
+        | "network management device"
+        | "network appliance" => Some(DeviceClass::NetworkGear),
+        "hmi controller" => Some(DeviceClass::Plc),
+        "alarm panel" => Some(DeviceClass::AccessControl),
+        "lights out management" => Some(DeviceClass::Server),
+        d if COMPUTERS.contains(&d) => Some(DeviceClass::Server),
+        _ => None,
+    };
+    direct.or_else(|| lexicon.read(device).and_then(|r| r.class))
+}
+
+fn candidate(
+    lexicon: &Lexicon,
+    fp: &RecogFingerprint,
+    p: &BTreeMap<String, String>,
+) -> Option<Candidate> {
+    let get = |k: &str| p.get(k).filter(|v| !v.is_empty()).cloned();
+    let device_type = get("hw.device").or_else(|| get("os.device"));
+    let class = device_type
+        .as_deref()
+        .and_then(|d| device_class(lexicon, d));
+    let computer = device_type
+        .as_deref()
+        .is_some_and(|d| COMPUTERS.contains(&d.to_ascii_lowercase().as_str()));
+    let device_vendor =
+        |k: &str| get(k).and_then(|v| lexicon.canonical_vendor(&v).map(str::to_string));
+    // The tier that speaks about the device: hardware first, then an
+    // operating system or service whose vendor makes devices.
+    let (vendor, product, version, generic) =
+        if get("hw.vendor").is_some() || get("hw.product").is_some() {
+            let v = get("hw.vendor").map(|v| {
+                lexicon
+                    .canonical_vendor(&v)
+                    .map_or(v.clone(), str::to_string)
+            });
+            (
+                v,
+                get("hw.product"),
+                get("hw.version").or_else(|| get("os.version")),
+                false,
+            )
+        } else if let Some(v) = device_vendor("os.vendor").filter(|_| !computer) {
+            (Some(v), get("os.product"), get("os.version"), false)
+        } else if let Some(v) = device_vendor("service.vendor").filter(|_| !computer) {
+            (
+                Some(v),
+                get("service.product"),
+                get("service.version"),
+                false,
+            )
+        } else if device_type.is_some() && !computer {
+            (
+                get("os.vendor"),
+                get("os.product"),
+                get("os.version"),
+                false,
+            )
+        } else {
+            (
+                get("service.vendor").or_else(|| get("os.vendor")),
+                get("service.product").or_else(|| get("os.product")),
+                get("service.version").or_else(|| get("os.version")),
+                true,
+            )
+        };
+    if vendor.is_none() && product.is_none() && class.is_none() {
+        return None;
+    }
+    Some(Candidate {
+        vendor,
+        product,
+        version,
+        class: class.unwrap_or(DeviceClass::Unknown),
+        basis: if class.is_some() {
+            Basis::Product
+        } else {
+            Basis::None
+        },
+        confidence: Confidence::Medium,
+        layer: Layer::Fingerprint,
+        generic: generic || computer,
+        source: format!("recog:{}:{}", fp.file, fp.line),
+    })
+}
+
+/// Translates a recog (Ruby) pattern and its flags into Rust regex syntax,
+/// or says what Rust cannot express.
+pub fn translate(pattern: &str, flags: &str) -> Result<String, String> {
+    let mut prefix = String::from("(?m");
+    for f in flags.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+        match f {
+            "REG_ICASE" => prefix.push('i'),
+            // Ruby's MULTILINE (recog's REG_MULTILINE and REG_DOT_NEWLINE)
+            // lets `.` match a newline: Rust's `s`.
+            "REG_DOT_NEWLINE" | "REG_MULTILINE" => prefix.push('s'),
+            // Ruby's `^`/`$` always match at line ends: `m` is set anyway.
+            "REG_LINE_ANCHORS" => {}
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    prefix.push(')');
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(n) = chars.next() else {
+                    return Err("a trailing backslash".into());
+                };
+                match n {
+                    'h' if in_class => out.push_str("0-9a-fA-F"),
+                    'h' => out.push_str("[0-9a-fA-F]"),
+                    'H' if !in_class => out.push_str("[^0-9a-fA-F]"),
+                    'Z' => out.push_str(r"(?:\n?\z)"),
+                    '1'..='9' if !in_class => return Err("a back-reference".into()),
+                    'k' if chars.peek() == Some(&'<') => return Err("a back-reference".into()),
+                    'G' => return Err("the \\G anchor".into()),
+                    '/' | '\'' | '"' | '%' | '@' | '=' | ':' | ',' | '<' | '>' | '!' | ';'
+                    | '_' | '`' | '~' => {
+                        // Ruby accepts needless escapes of punctuation.
+                        if n == '_' {
+                            out.push('_');
+                        } else {
+                            out.push('\\');
+                            out.push(n);
+                        }
+                    }
+                    n => {
+                        out.push('\\');
+                        out.push(n);
+                    }
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                if chars.peek() == Some(&'^') {
+                    out.push(chars.next().unwrap_or('^'));
+                }
+                if chars.peek() == Some(&']') {
+                    out.push_str(r"\]");
+                    chars.next();
+                }
+            }
+            '[' if in_class => {
+                // A nested class or a POSIX class `[[:alpha:]]`.
+                out.push('[');
+                if chars.peek() == Some(&':') {
+                    for d in chars.by_ref() {
+                        out.push(d);
+                        if d == ']' {
+                            break;
+                        }
+                    }
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            '(' if !in_class && chars.peek() == Some(&'?') => {
+                let rest: String = chars.clone().take(3).collect();
+                if rest.starts_with("?=")
+                    || rest.starts_with("?!")
+                    || rest.starts_with("?<=")
+                    || rest.starts_with("?<!")
+                {
+                    return Err("a look-around".into());
+                }
+                if rest.starts_with("?>") {
+                    return Err("an atomic group".into());
+                }
+                // Ruby's inline `m` is Rust's `s`.
+                out.push('(');
+                out.push('?');
+                chars.next();
+                while let Some(&f) = chars.peek() {
+                    if f.is_ascii_alphabetic() || f == '-' {
+                        out.push(if f == 'm' { 's' } else { f });
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+            }
+            '+' | '*' | '?' | '}' if !in_class && chars.peek() == Some(&'+') => {
+                return Err("a possessive quantifier".into());
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(format!("{prefix}{out}"))
+}
+
+/// The message line of a regex error (the parser's error ends with it,
+/// after the pattern and a line of carets).
+fn first_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .rfind(|l| {
+            !l.is_empty()
+                && !l.starts_with("regex parse error")
+                && !l.chars().all(|c| c == '^' || c == ' ')
+        })
+        .unwrap_or(s)
+        .to_string()
+}
+
+/// The 1-based lines where each occurrence of `tag` starts.
+fn tag_lines(text: &str, tag: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut line = 1;
+    let mut last = 0;
+    for (i, _) in text.match_indices(tag) {
+        line += text[last..i].matches('\n').count();
+        last = i;
+        out.push(line);
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "recog_tests.rs"]
+mod tests;
