@@ -553,7 +553,7 @@ fn checks_command(args: ChecksArgs) -> Result<u8> {
                 knowledge.identifier.enterprises.len(),
             );
             if let Some(dir) = recog {
-                let db = crate::identify::Recog::load(&dir)?;
+                let db = stadscan::identify::Recog::load(&dir)?;
                 let failures = db.lint();
                 let s = &db.stats;
                 let examples: usize = db.fingerprints().map(|f| f.examples.len()).sum();
@@ -579,7 +579,7 @@ fn checks_command(args: ChecksArgs) -> Result<u8> {
                         msg.push('\n');
                     }
                     let _ = std::io::stdout().lock().write_all(&out);
-                    return Err(crate::error::Error::Usage(msg.trim_end().to_string()));
+                    return Err(stadscan::error::Error::Usage(msg.trim_end().to_string()));
                 }
             }
         }

@@ -285,3 +285,97 @@ fn facts_for(fact: &str, text: &str) -> Vec<(String, String)> {
         other => vec![(other.to_string(), clean)],
     }
 }
+
+/// A recog-format file written here: one device fingerprint for an SSH
+/// identification, with an example.
+const RECOG_SSH: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<fingerprints matches="ssh.banner" protocol="ssh" database_type="service">
+  <fingerprint pattern="^Gatekeeper_(\d+(?:\.\d+)+)$">
+    <description>A made-up cellular router's SSH server</description>
+    <example hw.version="4.2.1">Gatekeeper_4.2.1</example>
+    <param pos="0" name="hw.vendor" value="Teltonika"/>
+    <param pos="0" name="hw.product" value="RUT-GK"/>
+    <param pos="0" name="hw.device" value="Router"/>
+    <param pos="1" name="hw.version"/>
+  </fingerprint>
+  <fingerprint pattern="^Later(?=_x)">
+    <description>A look-ahead Rust's regex cannot express</description>
+    <example>Later_x</example>
+  </fingerprint>
+</fingerprints>
+"#;
+
+#[test]
+fn checks_lint_checks_a_recog_folder_and_names_a_failing_example() {
+    let dir = super::common::TestDir::new("recog-lint");
+    std::fs::create_dir_all(dir.path("recog")).unwrap();
+    std::fs::create_dir_all(dir.path("bad")).unwrap();
+    dir.write("recog/ssh_banners.xml", RECOG_SSH);
+    let (ok, _) = super::common::run(&[
+        "checks",
+        "lint",
+        "--recog",
+        dir.path("recog").to_str().unwrap(),
+    ]);
+    let out = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{out}{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(out.contains("1 fingerprints, 1 examples checked"), "{out}");
+    assert!(
+        out.contains("1 patterns Rust's regex cannot express"),
+        "{out}"
+    );
+    assert!(out.contains("ssh_banners.xml:11: a look-around"), "{out}");
+
+    dir.write(
+        "bad/ssh_banners.xml",
+        &RECOG_SSH.replace(">Gatekeeper_4.2.1<", ">Gatekeeper<"),
+    );
+    let (bad, _) = super::common::run(&[
+        "checks",
+        "lint",
+        "--recog",
+        dir.path("bad").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("ssh_banners.xml:5: example does not match"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scan_with_the_scopes_recog_names_the_device() {
+    use tokio::io::AsyncWriteExt;
+    let l = tokio::net::TcpListener::bind("127.63.9.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            tokio::spawn(async move {
+                let _ = s.write_all(b"SSH-2.0-Gatekeeper_4.2.1\r\n").await;
+                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+            });
+        }
+    });
+    let dir = super::common::TestDir::new("recog-scan");
+    std::fs::create_dir_all(dir.path("recog")).unwrap();
+    dir.write("recog/ssh_banners.xml", RECOG_SSH);
+    let scope = dir.write(
+        "scope.toml",
+        &format!(
+            "name = \"recog\"\n[[networks]]\ncidr = \"127.63.9.1/32\"\n[ports]\ntcp = [{port}]\nudp = []\n[rate]\ntimeout_ms = 3000\n[knowledge]\nrecog = \"recog\"\n"
+        ),
+    );
+    let (doc, _) = super::common::scan_json(&dir, &scope).await;
+    let a = &doc["assets"][0];
+    assert_eq!(a["vendor"], "Teltonika", "{a}");
+    assert_eq!(a["model"], "RUT-GK", "{a}");
+    assert_eq!(a["firmware"], "4.2.1", "{a}");
+    assert_eq!(a["class"], "router", "{a}");
+    assert_eq!(a["fingerprint"], "recog:ssh_banners.xml:3", "{a}");
+}
