@@ -476,7 +476,12 @@ async fn json_report_is_versioned_and_holds_the_inventory() {
         ("Schneider Electric", "Modicon BMX P34 2020", "2.70", "plc"),
         ("Priva", "Compri HX 8E", "4.2.7", "building-automation"),
         ("Hikvision", "DS-7608NI-K2", "4.30.085 build 200916", "nvr"),
-        ("Dahua", "IPC-HFW2431S-S-S2", "2.800.0000000.25.R", "camera"),
+        (
+            "Dahua Technology",
+            "IPC-HFW2431S-S-S2",
+            "2.800.0000000.25.R",
+            "camera",
+        ),
     ] {
         let a = assets
             .iter()

@@ -47,10 +47,12 @@ pub enum Layer {
     Enterprise,
     /// The lexicon reading a banner, title or sysDescr.
     Lexicon,
-    /// A per-product fingerprint (built in or recog).
-    Fingerprint,
     /// A field in which the device states its identity.
     Structured,
+    /// A per-product fingerprint (built in or recog): a rule that knows
+    /// how this vendor writes its fields ranks above reading them as they
+    /// stand.
+    Fingerprint,
 }
 
 /// What a candidate's class rests on; later is stronger.
@@ -150,6 +152,16 @@ impl Identifier {
         let mut found = Vec::new();
         for o in observations {
             self.candidates(o, &mut found);
+        }
+        // One name per maker, whichever layer or field stated it
+        // (`HIKVISION`, `Dahua` as ONVIF gives them).
+        for c in &mut found {
+            if let Some(v) = &c.vendor
+                && let Some(canonical) = self.lexicon.canonical_vendor(v)
+                && canonical != v
+            {
+                c.vendor = Some(canonical.to_string());
+            }
         }
         self.merge(found)
     }

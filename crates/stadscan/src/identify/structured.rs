@@ -116,11 +116,14 @@ fn text<'a>(o: &'a Observation, names: &[&str]) -> Option<&'a str> {
     })
 }
 
-/// A version as a device states it: `V5.5.0 build 180202`, `4.12.7`. A
-/// field that holds no digit is no version.
+/// A version as a device states it, from its first digit on (the way the
+/// fingerprints and advisories write versions): `V5.5.0 build 180202` is
+/// `5.5.0 build 180202`, `HX-4.2.7` is `4.2.7`. A field that holds no
+/// digit is no version.
 fn stated_version(v: &str) -> Option<String> {
     let v = v.trim();
-    (v.chars().any(|c| c.is_ascii_digit()) && v.len() <= 60).then(|| v.to_string())
+    let from = v.find(|c: char| c.is_ascii_digit())?;
+    (v.len() <= 60).then(|| v[from..].to_string())
 }
 
 /// Candidates from one observation's structured fields, enterprise number

@@ -75,7 +75,7 @@ fn device_information_read_after_a_login_gives_model_and_firmware() {
     let d = id(&[web]);
     assert_eq!(d.vendor.as_deref(), Some("Hikvision"));
     assert_eq!(d.product.as_deref(), Some("DS-2CD2132F-IS"));
-    assert_eq!(d.version.as_deref(), Some("V5.4.5 build 170124"));
+    assert_eq!(d.version.as_deref(), Some("5.4.5 build 170124"));
     assert_eq!(d.class, DeviceClass::Camera);
 }
 
