@@ -41,6 +41,11 @@ impl Document {
         &self.nodes[e.0].name
     }
 
+    /// Text directly inside `e`, as written (not trimmed).
+    pub fn raw_text(&self, e: Element) -> &str {
+        &self.nodes[e.0].text
+    }
+
     /// Text directly inside `e`, trimmed.
     pub fn text(&self, e: Element) -> &str {
         self.nodes[e.0].text.trim()

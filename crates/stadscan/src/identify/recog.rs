@@ -18,10 +18,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::check::pattern::Pattern;
-use crate::fingerprint::{DeviceClass, REGEX_SIZE_LIMIT};
+use crate::fingerprint::DeviceClass;
 use crate::model::{Confidence, FactValue, Facts, Observation};
 
 use super::{Basis, Candidate, Layer, Lexicon};
+
+/// Largest compiled program of one recog pattern: above the built-in
+/// fingerprints' limit, because recog's case-insensitive Unicode classes
+/// (`(?i)\w+` over long alternations) compile larger; a pattern is only
+/// compiled when first used.
+const RECOG_REGEX_SIZE_LIMIT: usize = 16 << 20;
 
 /// Largest recog file read (the biggest upstream file is about 500 KiB).
 const MAX_FILE: usize = 4 * 1024 * 1024;
@@ -192,9 +198,9 @@ impl Recog {
                 continue;
             };
             let flags = doc.attr(fp, "flags").unwrap_or("");
-            let pattern = match translate(source, flags)
-                .and_then(|p| Pattern::new(&p, false, REGEX_SIZE_LIMIT).map_err(|e| first_line(&e)))
-            {
+            let pattern = match translate(source, flags).and_then(|p| {
+                Pattern::new(&p, false, RECOG_REGEX_SIZE_LIMIT).map_err(|e| first_line(&e))
+            }) {
                 Ok(p) => p,
                 Err(reason) => {
                     self.stats.unsupported += 1;
@@ -225,7 +231,8 @@ impl Recog {
                         }
                     }
                 }
-                let raw = doc.text(ex);
+                // Examples are matched as written: trailing blanks count.
+                let raw = doc.raw_text(ex);
                 let text = if base64 {
                     let compact: String = raw.split_whitespace().collect();
                     crate::proto::http::base64_decode(&compact)
@@ -644,15 +651,28 @@ fn first_line(s: &str) -> String {
         .to_string()
 }
 
-/// The 1-based lines where each occurrence of `tag` starts.
+/// The 1-based lines where each occurrence of `tag` starts, outside
+/// comments (upstream files keep retired fingerprints in comments).
 fn tag_lines(text: &str, tag: &str) -> Vec<usize> {
     let mut out = Vec::new();
+    let mut rest = text;
     let mut line = 1;
-    let mut last = 0;
-    for (i, _) in text.match_indices(tag) {
-        line += text[last..i].matches('\n').count();
-        last = i;
-        out.push(line);
+    loop {
+        let next_tag = rest.find(tag);
+        let next_comment = rest.find("<!--");
+        match (next_tag, next_comment) {
+            (Some(t), Some(c)) if c < t => {
+                let end = rest[c..].find("-->").map_or(rest.len(), |e| c + e + 3);
+                line += rest[..end].matches('\n').count();
+                rest = &rest[end..];
+            }
+            (Some(t), _) => {
+                line += rest[..t].matches('\n').count();
+                out.push(line);
+                rest = &rest[t + tag.len()..];
+            }
+            (None, _) => break,
+        }
     }
     out
 }
