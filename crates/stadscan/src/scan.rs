@@ -1234,27 +1234,37 @@ pub fn fold_assets(
 /// What loading the recog database found, for the run's notes.
 fn recog_note(recog: &crate::identify::Recog) -> Note {
     let s = &recog.stats;
-    let mut message = format!(
+    let mut en = format!(
         "recog database loaded: {} fingerprints from {} files",
         s.fingerprints,
         s.files - s.files_skipped
     );
+    let mut nl = format!(
+        "recog-database geladen: {} fingerprints uit {} bestanden",
+        s.fingerprints,
+        s.files - s.files_skipped
+    );
     if s.files_skipped > 0 {
-        message.push_str(&format!(
+        en.push_str(&format!(
             "; {} files describe protocols stadscan does not read",
+            s.files_skipped
+        ));
+        nl.push_str(&format!(
+            "; {} bestanden gaan over protocollen die stadscan niet leest",
             s.files_skipped
         ));
     }
     if s.unsupported > 0 {
-        message.push_str(&format!(
+        en.push_str(&format!(
             "; {} patterns use regex features Rust's regex lacks (look-around, back-references) and were skipped",
             s.unsupported
         ));
+        nl.push_str(&format!(
+            "; {} patronen gebruiken regex-mogelijkheden die Rust mist (look-around, terugverwijzingen) en zijn overgeslagen",
+            s.unsupported
+        ));
     }
-    Note {
-        level: NoteLevel::Info,
-        message,
-    }
+    Note::new(NoteLevel::Info, en, nl)
 }
 
 /// Names vendor, model, firmware and class of an asset from what its
