@@ -43,6 +43,10 @@ pub fn bin() -> &'static str {
 
 /// Runs the binary with `args` (blocking); returns its output and wall time.
 pub fn run(args: &[&str]) -> (Output, Duration) {
+    // `stadscan demo` binds the demo city's fixed addresses: the tests that
+    // run it (in any module of this binary) take turns.
+    let _demo =
+        (args.first() == Some(&"demo")).then(|| DEMO.lock().unwrap_or_else(|e| e.into_inner()));
     let start = Instant::now();
     let out = std::process::Command::new(bin())
         .args(args)
@@ -51,6 +55,8 @@ pub fn run(args: &[&str]) -> (Output, Duration) {
         .expect("the stadscan binary runs");
     (out, start.elapsed())
 }
+
+static DEMO: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Same as [`run`], off the async runtime (the lab keeps serving meanwhile).
 pub async fn run_async(args: Vec<String>) -> (Output, Duration) {
