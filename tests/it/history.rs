@@ -438,3 +438,69 @@ fn resume_case(name: &str, block: u8, discovery: &str, probed_again: fn(u64) -> 
         ]
     );
 }
+
+/// The demo twice with one history: nothing changed in between, so every
+/// result of the second run is `unchanged`. A message that carries a time,
+/// a counter or bytes a device makes up anew (the default credential's
+/// "last verified", an unknown service's first bytes, days to expiry) would
+/// read as `updated` here.
+#[test]
+fn the_demo_twice_with_one_history_is_all_unchanged() {
+    let dir = TestDir::new("history-demo-twice");
+    let history = dir.path("demo.sqlite");
+    let demo = |tag: &str| -> Value {
+        let out_dir = dir.path(tag);
+        let (out, _) = run(&[
+            "demo",
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--history",
+            history.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        read_json(&out_dir.join("results.sarif"))
+    };
+    let first = demo("run1");
+    let second = demo("run2");
+    let results = |doc: &Value| -> BTreeMap<String, Value> {
+        doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let key = r["partialFingerprints"]["stadscanFinding/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                (key, r.clone())
+            })
+            .collect()
+    };
+    let (before, after) = (results(&first), results(&second));
+    assert!(after.len() > 10, "the demo has findings: {}", after.len());
+    let mut changed = Vec::new();
+    for (key, r) in &after {
+        if r["baselineState"] != "unchanged" {
+            let was = before.get(key).map(|b| &b["message"]["text"]);
+            changed.push(format!(
+                "{} on {}: {} (now `{}`, before `{}`)",
+                r["ruleId"],
+                r["locations"][0]["logicalLocations"][0]["name"],
+                r["baselineState"],
+                r["message"]["text"],
+                was.map_or("absent".to_string(), Value::to_string)
+            ));
+        }
+    }
+    assert!(changed.is_empty(), "{}", changed.join("\n"));
+    // And the same set: nothing new, nothing gone.
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+}

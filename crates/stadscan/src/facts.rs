@@ -418,10 +418,36 @@ pub fn is_known(name: &str) -> bool {
     VOCABULARY.iter().any(|(n, _)| *n == name)
 }
 
+/// Facts whose value changes from run to run while the device stays the
+/// same: times, counters, and bytes a device makes up anew each time. A
+/// result message naming one would read as a changed finding on every run
+/// (history `updated`, a line in `diff`), so checks name them under
+/// `properties`, never in `message`.
+pub const VOLATILE: &[&str] = &[
+    "banner.text",
+    "cert.days_left",
+    "cred.attempts",
+    "cred.retested",
+    "cred.verified_at",
+    "snmp.sys_uptime",
+];
+
+/// True when `name` changes between runs (see [`VOLATILE`]).
+pub fn is_volatile(name: &str) -> bool {
+    VOLATILE.contains(&name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn volatile_facts_are_in_the_vocabulary() {
+        for name in VOLATILE {
+            assert!(is_known(name), "{name}");
+        }
+    }
 
     #[test]
     fn vocabulary_names_are_unique_and_dotted() {

@@ -68,6 +68,7 @@ pub fn rule(adv: &Advisory, kev: Option<&Kev>) -> Check {
         confidence: adv.version_confidence,
         controls: adv.controls.clone(),
         message: String::new(),
+        properties: Vec::new(),
         references: adv.references.clone(),
         when: Condition::default(),
         examples: Vec::new(),

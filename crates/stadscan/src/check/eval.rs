@@ -63,12 +63,16 @@ fn test(t: &FactTest, facts: &Facts) -> bool {
     below && above
 }
 
-/// The facts a condition looks at, as evidence.
-fn evidence(cond: &Condition, facts: &Facts) -> BTreeMap<String, String> {
+/// The facts a check looks at and the ones it names as properties, as
+/// evidence.
+fn evidence(check: &Check, facts: &Facts) -> BTreeMap<String, String> {
+    let cond = &check.when;
     cond.all
         .iter()
         .chain(&cond.any)
-        .filter_map(|t| facts.get(&t.fact).map(|v| (t.fact.clone(), v.render())))
+        .map(|t| &t.fact)
+        .chain(&check.properties)
+        .filter_map(|name| facts.get(name).map(|v| (name.clone(), v.render())))
         .collect()
 }
 
@@ -118,7 +122,7 @@ pub fn apply(check: &Check, obs: &Observation, asset: &str) -> Option<Finding> {
         asset: asset.to_string(),
         hostname: obs.hostname.clone(),
         message: render(&check.message, obs),
-        evidence: evidence(&check.when, &obs.facts),
+        evidence: evidence(check, &obs.facts),
         controls: check.controls.clone(),
     })
 }

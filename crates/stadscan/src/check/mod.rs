@@ -47,6 +47,8 @@ struct RawCheck {
     confidence: Confidence,
     controls: Spanned<Vec<String>>,
     message: Spanned<String>,
+    /// Facts copied into the finding's properties (not its message).
+    properties: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     references: Vec<String>,
     when: Spanned<Condition>,
@@ -126,8 +128,12 @@ pub struct Check {
     pub confidence: Confidence,
     pub controls: Vec<String>,
     /// Message template: `{endpoint}`, `{service}`, `{host}` and fact names
-    /// in braces are replaced.
+    /// in braces are replaced. Never a volatile fact
+    /// ([`facts::VOLATILE`]): a message stays the same from run to run.
     pub message: String,
+    /// Facts the finding carries as properties besides those of `when`
+    /// (times, counters, samples: what may change between runs).
+    pub properties: Vec<String>,
     pub references: Vec<String>,
     pub when: Condition,
     pub examples: Vec<Example>,
@@ -305,6 +311,30 @@ fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, I
                 ),
             ));
         }
+        if facts::is_volatile(name) {
+            return Err((
+                Some(raw.message.span()),
+                "message",
+                format!(
+                    "placeholder `{{{name}}}` changes from run to run (a time, counter or \
+                     device-made sample), so the finding would read as changed on every run: \
+                     name it in `properties` instead"
+                ),
+            ));
+        }
+    }
+    for (name, span) in raw
+        .properties
+        .iter()
+        .flat_map(|p| p.get_ref().iter().map(|n| (n, p.span())))
+    {
+        if !facts::is_known(name) {
+            return Err((
+                Some(span),
+                "properties",
+                format!("fact `{name}` is not in the vocabulary (src/facts.rs)"),
+            ));
+        }
     }
     let fires = raw.examples.iter().any(|e| e.get_ref().fires);
     let passes = raw.examples.iter().any(|e| !e.get_ref().fires);
@@ -339,6 +369,7 @@ fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, I
         confidence: raw.confidence,
         controls: raw.controls.into_inner(),
         message: raw.message.into_inner(),
+        properties: raw.properties.map(Spanned::into_inner).unwrap_or_default(),
         references: raw.references,
         when: raw.when.into_inner(),
         examples: raw.examples.into_iter().map(Spanned::into_inner).collect(),
@@ -477,5 +508,40 @@ examples = [
     fn unknown_placeholder_is_rejected() {
         let e = parse(&BASE.replace("{endpoint}", "{ip}")).unwrap_err();
         assert!(e.to_string().contains("{ip}"), "{e}");
+    }
+
+    #[test]
+    fn a_volatile_fact_in_the_message_is_rejected_and_allowed_as_property() {
+        let volatile = BASE.replace("{telnet.login_prompt}", "{cred.verified_at}");
+        let e = parse(&volatile).unwrap_err();
+        assert_eq!(
+            (e.line, e.field.as_str()),
+            (12, "demo-check: message"),
+            "{e}"
+        );
+        assert!(e.message.contains("properties"), "{e}");
+        let moved = BASE.replace("when = {", "properties = [\"cred.verified_at\"]\nwhen = {");
+        let c = parse(&moved).unwrap();
+        assert_eq!(c.checks[0].properties, ["cred.verified_at"]);
+        let unknown = BASE.replace("when = {", "properties = [\"no.such\"]\nwhen = {");
+        let e = parse(&unknown).unwrap_err();
+        assert_eq!(e.field, "demo-check: properties", "{e}");
+    }
+
+    #[test]
+    fn property_facts_become_evidence_but_never_the_message() {
+        let text = BASE.replace("when = {", "properties = [\"cred.verified_at\"]\nwhen = {");
+        let c = parse(&text).unwrap();
+        let mut obs = crate::model::Observation::new(
+            crate::model::Endpoint::tcp("127.0.0.1".parse().unwrap(), 23),
+            None,
+        );
+        obs.protocol = "telnet".into();
+        obs.set("telnet.login_prompt", "login:");
+        obs.set("cred.verified_at", "2026-12-06T02:00:00Z");
+        let f = eval::apply(&c.checks[0], &obs, "a").unwrap();
+        assert_eq!(f.evidence["cred.verified_at"], "2026-12-06T02:00:00Z");
+        assert_eq!(f.evidence["telnet.login_prompt"], "login:");
+        assert!(!f.message.contains("2026"), "{}", f.message);
     }
 }
