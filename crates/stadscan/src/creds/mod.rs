@@ -519,3 +519,69 @@ fn wrong_password() -> String {
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     format!("stadscan-wrong-{hex}")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use super::*;
+    use crate::model::Endpoint;
+
+    #[tokio::test]
+    async fn a_retransmitted_login_is_one_attempt_of_the_budget() {
+        let ip = "127.88.4.1";
+        let (net, target) = crate::probe::test_net("127.88.4.0/24", ip);
+        // Known alive (as after host discovery): silence earns retransmissions.
+        net.alive(target.addr());
+        let dir = std::env::temp_dir().join(format!("stadscan-creds-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let budget_file = dir.join("budget.sqlite");
+        let _ = std::fs::remove_file(&budget_file);
+        let budget = Arc::new(Budget::open(&budget_file, 3, 24 * 3600).unwrap());
+        let (_trigger, shutdown) = Shutdown::new();
+        let tester = Tester {
+            data: Arc::default(),
+            policy: CredentialPolicy::default(),
+            budget: budget.clone(),
+            net: Arc::new(net),
+            tls: TlsContext::new(&[]).unwrap(),
+            timeout: Duration::from_secs(4),
+            ot_safe: false,
+            endpoints: Arc::default(),
+            shutdown,
+        };
+        // The first two copies of the request are lost on the way.
+        let (port, sent) =
+            crate::probe::lossy_path(crate::probe::snmp::test_agent(ip).await, 2).await;
+        let mut obs = Observation::new(Endpoint::udp(target.addr(), port), None);
+        obs.protocol = "snmp".into();
+        let s = ServiceRef {
+            device: "address:127.88.4.1",
+            target: &target,
+            obs: &mut obs,
+            method: &Method::Snmp,
+        };
+        let key = Key {
+            device: s.device.into(),
+            service: format!("{port}/udp"),
+            method: "snmp".into(),
+            account: String::new(),
+        };
+        let mut first = true;
+        let public = Secret::new("public");
+        let charged = tester
+            .attempt(&s, &key, "generic-snmp-public", "", &public, &mut first)
+            .await;
+        assert!(
+            matches!(charged, Charged::Done(Outcome::Accepted, _)),
+            "the third copy was answered"
+        );
+        assert_eq!(sent.load(Ordering::SeqCst), 3, "three copies were sent");
+        assert_eq!(
+            budget.used(&key, now()).unwrap(),
+            1,
+            "three copies of one login are one attempt"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

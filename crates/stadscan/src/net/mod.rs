@@ -79,6 +79,25 @@ pub fn class_of(probe: &str) -> Class {
     }
 }
 
+/// Copies of one UDP request at most (the first and two retransmissions).
+pub const UDP_COPIES: u32 = 3;
+/// The shortest wait before a retransmission: below it, fewer copies fit.
+const MIN_RESEND_GAP: Duration = Duration::from_millis(20);
+
+/// When the copies of a UDP request listening for `window` go out, from
+/// the first send: every wait twice the one before, the last one ending the
+/// window. Three copies go at 0, 1/7 and 3/7 of the window, which leaves
+/// the last 4/7 for a reply; a window too short for gaps of
+/// `MIN_RESEND_GAP` gets fewer copies (one at least).
+pub fn resend_offsets(window: Duration) -> Vec<Duration> {
+    let mut copies = UDP_COPIES;
+    while copies > 1 && window / ((1 << copies) - 1) < MIN_RESEND_GAP {
+        copies -= 1;
+    }
+    let unit = window / ((1 << copies) - 1);
+    (0..copies).map(|i| unit * ((1 << i) - 1)).collect()
+}
+
 /// What a UDP request got back.
 #[derive(Debug)]
 pub enum UdpOutcome {
@@ -232,7 +251,9 @@ impl Net {
             .len()
     }
 
-    fn alive(&self, addr: IpAddr) {
+    /// Notes that `addr` answered something (tests use it for a device
+    /// they know is there, as host discovery would have found it).
+    pub(crate) fn alive(&self, addr: IpAddr) {
         self.responsive
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -398,24 +419,30 @@ impl Net {
         }
     }
 
-    /// Sends `payload` (for `probe`) to `target:port` over UDP and waits up
-    /// to `wait` for one reply of at most `max` bytes; sends once more if
-    /// the first try is silent and the address answered something before
-    /// (an unused address gets one datagram, not two).
+    /// Sends `payload` (for `probe`) to `target:port` over UDP and listens
+    /// up to `window` from the first send for one reply of at most `max`
+    /// bytes. A silent request is sent again, unchanged, with backoff (at
+    /// the [`resend_offsets`] of the window), but only to an address that
+    /// answered something before (an unused address gets one datagram, not
+    /// three): a lost request or a lost reply costs one retransmission, not
+    /// the answer, and a late reply to any copy counts. Every copy takes a
+    /// slot of the global rate and is one line of the audit trail; the
+    /// caller sees one request.
     pub async fn udp_request(
         &self,
         target: &Target,
         port: u16,
         probe: &'static str,
         payload: &[u8],
-        wait: Duration,
+        window: Duration,
         max: usize,
     ) -> UdpOutcome {
         if let Err(v) = self.gate(target) {
             return UdpOutcome::OutOfScope(v);
         }
         let work = async {
-            let _permit = self.admit(target.addr(), class_of(probe)).await;
+            let class = class_of(probe);
+            let _permit = self.admit(target.addr(), class).await;
             let local: SocketAddr = match target.addr() {
                 IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
                 IpAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
@@ -428,20 +455,42 @@ impl Net {
                 return UdpOutcome::Error(e);
             }
             let mut buf = vec![0u8; max.clamp(1, 65_536)];
-            let udp = "udp";
             let len = payload.len() as u64;
-            for attempt in 0..2 {
-                if attempt > 0 {
-                    if !self.showed_life(target.addr()) {
-                        break;
+            let start = tokio::time::Instant::now();
+            let end = start + window;
+            // The copy sent last: its audit line waits for its outcome.
+            let mut open: Option<Attempt<'_>> = None;
+            for at in resend_offsets(window) {
+                if let Some(sent) = &open {
+                    // Listen until the next copy is due and, for an address
+                    // that showed life, has its rate slot.
+                    let heard = tokio::select! {
+                        r = sock.recv(&mut buf) => Ok(r),
+                        resend = async {
+                            tokio::time::sleep_until(start + at).await;
+                            let live = self.showed_life(target.addr());
+                            if live {
+                                self.rate.acquire_as(class).await;
+                            }
+                            live
+                        } => Err(resend),
+                    };
+                    match heard {
+                        Ok(r) => return self.udp_heard(r, buf, sent, len),
+                        // Silent so far and never answered: listen to the end.
+                        Err(false) => break,
+                        Err(true) => {}
                     }
-                    self.rate.acquire_as(class_of(probe)).await;
+                    self.audit_attempt(sent, "timeout", len, 0);
+                    if tokio::time::Instant::now() >= end {
+                        return UdpOutcome::Silent;
+                    }
                 }
                 self.stats.datagrams.fetch_add(1, Ordering::Relaxed);
                 let attempt = Attempt {
                     target,
                     port,
-                    transport: udp,
+                    transport: "udp",
                     probe,
                     started: std::time::Instant::now(),
                 };
@@ -449,29 +498,18 @@ impl Net {
                     self.audit_attempt(&attempt, "failed", 0, 0);
                     return UdpOutcome::Error(e);
                 }
-                match tokio::time::timeout(wait, sock.recv(&mut buf)).await {
-                    Err(_) => {
-                        self.audit_attempt(&attempt, "timeout", len, 0);
-                        continue;
-                    }
-                    Ok(Ok(n)) => {
-                        self.alive(target.addr());
-                        self.audit_attempt(&attempt, "sent", len, n as u64);
-                        buf.truncate(n);
-                        return UdpOutcome::Reply(buf);
-                    }
-                    Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                        self.alive(target.addr());
-                        self.audit_attempt(&attempt, "refused", len, 0);
-                        return UdpOutcome::Refused;
-                    }
-                    Ok(Err(e)) => {
-                        self.audit_attempt(&attempt, "failed", len, 0);
-                        return UdpOutcome::Error(e);
-                    }
+                open = Some(attempt);
+            }
+            let Some(sent) = open else {
+                return UdpOutcome::Silent;
+            };
+            match tokio::time::timeout_at(end, sock.recv(&mut buf)).await {
+                Ok(r) => self.udp_heard(r, buf, &sent, len),
+                Err(_) => {
+                    self.audit_attempt(&sent, "timeout", len, 0);
+                    UdpOutcome::Silent
                 }
             }
-            UdpOutcome::Silent
         };
         tokio::select! {
             r = work => r,
@@ -516,6 +554,34 @@ impl Net {
         }
     }
 
+    /// What a receive on a UDP request's socket means, with the audit line
+    /// of the copy sent last.
+    fn udp_heard(
+        &self,
+        r: std::io::Result<usize>,
+        mut buf: Vec<u8>,
+        sent: &Attempt<'_>,
+        len: u64,
+    ) -> UdpOutcome {
+        match r {
+            Ok(n) => {
+                self.alive(sent.target.addr());
+                self.audit_attempt(sent, "sent", len, n as u64);
+                buf.truncate(n);
+                UdpOutcome::Reply(buf)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                self.alive(sent.target.addr());
+                self.audit_attempt(sent, "refused", len, 0);
+                UdpOutcome::Refused
+            }
+            Err(e) => {
+                self.audit_attempt(sent, "failed", len, 0);
+                UdpOutcome::Error(e)
+            }
+        }
+    }
+
     pub fn counts(&self) -> NetCounts {
         let s = &self.stats;
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -533,5 +599,27 @@ impl Net {
             rate_per_second: u64::from(rate.effective),
             rate_lowered: u64::from(rate.lowered),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_go_with_doubling_waits_inside_the_window() {
+        let ms = |v: Vec<Duration>| v.iter().map(|d| d.as_millis()).collect::<Vec<_>>();
+        assert_eq!(
+            ms(resend_offsets(Duration::from_millis(700))),
+            [0, 100, 300]
+        );
+        assert_eq!(
+            ms(resend_offsets(Duration::from_millis(3000))),
+            [0, 428, 1285]
+        );
+        // Too short for gaps of 20 ms between three copies: two, then one.
+        assert_eq!(ms(resend_offsets(Duration::from_millis(100))), [0, 33]);
+        assert_eq!(ms(resend_offsets(Duration::from_millis(40))), [0]);
+        assert_eq!(ms(resend_offsets(Duration::ZERO)), [0]);
     }
 }

@@ -56,8 +56,9 @@ pub async fn probe(
         spoke_bacnet: false,
         read_any: false,
     };
-    let whois_wait = (timeout / 4).max(MIN_WAIT);
-    let read_wait = (timeout / 8).max(MIN_WAIT);
+    // Listening windows (retransmissions within each).
+    let whois_wait = (timeout / 2).max(MIN_WAIT);
+    let read_wait = (timeout / 4).max(MIN_WAIT);
 
     // Waiting for I-Am.
     let whois = bacnet::encode_frame(&Npdu::local(false), &bacnet::who_is(None));
@@ -145,7 +146,7 @@ enum Heard {
     Frame(Frame),
     /// An answer that is not BACnet/IP (or a broken one).
     Garbage(ParseError),
-    /// Silence (both tries).
+    /// Silence (every copy, to the end of the window).
     Nothing,
     /// Refused, out of scope, cancelled, out of time or a local error: stop.
     Gone,
@@ -178,8 +179,8 @@ struct Conversation<'a> {
 impl Conversation<'_> {
     async fn ask(&mut self, label: &'static str, frame: &[u8], wait: Duration) -> Heard {
         let left = self.deadline.saturating_duration_since(Instant::now());
-        // Two tries must fit in what is left.
-        let wait = wait.min(left / 2);
+        // The window (with its retransmissions) must fit in what is left.
+        let wait = wait.min(left);
         if wait < MIN_WAIT {
             return Heard::Gone;
         }
@@ -311,6 +312,8 @@ mod tests {
         let scope = Arc::new(Scope::parse(&text, Path::new("s.toml")).unwrap());
         let (_trigger, shutdown) = Shutdown::new();
         let net = Net::new(scope.clone(), shutdown);
+        // Known alive (as after host discovery): silence earns retransmissions.
+        net.alive(IpAddr::V4(Ipv4Addr::LOCALHOST));
         let target = scope
             .admit(IpAddr::V4(Ipv4Addr::LOCALHOST), Origin::Network(0), None)
             .unwrap();
@@ -408,6 +411,21 @@ mod tests {
         let labels: Vec<&str> = obs.evidence.iter().map(|e| e.probe.as_str()).collect();
         assert_eq!(labels[0], "bacnet-whois");
         assert_eq!(labels.len(), 1 + READS.len());
+    }
+
+    #[tokio::test]
+    async fn two_lost_who_is_still_yield_the_device() {
+        let port = device(controller).await;
+        let upstream = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let (port, _) = crate::probe::lossy_path(upstream, 2).await;
+        let obs = run(port, Duration::from_secs(3))
+            .await
+            .expect("an observation");
+        assert_eq!(
+            obs.fact("bacnet.device_instance"),
+            Some(&FactValue::Int(3100))
+        );
+        assert_eq!(text(&obs, "bacnet.vendor_name").as_deref(), Some("Priva"));
     }
 
     /// Ignores Who-Is; answers ReadProperty of the wildcard instance with

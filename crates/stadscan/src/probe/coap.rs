@@ -43,10 +43,10 @@ pub async fn probe(
         port,
         deadline: start + timeout,
     };
-    // Two tries of half the budget each, as for SNMP: a silent port costs
-    // the whole budget, a live device answers well within it.
+    // The whole budget, as for SNMP (retransmissions within it): a silent
+    // port costs all of it, a live device answers well within it.
     let request = client.request(WELL_KNOWN_CORE, None);
-    let reply = client.send(&request, timeout / 2, "coap-get").await?;
+    let reply = client.send(&request, timeout, "coap-get").await?;
     let mut obs = super::udp_answered(target, port, "coap-get", &reply);
     match coap::decode(&reply) {
         Ok(msg) => {
@@ -191,19 +191,20 @@ impl Client<'_> {
         coap::get_request((id & 0xffff) as u16, &token, path, block2)
     }
 
-    /// Sends `request`, twice if the first try is silent, each waiting `wait`
-    /// (cut to what the deadline leaves).
+    /// Sends `request` and listens for `window` (cut to what the deadline
+    /// leaves), retransmitting the same message (same id and token, as RFC
+    /// 7252 4.2 has a confirmable message repeated) while it is silent.
     /// `label` names the request in the audit trail: `coap-get` for the
     /// first contact, `coap-follow-up` for blocks and LwM2M reads.
     async fn send(
         &self,
         request: &Message,
-        wait: Duration,
+        window: Duration,
         label: &'static str,
     ) -> Option<Vec<u8>> {
         let left = self.deadline.saturating_duration_since(Instant::now());
-        let wait = wait.min(left / 2);
-        if wait.is_zero() {
+        let window = window.min(left);
+        if window.is_zero() {
             return None;
         }
         match self
@@ -213,7 +214,7 @@ impl Client<'_> {
                 self.port,
                 label,
                 &request.encode(),
-                wait,
+                window,
                 MAX_DATAGRAM,
             )
             .await
@@ -367,6 +368,23 @@ mod tests {
             Some(true)
         );
         assert_eq!(obs.evidence[0].probe, "coap-get");
+    }
+
+    #[tokio::test]
+    async fn two_lost_requests_still_yield_the_device() {
+        let (addr, task) = device(sensor).await;
+        let (port, sent) = crate::probe::lossy_path(addr, 2).await;
+        let net = net();
+        // Known alive (as after host discovery): silence earns retransmissions.
+        net.alive(addr.ip());
+        let obs = probe(&net, &target(addr.ip()), port, Duration::from_secs(3))
+            .await
+            .expect("the third copy is answered");
+        task.abort();
+        assert_eq!(obs.protocol, "coap");
+        assert_eq!(fact(&obs, "coap.lwm2m_model").as_deref(), Some("LM-AQ20"));
+        // Two lost copies of the first GET, then one datagram per request.
+        assert!(sent.load(std::sync::atomic::Ordering::SeqCst) > 3);
     }
 
     #[tokio::test]

@@ -463,6 +463,51 @@ pub fn test_net(cidr: &str, ip: &str) -> (Net, Target) {
     (net, target)
 }
 
+/// A lossy path to the UDP device at `upstream`, on the device's own
+/// address (so what the device names on its own host stays on it): drops
+/// the first `drop` datagrams sent to it, as a busy network or device
+/// would, and relays the others to the device and its answers back.
+/// Returns the path's port and the count of datagrams it was sent.
+#[cfg(test)]
+pub(crate) async fn lossy_path(
+    upstream: std::net::SocketAddr,
+    drop: usize,
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let front = tokio::net::UdpSocket::bind((upstream.ip(), 0))
+        .await
+        .unwrap();
+    let back = tokio::net::UdpSocket::bind((upstream.ip(), 0))
+        .await
+        .unwrap();
+    back.connect(upstream).await.unwrap();
+    let port = front.local_addr().unwrap().port();
+    let sent = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = sent.clone();
+    tokio::spawn(async move {
+        let (mut up, mut down) = (vec![0u8; 65_536], vec![0u8; 65_536]);
+        let mut peer = None;
+        loop {
+            tokio::select! {
+                r = front.recv_from(&mut up) => {
+                    let Ok((n, from)) = r else { break };
+                    if count.fetch_add(1, Ordering::SeqCst) >= drop {
+                        peer = Some(from);
+                        let _ = back.send(&up[..n]).await;
+                    }
+                }
+                r = back.recv(&mut down) => {
+                    let Ok(n) = r else { break };
+                    if let Some(p) = peer {
+                        let _ = front.send_to(&down[..n], p).await;
+                    }
+                }
+            }
+        }
+    });
+    (port, sent)
+}
+
 fn authority(target: &Target, port: u16) -> String {
     match (target.hostname(), target.addr()) {
         (Some(h), _) => format!("{h}:{port}"),

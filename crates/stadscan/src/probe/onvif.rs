@@ -28,15 +28,16 @@ pub async fn probe(
     let start = Instant::now();
     let deadline = start + timeout;
     let message_id = fresh_message_id()?;
-    // Two tries share half the budget; GetDeviceInformation gets the rest.
-    let wait = (timeout / 4).max(Duration::from_millis(100));
+    // The probe (and its retransmissions) gets half the budget;
+    // GetDeviceInformation gets the rest.
+    let window = (timeout / 2).max(Duration::from_millis(200));
     let reply = match net
         .udp_request(
             target,
             port,
             "wsd-probe",
             &onvif::encode_probe(&message_id),
-            wait,
+            window,
             65_536,
         )
         .await
@@ -263,6 +264,25 @@ mod conversation_tests {
     fn fact<'a>(obs: &'a Observation, name: &str) -> &'a FactValue {
         obs.fact(name)
             .unwrap_or_else(|| panic!("{name} missing: {:?}", obs.facts))
+    }
+
+    #[tokio::test]
+    async fn two_lost_probes_still_yield_the_camera() {
+        let ip = "127.88.1.34";
+        let (net, target) = net_and_target(ip);
+        // Known alive (as after host discovery): silence earns retransmissions.
+        net.alive(target.addr());
+        let http = TcpListener::bind((ip, 0)).await.unwrap();
+        let device = wsd(ip, &http).await;
+        serve(http, 401, Vec::new());
+        let (port, sent) =
+            crate::probe::lossy_path(std::net::SocketAddr::new(target.addr(), device), 2).await;
+        let obs = probe(&net, &target, port, TIMEOUT)
+            .await
+            .expect("the third copy is answered");
+        assert_eq!(obs.protocol, "ws-discovery");
+        assert_eq!(fact(&obs, "onvif.name").render(), "Kade 12 camera");
+        assert_eq!(sent.load(std::sync::atomic::Ordering::SeqCst), 3);
     }
 
     #[tokio::test]

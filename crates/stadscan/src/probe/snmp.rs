@@ -32,10 +32,17 @@ pub async fn probe(
     // Distinct per request, so a late answer to an earlier one is not taken.
     let request_id = NEXT_ID.fetch_add(1, Ordering::Relaxed) & 0x7fff_ffff;
     let req = snmp::get_request(Version::V2c, PUBLIC, request_id, &oids::system_group());
-    // Two tries share the budget.
-    let wait = (timeout / 2).max(Duration::from_millis(100));
+    // The copies of the request share the budget.
+    let window = timeout.max(Duration::from_millis(200));
     let reply = match net
-        .udp_request(target, port, "snmp-get", &snmp::encode(&req), wait, 65_536)
+        .udp_request(
+            target,
+            port,
+            "snmp-get",
+            &snmp::encode(&req),
+            window,
+            65_536,
+        )
         .await
     {
         UdpOutcome::Reply(bytes) => bytes,
@@ -85,5 +92,93 @@ fn record(msg: &Message, request_id: i32, obs: &mut Observation) {
             Value::Integer(i) => obs.set(name, *i),
             _ => {}
         }
+    }
+}
+
+/// An agent on `ip` answering GETs for the community `public` (and no
+/// other) with its sysDescr, for the tests of the probe and of the
+/// community login.
+#[cfg(test)]
+pub(crate) async fn test_agent(ip: &str) -> std::net::SocketAddr {
+    let sock = tokio::net::UdpSocket::bind((ip, 0)).await.unwrap();
+    let addr = sock.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 65_536];
+        while let Ok((n, peer)) = sock.recv_from(&mut buf).await {
+            let Ok(req) = snmp::decode(&buf[..n]) else {
+                continue;
+            };
+            if req.community != PUBLIC {
+                continue;
+            }
+            let reply = Message {
+                version: req.version,
+                community: req.community.clone(),
+                pdu: snmp::Pdu {
+                    kind: PduType::GetResponse,
+                    request_id: req.pdu.request_id,
+                    error_status: 0,
+                    error_index: 0,
+                    varbinds: vec![(
+                        oids::sys_descr(),
+                        Value::OctetString(b"SLC-200 firmware 3.2.1".to_vec()),
+                    )],
+                },
+            };
+            let _ = sock.send_to(&snmp::encode(&reply), peer).await;
+        }
+    });
+    addr
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use super::*;
+    use crate::model::FactValue;
+
+    #[tokio::test]
+    async fn two_lost_requests_cost_two_retransmissions_not_the_agent() {
+        let (net, target) = crate::probe::test_net("127.88.3.0/24", "127.88.3.1");
+        // Known alive (as after host discovery): silence earns retransmissions.
+        net.alive(target.addr());
+        let (port, sent) = crate::probe::lossy_path(test_agent("127.88.3.1").await, 2).await;
+        let obs = probe(&net, &target, port, Duration::from_secs(2))
+            .await
+            .expect("the third copy is answered");
+        assert_eq!(obs.protocol, "snmp");
+        assert_eq!(
+            obs.fact("snmp.community_public"),
+            Some(&FactValue::Bool(true))
+        );
+        assert_eq!(
+            obs.fact("snmp.sys_descr").map(FactValue::render).as_deref(),
+            Some("SLC-200 firmware 3.2.1")
+        );
+        // Three copies of one request, and no fourth after the answer.
+        assert_eq!(sent.load(Ordering::SeqCst), 3);
+        assert_eq!(net.counts().datagrams, 3);
+    }
+
+    #[tokio::test]
+    async fn a_silent_port_gets_three_copies_within_the_budget_if_its_address_answered_before() {
+        let (net, target) = crate::probe::test_net("127.88.3.0/24", "127.88.3.2");
+        let (port, sent) =
+            crate::probe::lossy_path(test_agent("127.88.3.2").await, usize::MAX).await;
+        // An address that never answered (an unused one) gets one datagram.
+        assert!(
+            probe(&net, &target, port, Duration::from_secs(2))
+                .await
+                .is_none()
+        );
+        assert_eq!(sent.load(Ordering::SeqCst), 1);
+        net.alive(target.addr());
+        assert!(
+            probe(&net, &target, port, Duration::from_secs(2))
+                .await
+                .is_none()
+        );
+        assert_eq!(sent.load(Ordering::SeqCst), 1 + 3);
     }
 }

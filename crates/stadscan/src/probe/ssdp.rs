@@ -26,10 +26,11 @@ pub async fn probe(
     let deadline = start + timeout;
     let host = super::authority(target, port);
     let search = ssdp::encode_msearch(&host, ssdp::ST_ALL, 1);
-    // Two tries share half the budget; the description gets the rest.
-    let wait = (timeout / 4).max(Duration::from_millis(100));
+    // The M-SEARCH (and its retransmissions) gets half the budget; the
+    // description gets the rest.
+    let window = (timeout / 2).max(Duration::from_millis(200));
     let reply = match net
-        .udp_request(target, port, "ssdp-msearch", &search, wait, 65_536)
+        .udp_request(target, port, "ssdp-msearch", &search, window, 65_536)
         .await
     {
         UdpOutcome::Reply(bytes) => bytes,
@@ -230,6 +231,23 @@ mod tests {
         assert!(obs.fact("upnp.presentation_url").is_none());
         let labels: Vec<&str> = obs.evidence.iter().map(|e| e.probe.as_str()).collect();
         assert_eq!(labels, ["ssdp-msearch", "upnp-description"]);
+    }
+
+    #[tokio::test]
+    async fn two_lost_searches_still_yield_the_device_and_its_description() {
+        let ip = "127.88.0.34";
+        let (net, target) = net_and_target(ip);
+        // Known alive (as after host discovery): silence earns retransmissions.
+        net.alive(target.addr());
+        let device = fake_device(ip, ip).await;
+        let (port, sent) =
+            crate::probe::lossy_path(std::net::SocketAddr::new(target.addr(), device), 2).await;
+        let obs = probe(&net, &target, port, TIMEOUT)
+            .await
+            .expect("the third copy is answered");
+        assert_eq!(text_fact(&obs, "ssdp.server"), SERVER);
+        assert_eq!(text_fact(&obs, "upnp.model_name"), "DS-7608NI-K2");
+        assert_eq!(sent.load(std::sync::atomic::Ordering::SeqCst), 3);
     }
 
     #[tokio::test]

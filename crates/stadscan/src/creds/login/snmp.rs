@@ -25,8 +25,8 @@ pub async fn login(a: &Attempt<'_>) -> Outcome {
         if left.is_zero() {
             break;
         }
-        // v2c gets half of the time, v1 the rest; `udp_request` sends twice,
-        // each try waiting half of its share.
+        // v2c gets half of the time, v1 the rest; `udp_request` retransmits
+        // within its share, and the whole is one attempt of the budget.
         let share = if i == 0 { left / 2 } else { left };
         // Distinct per request, so a late v2c answer cannot pass for the v1 one.
         let id = first_id.wrapping_add(i as i32) & 0x7fff_ffff;
@@ -39,7 +39,7 @@ pub async fn login(a: &Attempt<'_>) -> Outcome {
                 a.port,
                 a.method.label(),
                 &snmp::encode(&request),
-                share / 2,
+                share,
                 MAX_REPLY,
             )
             .await
