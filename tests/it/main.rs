@@ -25,6 +25,7 @@ mod rates;
 mod readme;
 mod real_creds;
 mod real_ot;
+mod real_rtsp;
 mod real_servers;
 mod scope_gate;
 mod secrets;

@@ -148,10 +148,7 @@ struct RawExample {
 impl Endpoints {
     /// The endpoints built into the binary.
     pub fn embedded() -> Result<Endpoints, CheckLoadError> {
-        let files: Vec<(&str, &str)> = crate::knowledge::embedded::check_files()
-            .filter(|(path, _)| path.starts_with(EMBEDDED_PREFIX))
-            .copied()
-            .collect();
+        let files = crate::knowledge::embedded::under(EMBEDDED_PREFIX);
         Endpoints::parse(&files)
     }
 

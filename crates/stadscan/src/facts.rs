@@ -214,6 +214,14 @@ pub const VOCABULARY: &[(&str, &str)] = &[
     ),
     ("rtsp.auth_required", "DESCRIBE asks for credentials"),
     (
+        "rtsp.stream_path",
+        "the path whose stream DESCRIBE describes without credentials (`/` or a documented stream path)",
+    ),
+    (
+        "rtsp.paths_tried",
+        "documented stream paths asked with DESCRIBE after the root described none",
+    ),
+    (
         "rtsp.auth_scheme",
         "authentication scheme of the RTSP server",
     ),

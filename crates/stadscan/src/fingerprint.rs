@@ -397,10 +397,7 @@ pub struct Fingerprints {
 impl Fingerprints {
     /// The built-in fingerprints: the embedded `checks/fingerprints/*.toml`.
     pub fn embedded() -> Result<Fingerprints, CheckLoadError> {
-        let files: Vec<(&str, &str)> = crate::knowledge::embedded::check_files()
-            .filter(|(path, _)| path.starts_with(EMBEDDED_PREFIX))
-            .copied()
-            .collect();
+        let files = crate::knowledge::embedded::under(EMBEDDED_PREFIX);
         // The embedded files are the ones the test suite verifies
         // (`verify`: every regex compiled, every example identified); a
         // scan does not pay for that again at each start.

@@ -49,4 +49,5 @@ pub use stadscan_proto as proto;
 pub mod report;
 pub mod scan;
 pub mod scope;
+pub mod streams;
 pub mod tls;

@@ -87,6 +87,7 @@ pub struct Knowledge {
     pub advisories: Arc<Advisories>,
     pub endpoints: Arc<crate::devinfo::Endpoints>,
     pub credentials: Arc<crate::creds::data::Credentials>,
+    pub streams: Arc<crate::streams::StreamPaths>,
 }
 
 impl Knowledge {
@@ -118,6 +119,13 @@ impl Knowledge {
             },
             None => crate::devinfo::Endpoints::embedded()?,
         };
+        let streams = match dir {
+            Some(d) => match d.join("rtsp-streams") {
+                f if f.is_dir() => crate::streams::StreamPaths::from_dir(&f)?,
+                _ => crate::streams::StreamPaths::default(),
+            },
+            None => crate::streams::StreamPaths::embedded()?,
+        };
         let fingerprints = Arc::new(fingerprints);
         Ok(Knowledge {
             checks: Arc::new(checks),
@@ -127,6 +135,7 @@ impl Knowledge {
             advisories: Arc::new(advisories),
             endpoints: Arc::new(endpoints),
             credentials: Arc::new(credentials),
+            streams: Arc::new(streams),
         })
     }
 
@@ -146,6 +155,7 @@ impl Knowledge {
             advisories: Arc::new(advisories),
             endpoints: Arc::new(crate::devinfo::Endpoints::default()),
             credentials: Arc::new(crate::creds::data::Credentials::default()),
+            streams: Arc::new(crate::streams::StreamPaths::default()),
         })
     }
 
@@ -666,6 +676,7 @@ pub async fn run(
         now: started,
         policy: Arc::new(policy),
         endpoints: knowledge.endpoints.clone(),
+        streams: knowledge.streams.clone(),
         ot_safe: scope.rate.profile == crate::scope::RateProfile::OtSafe,
     });
     let seed = discover::seed_for(&scope.name);

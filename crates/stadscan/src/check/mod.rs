@@ -387,6 +387,7 @@ pub const OTHER_DATA: &[&str] = &[
     "credentials",
     lang::DIR,
     "identify",
+    "rtsp-streams",
 ];
 
 /// True for a `[[check]]` file, false for fingerprint and advisory files.

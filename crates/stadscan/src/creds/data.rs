@@ -202,10 +202,7 @@ struct RawExample {
 impl Credentials {
     /// The credential data built into the binary.
     pub fn embedded() -> Result<Credentials, CheckLoadError> {
-        let files: Vec<(&str, &str)> = crate::knowledge::embedded::check_files()
-            .filter(|(path, _)| path.starts_with(EMBEDDED_PREFIX))
-            .copied()
-            .collect();
+        let files = crate::knowledge::embedded::under(EMBEDDED_PREFIX);
         Credentials::parse(&files)
     }
 

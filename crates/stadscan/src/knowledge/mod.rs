@@ -57,6 +57,15 @@ pub mod embedded {
             .iter()
             .chain(EXTRA.get().copied().unwrap_or_default())
     }
+
+    /// The built-in data files whose path starts with `prefix`
+    /// (`checks/device-info/`...): `(path, text)`.
+    pub fn under(prefix: &str) -> Vec<(&'static str, &'static str)> {
+        check_files()
+            .filter(|(path, _)| path.starts_with(prefix))
+            .copied()
+            .collect()
+    }
 }
 
 /// A check file that cannot be used: names the file, line and field.

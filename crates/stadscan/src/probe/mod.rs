@@ -162,6 +162,8 @@ pub(crate) struct Cx<'a> {
     pub port: u16,
     /// Value for `Host:` headers and RTSP URLs.
     pub authority: String,
+    /// Stream paths the RTSP step asks when the root describes none.
+    pub streams: &'a crate::streams::StreamPaths,
 }
 
 /// Identifies services; shared by every endpoint task of a scan.
@@ -176,6 +178,8 @@ pub struct Prober {
     pub policy: std::sync::Arc<Policy>,
     /// Device-information endpoints asked of web services that match them.
     pub endpoints: std::sync::Arc<crate::devinfo::Endpoints>,
+    /// Documented RTSP stream paths.
+    pub streams: std::sync::Arc<crate::streams::StreamPaths>,
     /// The scope's ot-safe profile: OT protocols are only listened to.
     pub ot_safe: bool,
 }
@@ -203,6 +207,7 @@ impl Prober {
             target,
             port,
             authority: authority(target, port),
+            streams: &self.streams,
         };
         let (mut obs, tally) = self
             .run_plan(net, Some(first), &plan(port, self.ot_safe), &cx, obs)

@@ -256,6 +256,7 @@ mod tests {
             target: &t,
             port: 502,
             authority: "127.0.0.78:502".into(),
+            streams: &Default::default(),
         };
         let mut obs = observation();
         let step = probe(&mut client, &cx, &mut obs).await;

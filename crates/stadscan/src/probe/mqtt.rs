@@ -193,6 +193,7 @@ mod tests {
             target: &t,
             port: 1883,
             authority: "127.0.0.80:1883".into(),
+            streams: &Default::default(),
         };
         let mut obs = Observation::new(Endpoint::tcp("127.0.0.80".parse().unwrap(), 1883), None);
         let start = Instant::now();

@@ -351,6 +351,7 @@ mod tests {
                 crate::tls::policy::Policy::embedded("ncsc-2025-05").unwrap(),
             ),
             endpoints: Default::default(),
+            streams: Default::default(),
             ot_safe: false,
         };
         let first = net.connect(&target, port, "tcp-connect").await.unwrap();
