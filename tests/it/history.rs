@@ -116,6 +116,26 @@ async fn a_device_gone_and_a_device_added_show_as_fixed_and_new() {
     let st = states(&second);
     assert_eq!(st[&("device-auth-disabled".to_string(), 8081)], "new");
     assert_eq!(st[&("mqtt-anonymous-access".to_string(), 1883)], "absent");
+    // The vanished finding's message carries no time; its properties do.
+    let gone = second["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["baselineState"] == "absent")
+        .unwrap();
+    let text = gone["message"]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("No longer found (present in the previous run): "),
+        "{text}"
+    );
+    let time = regex::Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").unwrap();
+    assert!(!time.is_match(text), "{text}");
+    assert!(
+        gone["properties"]["lastSeenRun"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')),
+        "{gone}"
+    );
     let others: Vec<_> = st
         .iter()
         .filter(|((rule, _), _)| rule != "device-auth-disabled" && rule != "mqtt-anonymous-access")

@@ -301,6 +301,8 @@ fn absent_result(
     }
     props.insert("asset".into(), json!(c.asset));
     props.insert("severity".into(), json!(c.severity.as_str()));
+    // The time belongs to the properties: a message stays the same.
+    props.insert("lastSeenRun".into(), json!(rfc3339(since)));
     let mut result = SarifResult::builder()
         .rule_id(c.rule.clone())
         .rule_index(index as i64)
@@ -309,8 +311,7 @@ fn absent_result(
         .message(
             Message::builder()
                 .text(format!(
-                    "No longer found (present in the run of {}): {}",
-                    rfc3339(since),
+                    "No longer found (present in the previous run): {}",
                     c.message
                 ))
                 .build(),
