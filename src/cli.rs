@@ -58,6 +58,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// The runs a history file keeps (`scan --history FILE`).
     History(HistoryArgs),
+    /// Keep a local index of the NVD's published CVEs (and the CISA KEV
+    /// catalogue) for `scan --nvd-db`: scans run offline.
+    Nvd(NvdArgs),
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +77,35 @@ pub enum HistoryAction {
         /// The history file.
         #[arg(long, value_name = "FILE")]
         history: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NvdArgs {
+    #[command(subcommand)]
+    pub action: NvdAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NvdAction {
+    /// Import NVD CVE JSON 2.0 feed files (per year, `modified`, `recent`;
+    /// `.json` or `.json.gz`) and a KEV catalogue into an index file,
+    /// created when absent. Importing again updates, never duplicates.
+    #[command(
+        after_help = "Exit codes: 0 done; 2 error (unreadable or malformed feed: the \
+        message names the file, line and column; that file's CVEs are not imported)."
+    )]
+    Import {
+        /// The feed files, in any order (a CVE keeps its newest record).
+        #[arg(value_name = "FEED", required_unless_present = "kev")]
+        feeds: Vec<PathBuf>,
+        /// The index file (SQLite).
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// A CISA Known Exploited Vulnerabilities catalogue (JSON) to keep in
+        /// the index (replaces the one it held).
+        #[arg(long, value_name = "FILE")]
+        kev: Option<PathBuf>,
     },
 }
 
@@ -160,6 +192,10 @@ pub struct ScanArgs {
     /// sent (time, target, port, probe, bytes each way).
     #[arg(long, value_name = "FILE")]
     pub audit: Option<PathBuf>,
+    /// Match every identified device against this NVD index (`stadscan nvd
+    /// import`); overrides the scope's `[knowledge] nvd_db`.
+    #[arg(long, value_name = "FILE")]
+    pub nvd_db: Option<PathBuf>,
     /// Continue the last unfinished run of this scope kept in --history
     /// (killed or interrupted): its finished part is taken over, not
     /// probed again.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::cli::{
     ChecksAction, ChecksArgs, Cli, Command, DiffArgs, HistoryAction, HistoryArgs, InventoryArgs,
-    MergeArgs, ScanArgs,
+    MergeArgs, NvdAction, NvdArgs, ScanArgs,
 };
 #[cfg(feature = "lab")]
 use crate::cli::{DemoArgs, LabArgs};
@@ -71,6 +71,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Merge(a) => Ok(merge_command(a)?),
             Command::Diff(a) => Ok(diff_command(a)?),
             Command::History(a) => Ok(history_command(a)?),
+            Command::Nvd(a) => Ok(nvd_command(a)?),
         }
     });
     // Do not wait for lingering device conversations on exit.
@@ -371,6 +372,7 @@ async fn scan_command(args: ScanArgs) -> Result<u8> {
         no_host_discovery: args.no_host_discovery,
         audit: args.audit.clone(),
         kev: args.kev.clone(),
+        nvd_db: args.nvd_db.clone(),
         shard: args.shard,
         baseline: Some(r.baseline.clone()),
         budget_file: r.history.clone(),
@@ -585,6 +587,69 @@ fn checks_command(args: ChecksArgs) -> Result<u8> {
         }
     }
     let _ = std::io::stdout().lock().write_all(&out);
+    Ok(EXIT_OK)
+}
+
+fn nvd_command(args: NvdArgs) -> Result<u8> {
+    use std::io::IsTerminal;
+    let NvdAction::Import { feeds, db, kev } = args.action;
+    let usage = |e: stadscan::nvd::NvdError| ScanError::Usage(e.to_string());
+    // Read the catalogue first: a bad KEV file stops before any feed work.
+    let kev = kev
+        .map(|p| stadscan::firmware::Kev::load(&p).map_err(|e| ScanError::Usage(e.to_string())))
+        .transpose()?;
+    let mut index = stadscan::nvd::Index::create(&db).map_err(usage)?;
+    let terminal = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let mut out = std::io::stdout().lock();
+    for feed in &feeds {
+        let clock = std::time::Instant::now();
+        let mut progress = |file: &str, n: u64| {
+            if terminal {
+                let mut err = std::io::stderr().lock();
+                let _ignored = write!(err, "\r\x1b[2K{file}: {n} CVEs read");
+                let _ignored = err.flush();
+            }
+        };
+        let result = stadscan::nvd::feed::import(&mut index, feed, &mut progress);
+        if terminal {
+            let _ignored = write!(std::io::stderr().lock(), "\r\x1b[2K");
+        }
+        let s = result.map_err(usage)?;
+        let _ = writeln!(
+            out,
+            "{}: {} CVEs read: {} added, {} updated, {} kept (the index had them as new or newer), \
+             {} rejected ({:.1} s){}",
+            s.file,
+            s.read,
+            s.added,
+            s.updated,
+            s.unchanged,
+            s.rejected,
+            clock.elapsed().as_secs_f64(),
+            s.timestamp
+                .as_deref()
+                .map(|t| format!("; feed of {t}"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(k) = &kev {
+        let n = index.import_kev(k).map_err(usage)?;
+        let _ = writeln!(
+            out,
+            "KEV catalogue {} ({}): {n} known-exploited CVEs",
+            k.catalog_version, k.date_released
+        );
+    }
+    let stats = index.stats().map_err(usage)?;
+    let _ = writeln!(
+        out,
+        "{}: {} CVEs naming {} products, {} KEV entries, from {} feed files",
+        db.display(),
+        stats.cves,
+        stats.products,
+        stats.kev,
+        stats.feeds.len()
+    );
     Ok(EXIT_OK)
 }
 

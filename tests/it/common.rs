@@ -57,6 +57,17 @@ pub fn run(args: &[&str]) -> (Output, Duration) {
 }
 
 static DEMO: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// [`run`], asserting exit code 0 (the message is the command's stderr).
+pub fn run_ok(args: &[&str]) -> Output {
+    let (out, _) = run(args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
 
 /// Same as [`run`], off the async runtime (the lab keeps serving meanwhile).
 pub async fn run_async(args: Vec<String>) -> (Output, Duration) {

@@ -12,15 +12,13 @@
 
 use crate::common;
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use common::servers::{Server, available, free_port, rules, spawn};
-use common::{TestDir, read_json, read_jsonl, run, schema_errors, wait_udp_bound};
+use common::servers::{
+    SKIP, Server, addr, available, config, free_port, root_for, rules, snmpd, spawn,
+};
+use common::{TestDir, read_json, read_jsonl, run, schema_errors};
 use serde_json::Value;
-
-const SKIP: &str = "STADSCAN_SKIP_REAL_SERVERS";
 
 /// What one scan wrote.
 struct Scan {
@@ -252,32 +250,6 @@ fn random_password() -> String {
     format!("{hex}-Kq7")
 }
 
-/// tests/servers/NAME with @DIR@, @ADDR@, @PORT@ and `more` filled in,
-/// written to the test's folder; returns its path.
-fn config(dir: &TestDir, name: &str, ip: &str, port: u16, more: &[(&str, &str)]) -> PathBuf {
-    let template = std::fs::read_to_string(format!(
-        "{}/tests/servers/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let mut text = template
-        .replace("@DIR@", &dir.0.display().to_string())
-        .replace("@ADDR@", ip)
-        .replace("@PORT@", &port.to_string());
-    for (key, value) in more {
-        text = text.replace(&format!("@{key}@"), value);
-    }
-    assert!(
-        !text.lines().any(|l| !l.starts_with('#') && l.contains('@')),
-        "unfilled placeholder in {name}"
-    );
-    dir.write(name, &text)
-}
-
-fn addr(ip: &str, port: u16) -> SocketAddr {
-    format!("{ip}:{port}").parse().unwrap()
-}
-
 /// The full path of `program` (sshd re-executes itself and wants one).
 fn program_path(program: &str) -> String {
     let out = Command::new("sh")
@@ -285,29 +257,6 @@ fn program_path(program: &str) -> String {
         .output()
         .unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-/// True when running as root; otherwise panics with `why`, unless the
-/// real-server tests are skipped on purpose.
-fn root_for(why: &str) -> bool {
-    if is_root() {
-        return true;
-    }
-    if std::env::var_os(SKIP).is_none() {
-        panic!(
-            "{why} needs root (CI runs as root): run the tests as root, or set {SKIP}=1 to skip \
-             the real-server tests"
-        );
-    }
-    eprintln!("skipping: {why} needs root and {SKIP} is set");
-    false
 }
 
 fn run_ok(cmd: &mut Command) {
@@ -783,27 +732,6 @@ fn telnet_console_with_a_changed_password_is_not_reported() {
 
 // --- snmpd -------------------------------------------------------------
 
-/// snmpd on `ip`:161 answering the given read-only communities (a wrong
-/// community gets no answer at all). 161, because the SNMP port is how a
-/// silent agent is known.
-fn snmpd(dir: &TestDir, ip: &str, communities: &[&str]) -> Server {
-    let mut conf =
-        format!("agentAddress udp:{ip}:161\nsysDescr kade-gw 2.1 (Net-SNMP)\nsysName kade-gw\n");
-    for c in communities {
-        conf.push_str(&format!("rocommunity {c} 127.0.0.0/8\n"));
-    }
-    let conf = dir.write("snmpd.conf", &conf);
-    let mut child = Command::new("snmpd")
-        .args(["-f", "-Lf", "/dev/null", "-C", "-c"])
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("snmpd starts");
-    wait_udp_bound(addr(ip, 161), &mut child);
-    Server(child)
-}
-
 fn snmpd_usable() -> bool {
     available("snmpd") && root_for("snmpd on udp/161")
 }
@@ -814,7 +742,7 @@ fn snmpd_answering_public_and_private_gets_both_findings() {
         return;
     }
     let (ip, dir) = ("127.0.0.176", TestDir::new("creds-snmp-both"));
-    let _server = snmpd(&dir, ip, &["public", "private"]);
+    let _server = snmpd(&dir, ip, "kade-gw 2.1 (Net-SNMP)", &["public", "private"]);
     let s = scan_with_defaults(&dir, ip, &[], &[161]);
     assert_eq!(s.facts(161)["snmp.sys_name"], "kade-gw");
     assert!(
@@ -837,7 +765,7 @@ fn snmpd_with_a_changed_community_is_not_reported() {
     }
     let (ip, dir) = ("127.0.0.177", TestDir::new("creds-snmp-changed"));
     let community = random_password();
-    let _server = snmpd(&dir, ip, &["public", &community]);
+    let _server = snmpd(&dir, ip, "kade-gw 2.1 (Net-SNMP)", &["public", &community]);
     let s = scan_with_defaults(&dir, ip, &[], &[161]);
     assert!(
         s.finding("default-credentials", 161).is_none(),

@@ -163,6 +163,10 @@ pub const VOCABULARY: &[(&str, &str)] = &[
         "firmware version the device states on its information endpoint",
     ),
     (
+        "device_info.firmware_build",
+        "firmware build number the device states on its information endpoint",
+    ),
+    (
         "device_info.serial",
         "serial number (or MAC) the device states on its information endpoint",
     ),

@@ -355,8 +355,10 @@ fn parse_suffix(after: &str) -> Option<SuffixOrPre> {
     ))
 }
 
-impl Ord for Version {
-    fn cmp(&self, other: &Self) -> Ordering {
+impl Version {
+    /// The ordering without the build number: which release the version
+    /// names ("5.4.0 build 160530" and "5.4.0" are the same release).
+    pub fn cmp_release(&self, other: &Self) -> Ordering {
         let n = self.numbers.len().max(other.numbers.len());
         for i in 0..n {
             let a = self.numbers.get(i).copied().unwrap_or(0);
@@ -373,6 +375,12 @@ impl Ord for Version {
             (Some(a), Some(b)) => a.cmp(b),
         };
         pre.then_with(|| self.suffix.cmp(&other.suffix))
+    }
+}
+
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.cmp_release(other)
             .then_with(|| self.build.cmp(&other.build))
     }
 }
@@ -557,6 +565,12 @@ impl Advisory {
         })
     }
 
+    /// Whether the advisory is about this vendor and product (whatever the
+    /// version): its verdict on the device is then the curated one.
+    pub fn covers_product(&self, vendor: &str, product: &str) -> bool {
+        self.vendor_matches(vendor) && self.product_re.is_match(product)
+    }
+
     /// Vendor or an alias, ignoring case, spaces and punctuation.
     pub fn vendor_matches(&self, vendor: &str) -> bool {
         let v = normalize_vendor(vendor);
@@ -592,7 +606,8 @@ impl Advisory {
     }
 }
 
-fn normalize_vendor(s: &str) -> String {
+/// A vendor name compared ignoring case, spaces and punctuation.
+pub fn normalize_vendor(s: &str) -> String {
     s.chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())

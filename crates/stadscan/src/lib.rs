@@ -24,6 +24,8 @@
 //!   stored across runs;
 //! - [`fingerprint`], [`devinfo`], [`firmware`]: identification and advisories;
 //! - [`check`], [`baseline`]: the checks and control catalogues, evaluated;
+//! - [`cpe`] and [`nvd`]: CPE names for identified devices, matched against a
+//!   local index of the NVD's CVE feeds and the CISA KEV catalogue;
 //! - [`history`]: runs, findings and budgets in SQLite;
 //! - [`report`]: SARIF, JSON, HTML, Markdown, the terminal summary (the only
 //!   writer of output);
@@ -31,6 +33,7 @@
 
 pub mod baseline;
 pub mod check;
+pub mod cpe;
 pub mod creds;
 pub mod devinfo;
 pub mod discover;
@@ -43,6 +46,7 @@ pub mod identify;
 pub mod knowledge;
 pub mod model;
 pub mod net;
+pub mod nvd;
 pub mod probe;
 /// The pure protocol parsers and encoders (the `stadscan-proto` crate).
 pub use stadscan_proto as proto;

@@ -520,6 +520,10 @@ pub struct Asset {
     /// register); absent when the class processes none by design.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub personal_data: Option<String>,
+    /// CPE 2.3 names of the identified device (the NVD dictionary's
+    /// spelling), each with how sure it is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpes: Vec<crate::cpe::AssetCpe>,
     pub observations: Vec<Observation>,
 }
 

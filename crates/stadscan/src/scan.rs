@@ -24,6 +24,7 @@ use tokio::task::JoinSet;
 
 use crate::baseline::Baselines;
 use crate::check::{Catalogue, advisory};
+use crate::cpe::CpeRules;
 use crate::discover::{self, PortState, TargetSpace, dns};
 use crate::error::Error;
 use crate::fingerprint::{DeviceClass, Fingerprints};
@@ -55,6 +56,9 @@ pub struct ScanOptions {
     pub audit: Option<PathBuf>,
     /// A CISA Known Exploited Vulnerabilities catalogue (JSON file).
     pub kev: Option<PathBuf>,
+    /// An NVD index (`stadscan nvd import`); overrides the scope's
+    /// `[knowledge] nvd_db`.
+    pub nvd_db: Option<PathBuf>,
     /// Scan only slice K of N of the target order.
     pub shard: Option<(u32, u32)>,
     /// The baseline compliance is judged against (default bio2).
@@ -88,6 +92,8 @@ pub struct Knowledge {
     pub endpoints: Arc<crate::devinfo::Endpoints>,
     pub credentials: Arc<crate::creds::data::Credentials>,
     pub streams: Arc<crate::streams::StreamPaths>,
+    /// How vendors and products are spelled in CPE names.
+    pub cpe_rules: Arc<CpeRules>,
 }
 
 impl Knowledge {
@@ -112,6 +118,13 @@ impl Knowledge {
             None => Fingerprints::embedded()?,
         };
         let advisories = Self::advisories(dir)?;
+        let cpe_rules = match dir {
+            Some(d) => match d.join(crate::cpe::CPE_DIR) {
+                f if f.is_dir() => CpeRules::from_dir(&f)?,
+                _ => CpeRules::default(),
+            },
+            None => CpeRules::embedded()?,
+        };
         let endpoints = match dir {
             Some(d) => match d.join("device-info") {
                 f if f.is_dir() => crate::devinfo::Endpoints::from_dir(&f)?,
@@ -136,6 +149,7 @@ impl Knowledge {
             endpoints: Arc::new(endpoints),
             credentials: Arc::new(credentials),
             streams: Arc::new(streams),
+            cpe_rules: Arc::new(cpe_rules),
         })
     }
 
@@ -156,6 +170,7 @@ impl Knowledge {
             endpoints: Arc::new(crate::devinfo::Endpoints::default()),
             credentials: Arc::new(crate::creds::data::Credentials::default()),
             streams: Arc::new(crate::streams::StreamPaths::default()),
+            cpe_rules: Arc::new(CpeRules::default()),
         })
     }
 
@@ -631,6 +646,14 @@ pub async fn run(
         Some(p) => Some(Kev::load(p).map_err(|e| Error::Usage(e.to_string()))?),
         None => None,
     };
+    // Open the NVD index before scanning: a missing file is an error now,
+    // not after an hour of probing.
+    let mut nvd = match opts.nvd_db.as_ref().or(scope.knowledge.nvd_db.as_ref()) {
+        Some(p) if !opts.discover_only => {
+            Some(crate::nvd::Index::open(p).map_err(|e| Error::Usage(e.to_string()))?)
+        }
+        _ => None,
+    };
     let resolution = dns::resolve_hosts(&scope).await?;
     let mut notes = Vec::new();
     for r in &resolution.refused {
@@ -928,6 +951,9 @@ pub async fn run(
         .iter()
         .map(|a| (a.addr, certificate_key(&a.observations)))
         .collect();
+    for a in &mut assets {
+        a.cpes = knowledge.cpe_rules.asset_cpes(a);
+    }
     let mut findings = Vec::new();
     for a in &assets {
         for o in &a.observations {
@@ -940,11 +966,25 @@ pub async fn run(
             &knowledge.fingerprints,
         ));
     }
+    if let Some(index) = nvd.as_mut() {
+        let policy = crate::check::nvd::Policy {
+            min_cvss: scope.knowledge.min_cvss,
+            kev: kev.as_ref(),
+        };
+        findings.extend(nvd_findings(index, &assets, knowledge, policy)?);
+    }
+    // The NVD rules only when an index was matched: without one, compliance
+    // must not count them as checks that had something to judge and passed.
+    let mut rules = knowledge.rules(kev.as_ref());
+    if nvd.is_some() {
+        rules.checks.extend(crate::check::nvd::rules());
+        rules.checks.sort_by(|a, b| a.id.cmp(&b.id));
+    }
     let source_root = opts.source_root.as_deref();
     let mut report = Report {
         scope_uri: crate::report::scope_uri(&scope.path, source_root),
         scope: scope.clone(),
-        checks: Arc::new(knowledge.rules(kev.as_ref())),
+        checks: Arc::new(rules),
         baselines: knowledge.baselines.clone(),
         started,
         finished: unix_now(),
@@ -987,6 +1027,41 @@ pub async fn run(
             .map_err(Error::Usage)?,
     );
     Ok(report)
+}
+
+/// One finding per device whose CPE names the NVD index matches.
+pub fn nvd_findings(
+    index: &mut crate::nvd::Index,
+    assets: &[Asset],
+    knowledge: &Knowledge,
+    policy: crate::check::nvd::Policy<'_>,
+) -> Result<Vec<crate::model::Finding>, Error> {
+    let mut findings = Vec::new();
+    for a in assets {
+        let names: Vec<crate::cpe::Cpe> = a
+            .cpes
+            .iter()
+            .filter_map(|c| crate::cpe::Cpe::parse(&c.cpe))
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        let matches = index
+            .matches(&names)
+            .map_err(|e| Error::Usage(e.to_string()))?;
+        if matches.is_empty() {
+            continue;
+        }
+        findings.extend(crate::check::nvd::finding(
+            a,
+            &a.cpes,
+            &matches,
+            &knowledge.advisories,
+            &knowledge.fingerprints,
+            policy,
+        ));
+    }
+    Ok(findings)
 }
 
 /// The attempt budget of this scan: the scope's `budget_file`, else the
@@ -1234,6 +1309,7 @@ pub fn fold_assets(
                 fingerprint: None,
                 fingerprint_confidence: None,
                 personal_data: None,
+                cpes: Vec::new(),
                 observations: obs,
             };
             identify(&mut asset, identifier);

@@ -121,14 +121,6 @@ struct ScopeFile {
     knowledge: KnowledgeSection,
 }
 
-/// `[knowledge]`: data beside the built-in knowledge.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KnowledgeSection {
-    /// A recog checkout's `xml/` folder.
-    recog: Option<String>,
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DiscoverySection {
@@ -182,6 +174,27 @@ struct DnsSection {
     #[serde(default)]
     nameservers: Vec<Spanned<String>>,
     timeout_ms: Option<u64>,
+}
+
+/// `[knowledge]`: what the scan knows beyond the built-in data.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KnowledgeSection {
+    /// A recog checkout's `xml/` folder.
+    recog: Option<String>,
+    nvd_db: Option<Spanned<String>>,
+    min_cvss: Option<Spanned<f64>>,
+}
+
+/// The scope's `[knowledge]` section.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KnowledgeConfig {
+    /// An NVD index (`stadscan nvd import`), resolved against the scope's
+    /// folder; `scan --nvd-db` overrides it.
+    pub nvd_db: Option<PathBuf>,
+    /// NVD matches scored below this CVSS base score are not reported
+    /// (known-exploited and unscored CVEs are).
+    pub min_cvss: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -254,6 +267,37 @@ pub struct Host {
     /// Where the name may resolve outside the scope's networks.
     pub addresses: Vec<IpNet>,
     pub line: usize,
+}
+
+fn knowledge_config(
+    k: &KnowledgeSection,
+    path: &Path,
+    invalid: &dyn Fn(Range<usize>, &str, String) -> ScopeError,
+) -> Result<KnowledgeConfig, ScopeError> {
+    let mut config = KnowledgeConfig::default();
+    if let Some(db) = &k.nvd_db {
+        if db.get_ref().trim().is_empty() {
+            return Err(invalid(
+                db.span(),
+                "knowledge.nvd_db",
+                "empty: name the index file `stadscan nvd import --db` wrote".into(),
+            ));
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.nvd_db = Some(base.join(db.get_ref()));
+    }
+    if let Some(m) = &k.min_cvss {
+        let v = *m.get_ref();
+        if !(0.0..=10.0).contains(&v) {
+            return Err(invalid(
+                m.span(),
+                "knowledge.min_cvss",
+                format!("{v} is not a CVSS base score (0.0 to 10.0)"),
+            ));
+        }
+        config.min_cvss = Some(v);
+    }
+    Ok(config)
 }
 
 fn credential_policy(
@@ -430,6 +474,8 @@ pub struct Scope {
     /// `[knowledge] recog`: a recog database folder, resolved against the
     /// scope file's folder.
     pub recog: Option<PathBuf>,
+    /// `[knowledge]`: the NVD index and its CVSS floor.
+    pub knowledge: KnowledgeConfig,
 }
 
 /// TLS policies a scope may name; the first is the default.
@@ -641,6 +687,7 @@ impl Scope {
             credentials_enabled: file.credentials.enabled,
             credentials: credential_policy(&file.credentials, path, &invalid)?,
             discovery,
+            knowledge: knowledge_config(&file.knowledge, path, &invalid)?,
         };
         if scope.address_count() > MAX_SCOPE {
             return Err(invalid(

@@ -199,3 +199,82 @@ pub fn key_and_cert(
     ]);
     (k, c)
 }
+
+/// tests/servers/NAME with @DIR@, @ADDR@, @PORT@ and `more` filled in,
+/// written to the test's folder; returns its path.
+pub fn config(
+    dir: &super::TestDir,
+    name: &str,
+    ip: &str,
+    port: u16,
+    more: &[(&str, &str)],
+) -> std::path::PathBuf {
+    let template = std::fs::read_to_string(format!(
+        "{}/tests/servers/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut text = template
+        .replace("@DIR@", &dir.0.display().to_string())
+        .replace("@ADDR@", ip)
+        .replace("@PORT@", &port.to_string());
+    for (key, value) in more {
+        text = text.replace(&format!("@{key}@"), value);
+    }
+    assert!(
+        !text.lines().any(|l| !l.starts_with('#') && l.contains('@')),
+        "unfilled placeholder in {name}"
+    );
+    dir.write(name, &text)
+}
+
+pub fn addr(ip: &str, port: u16) -> SocketAddr {
+    format!("{ip}:{port}").parse().unwrap()
+}
+
+/// The real-server suites skip (instead of failing) without a package or
+/// root only when this is set.
+pub const SKIP: &str = "STADSCAN_SKIP_REAL_SERVERS";
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// True when running as root; otherwise panics with `why`, unless the
+/// real-server tests are skipped on purpose.
+pub fn root_for(why: &str) -> bool {
+    if is_root() {
+        return true;
+    }
+    if std::env::var_os(SKIP).is_none() {
+        panic!(
+            "{why} needs root (CI runs as root): run the tests as root, or set {SKIP}=1 to skip \
+             the real-server tests"
+        );
+    }
+    eprintln!("skipping: {why} needs root and {SKIP} is set");
+    false
+}
+
+/// Net-SNMP's snmpd on `ip`:161 with this sysDescr, answering the given
+/// read-only communities (a wrong community gets no answer at all). 161,
+/// because the SNMP port is how a silent agent is known.
+pub fn snmpd(dir: &super::TestDir, ip: &str, sys_descr: &str, communities: &[&str]) -> Server {
+    let mut conf = format!("agentAddress udp:{ip}:161\nsysDescr {sys_descr}\nsysName kade-gw\n");
+    for c in communities {
+        conf.push_str(&format!("rocommunity {c} 127.0.0.0/8\n"));
+    }
+    let conf = dir.write("snmpd.conf", &conf);
+    let mut child = Command::new("snmpd")
+        .args(["-f", "-Lf", "/dev/null", "-C", "-c"])
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("snmpd starts");
+    super::wait_udp_bound(addr(ip, 161), &mut child);
+    Server(child)
+}

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::{Check, Condition};
 use crate::fingerprint::Fingerprints;
 use crate::firmware::{Advisories, Advisory, Kev, distribution_note};
-use crate::model::{Asset, Category, Confidence, Finding};
+use crate::model::{Asset, Category, Confidence, Finding, Observation};
 
 fn category(adv: &Advisory, kev: Option<&Kev>) -> Category {
     if adv.known_exploited(kev) {
@@ -77,6 +77,39 @@ pub fn rule(adv: &Advisory, kev: Option<&Kev>) -> Check {
     }
 }
 
+/// The service whose answer named the device: it carries the device's
+/// firmware findings (the first service when none did).
+pub fn identity_observation<'a>(
+    asset: &'a Asset,
+    fingerprints: &Fingerprints,
+) -> Option<&'a Observation> {
+    asset
+        .observations
+        .iter()
+        .find(|o| {
+            fingerprints
+                .identify(&o.protocol, &o.facts)
+                .is_some_and(|d| Some(&d.fingerprint) == asset.fingerprint.as_ref())
+        })
+        .or_else(|| asset.observations.first())
+}
+
+/// Model and firmware that only a login showed (a default credential
+/// worked): a sentence saying so, for the owner will ask how we know; empty
+/// otherwise.
+pub fn login_note(obs: &Observation) -> String {
+    match (
+        obs.fact("cred.authenticated_read"),
+        obs.fact("cred.default_id"),
+    ) {
+        (Some(_), Some(id)) => format!(
+            " The version was read after logging in with the default credential `{}`.",
+            id.render()
+        ),
+        _ => String::new(),
+    }
+}
+
 /// Findings for one identified asset.
 pub fn findings(
     asset: &Asset,
@@ -89,17 +122,7 @@ pub fn findings(
     else {
         return Vec::new();
     };
-    // The service whose banner named the device carries the finding.
-    let Some(obs) = asset
-        .observations
-        .iter()
-        .find(|o| {
-            fingerprints
-                .identify(&o.protocol, &o.facts)
-                .is_some_and(|d| Some(&d.fingerprint) == asset.fingerprint.as_ref())
-        })
-        .or_else(|| asset.observations.first())
-    else {
+    let Some(obs) = identity_observation(asset, fingerprints) else {
         return Vec::new();
     };
     advisories
@@ -123,15 +146,7 @@ pub fn findings(
                 Confidence::Medium => " The version comes from a banner: verify on the device.",
                 Confidence::Low => " The version comes from a banner and may not identify the build: verify on the device.",
             };
-            // Model and firmware that only a login showed (a default
-            // credential worked): say so, the owner will ask how we know.
-            let login = match (obs.fact("cred.authenticated_read"), obs.fact("cred.default_id")) {
-                (Some(_), Some(id)) => format!(
-                    " The version was read after logging in with the default credential `{}`.",
-                    id.render()
-                ),
-                _ => String::new(),
-            };
+            let login = login_note(obs);
             let mut evidence = BTreeMap::new();
             evidence.insert("device.vendor".to_string(), vendor.clone());
             evidence.insert("device.model".to_string(), product.clone());

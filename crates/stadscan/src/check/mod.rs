@@ -6,6 +6,7 @@
 pub mod advisory;
 pub mod eval;
 pub mod lang;
+pub mod nvd;
 
 pub use crate::knowledge::pattern;
 pub use crate::knowledge::{
@@ -388,6 +389,7 @@ pub const OTHER_DATA: &[&str] = &[
     lang::DIR,
     "identify",
     "rtsp-streams",
+    "cpe",
 ];
 
 /// True for a `[[check]]` file, false for fingerprint and advisory files.

@@ -50,6 +50,7 @@ fn asset(d: &Device) -> Asset {
         fingerprint: None,
         fingerprint_confidence: None,
         personal_data: class.and_then(|c| c.personal_data()).map(str::to_string),
+        cpes: Vec::new(),
         observations: d
             .services
             .iter()

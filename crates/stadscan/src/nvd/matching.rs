@@ -1,0 +1,286 @@
+//! Whether a device's CPE names satisfy a CVE's NVD configurations.
+//!
+//! A CVE applies when any of its configurations holds. A configuration
+//! combines its nodes with AND or OR (an operating system "running on" a
+//! hardware platform is an AND of two nodes); a node combines its CPE match
+//! criteria with AND or OR; either may be negated. A criterion marked
+//! `vulnerable = false` names a platform the vulnerable product must run
+//! on: it has to match for the configuration to hold, but it is not what is
+//! vulnerable, so a configuration holds for the device only when it matched
+//! at least one vulnerable criterion.
+//!
+//! Versions are compared with the vendor ordering of [`Version`]; a range
+//! bound without a build number covers every build of that release. A
+//! device version that is less precise than the bound it is compared with
+//! (no build where the bound has one, "3.2" against "3.2.23") still matches,
+//! but the match is marked imprecise.
+
+use std::cmp::Ordering;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cpe::{ANY, Cpe, NA};
+use crate::firmware::Version;
+
+/// AND or OR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Operator {
+    #[serde(rename = "AND")]
+    And,
+    #[default]
+    #[serde(rename = "OR")]
+    Or,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// One configuration of a CVE (NVD 2.0 `configurations[]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Configuration {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<Operator>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub negate: bool,
+    pub nodes: Vec<Node>,
+}
+
+/// A node: CPE match criteria combined with its operator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    #[serde(default)]
+    pub operator: Operator,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub negate: bool,
+    #[serde(rename = "cpeMatch", default)]
+    pub cpe_match: Vec<CpeMatch>,
+}
+
+/// One criterion: a CPE name, possibly with a version range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CpeMatch {
+    pub vulnerable: bool,
+    pub criteria: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_start_including: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_start_excluding: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_end_including: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_end_excluding: Option<String>,
+}
+
+impl CpeMatch {
+    fn has_range(&self) -> bool {
+        self.version_start_including.is_some()
+            || self.version_start_excluding.is_some()
+            || self.version_end_including.is_some()
+            || self.version_end_excluding.is_some()
+    }
+
+    /// The range in words: `>= 5.2.0, <= 5.4.0`.
+    pub fn range_text(&self) -> String {
+        [
+            (">=", &self.version_start_including),
+            (">", &self.version_start_excluding),
+            ("<=", &self.version_end_including),
+            ("<", &self.version_end_excluding),
+        ]
+        .into_iter()
+        .filter_map(|(op, v)| v.as_ref().map(|v| format!("{op} {v}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+}
+
+/// A device CPE name, parsed, with its version when it parses.
+#[derive(Debug, Clone)]
+pub struct DeviceCpe {
+    pub cpe: Cpe,
+    pub version: Option<Version>,
+}
+
+impl DeviceCpe {
+    pub fn new(cpe: Cpe) -> DeviceCpe {
+        let text = match cpe.update.as_str() {
+            ANY | NA => cpe.version.clone(),
+            u => match u.strip_prefix("build_") {
+                Some(b) => format!("{} build {b}", cpe.version),
+                None => format!("{}{u}", cpe.version),
+            },
+        };
+        let version = match cpe.version.as_str() {
+            ANY | NA => None,
+            _ => Version::parse(&text).or_else(|| Version::parse(&cpe.version)),
+        };
+        DeviceCpe { cpe, version }
+    }
+}
+
+/// A vulnerable criterion that matched, and the device name it matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub criteria: String,
+    pub range: String,
+    pub device: String,
+    /// The device version was less precise than the criterion needed.
+    pub imprecise: bool,
+}
+
+/// The hits of a configuration that holds.
+type Holds = Option<Vec<Hit>>;
+
+/// The vulnerable criteria that make the CVE apply to the device; empty
+/// when none of its configurations holds.
+pub fn evaluate(configurations: &[Configuration], device: &[DeviceCpe]) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = Vec::new();
+    for c in configurations {
+        if let Some(h) = configuration(c, device) {
+            for hit in h {
+                if !hits.contains(&hit) {
+                    hits.push(hit);
+                }
+            }
+        }
+    }
+    hits
+}
+
+fn combine(op: Operator, negate: bool, results: Vec<Holds>) -> Holds {
+    let holds = match op {
+        Operator::And => results.iter().all(Option::is_some) && !results.is_empty(),
+        Operator::Or => results.iter().any(Option::is_some),
+    };
+    match (holds != negate, negate) {
+        (false, _) => None,
+        // A negated part names what the device must not be: no hits.
+        (true, true) => Some(Vec::new()),
+        (true, false) => Some(results.into_iter().flatten().flatten().collect()),
+    }
+}
+
+fn configuration(c: &Configuration, device: &[DeviceCpe]) -> Holds {
+    let results = c.nodes.iter().map(|n| node(n, device)).collect();
+    let holds = combine(c.operator.unwrap_or(Operator::Or), c.negate, results)?;
+    (!holds.is_empty()).then_some(holds)
+}
+
+fn node(n: &Node, device: &[DeviceCpe]) -> Holds {
+    let results = n
+        .cpe_match
+        .iter()
+        .map(|m| {
+            let hits: Vec<Hit> = device.iter().filter_map(|d| criterion(m, d)).collect();
+            if hits.is_empty() {
+                None
+            } else if m.vulnerable {
+                Some(hits)
+            } else {
+                Some(Vec::new())
+            }
+        })
+        .collect();
+    combine(n.operator, n.negate, results)
+}
+
+/// Whether one criterion matches one device name.
+fn criterion(m: &CpeMatch, d: &DeviceCpe) -> Option<Hit> {
+    let c = Cpe::parse(&m.criteria)?;
+    if c.part != d.cpe.part || c.vendor != d.cpe.vendor || c.product != d.cpe.product {
+        return None;
+    }
+    for (want, have) in c.rest.iter().zip(&d.cpe.rest) {
+        if want != ANY && have != ANY && want != have {
+            return None;
+        }
+    }
+    let mut imprecise = false;
+    match c.version.as_str() {
+        ANY => {
+            if m.has_range() {
+                imprecise |= in_range(m, d.version.as_ref()?)?;
+            } else if d.version.is_none() && d.cpe.version != NA {
+                // Every version is affected; the device's is not known.
+                imprecise = true;
+            }
+        }
+        NA => {
+            if d.cpe.version != NA && d.cpe.version != ANY {
+                return None;
+            }
+        }
+        exact => {
+            let have = d.version.as_ref()?;
+            let want = match c.update.as_str() {
+                ANY | NA => Version::parse(exact)?,
+                u => Version::parse(&format!("{exact}{u}"))
+                    .or_else(|| Version::parse(&format!("{exact} {u}")))?,
+            };
+            if have.cmp_release(&want) != Ordering::Equal {
+                return None;
+            }
+            imprecise |= coarser(have, &want);
+        }
+    }
+    Some(Hit {
+        criteria: m.criteria.clone(),
+        range: m.range_text(),
+        device: d.cpe.to_string(),
+        imprecise,
+    })
+}
+
+/// True when `have` names fewer version components than `bound` and is a
+/// prefix of it ("3.2" against "3.2.23"), or has no build where the bound
+/// has one and names the same release.
+fn coarser(have: &Version, bound: &Version) -> bool {
+    let (h, b) = (have.numbers(), bound.numbers());
+    (h.len() < b.len() && b.starts_with(h))
+        || (have.build().is_none()
+            && bound.build().is_some()
+            && have.cmp_release(bound) == Ordering::Equal)
+}
+
+/// How `have` compares with a bound: builds count only when both have one.
+fn compare(have: &Version, bound: &Version) -> Ordering {
+    match (have.build(), bound.build()) {
+        (Some(_), Some(_)) => have.cmp(bound),
+        _ => have.cmp_release(bound),
+    }
+}
+
+/// `Some(imprecise)` when the version lies in the criterion's range; `None`
+/// outside it, or when a bound does not parse (no claim on a range that
+/// cannot be read).
+fn in_range(m: &CpeMatch, have: &Version) -> Option<bool> {
+    let mut imprecise = false;
+    type Within = fn(Ordering) -> bool;
+    let bounds: [(&Option<String>, Within); 4] = [
+        (&m.version_start_including, |o| o != Ordering::Less),
+        (&m.version_start_excluding, |o| o == Ordering::Greater),
+        (&m.version_end_including, |o| o != Ordering::Greater),
+        (&m.version_end_excluding, |o| o == Ordering::Less),
+    ];
+    for (bound, ok) in bounds {
+        let Some(text) = bound else { continue };
+        let b = Version::parse(text)?;
+        let order = compare(have, &b);
+        if coarser(have, &b) {
+            // The device's version might lie on either side of the bound:
+            // count it in, and say the match is imprecise.
+            imprecise = true;
+            continue;
+        }
+        if !ok(order) {
+            return None;
+        }
+    }
+    Some(imprecise)
+}
+
+#[cfg(test)]
+#[path = "matching_tests.rs"]
+mod tests;

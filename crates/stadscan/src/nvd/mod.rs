@@ -1,0 +1,442 @@
+//! The NVD's published CVEs, offline: NVD CVE JSON 2.0 feed files (per
+//! year, `modified`, `recent`; `.json` or `.json.gz`) and the CISA Known
+//! Exploited Vulnerabilities catalogue imported into a local SQLite index
+//! ([`Index`], `stadscan nvd import`), and identified devices matched
+//! against it ([`Index::matches`]).
+//!
+//! The index keeps per CVE its description, CVSS v3.x and v4.0 base score
+//! and vector, CWEs, dates, references, KEV dates and its configurations
+//! (stored as the feed gives them, without the match-criteria ids); a
+//! second table lists the (vendor, product) pairs each CVE names as
+//! vulnerable, which is how candidates are found for a device.
+
+pub mod feed;
+pub mod matching;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use crate::cpe::Cpe;
+use crate::firmware::Kev;
+use matching::{Configuration, DeviceCpe, Hit};
+
+/// The index layout this build reads and writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// An index that cannot be used: names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum NvdError {
+    #[error("{}: {message}", path.display())]
+    Index { path: PathBuf, message: String },
+    #[error("{file}: {message}")]
+    Feed { file: String, message: String },
+    #[error("{file}:{line}:{column}: {message}")]
+    FeedJson {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> NvdError + '_ {
+    move |e| NvdError::Index {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cve (
+    id TEXT PRIMARY KEY,
+    published TEXT NOT NULL,
+    last_modified TEXT NOT NULL,
+    status TEXT,
+    description TEXT NOT NULL,
+    cvss REAL,
+    cvss_version TEXT,
+    cvss_vector TEXT,
+    cvss4 REAL,
+    cvss4_vector TEXT,
+    cwes TEXT NOT NULL,
+    refs TEXT NOT NULL,
+    configurations TEXT NOT NULL,
+    kev_added TEXT,
+    kev_due TEXT,
+    kev_action TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS product (
+    vendor TEXT NOT NULL,
+    product TEXT NOT NULL,
+    cve TEXT NOT NULL,
+    PRIMARY KEY (vendor, product, cve)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS product_by_cve ON product (cve);
+CREATE TABLE IF NOT EXISTS kev (
+    cve TEXT PRIMARY KEY,
+    date_added TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    required_action TEXT NOT NULL,
+    vendor_project TEXT NOT NULL,
+    product TEXT NOT NULL,
+    name TEXT NOT NULL,
+    ransomware INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS feed (
+    file TEXT PRIMARY KEY,
+    timestamp TEXT,
+    cves INTEGER NOT NULL,
+    imported_at INTEGER NOT NULL
+);
+";
+
+/// KEV dates of a CVE (from the catalogue, else from the NVD record).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KevDates {
+    pub added: String,
+    pub due: String,
+    pub action: String,
+}
+
+/// One CVE as the index keeps it.
+#[derive(Debug, Clone)]
+pub struct CveRecord {
+    pub id: String,
+    pub description: String,
+    pub published: String,
+    pub last_modified: String,
+    /// CVSS v3.x base score (the NVD's own when it scored, else the CNA's).
+    pub cvss: Option<f64>,
+    pub cvss_version: Option<String>,
+    pub cvss_vector: Option<String>,
+    pub cvss4: Option<f64>,
+    pub cvss4_vector: Option<String>,
+    pub cwes: Vec<String>,
+    pub references: Vec<String>,
+    pub configurations: Vec<Configuration>,
+    pub kev: Option<KevDates>,
+}
+
+impl CveRecord {
+    /// The score severity follows: CVSS v3.x, else v4.0.
+    pub fn score(&self) -> Option<f64> {
+        self.cvss.or(self.cvss4)
+    }
+
+    /// `9.8 (CVSS:3.1/AV:N/...)`, or `not scored`.
+    pub fn score_text(&self) -> String {
+        match (self.cvss, &self.cvss_vector, self.cvss4, &self.cvss4_vector) {
+            (Some(s), Some(v), _, _) => format!("{s:.1} ({v})"),
+            (Some(s), None, _, _) => format!("{s:.1}"),
+            (None, _, Some(s), Some(v)) => format!("{s:.1} ({v})"),
+            (None, _, Some(s), None) => format!("{s:.1}"),
+            _ => "not scored".to_string(),
+        }
+    }
+}
+
+/// A CVE that applies to a device, and the criteria that made it apply.
+#[derive(Debug, Clone)]
+pub struct CveMatch {
+    pub cve: Arc<CveRecord>,
+    pub hits: Vec<Hit>,
+}
+
+impl CveMatch {
+    /// True when every hit needed more of the version than the device gave.
+    pub fn imprecise(&self) -> bool {
+        self.hits.iter().all(|h| h.imprecise)
+    }
+}
+
+/// What an index holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexStats {
+    pub cves: u64,
+    pub products: u64,
+    pub kev: u64,
+    pub feeds: Vec<(String, Option<String>, u64)>,
+}
+
+/// The local CVE index (SQLite).
+pub struct Index {
+    conn: Connection,
+    path: PathBuf,
+    /// Candidates per (vendor, product), loaded once per scan.
+    cache: HashMap<(String, String), Vec<Arc<CveRecord>>>,
+    /// Every record loaded, by id: a CVE naming several products is read
+    /// and its configurations parsed once.
+    records: HashMap<String, Arc<CveRecord>>,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index").field("path", &self.path).finish()
+    }
+}
+
+impl Index {
+    /// Opens (creating when absent) an index for writing.
+    pub fn create(path: &Path) -> Result<Index, NvdError> {
+        let conn = Connection::open(path).map_err(sql_error(path))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;",
+        )
+        .map_err(sql_error(path))?;
+        conn.execute_batch(SCHEMA).map_err(sql_error(path))?;
+        let index = Index {
+            conn,
+            path: path.to_path_buf(),
+            cache: HashMap::new(),
+            records: HashMap::new(),
+        };
+        match index.schema_version()? {
+            None => {
+                index
+                    .conn
+                    .execute(
+                        "INSERT INTO meta (key, value) VALUES ('schema', ?1)",
+                        params![SCHEMA_VERSION.to_string()],
+                    )
+                    .map_err(sql_error(path))?;
+            }
+            Some(v) => index.check_version(v)?,
+        }
+        Ok(index)
+    }
+
+    /// Opens an existing index for matching (read-only).
+    pub fn open(path: &Path) -> Result<Index, NvdError> {
+        if !path.is_file() {
+            return Err(NvdError::Index {
+                path: path.to_path_buf(),
+                message:
+                    "no such NVD index; build one with `stadscan nvd import FEED... --db FILE`"
+                        .into(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql_error(path))?;
+        let index = Index {
+            conn,
+            path: path.to_path_buf(),
+            cache: HashMap::new(),
+            records: HashMap::new(),
+        };
+        match index.schema_version() {
+            Ok(Some(v)) => index.check_version(v)?,
+            _ => {
+                return Err(NvdError::Index {
+                    path: path.to_path_buf(),
+                    message: "not an NVD index written by `stadscan nvd import`".into(),
+                });
+            }
+        }
+        Ok(index)
+    }
+
+    fn schema_version(&self) -> Result<Option<i64>, NvdError> {
+        let v: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(sql_error(&self.path))?;
+        Ok(v.and_then(|v| v.parse().ok()))
+    }
+
+    fn check_version(&self, v: i64) -> Result<(), NvdError> {
+        if v == SCHEMA_VERSION {
+            return Ok(());
+        }
+        Err(NvdError::Index {
+            path: self.path.clone(),
+            message: format!(
+                "index layout {v}, this stadscan reads layout {SCHEMA_VERSION}: import the feeds into a new file"
+            ),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Counts of what the index holds.
+    pub fn stats(&self) -> Result<IndexStats, NvdError> {
+        let count = |sql: &str| -> Result<u64, NvdError> {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(sql_error(&self.path))
+        };
+        let mut stmt = self
+            .conn
+            .prepare("SELECT file, timestamp, cves FROM feed ORDER BY file")
+            .map_err(sql_error(&self.path))?;
+        let feeds = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+            })
+            .and_then(Iterator::collect)
+            .map_err(sql_error(&self.path))?;
+        Ok(IndexStats {
+            cves: count("SELECT count(*) FROM cve")?,
+            products: count("SELECT count(DISTINCT vendor || ':' || product) FROM product")?,
+            kev: count("SELECT count(*) FROM kev")?,
+            feeds,
+        })
+    }
+
+    /// Replaces the KEV catalogue kept in the index; returns its entries.
+    pub fn import_kev(&mut self, kev: &Kev) -> Result<usize, NvdError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(sql_error(&path))?;
+        tx.execute("DELETE FROM kev", [])
+            .map_err(sql_error(&path))?;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO kev (cve, date_added, due_date, required_action, vendor_project, \
+                     product, name, ransomware) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(sql_error(&path))?;
+            for e in kev.entries() {
+                stmt.execute(params![
+                    e.cve_id.trim().to_ascii_uppercase(),
+                    e.date_added,
+                    e.due_date,
+                    e.required_action,
+                    e.vendor_project,
+                    e.product,
+                    e.vulnerability_name,
+                    e.ransomware()
+                ])
+                .map_err(sql_error(&path))?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('kev_catalog', ?1) \
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![format!("{} ({})", kev.catalog_version, kev.date_released)],
+        )
+        .map_err(sql_error(&path))?;
+        tx.commit().map_err(sql_error(&path))?;
+        self.cache.clear();
+        self.records.clear();
+        Ok(kev.len())
+    }
+
+    /// The CVEs that apply to a device with these CPE names.
+    pub fn matches(&mut self, cpes: &[Cpe]) -> Result<Vec<CveMatch>, NvdError> {
+        let device: Vec<DeviceCpe> = cpes.iter().cloned().map(DeviceCpe::new).collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for c in cpes {
+            for record in self.candidates(&c.vendor, &c.product)? {
+                if !seen.insert(record.id.clone()) {
+                    continue;
+                }
+                let hits = matching::evaluate(&record.configurations, &device);
+                if !hits.is_empty() {
+                    out.push(CveMatch {
+                        cve: record.clone(),
+                        hits,
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| a.cve.id.cmp(&b.cve.id));
+        Ok(out)
+    }
+
+    fn candidates(&mut self, vendor: &str, product: &str) -> Result<Vec<Arc<CveRecord>>, NvdError> {
+        let key = (vendor.to_string(), product.to_string());
+        if let Some(c) = self.cache.get(&key) {
+            return Ok(c.clone());
+        }
+        let path = self.path.clone();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT c.id, c.description, c.published, c.last_modified, c.cvss, c.cvss_version, \
+                 c.cvss_vector, c.cvss4, c.cvss4_vector, c.cwes, c.refs, c.configurations, \
+                 coalesce(k.date_added, c.kev_added), coalesce(k.due_date, c.kev_due), \
+                 coalesce(k.required_action, c.kev_action) \
+                 FROM product p JOIN cve c ON c.id = p.cve LEFT JOIN kev k ON k.cve = c.id \
+                 WHERE p.vendor = ?1 AND p.product = ?2",
+            )
+            .map_err(sql_error(&path))?;
+        let rows = stmt
+            .query_map(params![vendor, product], |r| {
+                let configurations: String = r.get(11)?;
+                let cwes: String = r.get(9)?;
+                let refs: String = r.get(10)?;
+                let added: Option<String> = r.get(12)?;
+                Ok((
+                    CveRecord {
+                        id: r.get(0)?,
+                        description: r.get(1)?,
+                        published: r.get(2)?,
+                        last_modified: r.get(3)?,
+                        cvss: r.get(4)?,
+                        cvss_version: r.get(5)?,
+                        cvss_vector: r.get(6)?,
+                        cvss4: r.get(7)?,
+                        cvss4_vector: r.get(8)?,
+                        cwes: split_list(&cwes),
+                        references: serde_json::from_str(&refs).unwrap_or_default(),
+                        configurations: Vec::new(),
+                        kev: added.map(|added| KevDates {
+                            added,
+                            due: r
+                                .get::<_, Option<String>>(13)
+                                .ok()
+                                .flatten()
+                                .unwrap_or_default(),
+                            action: r
+                                .get::<_, Option<String>>(14)
+                                .ok()
+                                .flatten()
+                                .unwrap_or_default(),
+                        }),
+                    },
+                    configurations,
+                ))
+            })
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(sql_error(&path))?;
+        let mut records = Vec::with_capacity(rows.len());
+        for (mut record, configurations) in rows {
+            if let Some(known) = self.records.get(&record.id) {
+                records.push(known.clone());
+                continue;
+            }
+            record.configurations =
+                serde_json::from_str(&configurations).map_err(|e| NvdError::Index {
+                    path: path.clone(),
+                    message: format!("{}: stored configurations unreadable: {e}", record.id),
+                })?;
+            let record = Arc::new(record);
+            self.records.insert(record.id.clone(), record.clone());
+            records.push(record);
+        }
+        self.cache.insert(key, records.clone());
+        Ok(records)
+    }
+}
+
+/// `CWE-78, CWE-20` -> ["CWE-78", "CWE-20"].
+fn split_list(s: &str) -> Vec<String> {
+    s.split(", ")
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
