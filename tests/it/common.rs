@@ -58,7 +58,7 @@ pub fn run(args: &[&str]) -> (Output, Duration) {
 
 static DEMO: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// [`run`], asserting exit code 0 (the message is the command's stderr).
-pub fn run_ok(args: &[&str]) -> Output {
+pub fn run_succeeds(args: &[&str]) -> Output {
     let (out, _) = run(args);
     assert_eq!(
         out.status.code(),

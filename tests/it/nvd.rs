@@ -7,7 +7,7 @@ use crate::common;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use common::{TestDir, run, run_ok};
+use common::{TestDir, run, run_succeeds};
 use serde_json::Value;
 use stadscan::cpe::{Cpe, CpeRules};
 use stadscan::nvd::Index;
@@ -78,7 +78,7 @@ fn every_fixture_is_valid_against_the_nvd_2_0_schema() {
 fn import(db: &Path, args: &[&str]) -> String {
     let mut all = vec!["nvd", "import", "--db", db.to_str().unwrap()];
     all.extend_from_slice(args);
-    let out = run_ok(&all);
+    let out = run_succeeds(&all);
     assert!(
         out.stderr.is_empty(),
         "no progress off a terminal: {}",

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::servers::{addr, available, config, free_port, root_for, snmpd, spawn};
-use common::{TestDir, read_json, run_ok, schema_errors};
+use common::{TestDir, read_json, run_succeeds, schema_errors};
 use serde_json::Value;
 
 fn fixture(name: &str) -> String {
@@ -32,7 +32,7 @@ fn import(db: &Path, feeds: &[&str]) {
     let kev = fixture("kev.json");
     let mut args = vec!["nvd", "import", "--db", &db, "--kev", &kev];
     args.extend_from_slice(feeds);
-    run_ok(&args);
+    run_succeeds(&args);
 }
 
 struct Scan {
@@ -91,7 +91,7 @@ fn scan(dir: &TestDir, name: &str, scope: &str, extra: &[&str]) -> Scan {
         sarif.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    run_ok(&args);
+    run_succeeds(&args);
     let sarif = read_json(&sarif);
     let errors = schema_errors(&sarif);
     assert!(errors.is_empty(), "{errors:?}");

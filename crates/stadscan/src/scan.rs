@@ -977,7 +977,8 @@ pub async fn run(
     // must not count them as checks that had something to judge and passed.
     let mut rules = knowledge.rules(kev.as_ref());
     if nvd.is_some() {
-        rules.checks.extend(crate::check::nvd::rules());
+        let nvd_rules = crate::check::nvd::rules(&rules.dutch);
+        rules.checks.extend(nvd_rules);
         rules.checks.sort_by(|a, b| a.id.cmp(&b.id));
     }
     let source_root = opts.source_root.as_deref();

@@ -66,12 +66,15 @@ pub fn dutch(files: &[(&str, &str)]) -> Result<BTreeMap<String, Wording>, CheckL
 mod tests {
     use crate::scan::Knowledge;
 
-    /// Every rule a report can show (checks and firmware advisories) has
-    /// its Dutch wording, and every Dutch entry names a rule that exists.
+    /// Every rule a report can show (checks, firmware advisories and the
+    /// NVD rules of a scan with an index) has its Dutch wording, and every
+    /// Dutch entry names a rule that exists.
     #[test]
     fn every_rule_has_dutch_and_english_wording() {
         let k = Knowledge::load(None).unwrap();
-        let rules = k.rules(None);
+        let mut rules = k.rules(None);
+        let nvd_rules = crate::check::nvd::rules(&rules.dutch);
+        rules.checks.extend(nvd_rules);
         let missing: Vec<&str> = rules
             .checks
             .iter()

@@ -30,8 +30,9 @@ pub const RULE_EXPLOITED: &str = "nvd-known-exploited";
 
 const CONTROLS: [&str; 3] = ["bio2:8.8", "etsi:5.3-2", "etsi:5.3-8"];
 
-/// The two SARIF rules of NVD matches.
-pub fn rules() -> Vec<Check> {
+/// The two SARIF rules of NVD matches, with their Dutch wording from
+/// `dutch` (`checks/lang/nl.toml`).
+pub fn rules(dutch: &BTreeMap<String, super::lang::Wording>) -> Vec<Check> {
     let base =
         |id: &str, name: &str, category, severity, score, title: &str, description: &str| Check {
             id: id.to_string(),
@@ -44,6 +45,7 @@ pub fn rules() -> Vec<Check> {
                           that only the people and systems that manage it can reach."
                 .to_string(),
             category,
+            evidence: crate::baseline::EvidenceKind::FirmwareVersion,
             severity,
             security_severity: score,
             confidence: Confidence::Medium,
@@ -53,6 +55,7 @@ pub fn rules() -> Vec<Check> {
             when: Condition::default(),
             examples: Vec::new(),
             source: "NVD index (stadscan nvd import)".to_string(),
+            nl: dutch.get(id).cloned(),
         };
     vec![
         base(
