@@ -166,11 +166,20 @@ pub struct IndexStats {
 pub struct Index {
     conn: Connection,
     path: PathBuf,
-    /// Candidates per (vendor, product), loaded once per scan.
-    cache: HashMap<(String, String), Vec<Arc<CveRecord>>>,
-    /// Every record loaded, by id: a CVE naming several products is read
-    /// and its configurations parsed once.
-    records: HashMap<String, Arc<CveRecord>>,
+    /// Candidates per (vendor, product): looked up once per run.
+    cache: HashMap<(String, String), Arc<[Candidate]>>,
+    /// Parsed configurations by CVE id: a CVE naming several products is
+    /// read and parsed once per run.
+    configurations: HashMap<Arc<str>, Arc<[Configuration]>>,
+    /// Whole records, read only for the CVEs that matched a device.
+    records: HashMap<Arc<str>, Arc<CveRecord>>,
+}
+
+/// A CVE that names a (vendor, product): its id and configurations only.
+#[derive(Debug, Clone)]
+struct Candidate {
+    id: Arc<str>,
+    configurations: Arc<[Configuration]>,
 }
 
 impl std::fmt::Debug for Index {
@@ -192,6 +201,7 @@ impl Index {
             conn,
             path: path.to_path_buf(),
             cache: HashMap::new(),
+            configurations: HashMap::new(),
             records: HashMap::new(),
         };
         match index.schema_version()? {
@@ -224,10 +234,15 @@ impl Index {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(sql_error(path))?;
+        // Matching reads candidates all over the file: a larger page cache
+        // and the file mapped into memory instead of one read per page.
+        conn.execute_batch("PRAGMA cache_size = -131072; PRAGMA mmap_size = 2147483648;")
+            .map_err(sql_error(path))?;
         let index = Index {
             conn,
             path: path.to_path_buf(),
             cache: HashMap::new(),
+            configurations: HashMap::new(),
             records: HashMap::new(),
         };
         match index.schema_version() {
@@ -330,6 +345,7 @@ impl Index {
         .map_err(sql_error(&path))?;
         tx.commit().map_err(sql_error(&path))?;
         self.cache.clear();
+        self.configurations.clear();
         self.records.clear();
         Ok(kev.len())
     }
@@ -338,26 +354,31 @@ impl Index {
     pub fn matches(&mut self, cpes: &[Cpe]) -> Result<Vec<CveMatch>, NvdError> {
         let device: Vec<DeviceCpe> = cpes.iter().cloned().map(DeviceCpe::new).collect();
         let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
+        let mut hit = Vec::new();
         for c in cpes {
-            for record in self.candidates(&c.vendor, &c.product)? {
-                if !seen.insert(record.id.clone()) {
+            for candidate in self.candidates(&c.vendor, &c.product)?.iter() {
+                if !seen.insert(candidate.id.clone()) {
                     continue;
                 }
-                let hits = matching::evaluate(&record.configurations, &device);
+                let hits = matching::evaluate(&candidate.configurations, &device);
                 if !hits.is_empty() {
-                    out.push(CveMatch {
-                        cve: record.clone(),
-                        hits,
-                    });
+                    hit.push((candidate.clone(), hits));
                 }
             }
+        }
+        let mut out = Vec::with_capacity(hit.len());
+        for (candidate, hits) in hit {
+            out.push(CveMatch {
+                cve: self.record(&candidate)?,
+                hits,
+            });
         }
         out.sort_by(|a, b| a.cve.id.cmp(&b.cve.id));
         Ok(out)
     }
 
-    fn candidates(&mut self, vendor: &str, product: &str) -> Result<Vec<Arc<CveRecord>>, NvdError> {
+    /// The ids and configurations of the CVEs naming (vendor, product).
+    fn candidates(&mut self, vendor: &str, product: &str) -> Result<Arc<[Candidate]>, NvdError> {
         let key = (vendor.to_string(), product.to_string());
         if let Some(c) = self.cache.get(&key) {
             return Ok(c.clone());
@@ -366,70 +387,98 @@ impl Index {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT c.id, c.description, c.published, c.last_modified, c.cvss, c.cvss_version, \
-                 c.cvss_vector, c.cvss4, c.cvss4_vector, c.cwes, c.refs, c.configurations, \
-                 coalesce(k.date_added, c.kev_added), coalesce(k.due_date, c.kev_due), \
-                 coalesce(k.required_action, c.kev_action) \
-                 FROM product p JOIN cve c ON c.id = p.cve LEFT JOIN kev k ON k.cve = c.id \
+                "SELECT c.id, c.configurations FROM product p JOIN cve c ON c.id = p.cve \
                  WHERE p.vendor = ?1 AND p.product = ?2",
             )
             .map_err(sql_error(&path))?;
-        let rows = stmt
-            .query_map(params![vendor, product], |r| {
-                let configurations: String = r.get(11)?;
-                let cwes: String = r.get(9)?;
-                let refs: String = r.get(10)?;
-                let added: Option<String> = r.get(12)?;
-                Ok((
-                    CveRecord {
-                        id: r.get(0)?,
-                        description: r.get(1)?,
-                        published: r.get(2)?,
-                        last_modified: r.get(3)?,
-                        cvss: r.get(4)?,
-                        cvss_version: r.get(5)?,
-                        cvss_vector: r.get(6)?,
-                        cvss4: r.get(7)?,
-                        cvss4_vector: r.get(8)?,
-                        cwes: split_list(&cwes),
-                        references: serde_json::from_str(&refs).unwrap_or_default(),
-                        configurations: Vec::new(),
-                        kev: added.map(|added| KevDates {
-                            added,
-                            due: r
-                                .get::<_, Option<String>>(13)
-                                .ok()
-                                .flatten()
-                                .unwrap_or_default(),
-                            action: r
-                                .get::<_, Option<String>>(14)
-                                .ok()
-                                .flatten()
-                                .unwrap_or_default(),
-                        }),
-                    },
-                    configurations,
-                ))
-            })
-            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        let mut rows = stmt
+            .query(params![vendor, product])
             .map_err(sql_error(&path))?;
-        let mut records = Vec::with_capacity(rows.len());
-        for (mut record, configurations) in rows {
-            if let Some(known) = self.records.get(&record.id) {
-                records.push(known.clone());
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(sql_error(&path))? {
+            let id: String = row.get(0).map_err(sql_error(&path))?;
+            if let Some((id, configurations)) = self.configurations.get_key_value(id.as_str()) {
+                out.push(Candidate {
+                    id: id.clone(),
+                    configurations: configurations.clone(),
+                });
                 continue;
             }
-            record.configurations =
-                serde_json::from_str(&configurations).map_err(|e| NvdError::Index {
+            let text = row.get_ref(1).map_err(sql_error(&path))?;
+            let text = text.as_str().map_err(|e| sql_error(&path)(e.into()))?;
+            let configurations: Vec<Configuration> =
+                serde_json::from_str(text).map_err(|e| NvdError::Index {
                     path: path.clone(),
-                    message: format!("{}: stored configurations unreadable: {e}", record.id),
+                    message: format!("{id}: stored configurations unreadable: {e}"),
                 })?;
-            let record = Arc::new(record);
-            self.records.insert(record.id.clone(), record.clone());
-            records.push(record);
+            let candidate = Candidate {
+                id: Arc::from(id),
+                configurations: Arc::from(configurations),
+            };
+            self.configurations
+                .insert(candidate.id.clone(), candidate.configurations.clone());
+            out.push(candidate);
         }
-        self.cache.insert(key, records.clone());
-        Ok(records)
+        drop(rows);
+        drop(stmt);
+        let out: Arc<[Candidate]> = Arc::from(out);
+        self.cache.insert(key, out.clone());
+        Ok(out)
+    }
+
+    /// The whole record of a CVE that matched (read once per run).
+    fn record(&mut self, candidate: &Candidate) -> Result<Arc<CveRecord>, NvdError> {
+        if let Some(r) = self.records.get(&candidate.id) {
+            return Ok(r.clone());
+        }
+        let path = self.path.clone();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT c.description, c.published, c.last_modified, c.cvss, c.cvss_version, \
+                 c.cvss_vector, c.cvss4, c.cvss4_vector, c.cwes, c.refs, \
+                 coalesce(k.date_added, c.kev_added), coalesce(k.due_date, c.kev_due), \
+                 coalesce(k.required_action, c.kev_action) \
+                 FROM cve c LEFT JOIN kev k ON k.cve = c.id WHERE c.id = ?1",
+            )
+            .map_err(sql_error(&path))?;
+        let record = stmt
+            .query_row(params![&*candidate.id], |r| {
+                let cwes: String = r.get(8)?;
+                let refs: String = r.get(9)?;
+                let added: Option<String> = r.get(10)?;
+                Ok(CveRecord {
+                    id: candidate.id.to_string(),
+                    description: r.get(0)?,
+                    published: r.get(1)?,
+                    last_modified: r.get(2)?,
+                    cvss: r.get(3)?,
+                    cvss_version: r.get(4)?,
+                    cvss_vector: r.get(5)?,
+                    cvss4: r.get(6)?,
+                    cvss4_vector: r.get(7)?,
+                    cwes: split_list(&cwes),
+                    references: serde_json::from_str(&refs).unwrap_or_default(),
+                    configurations: candidate.configurations.to_vec(),
+                    kev: added.map(|added| KevDates {
+                        added,
+                        due: r
+                            .get::<_, Option<String>>(11)
+                            .ok()
+                            .flatten()
+                            .unwrap_or_default(),
+                        action: r
+                            .get::<_, Option<String>>(12)
+                            .ok()
+                            .flatten()
+                            .unwrap_or_default(),
+                    }),
+                })
+            })
+            .map_err(sql_error(&path))?;
+        let record = Arc::new(record);
+        self.records.insert(candidate.id.clone(), record.clone());
+        Ok(record)
     }
 }
 
