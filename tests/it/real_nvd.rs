@@ -174,7 +174,7 @@ fn econolite_controller_announcing_eos_over_snmp_gets_its_cves_grouped() {
         ),
         (
             &Value::from("Econolite"),
-            &Value::from("EOS"),
+            &Value::from("Cobalt"),
             &Value::from("3.2.18"),
             &Value::from("traffic-controller")
         )
@@ -205,10 +205,13 @@ fn econolite_controller_announcing_eos_over_snmp_gets_its_cves_grouped() {
     );
     let message = f["message"].as_str().unwrap();
     assert!(
-        message.contains("Econolite EOS firmware 3.2.18 on 127.0.0.231:161/udp has 2 known vulnerabilities in the NVD, 0 exploited"),
+        message.contains("Econolite Cobalt firmware 3.2.18 on 127.0.0.231:161/udp has 2 known vulnerabilities in the NVD, 0 exploited"),
         "{message}"
     );
-    assert_eq!(f["confidence"], "medium", "a medium fingerprint");
+    assert_eq!(
+        f["confidence"], "high",
+        "a high-confidence fingerprint and a full version"
+    );
     // The list grew; the alert is the same alert.
     assert_eq!(
         early.fingerprint("nvd-known-vulnerabilities"),
