@@ -54,6 +54,7 @@ pub fn rules(dutch: &BTreeMap<String, super::lang::Wording>) -> Vec<Check> {
             references: vec!["https://nvd.nist.gov/vuln".to_string()],
             when: Condition::default(),
             examples: Vec::new(),
+            properties: Vec::new(),
             source: "NVD index (stadscan nvd import)".to_string(),
             nl: dutch.get(id).cloned(),
         };
