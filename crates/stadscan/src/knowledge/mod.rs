@@ -30,25 +30,11 @@ pub mod embedded {
     /// the tests of this crate that pin how lab devices are judged.
     #[cfg(test)]
     pub(crate) fn with_lab() -> Vec<(&'static str, &'static str)> {
-        const LAB: &[(&str, &str)] = &[
-            (
-                "checks/credentials/lab.toml",
-                include_str!("../../../stadscan-lab/data/credentials/lab.toml"),
-            ),
-            (
-                "checks/fingerprints/lab.toml",
-                include_str!("../../../stadscan-lab/data/fingerprints/lab.toml"),
-            ),
-            (
-                "checks/firmware/lab.toml",
-                include_str!("../../../stadscan-lab/data/firmware/lab.toml"),
-            ),
-            (
-                "checks/lang/lab/nl.toml",
-                include_str!("../../../stadscan-lab/data/lang/nl.toml"),
-            ),
-        ];
-        CHECK_FILES.iter().chain(LAB).copied().collect()
+        CHECK_FILES
+            .iter()
+            .chain(stadscan_lab::DATA_FILES)
+            .copied()
+            .collect()
     }
 
     /// Every built-in data file under `checks/`: `(path, text)`.
