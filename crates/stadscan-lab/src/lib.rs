@@ -908,7 +908,7 @@ fn spawn_tls(tasks: &mut JoinSet<()>, listener: TcpListener, acceptor: TlsAccept
 /// Reads once more into `buf` (at most up to `limit` bytes in total),
 /// waiting at most `idle`. False on end of stream, error, timeout, or when
 /// `buf` is already full: the caller closes the connection.
-pub(crate) async fn read_more<S: AsyncRead + Unpin>(
+pub async fn read_more<S: AsyncRead + Unpin>(
     stream: &mut S,
     buf: &mut Vec<u8>,
     limit: usize,

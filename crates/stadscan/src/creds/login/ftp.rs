@@ -184,7 +184,7 @@ mod tests {
                     match ftp::parse_command(&buf) {
                         Ok(cmd) => break cmd,
                         Err(ParseError::Incomplete) => {
-                            if !crate::creds::login::testkit::read_more(
+                            if !stadscan_lab::read_more(
                                 &mut s,
                                 &mut buf,
                                 4096,

@@ -627,8 +627,7 @@ mod tests {
                 heard.lock().unwrap().lines.push(l.clone());
                 return Some(l);
             }
-            if !crate::creds::login::testkit::read_more(s, buf, 4096, Duration::from_secs(3)).await
-            {
+            if !stadscan_lab::read_more(s, buf, 4096, Duration::from_secs(3)).await {
                 return None;
             }
         }

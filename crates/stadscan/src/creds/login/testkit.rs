@@ -73,24 +73,3 @@ pub(crate) async fn attempt_at(
     };
     super::try_login(&a).await
 }
-
-/// A fake device's read: once more into `buf` (up to `limit` bytes in all),
-/// waiting at most `idle`; false on end of stream, error, timeout or a full
-/// buffer.
-pub(crate) async fn read_more<S: tokio::io::AsyncRead + Unpin>(
-    stream: &mut S,
-    buf: &mut Vec<u8>,
-    limit: usize,
-    idle: Duration,
-) -> bool {
-    use tokio::io::AsyncReadExt;
-    let room = limit.saturating_sub(buf.len()).min(4096);
-    let mut chunk = [0u8; 4096];
-    match tokio::time::timeout(idle, stream.read(&mut chunk[..room])).await {
-        Ok(Ok(n)) if room > 0 && n > 0 => {
-            buf.extend_from_slice(&chunk[..n]);
-            true
-        }
-        _ => false,
-    }
-}
