@@ -175,4 +175,30 @@ mod tests {
         );
         assert!(b.control("bio2:99.1").is_none());
     }
+
+    /// A control that can pass must say what a scan has to have seen: else
+    /// a check with nothing of the right kind to judge could make it pass.
+    /// Controls in another numbering take the grounds of the BIO2 controls
+    /// they map to.
+    #[test]
+    fn every_testable_builtin_control_names_its_evidence() {
+        let b = Baselines::embedded().unwrap();
+        let mut missing = Vec::new();
+        for cat in b.catalogues.values() {
+            for c in &cat.controls {
+                if !c.testable || !c.requires.is_empty() {
+                    continue;
+                }
+                let mapped = !c.maps_to.is_empty()
+                    && c.maps_to.iter().all(|m| {
+                        b.control(m)
+                            .is_some_and(|t| !t.testable || !t.requires.is_empty())
+                    });
+                if !mapped {
+                    missing.push(format!("{}:{}", cat.id, c.id));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no `requires`: {missing:?}");
+    }
 }
