@@ -187,8 +187,16 @@ impl Scan {
         assert_eq!(f["endpoint"]["addr"], ip, "{f}");
         let message = f["message"].as_str().unwrap();
         assert!(message.contains(id), "{message}");
-        if let Some(account) = account {
-            assert!(message.contains(account), "{message}");
+        match account {
+            Some(account) => assert!(
+                message.contains(&format!("for the account `{account}`")),
+                "{message}"
+            ),
+            // A community string: no empty account in the sentence.
+            None => assert!(
+                message.contains("as a community string") && !message.contains("account"),
+                "{message}"
+            ),
         }
         let r = self
             .sarif_result("default-credentials", port)

@@ -384,6 +384,10 @@ pub const VOCABULARY: &[(&str, &str)] = &[
         "account (user name) the accepted entry logs in as",
     ),
     (
+        "cred.login_as",
+        "how the accepted entry logs in, in words (`for the account `admin``)",
+    ),
+    (
         "cred.method",
         "login method the entry worked with (http-auth, ssh...)",
     ),

@@ -372,15 +372,14 @@ impl Tester {
                 "cred.default_ids",
                 found.iter().map(|f| f.0.clone()).collect::<Vec<_>>(),
             );
-            // SNMP communities have no user name: say so rather than ``.
-            obs.set(
-                "cred.account",
-                if account.is_empty() {
-                    "none: a community has no user name".to_string()
-                } else {
-                    account.clone()
-                },
-            );
+            // SNMP communities have no user name: the message says how the
+            // credential was used instead of naming an empty account.
+            if account.is_empty() {
+                obs.set("cred.login_as", "as a community string (no user name)");
+            } else {
+                obs.set("cred.login_as", format!("for the account `{account}`"));
+                obs.set("cred.account", account.clone());
+            }
             obs.set("cred.method", name);
             obs.set("cred.verified_at", rfc3339(at));
             obs.set("cred.retested", retested);
