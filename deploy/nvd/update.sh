@@ -29,16 +29,32 @@ fetch() { # name: download name.json.gz and check it against name.meta
     [ "$want" = "$have" ] || { echo "$1: SHA-256 does not match its .meta" >&2; exit 1; }
 }
 
-names=""
-if [ ! -s "$db" ]; then
+years() { # every year feed, from FIRST_YEAR to this year
     year=${FIRST_YEAR:-2002}
+    names=""
     while [ "$year" -le "$(date +%Y)" ]; do
         fetch "nvdcve-2.0-$year"
         names="$names $work/nvdcve-2.0-$year.json.gz"
         year=$((year + 1))
     done
-fi
+}
+
 fetch nvdcve-2.0-modified
 curl -fsSL --retry 3 -o "$work/kev.json" "$kev_url"
-# shellcheck disable=SC2086 # word splitting of the file list is wanted
-"$stadscan" nvd import --db "$db" --kev "$work/kev.json" $names "$work/nvdcve-2.0-modified.json.gz"
+if [ ! -s "$db" ]; then
+    years
+    # shellcheck disable=SC2086 # word splitting of the file list is wanted
+    "$stadscan" nvd import --db "$db" --kev "$work/kev.json" $names "$work/nvdcve-2.0-modified.json.gz"
+elif ! "$stadscan" nvd import --db "$db" --kev "$work/kev.json" "$work/nvdcve-2.0-modified.json.gz" 2>"$work/err"; then
+    cat "$work/err" >&2
+    # An index written by another stadscan version has another layout,
+    # which `nvd import` refuses to mix: build a new one beside it from
+    # every year feed, and replace the old one only when that succeeded.
+    grep -q "index layout" "$work/err" || exit 1
+    echo "$db: rebuilding the index from every year feed" >&2
+    years
+    rm -f "$db.new"
+    # shellcheck disable=SC2086 # word splitting of the file list is wanted
+    "$stadscan" nvd import --db "$db.new" --kev "$work/kev.json" $names "$work/nvdcve-2.0-modified.json.gz"
+    mv "$db.new" "$db"
+fi

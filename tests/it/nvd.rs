@@ -276,3 +276,95 @@ fn a_scan_refuses_a_missing_index_before_scanning() {
         "{err}"
     );
 }
+
+/// A feed as NVD serves it: `NAME.json.gz` and `NAME.meta` with the
+/// SHA-256 of the uncompressed file.
+fn serve_feed(dir: &Path, name: &str, json: &[u8]) {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(json).unwrap();
+    std::fs::write(dir.join(format!("{name}.json.gz")), gz.finish().unwrap()).unwrap();
+    let digest = ring::digest::digest(&ring::digest::SHA256, json);
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
+    let meta = format!(
+        "lastModifiedDate:2026-12-01T03:00:00-05:00\r\nsize:{}\r\nsha256:{hex}\r\n",
+        json.len()
+    );
+    std::fs::write(dir.join(format!("{name}.meta")), meta).unwrap();
+}
+
+/// deploy/nvd/update.sh against feeds served from files (curl reads
+/// `file://`): the first run imports every year feed, the next only the
+/// `modified` feed, and an index of an older layout is rebuilt beside the
+/// old one and then replaces it.
+#[test]
+fn the_update_script_builds_updates_and_rebuilds_an_older_index() {
+    for tool in ["curl", "gunzip", "sha256sum"] {
+        if !common::servers::available(tool) {
+            eprintln!("SKIP: {tool} is not installed");
+            return;
+        }
+    }
+    let dir = TestDir::new("nvd-update");
+    let feeds = dir.path("feeds");
+    std::fs::create_dir_all(&feeds).unwrap();
+    let year = time::OffsetDateTime::now_utc().year();
+    let y2017 = std::fs::read(data(FEEDS[0])).unwrap();
+    serve_feed(&feeds, &format!("nvdcve-2.0-{year}"), &y2017);
+    let modified = std::fs::read(data(FEEDS[2])).unwrap();
+    serve_feed(&feeds, "nvdcve-2.0-modified", &modified);
+    let db = dir.path("nvd.sqlite");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/nvd/update.sh");
+    let update = || {
+        let out = std::process::Command::new("sh")
+            .arg(&script)
+            .arg(&db)
+            .env("NVD_FEEDS", format!("file://{}", feeds.display()))
+            .env("KEV_URL", format!("file://{}", data("kev.json").display()))
+            .env("FIRST_YEAR", year.to_string())
+            .env("STADSCAN", common::bin())
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "update.sh failed:\n{text}");
+        text
+    };
+    let first = update();
+    assert!(
+        first.contains(&format!("nvdcve-2.0-{year}.json.gz: 2 CVEs read")),
+        "{first}"
+    );
+    assert!(first.contains("KEV catalogue"), "{first}");
+    let stats = Index::open(&db).unwrap().stats().unwrap();
+    assert_eq!((stats.cves, stats.kev), (3, 1), "{first}");
+
+    let second = update();
+    assert!(!second.contains(&format!("nvdcve-2.0-{year}")), "{second}");
+    assert!(
+        second.contains("nvdcve-2.0-modified.json.gz: 2 CVEs read"),
+        "{second}"
+    );
+
+    // An index another stadscan wrote, in layout 1.
+    std::fs::remove_file(&db).unwrap();
+    let old = rusqlite::Connection::open(&db).unwrap();
+    old.execute_batch(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+         INSERT INTO meta VALUES ('schema', '1');",
+    )
+    .unwrap();
+    drop(old);
+    let third = update();
+    assert!(third.contains("index layout 1"), "{third}");
+    assert!(
+        third.contains("rebuilding the index from every year feed"),
+        "{third}"
+    );
+    let stats = Index::open(&db).unwrap().stats().unwrap();
+    assert_eq!((stats.cves, stats.kev), (3, 1), "{third}");
+    assert!(!dir.path("nvd.sqlite.new").exists());
+}

@@ -62,7 +62,7 @@ impl Part {
         }
     }
 
-    fn parse(s: &str) -> Option<Part> {
+    pub(crate) fn parse(s: &str) -> Option<Part> {
         match s {
             "a" => Some(Part::Application),
             "o" => Some(Part::OperatingSystem),

@@ -181,11 +181,17 @@ impl Version {
             pre = pre_in_main;
         }
 
-        let marker_text = format!("{} {}", revision.as_deref().unwrap_or(""), extra.join(" "));
-        let distribution = DISTRIBUTIONS
-            .iter()
-            .find(|(re, _)| re.is_match(&marker_text))
-            .map(|(_, name)| *name);
+        // A plain "3.2.23" has no text a distribution could be named in
+        // (the common case: skip the markers' regexes).
+        let distribution = if revision.is_none() && extra.is_empty() {
+            None
+        } else {
+            let marker_text = format!("{} {}", revision.as_deref().unwrap_or(""), extra.join(" "));
+            DISTRIBUTIONS
+                .iter()
+                .find(|(re, _)| re.is_match(&marker_text))
+                .map(|(_, name)| *name)
+        };
         let revision = match (revision, extra.is_empty()) {
             (r, true) => r,
             (Some(r), false) => Some(format!("{r} {}", extra.join(" "))),

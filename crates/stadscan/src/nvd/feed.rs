@@ -283,7 +283,7 @@ impl Writer<'_, '_> {
         }
         if stored.is_some() {
             self.tx
-                .prepare_cached("DELETE FROM product WHERE cve = ?1")
+                .prepare_cached("DELETE FROM criterion WHERE cve = ?1")
                 .and_then(|mut s| s.execute(params![id]))
                 .map_err(&err)?;
         }
@@ -357,25 +357,45 @@ impl Writer<'_, '_> {
                 ])
             })
             .map_err(&err)?;
-        let mut products: Vec<(String, String)> = cve
+        // The vulnerable criteria, by the (vendor, product) they name: how
+        // a device finds its candidates (platform criteria, `vulnerable =
+        // false`, never make a CVE apply on their own).
+        let mut insert = self
+            .tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO criterion (vendor, product, cve, seq, criteria, \
+                 start_including, start_excluding, end_including, end_excluding, \
+                 lo_major, hi_major) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )
+            .map_err(&err)?;
+        let vulnerable = cve
             .configurations
             .iter()
             .flat_map(|c| &c.nodes)
             .flat_map(|n| &n.cpe_match)
-            .filter(|m| m.vulnerable)
-            .filter_map(|m| Cpe::parse(&m.criteria))
-            .map(|c| (c.vendor, c.product))
-            .collect();
-        products.sort_unstable();
-        products.dedup();
-        let mut insert = self
-            .tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO product (vendor, product, cve) VALUES (?1, ?2, ?3)",
-            )
-            .map_err(&err)?;
-        for (vendor, product) in products {
-            insert.execute(params![vendor, product, id]).map_err(&err)?;
+            .filter(|m| m.vulnerable);
+        for (seq, m) in vulnerable.enumerate() {
+            let Some(c) = Cpe::parse(&m.criteria) else {
+                continue;
+            };
+            let (lo, hi) = super::matching::major_span(&c, m);
+            let int = |v: Option<u64>| v.and_then(|v| i64::try_from(v).ok());
+            insert
+                .execute(params![
+                    c.vendor,
+                    c.product,
+                    id,
+                    seq as i64,
+                    m.criteria,
+                    m.version_start_including,
+                    m.version_start_excluding,
+                    m.version_end_including,
+                    m.version_end_excluding,
+                    int(lo),
+                    int(hi)
+                ])
+                .map_err(&err)?;
         }
         Ok(())
     }

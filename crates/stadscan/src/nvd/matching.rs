@@ -19,7 +19,7 @@ use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cpe::{ANY, Cpe, NA};
+use crate::cpe::{ANY, Cpe, NA, Part};
 use crate::firmware::Version;
 
 /// AND or OR.
@@ -74,13 +74,6 @@ pub struct CpeMatch {
 }
 
 impl CpeMatch {
-    fn has_range(&self) -> bool {
-        self.version_start_including.is_some()
-            || self.version_start_excluding.is_some()
-            || self.version_end_including.is_some()
-            || self.version_end_excluding.is_some()
-    }
-
     /// The range in words: `>= 5.2.0, <= 5.4.0`.
     pub fn range_text(&self) -> String {
         [
@@ -149,6 +142,129 @@ pub fn evaluate(configurations: &[Configuration], device: &[DeviceCpe]) -> Vec<H
     hits
 }
 
+/// A match criterion read in place: the CPE name's components as written
+/// (still escaped) and its version bounds. Deciding whether a criterion
+/// applies needs no allocation unless its version is compared, which keeps
+/// the screening of a product's many CVEs cheap.
+#[derive(Debug, Clone, Copy)]
+pub struct CriterionRef<'a> {
+    /// part, vendor, product, version, update, then the six others.
+    fields: [&'a str; 11],
+    start_including: Option<&'a str>,
+    start_excluding: Option<&'a str>,
+    end_including: Option<&'a str>,
+    end_excluding: Option<&'a str>,
+}
+
+impl<'a> CriterionRef<'a> {
+    /// `cpe:2.3:...` (11 components after the prefix; missing trailing
+    /// ones are ANY) with its bounds, or `None` for another binding.
+    pub fn new(criteria: &'a str, bounds: [Option<&'a str>; 4]) -> Option<CriterionRef<'a>> {
+        let rest = criteria.trim().strip_prefix("cpe:2.3:")?;
+        let mut fields = [ANY; 11];
+        let (mut n, mut start, mut escaped) = (0, 0, false);
+        for (i, b) in rest.bytes().enumerate() {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b':' => {
+                    *fields.get_mut(n)? = &rest[start..i];
+                    n += 1;
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        *fields.get_mut(n)? = &rest[start..];
+        let [
+            start_including,
+            start_excluding,
+            end_including,
+            end_excluding,
+        ] = bounds;
+        Some(CriterionRef {
+            fields,
+            start_including,
+            start_excluding,
+            end_including,
+            end_excluding,
+        })
+    }
+
+    fn of(m: &'a CpeMatch) -> Option<CriterionRef<'a>> {
+        CriterionRef::new(
+            &m.criteria,
+            [
+                m.version_start_including.as_deref(),
+                m.version_start_excluding.as_deref(),
+                m.version_end_including.as_deref(),
+                m.version_end_excluding.as_deref(),
+            ],
+        )
+    }
+
+    fn has_range(&self) -> bool {
+        self.start_including.is_some()
+            || self.start_excluding.is_some()
+            || self.end_including.is_some()
+            || self.end_excluding.is_some()
+    }
+
+    /// Component `i`, unescaped and in lower case (as [`Cpe::parse`] reads
+    /// it): borrowed unless it needs either.
+    fn field(&self, i: usize) -> std::borrow::Cow<'a, str> {
+        let raw = self.fields[i];
+        if !raw.bytes().any(|b| b == b'\\' || b.is_ascii_uppercase()) {
+            return std::borrow::Cow::Borrowed(raw);
+        }
+        let mut out = String::with_capacity(raw.len());
+        let mut chars = raw.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => out.extend(chars.next()),
+                c => out.push(c.to_ascii_lowercase()),
+            }
+        }
+        std::borrow::Cow::Owned(out)
+    }
+}
+
+/// The major (first) version number: versions are ordered by it first.
+pub fn major(v: &Version) -> Option<u64> {
+    v.numbers().first().copied()
+}
+
+/// The lowest and highest major version a criterion can match (`None`:
+/// unbounded on that side, or a bound that does not parse). A version
+/// whose major lies outside cannot match: [`Version`] orders by the major
+/// number first, and a coarser version ("3" against "3.2.23") has the same
+/// major as the bound it is compared with.
+pub fn major_span(c: &Cpe, m: &CpeMatch) -> (Option<u64>, Option<u64>) {
+    let of = |b: &Option<String>| {
+        b.as_deref()
+            .and_then(Version::parse)
+            .and_then(|v| major(&v))
+    };
+    match c.version.as_str() {
+        ANY => (
+            of(&m.version_start_including).or_else(|| of(&m.version_start_excluding)),
+            of(&m.version_end_including).or_else(|| of(&m.version_end_excluding)),
+        ),
+        NA => (None, None),
+        exact => {
+            let m = Version::parse(exact).and_then(|v| major(&v));
+            (m, m)
+        }
+    }
+}
+
+/// Whether any of these criteria matches any of the device's names: a
+/// CVE applies only when one of its vulnerable criteria does, so a CVE
+/// none of whose criteria matches needs no further look.
+pub fn any_applies(criteria: &CriterionRef<'_>, device: &[DeviceCpe]) -> bool {
+    device.iter().any(|d| applies(criteria, d).is_some())
+}
+
 fn combine(op: Operator, negate: bool, results: Vec<Holds>) -> Holds {
     let holds = match op {
         Operator::And => results.iter().all(Option::is_some) && !results.is_empty(),
@@ -186,22 +302,36 @@ fn node(n: &Node, device: &[DeviceCpe]) -> Holds {
     combine(n.operator, n.negate, results)
 }
 
-/// Whether one criterion matches one device name.
+/// Whether one criterion matches one device name, as a hit.
 fn criterion(m: &CpeMatch, d: &DeviceCpe) -> Option<Hit> {
-    let c = Cpe::parse(&m.criteria)?;
-    if c.part != d.cpe.part || c.vendor != d.cpe.vendor || c.product != d.cpe.product {
+    let imprecise = applies(&CriterionRef::of(m)?, d)?;
+    Some(Hit {
+        criteria: m.criteria.clone(),
+        range: m.range_text(),
+        device: d.cpe.to_string(),
+        imprecise,
+    })
+}
+
+/// `Some(imprecise)` when one criterion matches one device name.
+fn applies(c: &CriterionRef<'_>, d: &DeviceCpe) -> Option<bool> {
+    if Part::parse(&c.field(0))? != d.cpe.part
+        || c.field(1) != d.cpe.vendor.as_str()
+        || c.field(2) != d.cpe.product.as_str()
+    {
         return None;
     }
-    for (want, have) in c.rest.iter().zip(&d.cpe.rest) {
-        if want != ANY && have != ANY && want != have {
+    for (i, have) in d.cpe.rest.iter().enumerate() {
+        let want = c.field(5 + i);
+        if want != ANY && have != ANY && want != have.as_str() {
             return None;
         }
     }
     let mut imprecise = false;
-    match c.version.as_str() {
+    match &*c.field(3) {
         ANY => {
-            if m.has_range() {
-                imprecise |= in_range(m, d.version.as_ref()?)?;
+            if c.has_range() {
+                imprecise |= in_range(c, d.version.as_ref()?)?;
             } else if d.version.is_none() && d.cpe.version != NA {
                 // Every version is affected; the device's is not known.
                 imprecise = true;
@@ -214,7 +344,7 @@ fn criterion(m: &CpeMatch, d: &DeviceCpe) -> Option<Hit> {
         }
         exact => {
             let have = d.version.as_ref()?;
-            let want = match c.update.as_str() {
+            let want = match &*c.field(4) {
                 ANY | NA => Version::parse(exact)?,
                 u => Version::parse(&format!("{exact}{u}"))
                     .or_else(|| Version::parse(&format!("{exact} {u}")))?,
@@ -225,12 +355,7 @@ fn criterion(m: &CpeMatch, d: &DeviceCpe) -> Option<Hit> {
             imprecise |= coarser(have, &want);
         }
     }
-    Some(Hit {
-        criteria: m.criteria.clone(),
-        range: m.range_text(),
-        device: d.cpe.to_string(),
-        imprecise,
-    })
+    Some(imprecise)
 }
 
 /// True when `have` names fewer version components than `bound` and is a
@@ -255,14 +380,14 @@ fn compare(have: &Version, bound: &Version) -> Ordering {
 /// `Some(imprecise)` when the version lies in the criterion's range; `None`
 /// outside it, or when a bound does not parse (no claim on a range that
 /// cannot be read).
-fn in_range(m: &CpeMatch, have: &Version) -> Option<bool> {
+fn in_range(m: &CriterionRef<'_>, have: &Version) -> Option<bool> {
     let mut imprecise = false;
     type Within = fn(Ordering) -> bool;
-    let bounds: [(&Option<String>, Within); 4] = [
-        (&m.version_start_including, |o| o != Ordering::Less),
-        (&m.version_start_excluding, |o| o == Ordering::Greater),
-        (&m.version_end_including, |o| o != Ordering::Greater),
-        (&m.version_end_excluding, |o| o == Ordering::Less),
+    let bounds: [(Option<&str>, Within); 4] = [
+        (m.start_including, |o| o != Ordering::Less),
+        (m.start_excluding, |o| o == Ordering::Greater),
+        (m.end_including, |o| o != Ordering::Greater),
+        (m.end_excluding, |o| o == Ordering::Less),
     ];
     for (bound, ok) in bounds {
         let Some(text) = bound else { continue };

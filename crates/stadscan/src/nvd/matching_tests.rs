@@ -279,3 +279,74 @@ fn configurations_round_trip_through_storage() {
     let back: Vec<Configuration> = serde_json::from_str(&text).unwrap();
     assert_eq!(back, cfg);
 }
+
+/// Criteria are screened in place: an escaped `:` stays inside its
+/// component, upper case and escapes compare as `Cpe::parse` reads them,
+/// and a name in another binding is not a criterion.
+#[test]
+fn criteria_read_in_place_compare_like_parsed_names() {
+    let dev = device(&["cpe:2.3:a:acme:web\\:ui:2.1:*:*:*:*:*:*:*"]);
+    let within = [None, None, None, Some("2.2")];
+    let c = CriterionRef::new("cpe:2.3:a:ACME:web\\:ui:*:*:*:*:*:*:*:*", within).unwrap();
+    assert!(any_applies(&c, &dev));
+    let fixed = [None, None, None, Some("2.1")];
+    let c = CriterionRef::new("cpe:2.3:a:acme:web\\:ui:*:*:*:*:*:*:*:*", fixed).unwrap();
+    assert!(!any_applies(&c, &dev));
+    // Another product whose name starts the same.
+    let c = CriterionRef::new("cpe:2.3:a:acme:web:*:*:*:*:*:*:*:*", within).unwrap();
+    assert!(!any_applies(&c, &dev));
+    // A component the device names differently (target_sw).
+    let c = CriterionRef::new("cpe:2.3:a:acme:web\\:ui:2.1:*:*:*:*:android:*:*", [None; 4]);
+    assert!(any_applies(&c.unwrap(), &dev));
+    let other = device(&["cpe:2.3:a:acme:web\\:ui:2.1:*:*:*:*:linux:*:*"]);
+    let c = CriterionRef::new("cpe:2.3:a:acme:web\\:ui:2.1:*:*:*:*:android:*:*", [None; 4]);
+    assert!(!any_applies(&c.unwrap(), &other));
+    assert!(CriterionRef::new("cpe:/a:acme:web", [None; 4]).is_none());
+    assert!(CriterionRef::new("cpe:2.3:a:a:b:c:d:e:f:g:h:i:j:k", [None; 4]).is_none());
+}
+
+/// The major span the index keeps per criterion never excludes a version
+/// the criterion matches.
+#[test]
+fn major_span_covers_every_version_a_criterion_matches() {
+    let span = |criteria: &str, bounds: [Option<&str>; 4]| {
+        let mut c = m(true, criteria);
+        let [a, b, x, y] = bounds.map(|v| v.map(str::to_string));
+        (
+            c.version_start_including,
+            c.version_start_excluding,
+            c.version_end_including,
+            c.version_end_excluding,
+        ) = (a, b, x, y);
+        major_span(&Cpe::parse(criteria).unwrap(), &c)
+    };
+    let any = "cpe:2.3:a:econolite:eos:*:*:*:*:*:*:*:*";
+    assert_eq!(
+        span(any, [None, None, None, Some("3.2.23")]),
+        (None, Some(3))
+    );
+    assert_eq!(
+        span(any, [Some("2.0"), None, Some("4.1"), None]),
+        (Some(2), Some(4))
+    );
+    assert_eq!(
+        span(any, [None, Some("V5.4.0"), None, None]),
+        (Some(5), None)
+    );
+    assert_eq!(
+        span(any, [None, None, None, Some("not a version")]),
+        (None, None)
+    );
+    let exact = "cpe:2.3:o:hikvision:fw:5.4.0:build_170123:*:*:*:*:*:*";
+    assert_eq!(span(exact, [None; 4]), (Some(5), Some(5)));
+    let na = "cpe:2.3:h:hikvision:ds-2cd2132f-is:-:*:*:*:*:*:*:*";
+    assert_eq!(span(na, [None; 4]), (None, None));
+    // Every version the range holds has a major inside the span, also a
+    // coarser one ("3" against "3.2.23").
+    for v in ["3", "3.2", "3.2.22", "2.9.9", "1.0"] {
+        let hits = evaluate(&eos(), &eos_device(v));
+        assert_eq!(hits.len(), 1, "{v}");
+        let major = major(&Version::parse(v).unwrap()).unwrap();
+        assert!(major <= 3, "{v}");
+    }
+}

@@ -6,9 +6,14 @@
 //!
 //! The index keeps per CVE its description, CVSS v3.x and v4.0 base score
 //! and vector, CWEs, dates, references, KEV dates and its configurations
-//! (stored as the feed gives them, without the match-criteria ids); a
-//! second table lists the (vendor, product) pairs each CVE names as
-//! vulnerable, which is how candidates are found for a device.
+//! (stored as the feed gives them, without the match-criteria ids). A
+//! second table holds each CVE's vulnerable match criteria by (vendor,
+//! product), with their version ranges: a device's candidates are read from
+//! it, and a CVE whose criteria cannot match the device's version is
+//! dropped there, without reading or parsing its configurations (most
+//! candidates of a product are for other versions). Each criterion also
+//! keeps the lowest and highest major version it can cover, so SQLite
+//! itself skips the criteria of other major releases.
 
 pub mod feed;
 pub mod matching;
@@ -24,7 +29,7 @@ use crate::firmware::Kev;
 use matching::{Configuration, DeviceCpe, Hit};
 
 /// The index layout this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// An index that cannot be used: names the file.
 #[derive(Debug, thiserror::Error)]
@@ -69,13 +74,21 @@ CREATE TABLE IF NOT EXISTS cve (
     kev_due TEXT,
     kev_action TEXT
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS product (
+CREATE TABLE IF NOT EXISTS criterion (
     vendor TEXT NOT NULL,
     product TEXT NOT NULL,
     cve TEXT NOT NULL,
-    PRIMARY KEY (vendor, product, cve)
+    seq INTEGER NOT NULL,
+    criteria TEXT NOT NULL,
+    start_including TEXT,
+    start_excluding TEXT,
+    end_including TEXT,
+    end_excluding TEXT,
+    lo_major INTEGER,
+    hi_major INTEGER,
+    PRIMARY KEY (vendor, product, cve, seq)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS product_by_cve ON product (cve);
+CREATE INDEX IF NOT EXISTS criterion_by_cve ON criterion (cve);
 CREATE TABLE IF NOT EXISTS kev (
     cve TEXT PRIMARY KEY,
     date_added TEXT NOT NULL,
@@ -166,20 +179,14 @@ pub struct IndexStats {
 pub struct Index {
     conn: Connection,
     path: PathBuf,
-    /// Candidates per (vendor, product): looked up once per run.
-    cache: HashMap<(String, String), Arc<[Candidate]>>,
+    /// What a device with these CPE names matched: identical devices (a
+    /// city has hundreds of one camera) are matched once per run.
+    cache: HashMap<Vec<String>, Vec<CveMatch>>,
     /// Parsed configurations by CVE id: a CVE naming several products is
     /// read and parsed once per run.
     configurations: HashMap<Arc<str>, Arc<[Configuration]>>,
     /// Whole records, read only for the CVEs that matched a device.
     records: HashMap<Arc<str>, Arc<CveRecord>>,
-}
-
-/// A CVE that names a (vendor, product): its id and configurations only.
-#[derive(Debug, Clone)]
-struct Candidate {
-    id: Arc<str>,
-    configurations: Arc<[Configuration]>,
 }
 
 impl std::fmt::Debug for Index {
@@ -304,7 +311,9 @@ impl Index {
             .map_err(sql_error(&self.path))?;
         Ok(IndexStats {
             cves: count("SELECT count(*) FROM cve")?,
-            products: count("SELECT count(DISTINCT vendor || ':' || product) FROM product")?,
+            products: count(
+                "SELECT count(*) FROM (SELECT DISTINCT vendor, product FROM criterion)",
+            )?,
             kev: count("SELECT count(*) FROM kev")?,
             feeds,
         })
@@ -352,83 +361,116 @@ impl Index {
 
     /// The CVEs that apply to a device with these CPE names.
     pub fn matches(&mut self, cpes: &[Cpe]) -> Result<Vec<CveMatch>, NvdError> {
-        let device: Vec<DeviceCpe> = cpes.iter().cloned().map(DeviceCpe::new).collect();
-        let mut seen = std::collections::HashSet::new();
-        let mut hit = Vec::new();
-        for c in cpes {
-            for candidate in self.candidates(&c.vendor, &c.product)?.iter() {
-                if !seen.insert(candidate.id.clone()) {
-                    continue;
-                }
-                let hits = matching::evaluate(&candidate.configurations, &device);
-                if !hits.is_empty() {
-                    hit.push((candidate.clone(), hits));
-                }
-            }
+        let key: Vec<String> = cpes.iter().map(Cpe::to_string).collect();
+        if let Some(found) = self.cache.get(&key) {
+            return Ok(found.clone());
         }
-        let mut out = Vec::with_capacity(hit.len());
-        for (candidate, hits) in hit {
-            out.push(CveMatch {
-                cve: self.record(&candidate)?,
-                hits,
-            });
+        let device: Vec<DeviceCpe> = cpes.iter().cloned().map(DeviceCpe::new).collect();
+        let mut out = Vec::new();
+        for id in self.candidates(cpes, &device)? {
+            let configurations = self.configurations(&id)?;
+            let hits = matching::evaluate(&configurations, &device);
+            if !hits.is_empty() {
+                out.push(CveMatch {
+                    cve: self.record(&id, &configurations)?,
+                    hits,
+                });
+            }
         }
         out.sort_by(|a, b| a.cve.id.cmp(&b.cve.id));
-        Ok(out)
-    }
-
-    /// The ids and configurations of the CVEs naming (vendor, product).
-    fn candidates(&mut self, vendor: &str, product: &str) -> Result<Arc<[Candidate]>, NvdError> {
-        let key = (vendor.to_string(), product.to_string());
-        if let Some(c) = self.cache.get(&key) {
-            return Ok(c.clone());
-        }
-        let path = self.path.clone();
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT c.id, c.configurations FROM product p JOIN cve c ON c.id = p.cve \
-                 WHERE p.vendor = ?1 AND p.product = ?2",
-            )
-            .map_err(sql_error(&path))?;
-        let mut rows = stmt
-            .query(params![vendor, product])
-            .map_err(sql_error(&path))?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(sql_error(&path))? {
-            let id: String = row.get(0).map_err(sql_error(&path))?;
-            if let Some((id, configurations)) = self.configurations.get_key_value(id.as_str()) {
-                out.push(Candidate {
-                    id: id.clone(),
-                    configurations: configurations.clone(),
-                });
-                continue;
-            }
-            let text = row.get_ref(1).map_err(sql_error(&path))?;
-            let text = text.as_str().map_err(|e| sql_error(&path)(e.into()))?;
-            let configurations: Vec<Configuration> =
-                serde_json::from_str(text).map_err(|e| NvdError::Index {
-                    path: path.clone(),
-                    message: format!("{id}: stored configurations unreadable: {e}"),
-                })?;
-            let candidate = Candidate {
-                id: Arc::from(id),
-                configurations: Arc::from(configurations),
-            };
-            self.configurations
-                .insert(candidate.id.clone(), candidate.configurations.clone());
-            out.push(candidate);
-        }
-        drop(rows);
-        drop(stmt);
-        let out: Arc<[Candidate]> = Arc::from(out);
         self.cache.insert(key, out.clone());
         Ok(out)
     }
 
+    /// The CVEs with a vulnerable criterion that matches one of the
+    /// device's names: read in place from the criteria of each (vendor,
+    /// product) the device has, without parsing any configuration. A CVE
+    /// applies only through such a criterion, so no other can apply.
+    fn candidates(&self, cpes: &[Cpe], device: &[DeviceCpe]) -> Result<Vec<Arc<str>>, NvdError> {
+        let err = sql_error(&self.path);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT cve, criteria, start_including, start_excluding, end_including, \
+                 end_excluding FROM criterion WHERE vendor = ?1 AND product = ?2 \
+                 AND (?3 IS NULL OR ((lo_major IS NULL OR lo_major <= ?3) \
+                 AND (hi_major IS NULL OR hi_major >= ?3)))",
+            )
+            .map_err(&err)?;
+        let mut out: Vec<Arc<str>> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut pairs = std::collections::HashSet::new();
+        for c in cpes {
+            if !pairs.insert((&c.vendor, &c.product)) {
+                continue;
+            }
+            // The device's major version for this product, when it names
+            // exactly one: criteria of other majors cannot match.
+            let mut majors = device
+                .iter()
+                .filter(|d| d.cpe.vendor == c.vendor && d.cpe.product == c.product)
+                .map(|d| d.version.as_ref().and_then(matching::major));
+            let major = match (majors.next().flatten(), majors.next()) {
+                (Some(m), None) => i64::try_from(m).ok(),
+                _ => None,
+            };
+            let mut rows = stmt
+                .query(params![c.vendor, c.product, major])
+                .map_err(&err)?;
+            while let Some(row) = rows.next().map_err(&err)? {
+                let text = |i| -> Result<Option<&str>, NvdError> {
+                    let v = row.get_ref(i).map_err(&err)?;
+                    v.as_str_or_null().map_err(|e| err(e.into()))
+                };
+                let id = text(0)?.unwrap_or_default();
+                if out.last().is_some_and(|last| **last == *id) {
+                    continue;
+                }
+                let bounds = [text(2)?, text(3)?, text(4)?, text(5)?];
+                let Some(criterion) =
+                    matching::CriterionRef::new(text(1)?.unwrap_or_default(), bounds)
+                else {
+                    continue;
+                };
+                if matching::any_applies(&criterion, device) && !seen.contains(id) {
+                    let id: Arc<str> = Arc::from(id);
+                    seen.insert(id.clone());
+                    out.push(id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A CVE's configurations, parsed once per run.
+    fn configurations(&mut self, id: &Arc<str>) -> Result<Arc<[Configuration]>, NvdError> {
+        if let Some(c) = self.configurations.get(id) {
+            return Ok(c.clone());
+        }
+        let path = self.path.clone();
+        let text: String = self
+            .conn
+            .prepare_cached("SELECT configurations FROM cve WHERE id = ?1")
+            .and_then(|mut s| s.query_row(params![&**id], |r| r.get(0)))
+            .map_err(sql_error(&path))?;
+        let configurations: Vec<Configuration> =
+            serde_json::from_str(&text).map_err(|e| NvdError::Index {
+                path: path.clone(),
+                message: format!("{id}: stored configurations unreadable: {e}"),
+            })?;
+        let configurations: Arc<[Configuration]> = Arc::from(configurations);
+        self.configurations
+            .insert(id.clone(), configurations.clone());
+        Ok(configurations)
+    }
+
     /// The whole record of a CVE that matched (read once per run).
-    fn record(&mut self, candidate: &Candidate) -> Result<Arc<CveRecord>, NvdError> {
-        if let Some(r) = self.records.get(&candidate.id) {
+    fn record(
+        &mut self,
+        id: &Arc<str>,
+        configurations: &[Configuration],
+    ) -> Result<Arc<CveRecord>, NvdError> {
+        if let Some(r) = self.records.get(id) {
             return Ok(r.clone());
         }
         let path = self.path.clone();
@@ -443,12 +485,12 @@ impl Index {
             )
             .map_err(sql_error(&path))?;
         let record = stmt
-            .query_row(params![&*candidate.id], |r| {
+            .query_row(params![&**id], |r| {
                 let cwes: String = r.get(8)?;
                 let refs: String = r.get(9)?;
                 let added: Option<String> = r.get(10)?;
                 Ok(CveRecord {
-                    id: candidate.id.to_string(),
+                    id: id.to_string(),
                     description: r.get(0)?,
                     published: r.get(1)?,
                     last_modified: r.get(2)?,
@@ -459,7 +501,7 @@ impl Index {
                     cvss4_vector: r.get(7)?,
                     cwes: split_list(&cwes),
                     references: serde_json::from_str(&refs).unwrap_or_default(),
-                    configurations: candidate.configurations.to_vec(),
+                    configurations: configurations.to_vec(),
                     kev: added.map(|added| KevDates {
                         added,
                         due: r
@@ -477,7 +519,7 @@ impl Index {
             })
             .map_err(sql_error(&path))?;
         let record = Arc::new(record);
-        self.records.insert(candidate.id.clone(), record.clone());
+        self.records.insert(id.clone(), record.clone());
         Ok(record)
     }
 }
