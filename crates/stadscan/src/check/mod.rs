@@ -68,7 +68,9 @@ pub struct Condition {
     /// The observation's protocol is one of these (`http`, `telnet`...).
     #[serde(default)]
     pub protocol: Vec<String>,
-    /// Inside TLS (true) or not (false); absent: either.
+    /// The service speaks TLS from the first byte (true) or not (false);
+    /// absent: either. A STARTTLS service (SMTP, FTP, IMAP, POP3, LDAP) is
+    /// `false` here even when its TLS was assessed.
     pub tls: Option<bool>,
     /// Every test holds.
     #[serde(default)]
