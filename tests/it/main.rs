@@ -34,3 +34,4 @@ mod secrets;
 mod shard;
 mod tls_matrix;
 mod tls_openssl;
+mod tls_postfix;
