@@ -1,16 +1,18 @@
 //! STARTTLS on a real mail server: Debian's Postfix, started by the test
 //! with its own configuration, queue and data folders (tests/servers/
 //! postfix-*), its master in the foreground; the system's mail setup is
-//! not touched. Two smtpd services on the non-standard port 10587 (named
+//! not touched. Three smtpd services on the non-standard port 10587 (named
 //! in the scope; SMTP is told by its greeting, not by the port): an old
 //! configuration (RSA-1024 SHA-1 self-signed certificate and 1024-bit DHE
 //! on Postfix's defaults, which offer TLS 1.0 and up with static-RSA, CBC
 //! and anonymous suites and sign the key exchange with SHA-1 when asked)
 //! and a modern one (TLS 1.2/1.3, ECDHE with AEAD, no SHA-1, an RSA-3072
-//! certificate from the trusted city CA). Each must come out as SMTP with
-//! STARTTLS, with its versions, its certificate and its findings, and the
-//! modern one with no TLS or certificate finding; a second scan with
-//! `--history` must find every result `unchanged`.
+//! certificate from the trusted city CA), and the old one again behind
+//! postscreen, which drops a client that speaks before the last line of its
+//! multi-line greeting. Each must come out as SMTP with STARTTLS, with its
+//! versions, its certificate and its findings, and the modern one with no
+//! TLS or certificate finding; a second scan with `--history` must find
+//! every result `unchanged`.
 //!
 //! `.ci/test` installs postfix (without configuring a system mailer); the
 //! master must run as root (it starts smtpd as the postfix user). Without
@@ -84,13 +86,25 @@ fn exited(pid: u32) -> bool {
         .unwrap_or(true)
 }
 
-/// Fills in the configuration for the legacy service on `legacy` and the
-/// modern one on `modern`, makes the queue and data folders (owned as
-/// Postfix wants them) and starts the master.
-fn postfix(dir: &TestDir, legacy: &str, modern: &str) -> Postfix {
+/// The services' addresses.
+struct Addrs {
+    legacy: String,
+    modern: String,
+    screened: String,
+}
+
+impl Addrs {
+    fn all(&self) -> [&str; 3] {
+        [&self.legacy, &self.modern, &self.screened]
+    }
+}
+
+/// Fills in the configuration for the services at `at`, makes the queue
+/// and data folders (owned as Postfix wants them) and starts the master.
+fn postfix(dir: &TestDir, at: &Addrs) -> Postfix {
     // A server left on these addresses would answer in place of this one
     // (the new master cannot bind, and exits).
-    for ip in [legacy, modern] {
+    for ip in at.all() {
         let taken = TcpStream::connect_timeout(&addr(ip, PORT), Duration::from_secs(1)).is_ok();
         assert!(!taken, "something already listens on {ip}:{PORT}");
     }
@@ -101,7 +115,8 @@ fn postfix(dir: &TestDir, legacy: &str, modern: &str) -> Postfix {
         ("postfix-master.cf", "postfix/master.cf"),
         ("postfix-openssl.cnf", "postfix-openssl.cnf"),
     ] {
-        let filled = config(dir, template, legacy, PORT, &[("MODERN", modern)]);
+        let more = [("MODERN", &*at.modern), ("SCREENED", &at.screened)];
+        let filled = config(dir, template, &at.legacy, PORT, &more);
         std::fs::rename(filled, dir.path(name)).unwrap();
     }
     // smtpd (as the postfix user) reaches anvil and tlsmgr through sockets
@@ -149,7 +164,7 @@ fn postfix(dir: &TestDir, legacy: &str, modern: &str) -> Postfix {
         master: child,
         log: dir.path("postfix.log"),
     };
-    for ip in [legacy, modern] {
+    for ip in at.all() {
         wait_listening(addr(ip, PORT), &mut server.master);
     }
     server
@@ -165,26 +180,34 @@ fn postfix_starttls_is_smtp_with_its_versions_chain_and_findings() {
         return;
     }
     let dir = TestDir::new("tls-postfix");
-    let (legacy, modern) = (format!("{NET}.1"), format!("{NET}.2"));
+    let at = Addrs {
+        legacy: format!("{NET}.1"),
+        modern: format!("{NET}.2"),
+        screened: format!("{NET}.3"),
+    };
     key_and_cert(&dir, "rsa:1024", "-sha1", "legacy");
     openssl(&["dhparam", "-out", p(&dir.path("dh1024.pem")), "1024"]);
     let ca = key_and_cert(&dir, "rsa:2048", "-sha256", "city-ca");
-    signed_leaf(&dir, "modern", "rsa:3072", &modern, &ca, "-sha256");
-    let server = postfix(&dir, &legacy, &modern);
+    signed_leaf(&dir, "modern", "rsa:3072", &at.modern, &ca, "-sha256");
+    let server = postfix(&dir, &at);
 
+    let networks: String = at
+        .all()
+        .iter()
+        .map(|ip| format!("[[networks]]\ncidr = \"{ip}/32\"\n"))
+        .collect();
     let scope = dir.write(
         "scope.toml",
         &format!(
-            "name = \"postfix\"\ntrust_anchors = [\"city-ca-cert.pem\"]\n\
-             [[networks]]\ncidr = \"{legacy}/32\"\n[[networks]]\ncidr = \"{modern}/32\"\n\
+            "name = \"postfix\"\ntrust_anchors = [\"city-ca-cert.pem\"]\n{networks}\
              [ports]\ntcp = [{PORT}]\nudp = []\n[rate]\ntimeout_ms = 3000\n"
         ),
     );
     let (doc, sarif) = scan_with_history(&dir, &scope, "first");
 
-    // Both are SMTP with STARTTLS (not TLS, not unknown), Postfix by its
+    // All are SMTP with STARTTLS (not TLS, not unknown), Postfix by its
     // greeting, and graded with their certificate.
-    for ip in [&legacy, &modern] {
+    for ip in at.all() {
         let (o, _) = asset(&doc, ip);
         assert_eq!(o["protocol"], "smtp", "{o}");
         assert_eq!(o["tls_profile"]["starttls"], "smtp", "{o}");
@@ -194,47 +217,55 @@ fn postfix_starttls_is_smtp_with_its_versions_chain_and_findings() {
         assert!(fact(o, "cert.sha256").is_string(), "no chain: {o}");
     }
 
-    // The old configuration: every version from TLS 1.0, the RSA-1024
-    // SHA-1 self-signed certificate, static-RSA and anonymous suites, the
-    // 1024-bit DH group and SHA-1 on the key exchange.
-    let (o, ids) = asset(&doc, &legacy);
-    assert_eq!(versions(o), ["TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1.0"]);
-    assert_eq!(fact(o, "tls.verdict"), "insufficient");
-    assert_eq!(
-        fact(o, "tls.insufficient_versions"),
-        &json!(["TLSv1.1", "TLSv1.0"])
-    );
-    assert_eq!(fact(o, "cert.key_bits"), 1024);
-    assert_eq!(fact(o, "cert.signature_algorithm"), "sha1WithRSAEncryption");
-    assert_eq!(fact(o, "cert.weak_key"), "leaf: RSA 1024 bits");
-    assert_eq!(fact(o, "cert.self_signed"), true);
-    assert_eq!(fact(o, "cert.subject"), "CN=legacy.city.test");
-    let weak = fact(o, "tls.insufficient_suites").to_string();
-    for suite in [
-        "TLS_RSA_WITH_AES_128_CBC_SHA",
-        "TLS_DH_anon_WITH_AES_128_CBC_SHA",
-    ] {
-        assert!(weak.contains(suite), "{suite} not in {weak}");
-    }
-    assert_eq!(o["tls_profile"]["dh"]["bits"], 1024, "{o}");
-    assert_eq!(o["tls_profile"]["sha1_kex_signature"], true, "{o}");
-    for id in [
-        "cert-self-signed",
-        "cert-weak-key",
-        "cert-weak-signature",
-        "tls-protocol-insufficient",
-        "tls-cipher-insufficient",
-        "tls-key-exchange-insufficient",
-    ] {
-        assert!(
-            ids.contains(&id.to_string()),
-            "legacy: {id} missing from {ids:?} in {o}"
+    // The old configuration, also behind postscreen: every version from
+    // TLS 1.0, the RSA-1024 SHA-1 self-signed certificate, static-RSA and
+    // anonymous suites, the 1024-bit DH group and SHA-1 on the key exchange.
+    for ip in [&at.legacy, &at.screened] {
+        let (o, ids) = asset(&doc, ip);
+        assert_eq!(versions(o), ["TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1.0"]);
+        assert_eq!(fact(o, "tls.verdict"), "insufficient");
+        assert_eq!(
+            fact(o, "tls.insufficient_versions"),
+            &json!(["TLSv1.1", "TLSv1.0"])
         );
+        assert_eq!(fact(o, "cert.key_bits"), 1024);
+        assert_eq!(fact(o, "cert.signature_algorithm"), "sha1WithRSAEncryption");
+        assert_eq!(fact(o, "cert.weak_key"), "leaf: RSA 1024 bits");
+        assert_eq!(fact(o, "cert.self_signed"), true);
+        assert_eq!(fact(o, "cert.subject"), "CN=legacy.city.test");
+        let weak = fact(o, "tls.insufficient_suites").to_string();
+        for suite in [
+            "TLS_RSA_WITH_AES_128_CBC_SHA",
+            "TLS_DH_anon_WITH_AES_128_CBC_SHA",
+        ] {
+            assert!(weak.contains(suite), "{ip}: {suite} not in {weak}");
+        }
+        assert_eq!(o["tls_profile"]["dh"]["bits"], 1024, "{o}");
+        assert_eq!(o["tls_profile"]["sha1_kex_signature"], true, "{o}");
+        for id in [
+            "cert-self-signed",
+            "cert-weak-key",
+            "cert-weak-signature",
+            "tls-protocol-insufficient",
+            "tls-cipher-insufficient",
+            "tls-key-exchange-insufficient",
+        ] {
+            assert!(
+                ids.contains(&id.to_string()),
+                "{ip}: {id} missing from {ids:?} in {o}"
+            );
+        }
     }
+    // postscreen heard nothing before the end of its greeting.
+    let log = std::fs::read_to_string(&server.log).unwrap_or_default();
+    assert!(
+        !log.contains("PREGREET"),
+        "the scanner spoke too early:\n{log}"
+    );
 
     // The modern one: TLS 1.2 and 1.3 only, a trusted RSA-3072 chain, and
     // no TLS or certificate finding at all.
-    let (o, ids) = asset(&doc, &modern);
+    let (o, ids) = asset(&doc, &at.modern);
     assert_eq!(versions(o), ["TLSv1.3", "TLSv1.2"]);
     let verdict = fact(o, "tls.verdict");
     assert!(verdict == "good" || verdict == "sufficient", "{o}");

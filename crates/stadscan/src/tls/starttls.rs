@@ -49,7 +49,10 @@ where
 {
     match kind {
         Starttls::Smtp => {
-            line_reply(io, deadline, b"220").await
+            // The whole greeting first: Postfix's postscreen sends `220-`,
+            // waits seconds for `220 `, and drops (or marks as a bot) a
+            // client that speaks before it ends (RFC 5321 4.2.1, 4.3.1).
+            smtp_final(io, deadline, b"220").await
                 && send(io, b"EHLO stadscan.invalid\r\n", deadline).await
                 && smtp_final(io, deadline, b"250").await
                 && send(io, b"STARTTLS\r\n", deadline).await
@@ -201,6 +204,45 @@ mod tests {
             (b"STARTTLS\r\n", b"220 2.0.0 Ready to start TLS\r\n"),
         ];
         assert!(converse(Starttls::Smtp, b"220 mx ESMTP\r\n", steps).await);
+    }
+
+    /// Postfix's postscreen: the first line of a multi-line greeting, then
+    /// a wait (6 s by default) during which a client that speaks is taken
+    /// for a bot ("PREGREET") and dropped. Time is paused: the runtime
+    /// moves the clock on only once the client is idle.
+    #[tokio::test(start_paused = true)]
+    async fn smtp_waits_for_the_end_of_a_multiline_greeting() {
+        let (mut client, mut server) = tokio::io::duplex(4096);
+        let srv = tokio::spawn(async move {
+            server
+                .write_all(b"220-mx.city.test ESMTP\r\n")
+                .await
+                .unwrap();
+            let mut early = [0u8; 64];
+            let wait = std::time::Duration::from_secs(6);
+            let spoke = tokio::time::timeout(wait, server.read(&mut early)).await;
+            assert!(spoke.is_err(), "the client spoke before the greeting ended");
+            server
+                .write_all(b"220 mx.city.test ESMTP\r\n")
+                .await
+                .unwrap();
+            for (expect, reply) in [
+                (
+                    &b"EHLO stadscan.invalid\r\n"[..],
+                    &b"250-mx\r\n250 STARTTLS\r\n"[..],
+                ),
+                (b"STARTTLS\r\n", b"220 2.0.0 Ready to start TLS\r\n"),
+            ] {
+                let mut got = vec![0u8; expect.len()];
+                server.read_exact(&mut got).await.unwrap();
+                assert_eq!(got, expect);
+                server.write_all(reply).await.unwrap();
+            }
+        });
+        let deadline = Instant::now() + std::time::Duration::from_secs(30);
+        let ok = upgrade(&mut client, Starttls::Smtp, deadline).await;
+        srv.await.unwrap();
+        assert!(ok);
     }
 
     #[tokio::test]
