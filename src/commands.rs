@@ -338,8 +338,7 @@ impl<'a> Extras<'a> {
             }
         }
         if let Some((store, id)) = self.history.as_mut() {
-            let compliance = report.compliance.clone();
-            store.record(*id, report, compliance.as_ref())?;
+            store.record(*id, &report.outcome())?;
             report.history = Some(store.view(*id)?);
             report.sarif_absent = self.sarif_absent;
         }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// What a judgement stands on: the kind of thing a check looks at, and
 /// what a control needs to have seen before it can pass. Checks declare
 /// theirs (`evidence = "tls-endpoint"`), controls may require some
-/// (`requires = ["tls-endpoint"]`); `report::compliance` counts them.
+/// (`requires = ["tls-endpoint"]`); `compliance` counts them.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize,
 )]

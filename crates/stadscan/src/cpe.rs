@@ -35,7 +35,7 @@ use std::fmt;
 use std::path::Path;
 
 use regex::{Regex, RegexBuilder};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use toml::Spanned;
 
 use crate::check::{CheckLoadError, parse_toml};
@@ -237,15 +237,7 @@ impl fmt::Display for Cpe {
     }
 }
 
-/// A device's CPE name and how sure it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AssetCpe {
-    pub cpe: String,
-    pub confidence: Confidence,
-    /// Where the name came from: `identity` (vendor, model, firmware),
-    /// `fact` (a `*.cpe23` fact), each with the rule that named the product.
-    pub source: String,
-}
+pub use crate::model::AssetCpe;
 
 // ---------------------------------------------------------------------------
 // Name rules (checks/cpe/)

@@ -12,7 +12,8 @@
 //! devices (`stadscan-lab`, never a dependency of this crate) and the binary
 //! (command line and commands).
 //!
-//! - [`model`]: the pipeline types (a leaf);
+//! - [`model`]: the pipeline types, the TLS profile and the finding key (a
+//!   leaf: it uses nothing else of this crate);
 //! - [`knowledge`]: the built-in data files and the toolkit that loads every
 //!   data file (errors name file, line and field);
 //! - [`scope`]: the scope file and the one gate every connection passes;
@@ -23,16 +24,20 @@
 //! - [`creds`]: default-credential tests (opt-in), under an attempt budget
 //!   stored across runs;
 //! - [`fingerprint`], [`devinfo`], [`firmware`]: identification and advisories;
-//! - [`check`], [`baseline`]: the checks and control catalogues, evaluated;
+//! - [`check`], [`baseline`]: the checks and control catalogues;
+//! - [`compliance`]: judges a scan against a catalogue, once, when it ends
+//!   (the renderers only print the result);
 //! - [`cpe`] and [`nvd`]: CPE names for identified devices, matched against a
 //!   local index of the NVD's CVE feeds and the CISA KEV catalogue;
-//! - [`history`]: runs, findings and budgets in SQLite;
+//! - [`history`]: runs, findings and budgets in SQLite (it reads only
+//!   [`model`] types);
 //! - [`report`]: SARIF, JSON, HTML, Markdown, the terminal summary (the only
 //!   writer of output);
 //! - [`scan`]: runs the pipeline for one scope.
 
 pub mod baseline;
 pub mod check;
+pub mod compliance;
 pub mod cpe;
 pub mod creds;
 pub mod devinfo;

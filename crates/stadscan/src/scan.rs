@@ -1022,10 +1022,10 @@ pub async fn run(
     let baseline = opts
         .baseline
         .as_deref()
-        .unwrap_or(crate::report::compliance::DEFAULT_BASELINE);
+        .unwrap_or(crate::compliance::DEFAULT_BASELINE);
     report.compliance = Some(
-        crate::report::compliance::evaluate(&report, &report.baselines, baseline)
-            .map_err(Error::Usage)?,
+        crate::compliance::evaluate(&report.scanned(), &report.baselines, baseline)
+            .map_err(|e| Error::Usage(e.to_string()))?,
     );
     Ok(report)
 }

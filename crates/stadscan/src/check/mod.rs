@@ -122,7 +122,7 @@ pub struct Check {
     pub description: String,
     pub remediation: String,
     pub category: Category,
-    /// What a judgement of this check stands on (`report::compliance`
+    /// What a judgement of this check stands on (`compliance`
     /// counts it for the check's controls).
     pub evidence: EvidenceKind,
     pub severity: Severity,

@@ -15,9 +15,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Change, Changes, RunSummary, State, View};
+use crate::model::RunOutcome;
 use crate::model::Severity;
-use crate::report::Report;
-use crate::report::compliance::Compliance;
 
 /// Bumped when the schema changes; older files are refused with a clear
 /// error rather than misread.
@@ -280,12 +279,7 @@ impl Store {
 
     /// Records the results of run `id` in one transaction: its assets and
     /// findings (keyed as SARIF keys them), first/last seen, and its state.
-    pub fn record(
-        &mut self,
-        id: i64,
-        report: &Report,
-        compliance: Option<&Compliance>,
-    ) -> Result<(), HistoryError> {
+    pub fn record(&mut self, id: i64, report: &RunOutcome<'_>) -> Result<(), HistoryError> {
         let err = err_at(&self.path);
         let scope_key = self.run(id)?.scope_key;
         let state = if report.complete {
@@ -307,7 +301,7 @@ impl Store {
                      ON CONFLICT (scope_key, asset) DO UPDATE SET last_seen = excluded.last_seen",
                 )
                 .map_err(|e| err(&e))?;
-            for a in &report.assets {
+            for a in report.assets {
                 asset_row
                     .execute(params![
                         id,
@@ -335,8 +329,8 @@ impl Store {
                      ON CONFLICT (scope_key, key) DO UPDATE SET last_seen = excluded.last_seen",
                 )
                 .map_err(|e| err(&e))?;
-            for f in &report.findings {
-                let key = crate::report::sarif::fingerprint(f);
+            for f in report.findings {
+                let key = f.key();
                 finding_row
                     .execute(params![
                         id,
@@ -360,8 +354,8 @@ impl Store {
                 id,
                 report.finished,
                 state.as_str(),
-                compliance.map(|c| c.baseline.clone()),
-                compliance.map(|c| c.counts.fail as i64),
+                report.baseline.map(|(b, _)| b),
+                report.baseline.map(|(_, failed)| failed as i64),
                 report.assets.len() as i64
             ],
         )

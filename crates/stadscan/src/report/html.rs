@@ -16,34 +16,14 @@ mod svg;
 #[cfg(test)]
 mod tests;
 
-use std::str::FromStr;
-
+use crate::compliance::{Compliance, ControlResult, Status};
 use crate::history::View;
 use crate::model::{Asset, Severity, rfc3339};
 use crate::report::Report;
-use crate::report::compliance::{Compliance, ControlResult, Status};
 
 use i18n::{Text, fill};
 
-/// The report's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Nl,
-    En,
-}
-
-impl FromStr for Lang {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "nl" => Ok(Lang::Nl),
-            "en" => Ok(Lang::En),
-            other => Err(format!(
-                "unknown report language `{other}` (expected nl or en)"
-            )),
-        }
-    }
-}
+pub use crate::model::Lang;
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(s: &str) -> String {

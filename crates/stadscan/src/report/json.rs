@@ -27,7 +27,7 @@ struct Document<'a> {
     stats: &'a ScanStats,
     /// Compliance per control of the chosen baseline.
     #[serde(skip_serializing_if = "Option::is_none")]
-    compliance: Option<&'a super::compliance::Compliance>,
+    compliance: Option<&'a crate::compliance::Compliance>,
     /// Trend and changes since the previous run (with `--history`).
     #[serde(skip_serializing_if = "Option::is_none")]
     history: Option<&'a crate::history::View>,

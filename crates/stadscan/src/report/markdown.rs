@@ -6,8 +6,8 @@
 use std::fmt::Write;
 
 use super::Report;
-use super::compliance::Status;
 use super::html::Lang;
+use crate::compliance::Status;
 use crate::model::{Severity, rfc3339};
 
 /// Rows listed per table before "and N more".

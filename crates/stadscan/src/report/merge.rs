@@ -178,7 +178,7 @@ fn merge_sarif_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, String> {
             ) && shared.contains(&asset.to_string())
             {
                 let asset = format!("address:{host}");
-                let fp = super::sarif::fingerprint_of(
+                let fp = crate::model::finding_key(
                     r["ruleId"].as_str().unwrap_or_default(),
                     &asset,
                     r["properties"]["port"].as_u64().unwrap_or_default() as u16,
@@ -325,7 +325,7 @@ mod tests {
     fn a_key_two_shards_each_saw_once_falls_back_to_addresses() {
         let with_key = |host: &str| {
             let asset = "cert-key:sha256:abc";
-            let fp = crate::report::sarif::fingerprint_of("a-rule", asset, 443, "tcp");
+            let fp = crate::model::finding_key("a-rule", asset, 443, "tcp");
             let doc = json!({"version": "2.1.0", "runs": [{
                 "tool": {"driver": {"name": "stadscan", "rules": [{"id": "a-rule"}]}},
                 "automationDetails": {"id": "stadscan/x/"},
@@ -348,12 +348,7 @@ mod tests {
         for r in results {
             let host = r["properties"]["host"].as_str().unwrap();
             assert_eq!(r["properties"]["asset"], format!("address:{host}"));
-            let want = crate::report::sarif::fingerprint_of(
-                "a-rule",
-                &format!("address:{host}"),
-                443,
-                "tcp",
-            );
+            let want = crate::model::finding_key("a-rule", &format!("address:{host}"), 443, "tcp");
             assert_eq!(r["partialFingerprints"]["primaryLocationLineHash"], want);
         }
     }

@@ -1,7 +1,6 @@
 //! Output: everything a run produced, written as SARIF, JSON and the terminal
 //! summary. Nothing else in the crate prints or writes results.
 
-pub mod compliance;
 pub mod diff;
 pub mod html;
 pub mod inventory;
@@ -20,6 +19,7 @@ use serde::Serialize;
 
 use crate::baseline::Baselines;
 use crate::check::Catalogue;
+use crate::compliance;
 use crate::discover::dns::RefusedAddress;
 use crate::error::Error;
 use crate::model::{Asset, Finding, Severity};
@@ -156,25 +156,50 @@ impl Report {
     pub fn asset(&self, id: &str) -> Option<&Asset> {
         self.assets.iter().find(|a| a.id == id)
     }
+
+    /// What compliance is judged on.
+    pub fn scanned(&self) -> crate::compliance::Scanned<'_> {
+        crate::compliance::Scanned {
+            checks: &self.checks,
+            assets: &self.assets,
+            findings: &self.findings,
+            discover_only: self.discover_only,
+        }
+    }
+
+    /// What the scan history keeps of this run.
+    pub fn outcome(&self) -> crate::model::RunOutcome<'_> {
+        crate::model::RunOutcome {
+            started: self.started,
+            finished: self.finished,
+            complete: self.complete,
+            assets: &self.assets,
+            findings: &self.findings,
+            baseline: self
+                .compliance
+                .as_ref()
+                .map(|c| (c.baseline.as_str(), c.counts.fail)),
+        }
+    }
 }
 
 /// The CISO report of `report` as one HTML page in `lang` (`nl`, `en`).
+/// The compliance is the one judged when the scan ended; a report without
+/// one shows none.
 pub fn html_page(report: &Report, lang: &str) -> String {
     let lang = lang.parse().unwrap_or(html::Lang::Nl);
-    let fallback;
+    let none;
     let compliance = match &report.compliance {
         Some(c) => c,
         None => {
-            fallback =
-                compliance::evaluate(report, &report.baselines, compliance::DEFAULT_BASELINE)
-                    .unwrap_or_else(|_| compliance::Compliance {
-                        baseline: compliance::DEFAULT_BASELINE.into(),
-                        title: String::new(),
-                        title_nl: None,
-                        counts: compliance::Counts::default(),
-                        controls: Vec::new(),
-                    });
-            &fallback
+            none = compliance::Compliance {
+                baseline: compliance::DEFAULT_BASELINE.into(),
+                title: String::new(),
+                title_nl: None,
+                counts: compliance::Counts::default(),
+                controls: Vec::new(),
+            };
+            &none
         }
     };
     html::render(report, compliance, report.history.as_ref(), lang)

@@ -16,12 +16,11 @@ use serde_sarif::sarif::{
     ToolComponent,
 };
 
-use super::compliance::Status;
 use super::html::Lang;
 use super::{NoteLevel, Report};
 use crate::check::Check;
+use crate::compliance::Status;
 use crate::model::{Confidence, Finding, Severity, rfc3339};
-use crate::tls::cert::{hex, sha256};
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub const INFORMATION_URI: &str = "https://github.com/stadscan/stadscan";
@@ -37,23 +36,6 @@ pub fn level(s: Severity) -> &'static str {
         Severity::Medium => "warning",
         Severity::Low | Severity::Info => "note",
     }
-}
-
-/// The fingerprint of a finding: stable across runs for the same device,
-/// rule, port and transport.
-pub fn fingerprint(f: &Finding) -> String {
-    fingerprint_of(
-        &f.check_id,
-        &f.asset,
-        f.endpoint.port,
-        f.endpoint.transport.as_str(),
-    )
-}
-
-/// The fingerprint from its parts (also used by `merge`).
-pub fn fingerprint_of(rule: &str, asset: &str, port: u16, transport: &str) -> String {
-    let key = format!("{rule}|{asset}|{port}|{transport}");
-    hex(&sha256(key.as_bytes()))[..32].to_string()
 }
 
 /// `automationDetails.id`: stable per scope, so each site or segment is its
@@ -186,7 +168,7 @@ fn help_markdown(check: &Check, report: &Report) -> String {
 fn result(f: &Finding, report: &Report, index: usize) -> SarifResult {
     let asset = report.asset(&f.asset);
     let line = asset.map_or(1, |a| report.scope.line_of(a.origin)).max(1);
-    let fp = fingerprint(f);
+    let fp = f.key();
     let fp_key = fp.clone();
     let physical = PhysicalLocation::builder()
         .artifact_location(
@@ -514,14 +496,10 @@ mod tests {
             evidence: BTreeMap::new(),
             controls: vec![],
         };
-        let a = fingerprint(&f("127.0.0.5", 23, "r"));
-        assert_eq!(
-            a,
-            fingerprint(&f("127.0.0.9", 23, "r")),
-            "same device, new address"
-        );
-        assert_ne!(a, fingerprint(&f("127.0.0.5", 2323, "r")));
-        assert_ne!(a, fingerprint(&f("127.0.0.5", 23, "s")));
+        let a = f("127.0.0.5", 23, "r").key();
+        assert_eq!(a, f("127.0.0.9", 23, "r").key(), "same device, new address");
+        assert_ne!(a, f("127.0.0.5", 2323, "r").key());
+        assert_ne!(a, f("127.0.0.5", 23, "s").key());
         assert_eq!(a.len(), 32);
     }
 }

@@ -5,9 +5,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::compliance::Status;
 use super::html::Lang;
 use super::{NoteLevel, Report};
+use crate::compliance::Status;
 use crate::model::{Severity, printable};
 
 /// `1 address`, `3 addresses`.

@@ -18,11 +18,11 @@
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use super::starttls::{self, Starttls};
 use crate::model::Target;
+pub use crate::model::tls::{DhParams, TlsProfile, VersionProfile};
 use crate::net::Net;
 use crate::net::io::write_all;
 use crate::proto::tls::{
@@ -43,77 +43,6 @@ pub(crate) const SIGALGS: &[u16] = &[
 ];
 /// SHA-1 only: a server that still signs with it answers.
 const SHA1_SIGALGS: &[u16] = &[0x0201, 0x0203, 0x0202];
-
-/// What one version accepts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VersionProfile {
-    pub version: String,
-    pub wire: u16,
-    /// Accepted suites, in the order the server picked them.
-    pub suites: Vec<u16>,
-    /// `Some(true)` when the server chose the same suite whatever the
-    /// client's order; `None` when fewer than two suites are accepted.
-    pub server_order: Option<bool>,
-}
-
-impl VersionProfile {
-    /// The profile of protocol version `wire` (named as the reports name it).
-    pub fn new(wire: u16, suites: &[u16], server_order: Option<bool>) -> VersionProfile {
-        VersionProfile {
-            version: wire::version_name(wire),
-            wire,
-            suites: suites.to_vec(),
-            server_order,
-        }
-    }
-}
-
-/// Diffie-Hellman parameters of a DHE suite.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DhParams {
-    pub bits: usize,
-    /// RFC 7919 / RFC 3526 group recognised by its prime.
-    pub group: Option<String>,
-}
-
-/// Everything the enumeration learned about one endpoint.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TlsProfile {
-    pub versions: Vec<VersionProfile>,
-    /// Named groups accepted (ECDHE in TLS 1.2, key shares in TLS 1.3).
-    pub groups: Vec<u16>,
-    pub dh: Option<DhParams>,
-    pub secure_renegotiation: Option<bool>,
-    pub extended_master_secret: Option<bool>,
-    pub compression: Option<bool>,
-    pub ocsp_stapling: Option<bool>,
-    /// The TLS 1.2 key exchange is still signed when only SHA-1 is offered.
-    pub sha1_kex_signature: Option<bool>,
-    /// SSL 2.0 cipher kinds accepted (empty: no SSL 2.0).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sslv2_ciphers: Vec<u32>,
-    /// DER certificates of a TLS <= 1.2 handshake (leaf first).
-    #[serde(skip)]
-    pub chain: Vec<Vec<u8>>,
-    pub connections: u32,
-    pub elapsed_ms: u64,
-    /// True when the deadline cut the enumeration short.
-    pub incomplete: bool,
-    /// The STARTTLS upgrade each connection began with, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub starttls: Option<Starttls>,
-}
-
-impl TlsProfile {
-    pub fn accepts(&self, wire: u16) -> bool {
-        if wire == wire::SSL2 {
-            return !self.sslv2_ciphers.is_empty();
-        }
-        self.versions
-            .iter()
-            .any(|v| v.wire == wire && !v.suites.is_empty())
-    }
-}
 
 /// How a server answered one ClientHello.
 #[derive(Debug, Default)]

@@ -2,36 +2,12 @@
 //! ready for a ClientHello (SMTP, FTP `AUTH TLS`, IMAP, POP3, LDAP). The
 //! TLS assessment runs it on every connection before its handshake.
 
-use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
 use crate::net::io::{read_until, write_all};
 
-/// Which upgrade a service needs before TLS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Starttls {
-    Smtp,
-    Ftp,
-    Imap,
-    Pop3,
-    Ldap,
-}
-
-impl Starttls {
-    /// The upgrade for an identified cleartext protocol, if it has one.
-    pub fn for_protocol(protocol: &str) -> Option<Starttls> {
-        match protocol {
-            "smtp" => Some(Starttls::Smtp),
-            "ftp" => Some(Starttls::Ftp),
-            "imap" => Some(Starttls::Imap),
-            "pop3" => Some(Starttls::Pop3),
-            "ldap" => Some(Starttls::Ldap),
-            _ => None,
-        }
-    }
-}
+pub use crate::model::tls::Starttls;
 
 /// LDAPv3 ExtendedRequest for StartTLS (RFC 4511 4.14, OID 1.3.6.1.4.1.1466.20037),
 /// message id 1.

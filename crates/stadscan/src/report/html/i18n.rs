@@ -5,10 +5,10 @@
 //! Templates hold `{name}` placeholders that [`fill`] replaces; the values
 //! put in are escaped by the caller before filling.
 
+use crate::compliance::Status;
 use crate::fingerprint::DeviceClass;
 use crate::model::Severity;
 use crate::report::NoteLevel;
-use crate::report::compliance::Status;
 
 use super::Lang;
 

@@ -2,10 +2,10 @@
 //! compliance per control, the trend over earlier runs and the changes since
 //! the last one.
 
+use crate::compliance::{Compliance, Status};
 use crate::history::{Change, RunSummary, View};
 use crate::model::{Category, Severity};
 use crate::report::Report;
-use crate::report::compliance::{Compliance, Status};
 
 use super::i18n::{self, fill};
 use super::svg::{self, Bar, Fill};

@@ -4,9 +4,9 @@
 //! never relies on colour alone: fills are hatched patterns that stay apart
 //! in black and white, and every bar has its value written beside it.
 
+use crate::compliance::Status;
 use crate::history::RunSummary;
 use crate::model::Severity;
-use crate::report::compliance::Status;
 
 use super::{Lang, escape, i18n};
 

@@ -20,9 +20,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::baseline::EvidenceKind;
+use crate::compliance::{Reason, Status, judge};
 use crate::model::{Asset, Finding, IdentityKind, Severity};
-use crate::report::compliance::{Reason, Status, judge};
-use crate::report::sarif::fingerprint;
+
 use crate::scan::certificate_key;
 
 /// One shard's report, as `stadscan scan --json` writes it.
@@ -139,7 +139,7 @@ impl Stats {
     }
 }
 
-/// The `compliance` section as `report::compliance` writes it.
+/// The `compliance` section as `compliance` writes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct ComplianceDoc {
     baseline: String,
@@ -315,7 +315,7 @@ pub(super) fn merge_json_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, Str
         if let Some(id) = renamed.get(&(f.asset.clone(), f.endpoint.addr)) {
             f.asset = id.clone();
         }
-        if seen.insert(fingerprint(&f)) {
+        if seen.insert(f.key()) {
             kept.push(f);
         }
     }

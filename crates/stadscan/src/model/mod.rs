@@ -11,6 +11,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub mod tls;
+
 /// Transport of an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -298,7 +300,7 @@ pub struct Observation {
     pub elapsed_ms: u64,
     /// What the TLS assessment enumerated (versions, suites, groups...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tls_profile: Option<crate::tls::assess::TlsProfile>,
+    pub tls_profile: Option<tls::TlsProfile>,
     /// DER certificates the modern handshake saw (leaf first); judged, not
     /// written out.
     #[serde(skip)]
@@ -523,7 +525,7 @@ pub struct Asset {
     /// CPE 2.3 names of the identified device (the NVD dictionary's
     /// spelling), each with how sure it is.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub cpes: Vec<crate::cpe::AssetCpe>,
+    pub cpes: Vec<AssetCpe>,
     pub observations: Vec<Observation>,
 }
 
@@ -547,6 +549,44 @@ pub struct Finding {
     pub controls: Vec<String>,
 }
 
+impl Finding {
+    /// The finding's identity across runs: the same device, rule, port and
+    /// transport give the same key (SARIF's fingerprint, the history's key).
+    pub fn key(&self) -> String {
+        finding_key(
+            &self.check_id,
+            &self.asset,
+            self.endpoint.port,
+            self.endpoint.transport.as_str(),
+        )
+    }
+}
+
+/// [`Finding::key`] from its parts (also for results read back from a
+/// SARIF or JSON file).
+pub fn finding_key(rule: &str, asset: &str, port: u16, transport: &str) -> String {
+    let text = format!("{rule}|{asset}|{port}|{transport}");
+    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+    digest.as_ref()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What a run produced, as the scan history records it.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOutcome<'a> {
+    pub started: i64,
+    pub finished: i64,
+    /// False when the run was interrupted.
+    pub complete: bool,
+    pub assets: &'a [Asset],
+    pub findings: &'a [Finding],
+    /// The baseline the run was judged against, and how many of its
+    /// controls failed.
+    pub baseline: Option<(&'a str, usize)>,
+}
+
 /// Progress of a run: every step of the permutation below `done_below`
 /// has finished, and these observations were found since the last
 /// checkpoint (each with its step number).
@@ -566,6 +606,40 @@ pub struct Resume {
     pub from_run: i64,
 }
 
+/// A device's CPE name (`cpe:2.3:...`, see `crate::cpe`) and how sure it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetCpe {
+    pub cpe: String,
+    pub confidence: Confidence,
+    /// Where the name came from: `identity` (vendor, model, firmware),
+    /// `fact` (a `*.cpe23` fact), each with the rule that named the product.
+    pub source: String,
+}
+
+/// The language of a report for people (the Dutch and English CISO
+/// report; SARIF and the terminal are English).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Nl,
+    En,
+}
+
+/// A report language other than `nl` and `en`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown report language `{0}` (expected nl or en)")]
+pub struct UnknownLang(pub String);
+
+impl FromStr for Lang {
+    type Err = UnknownLang;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "nl" => Ok(Lang::Nl),
+            "en" => Ok(Lang::En),
+            other => Err(UnknownLang(other.to_string())),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -576,6 +650,18 @@ mod tests {
         let v6 = Endpoint::udp("::1".parse().unwrap(), 161);
         assert_eq!(v4.to_string(), "127.0.0.5:443/tcp");
         assert_eq!(v6.to_string(), "[::1]:161/udp");
+    }
+
+    /// The key is the SARIF fingerprint GitHub tracks alerts by and the
+    /// history's key: it must not change between versions. The value is
+    /// `printf 'telnet-cleartext-login|address:127.0.0.5|23|tcp' |
+    /// sha256sum | cut -c1-32`.
+    #[test]
+    fn finding_keys_stay_what_earlier_versions_wrote() {
+        assert_eq!(
+            finding_key("telnet-cleartext-login", "address:127.0.0.5", 23, "tcp"),
+            "c449a710a10bdb814fcb79c9a50b4432"
+        );
     }
 
     #[test]

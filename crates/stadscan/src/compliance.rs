@@ -13,16 +13,36 @@
 //!   endpoint assessed, a discovery-only scan...), with the reason;
 //! - `not-testable`: no network scan can evidence it (listed as such, never
 //!   as passed).
+//!
+//! Judging happens once, when a scan ends ([`evaluate`]); the renderers
+//! only print the result.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::Report;
-use super::html::Lang;
 use crate::baseline::{Baselines, EvidenceKind};
-use crate::check::Check;
-use crate::model::{Asset, Observation};
+use crate::check::{Catalogue, Check};
+use crate::model::{Asset, Finding, Lang, Observation};
+
+/// What a scan holds that compliance is judged on.
+#[derive(Debug, Clone, Copy)]
+pub struct Scanned<'a> {
+    /// The checks that ran (each names the controls it evidences).
+    pub checks: &'a Catalogue,
+    pub assets: &'a [Asset],
+    pub findings: &'a [Finding],
+    /// `--discover-only`: nothing identified, so nothing judged.
+    pub discover_only: bool,
+}
+
+/// A baseline that is not among the loaded catalogues.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown baseline `{name}` (known: {})", known.join(", "))]
+pub struct UnknownBaseline {
+    pub name: String,
+    pub known: Vec<String>,
+}
 
 /// The baseline used when none is asked for.
 pub const DEFAULT_BASELINE: &str = "bio2";
@@ -272,7 +292,7 @@ fn judges_service(check: &Check, o: &Observation) -> bool {
 
 /// How much evidence of `kind` the scan holds for `checks` (endpoints or
 /// devices).
-fn count(kind: EvidenceKind, checks: &[&Check], report: &Report) -> usize {
+fn count(kind: EvidenceKind, checks: &[&Check], report: &Scanned<'_>) -> usize {
     let endpoints = |keep: &dyn Fn(&Observation) -> bool| {
         report
             .assets
@@ -327,22 +347,22 @@ pub fn judge(
 
 /// Judges `report` against the catalogue `baseline`.
 pub fn evaluate(
-    report: &Report,
+    report: &Scanned<'_>,
     baselines: &Baselines,
     baseline: &str,
-) -> Result<Compliance, String> {
-    let catalogue = baselines.catalogues.get(baseline).ok_or_else(|| {
-        format!(
-            "unknown baseline `{baseline}` (known: {})",
-            baselines
+) -> Result<Compliance, UnknownBaseline> {
+    let catalogue = baselines
+        .catalogues
+        .get(baseline)
+        .ok_or_else(|| UnknownBaseline {
+            name: baseline.to_string(),
+            known: baselines
                 .catalogues
                 .iter()
                 .filter(|(_, c)| !c.controls.is_empty())
-                .map(|(id, _)| id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })?;
+                .map(|(id, _)| id.clone())
+                .collect(),
+        })?;
     let mut controls = Vec::new();
     let mut counts = Counts::default();
     for control in &catalogue.controls {
