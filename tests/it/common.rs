@@ -45,8 +45,10 @@ pub fn bin() -> &'static str {
 pub fn run(args: &[&str]) -> (Output, Duration) {
     // `stadscan demo` binds the demo city's fixed addresses: the tests that
     // run it (in any module of this binary) take turns.
-    let _demo =
-        (args.first() == Some(&"demo")).then(|| DEMO.lock().unwrap_or_else(|e| e.into_inner()));
+    let _demo = (args.first() == Some(&"demo")).then(|| {
+        fixed_addresses();
+        DEMO.lock().unwrap_or_else(|e| e.into_inner())
+    });
     let start = Instant::now();
     let out = std::process::Command::new(bin())
         .args(args)
@@ -57,6 +59,35 @@ pub fn run(args: &[&str]) -> (Output, Duration) {
 }
 
 static DEMO: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Labs and the demo bind fixed loopback addresses (the demo's are in the
+/// snapshots). Two checkouts running these tests on one machine at the same
+/// moment would take them from each other (`AddrInUse`), so the first test
+/// of this process that binds one waits for a machine-wide lock and keeps
+/// it until the process ends: a second test run waits instead of failing.
+/// Within this process the tests keep running side by side (their labs use
+/// different addresses).
+pub fn fixed_addresses() {
+    static HELD: std::sync::OnceLock<std::fs::File> = std::sync::OnceLock::new();
+    HELD.get_or_init(|| {
+        let path = std::env::temp_dir().join("stadscan-it-fixed-addresses.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if file.try_lock().is_err() {
+            eprintln!(
+                "another test run on this machine holds the lab addresses; waiting for it ({})",
+                path.display()
+            );
+            file.lock()
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+        file
+    });
+}
 /// [`run`], asserting exit code 0 (the message is the command's stderr).
 pub fn run_succeeds(args: &[&str]) -> Output {
     let (out, _) = run(args);
@@ -130,6 +161,7 @@ pub struct LabSetup {
 }
 
 pub async fn lab(name: &str, a: u8, b: u8, hostile: bool, timeout_ms: u64) -> LabSetup {
+    fixed_addresses();
     let lab = Lab::start(LabConfig {
         prefix: [127, a, b],
         fixed_ports: false,

@@ -17,6 +17,7 @@ use stadscan_lab::{LAB_CA_PEM, Lab, LabConfig};
 const PREFIX: [u8; 3] = [127, 66, 1];
 
 async fn start(skip: &[&str]) -> Lab {
+    crate::common::fixed_addresses();
     Lab::start_without(
         LabConfig {
             prefix: PREFIX,
@@ -244,6 +245,7 @@ async fn a_device_gone_and_a_device_added_show_as_fixed_and_new() {
 /// ports, then stopped).
 async fn start_ports() -> String {
     // Ports are fixed, so a lab on another prefix has the same ones.
+    crate::common::fixed_addresses();
     let probe = Lab::start(LabConfig {
         prefix: [127, 66, 2],
         fixed_ports: true,

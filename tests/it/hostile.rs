@@ -9,6 +9,7 @@ use stadscan_lab::{Lab, LabConfig};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tarpit_and_garbage_cost_no_more_than_the_timeout() {
+    crate::common::fixed_addresses();
     let lab = Lab::start(LabConfig {
         prefix: [127, 63, 1],
         fixed_ports: false,
@@ -85,6 +86,7 @@ async fn tarpit_and_garbage_cost_no_more_than_the_timeout() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn interrupted_scan_writes_partial_results_and_exits_130() {
+    crate::common::fixed_addresses();
     let lab = Lab::start(LabConfig {
         prefix: [127, 63, 2],
         fixed_ports: false,

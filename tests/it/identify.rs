@@ -43,6 +43,7 @@ async fn late_ssh_greeting_on_an_unusual_port_is_heard() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tls_on_an_unusual_port_does_not_wait_for_a_banner() {
+    crate::common::fixed_addresses();
     let lab = stadscan_lab::Lab::start(stadscan_lab::LabConfig {
         prefix: [127, 63, 5],
         fixed_ports: false,

@@ -11,6 +11,7 @@ use stadscan_lab::{LAB_CA_PEM, Lab};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_city_of_144_devices_is_found_device_by_device() {
+    crate::common::fixed_addresses();
     let lab = Lab::start_city(67, 144).await.expect("city lab starts");
     assert_eq!(lab.network(), "127.67.0.0/16");
     // Its scope names the 144 devices' addresses, not the /16.
@@ -109,6 +110,7 @@ async fn a_city_of_144_devices_is_found_device_by_device() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_city_larger_than_the_open_file_limit_says_how_to_raise_it() {
+    crate::common::fixed_addresses();
     let e = Lab::start_city(68, 65_024 + 1)
         .await
         .err()
@@ -123,6 +125,7 @@ async fn a_city_larger_than_the_open_file_limit_says_how_to_raise_it() {
         .and_then(|l| l.split_whitespace().nth(3)?.parse().ok())
         .unwrap_or(u64::MAX);
     if soft < 48_000 {
+        crate::common::fixed_addresses();
         let e = Lab::start_city(68, 40_000).await.err().expect("refused");
         assert!(e.to_string().contains("ulimit -n"), "{e}");
     }

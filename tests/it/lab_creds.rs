@@ -32,6 +32,7 @@ fn asset<'a>(report: &'a Value, addr: &str) -> &'a Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn defaults_are_found_and_changed_passwords_are_not() {
+    crate::common::fixed_addresses();
     let lab = Lab::start(LabConfig {
         prefix: [127, 72, 1],
         fixed_ports: false,

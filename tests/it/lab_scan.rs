@@ -317,6 +317,7 @@ async fn device_identity_survives_a_lab_restart() {
     let scope = setup.scope.clone();
     let dir = setup.dir;
     setup.lab.shutdown().await;
+    crate::common::fixed_addresses();
     let relab = stadscan_lab::Lab::start(stadscan_lab::LabConfig {
         prefix: [127, 61, 4],
         fixed_ports: false,

@@ -65,6 +65,7 @@ async fn scan(dir: &TestDir, name: &str, scope_text: &str) -> Value {
 async fn three_rates_give_the_same_results() {
     let _serial = SERIAL.lock().await;
     // 36 devices (two of each kind) in 127.93.0.1-36, scanned over a /26.
+    crate::common::fixed_addresses();
     let lab = Lab::start_city(93, 36).await.expect("city lab starts");
     let dir = TestDir::new("rates-three");
     dir.write("lab-ca.pem", LAB_CA_PEM);

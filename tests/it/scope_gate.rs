@@ -87,6 +87,7 @@ async fn excluded_listener_is_never_contacted() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn named_host_resolving_outside_the_scope_is_not_contacted() {
+    crate::common::fixed_addresses();
     let lab = Lab::start(LabConfig {
         prefix: [127, 62, 1],
         fixed_ports: false,

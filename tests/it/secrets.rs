@@ -34,6 +34,7 @@ fn contains(hay: &[u8], needle: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_password_or_community_reaches_any_output() {
+    crate::common::fixed_addresses();
     let lab = Lab::start(LabConfig {
         prefix: [127, 71, 3],
         fixed_ports: false,
