@@ -23,7 +23,9 @@
 //! - [`tls`]: TLS enumeration, certificate analysis, policy verdicts;
 //! - [`creds`]: default-credential tests (opt-in), under an attempt budget
 //!   stored across runs;
-//! - [`fingerprint`], [`devinfo`], [`firmware`]: identification and advisories;
+//! - [`assets`]: observations folded into one asset per device, and named;
+//! - [`identify`], [`fingerprint`], [`devinfo`], [`firmware`]: identification
+//!   and advisories;
 //! - [`check`], [`baseline`]: the checks and control catalogues;
 //! - [`compliance`]: judges a scan against a catalogue, once, when it ends
 //!   (the renderers only print the result);
@@ -35,6 +37,7 @@
 //!   writer of output);
 //! - [`scan`]: runs the pipeline for one scope.
 
+pub mod assets;
 pub mod baseline;
 pub mod check;
 pub mod compliance;
