@@ -5,6 +5,9 @@
 //! code the scanner's probes use. A crate of its own, so a city's build of
 //! the scanner carries no simulated device, lab key or lab data.
 
+// Items are `pub` only when another crate may use them.
+#![warn(unreachable_pub)]
+
 mod bacnet;
 mod certs;
 mod coap;

@@ -1,6 +1,9 @@
 //! Pure parsers and encoders for the protocols stadscan speaks, with no I/O.
 //! Shared by the scanner's probes (client side) and the lab devices (server side).
 
+// Items are `pub` only when another crate may use them.
+#![warn(unreachable_pub)]
+
 pub mod bacnet;
 pub mod coap;
 pub mod digest;

@@ -37,6 +37,9 @@
 //!   writer of output);
 //! - [`scan`]: runs the pipeline for one scope.
 
+// Items are `pub` only when another crate may use them.
+#![warn(unreachable_pub)]
+
 pub mod assets;
 pub mod baseline;
 pub mod check;

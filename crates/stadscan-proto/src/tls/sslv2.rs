@@ -7,11 +7,11 @@
 use super::{Reader, SSL2};
 use crate::{ParseError, malformed};
 
-pub const SSL2_MT_ERROR: u8 = 0;
-pub const SSL2_MT_CLIENT_HELLO: u8 = 1;
-pub const SSL2_MT_SERVER_HELLO: u8 = 4;
+pub(crate) const SSL2_MT_ERROR: u8 = 0;
+pub(crate) const SSL2_MT_CLIENT_HELLO: u8 = 1;
+pub(crate) const SSL2_MT_SERVER_HELLO: u8 = 4;
 /// SERVER-HELLO certificate type of an X.509 certificate.
-pub const SSL2_CT_X509_CERTIFICATE: u8 = 1;
+pub(crate) const SSL2_CT_X509_CERTIFICATE: u8 = 1;
 
 /// The seven SSL 2.0 cipher kinds (3-byte codes), strongest first.
 pub const SSL2_CIPHERS: &[u32] = &[

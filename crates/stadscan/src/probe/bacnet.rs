@@ -37,7 +37,7 @@ const READS: &[(u32, &str)] = &[
 ];
 
 /// Asks `target:port` who it is. `None` when nothing answered at all.
-pub async fn probe(
+pub(crate) async fn probe(
     net: &Net,
     target: &Target,
     port: u16,

@@ -30,7 +30,7 @@ const LWM2M_FACTS: [(&str, &str); 4] = [
 ];
 
 /// Asks `target:port` what resources it has. `None` when nothing answered.
-pub async fn probe(
+pub(crate) async fn probe(
     net: &Net,
     target: &Target,
     port: u16,

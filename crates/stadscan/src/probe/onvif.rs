@@ -19,7 +19,7 @@ const MAX_SCOPES: usize = 16;
 const SOAP_CONTENT_TYPE: &str = "application/soap+xml; charset=utf-8";
 
 /// Probes `target:port` (the WS-Discovery port, 3702). `None` when nothing answered.
-pub async fn probe(
+pub(crate) async fn probe(
     net: &Net,
     target: &Target,
     port: u16,

@@ -16,7 +16,7 @@ const MAX_FACT_CHARS: usize = 200;
 
 /// Sends the M-SEARCH to `target:port` and follows its LOCATION. `None`
 /// when nothing answered.
-pub async fn probe(
+pub(crate) async fn probe(
     net: &Net,
     target: &Target,
     port: u16,

@@ -13,7 +13,7 @@ use crate::report::Report;
 /// handful of medium ones (a critical is usually remote takeover, a medium
 /// a weak cipher), and informational findings add nothing: they describe
 /// the device, they are not a weakness.
-pub fn severity_weight(s: Severity) -> u32 {
+pub(crate) fn severity_weight(s: Severity) -> u32 {
     match s {
         Severity::Critical => 10,
         Severity::High => 5,
@@ -26,7 +26,7 @@ pub fn severity_weight(s: Severity) -> u32 {
 /// The risk score of one finding: its severity weight, doubled for a
 /// vulnerability on the known-exploited (KEV) list, because attackers are
 /// using it now and BIO2 8.8 gives high-risk vulnerabilities one week.
-pub fn finding_score(f: &Finding) -> u32 {
+pub(crate) fn finding_score(f: &Finding) -> u32 {
     let w = severity_weight(f.severity);
     if f.category == Category::KnownExploited {
         w * 2
@@ -37,7 +37,7 @@ pub fn finding_score(f: &Finding) -> u32 {
 
 /// One device's row in the risk table.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AssetRisk<'a> {
+pub(crate) struct AssetRisk<'a> {
     pub asset: &'a Asset,
     /// Sum of [`finding_score`] over the device's findings.
     pub score: u32,
@@ -49,7 +49,7 @@ pub struct AssetRisk<'a> {
 /// The `limit` riskiest devices: highest score first, then worst severity,
 /// then more findings, then address (so equal scores list in a stable
 /// order). Devices without findings are left out.
-pub fn riskiest<'a>(report: &'a Report, limit: usize) -> Vec<AssetRisk<'a>> {
+pub(crate) fn riskiest<'a>(report: &'a Report, limit: usize) -> Vec<AssetRisk<'a>> {
     let mut by_asset: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in &report.findings {
         by_asset.entry(f.asset.as_str()).or_default().push(f);
@@ -84,7 +84,7 @@ pub fn riskiest<'a>(report: &'a Report, limit: usize) -> Vec<AssetRisk<'a>> {
 
 /// One rule's fix: what fixing it once (the same remedy everywhere) closes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fix {
+pub(crate) struct Fix {
     pub rule: String,
     /// The rule's title, or its id when the catalogue does not know it.
     pub title: String,
@@ -102,7 +102,7 @@ pub struct Fix {
 /// The `limit` fixes that close the most findings: most findings first,
 /// then highest severity, then most devices, then rule id. Texts in Dutch
 /// when `dutch` (where the catalogue has them).
-pub fn top_fixes(report: &Report, limit: usize, dutch: bool) -> Vec<Fix> {
+pub(crate) fn top_fixes(report: &Report, limit: usize, dutch: bool) -> Vec<Fix> {
     let mut groups: BTreeMap<&str, (usize, BTreeSet<&str>, Severity)> = BTreeMap::new();
     for f in &report.findings {
         let g = groups
@@ -151,7 +151,7 @@ const FIRST_STEP_CHARS: usize = 240;
 /// about 80 columns, so the first *line* usually stops mid-sentence: the
 /// first paragraph is joined, then cut after the first `. ` that starts a
 /// new sentence (a capital follows), and capped.
-pub fn first_step(remediation: &str) -> String {
+pub(crate) fn first_step(remediation: &str) -> String {
     let paragraph: Vec<&str> = remediation
         .trim()
         .lines()
@@ -180,7 +180,7 @@ pub fn first_step(remediation: &str) -> String {
 /// of a device whose kind was identified. A device of unknown kind was
 /// named only by software it runs (Dropbear, OpenSSH, a Linux kernel), and
 /// the author of that software is not the maker of the device.
-pub fn device_vendor(a: &Asset) -> Option<&str> {
+pub(crate) fn device_vendor(a: &Asset) -> Option<&str> {
     if a.class.is_empty() || a.class == "unknown" {
         return None;
     }
@@ -189,7 +189,7 @@ pub fn device_vendor(a: &Asset) -> Option<&str> {
 
 /// Devices per identified maker, most first, then by name. Devices whose
 /// maker is not known are not a vendor: [`not_identified`] counts them.
-pub fn vendor_shares(assets: &[Asset]) -> Vec<(&str, usize)> {
+pub(crate) fn vendor_shares(assets: &[Asset]) -> Vec<(&str, usize)> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for a in assets {
         if let Some(v) = device_vendor(a) {
@@ -203,23 +203,23 @@ pub fn vendor_shares(assets: &[Asset]) -> Vec<(&str, usize)> {
 
 /// Devices whose maker the scan could not name (a to-do for the
 /// inventory, never a vendor of its own).
-pub fn not_identified(assets: &[Asset]) -> usize {
+pub(crate) fn not_identified(assets: &[Asset]) -> usize {
     assets.iter().filter(|a| device_vendor(a).is_none()).count()
 }
 
 /// A class with at least this many devices of an identified maker is
 /// judged for concentration; below it one or two devices are always "one
 /// vendor" and say nothing.
-pub const CONCENTRATION_MIN_DEVICES: usize = 3;
+pub(crate) const CONCENTRATION_MIN_DEVICES: usize = 3;
 /// A share above this (in percent) asks for attention: one vendor supplies
 /// the majority of a kind of device.
-pub const CONCENTRATION_ATTENTION_PCT: usize = 50;
+pub(crate) const CONCENTRATION_ATTENTION_PCT: usize = 50;
 /// From this share (in percent) on the kind depends on one vendor: a
 /// single advisory or a vendor leaving the market hits nearly all of it.
-pub const CONCENTRATION_STRONG_PCT: usize = 80;
+pub(crate) const CONCENTRATION_STRONG_PCT: usize = 80;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Concentration {
+pub(crate) enum Concentration {
     Strong,
     Attention,
     Spread,
@@ -231,7 +231,7 @@ pub enum Concentration {
 
 /// One device class's largest vendor.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClassVendor<'a> {
+pub(crate) struct ClassVendor<'a> {
     pub class: &'a str,
     pub devices: usize,
     /// The identified vendor with the most devices of the class (ties: the
@@ -246,13 +246,13 @@ pub struct ClassVendor<'a> {
 impl ClassVendor<'_> {
     /// The largest vendor's share of the class in whole percent (of all its
     /// devices: unknown makers may be anyone, so this is a lower bound).
-    pub fn share_pct(&self) -> usize {
+    pub(crate) fn share_pct(&self) -> usize {
         percent(self.vendor_devices, self.devices)
     }
 }
 
 /// Rounded `part / whole` in percent (0 for an empty whole).
-pub fn percent(part: usize, whole: usize) -> usize {
+pub(crate) fn percent(part: usize, whole: usize) -> usize {
     (part * 100 + whole / 2).checked_div(whole).unwrap_or(0)
 }
 
@@ -263,7 +263,7 @@ pub fn percent(part: usize, whole: usize) -> usize {
 /// reported as concentrated, nor as spread: a class without any identified
 /// maker is [`Concentration::NotIdentified`]. Sorted by flag (strongest
 /// first), then by class size, then class name.
-pub fn class_concentration(assets: &[Asset]) -> Vec<ClassVendor<'_>> {
+pub(crate) fn class_concentration(assets: &[Asset]) -> Vec<ClassVendor<'_>> {
     let mut classes: BTreeMap<&str, BTreeMap<Option<&str>, usize>> = BTreeMap::new();
     for a in assets
         .iter()

@@ -12,7 +12,7 @@ use crate::report::NoteLevel;
 
 use super::Lang;
 
-pub struct Text {
+pub(crate) struct Text {
     pub html_lang: &'static str,
     pub title: &'static str,
     pub contents: &'static str,
@@ -146,7 +146,7 @@ pub struct Text {
     pub howto: &'static [&'static str],
 }
 
-pub const NL: Text = Text {
+pub(crate) const NL: Text = Text {
     html_lang: "nl",
     title: "Beveiligingsbeeld van slimme-stadapparatuur",
     contents: "Inhoud",
@@ -278,7 +278,7 @@ pub const NL: Text = Text {
     ],
 };
 
-pub const EN: Text = Text {
+pub(crate) const EN: Text = Text {
     html_lang: "en",
     title: "Security posture of smart-city devices",
     contents: "Contents",
@@ -410,7 +410,7 @@ pub const EN: Text = Text {
     ],
 };
 
-pub fn text(lang: Lang) -> &'static Text {
+pub(crate) fn text(lang: Lang) -> &'static Text {
     match lang {
         Lang::Nl => &NL,
         Lang::En => &EN,
@@ -418,7 +418,7 @@ pub fn text(lang: Lang) -> &'static Text {
 }
 
 /// `n` devices, in words: `1 apparaat`, `3 devices`.
-pub fn devices_n(lang: Lang, n: usize) -> String {
+pub(crate) fn devices_n(lang: Lang, n: usize) -> String {
     let word = match (lang, n) {
         (Lang::Nl, 1) => "apparaat",
         (Lang::Nl, _) => "apparaten",
@@ -429,7 +429,7 @@ pub fn devices_n(lang: Lang, n: usize) -> String {
 }
 
 /// `n` findings, in words: `1 bevinding`, `3 findings`.
-pub fn findings_n(lang: Lang, n: usize) -> String {
+pub(crate) fn findings_n(lang: Lang, n: usize) -> String {
     let word = match (lang, n) {
         (Lang::Nl, 1) => "bevinding",
         (Lang::Nl, _) => "bevindingen",
@@ -441,7 +441,7 @@ pub fn findings_n(lang: Lang, n: usize) -> String {
 
 /// Replaces each `{name}` in `template` with its value (values are
 /// inserted as given: escape them first).
-pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let mut out = template.to_string();
     for (name, value) in values {
         out = out.replace(&format!("{{{name}}}"), value);
@@ -449,7 +449,7 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-pub fn severity(lang: Lang, s: Severity) -> &'static str {
+pub(crate) fn severity(lang: Lang, s: Severity) -> &'static str {
     match (lang, s) {
         (Lang::Nl, Severity::Critical) => "kritiek",
         (Lang::Nl, Severity::High) => "hoog",
@@ -464,7 +464,7 @@ pub fn severity(lang: Lang, s: Severity) -> &'static str {
     }
 }
 
-pub fn status(lang: Lang, s: Status) -> &'static str {
+pub(crate) fn status(lang: Lang, s: Status) -> &'static str {
     match (lang, s) {
         (Lang::Nl, Status::Pass) => "voldoet",
         (Lang::Nl, Status::Fail) => "voldoet niet",
@@ -477,7 +477,7 @@ pub fn status(lang: Lang, s: Status) -> &'static str {
     }
 }
 
-pub fn note_level(lang: Lang, l: NoteLevel) -> &'static str {
+pub(crate) fn note_level(lang: Lang, l: NoteLevel) -> &'static str {
     match (lang, l) {
         (Lang::Nl, NoteLevel::Info) => "info",
         (Lang::Nl, NoteLevel::Warning) => "waarschuwing",
@@ -490,7 +490,7 @@ pub fn note_level(lang: Lang, l: NoteLevel) -> &'static str {
 
 /// A device class as a reader says it; classes this build does not know
 /// come back as `None` (the caller shows the raw, escaped string).
-pub fn class(lang: Lang, class: &str) -> Option<&'static str> {
+pub(crate) fn class(lang: Lang, class: &str) -> Option<&'static str> {
     let c = DeviceClass::ALL.into_iter().find(|c| c.as_str() == class)?;
     Some(match (lang, c) {
         (Lang::Nl, DeviceClass::Camera) => "camera",
@@ -543,7 +543,7 @@ pub fn class(lang: Lang, class: &str) -> Option<&'static str> {
 /// The Dutch wording of a class's personal-data description, when the
 /// asset carries the standard English one of its class
 /// ([`DeviceClass::personal_data`]). Anything else is shown as recorded.
-pub fn personal_data_nl(class: &str, recorded: &str) -> Option<&'static str> {
+pub(crate) fn personal_data_nl(class: &str, recorded: &str) -> Option<&'static str> {
     let c = DeviceClass::ALL.into_iter().find(|c| c.as_str() == class)?;
     if c.personal_data() != Some(recorded) {
         return None;

@@ -12,7 +12,7 @@ use super::{Lang, escape, i18n};
 
 /// The fill of a bar or segment (a CSS class; see `style.css`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fill {
+pub(crate) enum Fill {
     Severity(Severity),
     Status(Status),
     Plain,
@@ -41,7 +41,7 @@ impl Fill {
 
 /// The hatch patterns the fills refer to, defined once per document in a
 /// zero-size SVG (not `display:none`, which would hide the patterns too).
-pub fn pattern_defs() -> String {
+pub(crate) fn pattern_defs() -> String {
     // (id, background, foreground, shape): the shapes differ per severity so
     // a black-and-white print keeps them apart.
     let hatch = |id: &str, bg: &str, fg: &str, shape: &str| {
@@ -79,7 +79,7 @@ pub fn pattern_defs() -> String {
 }
 
 /// One horizontal bar.
-pub struct Bar {
+pub(crate) struct Bar {
     /// Device text allowed: escaped here.
     pub label: String,
     pub value: usize,
@@ -117,7 +117,7 @@ fn open_svg(id: &str, width: f64, height: f64, title: &str, desc: &str) -> Strin
 
 /// A horizontal bar chart: one labelled row per bar, the value written after
 /// the bar, an axis line and the axis label under the bars.
-pub fn hbar(id: &str, title: &str, axis: &str, bars: &[Bar]) -> String {
+pub(crate) fn hbar(id: &str, title: &str, axis: &str, bars: &[Bar]) -> String {
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1) as f64;
     let top = 6.0;
     let height = top + ROW_H * bars.len() as f64 + 30.0;
@@ -248,7 +248,7 @@ fn trend_axes(runs: &[RunSummary], ymax: usize, axis: &str, slot: f64) -> String
 
 /// Findings per severity per run as stacked bars (critical at the bottom),
 /// the total above each bar, segment values inside when they fit.
-pub fn trend_findings(id: &str, lang: Lang, runs: &[RunSummary]) -> String {
+pub(crate) fn trend_findings(id: &str, lang: Lang, runs: &[RunSummary]) -> String {
     let t = i18n::text(lang);
     let ymax = runs
         .iter()
@@ -338,7 +338,7 @@ pub fn trend_findings(id: &str, lang: Lang, runs: &[RunSummary]) -> String {
 
 /// Failed controls per run as a line with a marker and value per run;
 /// partial runs get a hollow marker and a `*` under the axis.
-pub fn trend_failed(id: &str, lang: Lang, runs: &[RunSummary]) -> String {
+pub(crate) fn trend_failed(id: &str, lang: Lang, runs: &[RunSummary]) -> String {
     let t = i18n::text(lang);
     let ymax = runs
         .iter()
