@@ -57,6 +57,10 @@ struct Vendor {
     name: String,
     class: Option<DeviceClass>,
     models: Vec<ModelRule>,
+    /// The maker that builds its devices (an OEM brand's supplier).
+    made_by: Option<usize>,
+    /// Makers whose name its older devices carry (HPE's: HP).
+    formerly: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +72,8 @@ struct Line {
     /// Lower-cased words of which one must appear in the same text.
     context: Vec<String>,
     models: Vec<ModelRule>,
+    /// Makers that sold the line before its owner took it over.
+    formerly: Vec<usize>,
 }
 
 /// The loaded lexicon.
@@ -77,7 +83,7 @@ pub struct Lexicon {
     lines: Vec<Line>,
     /// Phrases by their first word, lower-cased.
     phrases: HashMap<String, Vec<Phrase>>,
-    /// Vendor index by lower-cased canonical name.
+    /// Vendor index by canonical name, as [`name_key`] writes it.
     by_name: HashMap<String, usize>,
 }
 
@@ -124,6 +130,11 @@ struct RawVendor {
     lines: Vec<RawLine>,
     #[serde(default)]
     models: Vec<RawModel>,
+    /// The maker that builds its devices (OEM), a vendor of the file.
+    made_by: Option<String>,
+    /// Makers whose name its older devices carry, vendors of the file.
+    #[serde(default)]
+    formerly: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,6 +148,9 @@ struct RawLine {
     context: Vec<String>,
     #[serde(default)]
     models: Vec<RawModel>,
+    /// Makers that sold the line before, vendors of the file.
+    #[serde(default)]
+    formerly: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -186,28 +200,56 @@ impl Lexicon {
         let raw: RawFile = parse_toml(path, text, "lexicon")?;
         let _ = raw.source;
         let mut lex = Lexicon::default();
-        for v in raw.vendors {
+        for v in &raw.vendors {
+            let err = |m: String| CheckLoadError::at(path, text, v.span(), &v.get_ref().name, m);
+            let name = &v.get_ref().name;
+            if name.trim().is_empty() {
+                return Err(err("a vendor needs a name".into()));
+            }
+            let idx = lex.by_name.len();
+            if lex.by_name.insert(name_key(name), idx).is_some() {
+                return Err(err(format!("vendor `{name}` is listed twice")));
+            }
+        }
+        // `made_by` and a line's `formerly` name other vendors of the file.
+        let vendor_ref = |name: &str| {
+            lex.by_name
+                .get(&name_key(name))
+                .copied()
+                .ok_or_else(|| format!("`{name}` is not a vendor of this file"))
+        };
+        let refs = |names: &[String]| -> Result<Vec<usize>, String> {
+            names.iter().map(|n| vendor_ref(n)).collect()
+        };
+        let mut resolved = Vec::new();
+        for v in &raw.vendors {
+            let err = |m: String| CheckLoadError::at(path, text, v.span(), &v.get_ref().name, m);
+            let raw = v.get_ref();
+            let made_by = raw.made_by.as_deref().map(vendor_ref).transpose();
+            let lines: Result<Vec<Vec<usize>>, String> =
+                raw.lines.iter().map(|l| refs(&l.formerly)).collect();
+            resolved.push((
+                made_by.map_err(&err)?,
+                refs(&raw.formerly).map_err(&err)?,
+                lines.map_err(&err)?,
+            ));
+        }
+        for (v, (made_by, vendor_formerly, formerly)) in raw.vendors.into_iter().zip(resolved) {
             let span = v.span();
             let v = v.into_inner();
             let err = |m: String| CheckLoadError::at(path, text, span.clone(), &v.name, m);
-            if v.name.trim().is_empty() {
-                return Err(err("a vendor needs a name".into()));
-            }
             let idx = lex.vendors.len();
-            if lex
-                .by_name
-                .insert(v.name.to_ascii_lowercase(), idx)
-                .is_some()
-            {
-                return Err(err(format!("vendor `{}` is listed twice", v.name)));
-            }
-            for n in std::iter::once(&v.name).chain(&v.names) {
+            // A canonical name that is also listed under `exact` (`APC`,
+            // `HP`) counts only as written.
+            let name_is_exact = v.exact.iter().any(|e| e.eq_ignore_ascii_case(&v.name));
+            let any_case = std::iter::once(&v.name).filter(|_| !name_is_exact);
+            for n in any_case.chain(&v.names) {
                 lex.add(n, false, What::Vendor(idx)).map_err(&err)?;
             }
             for n in &v.exact {
                 lex.add(n, true, What::Vendor(idx)).map_err(&err)?;
             }
-            for l in v.lines {
+            for (l, formerly) in v.lines.into_iter().zip(formerly) {
                 let li = lex.lines.len();
                 lex.add(&l.name, l.exact, What::Line(li)).map_err(&err)?;
                 lex.lines.push(Line {
@@ -216,12 +258,15 @@ impl Lexicon {
                     class: l.class,
                     context: l.context.iter().map(|c| c.to_lowercase()).collect(),
                     models: models(l.models),
+                    formerly,
                 });
             }
             lex.vendors.push(Vendor {
                 name: v.name,
                 class: v.class,
                 models: models(v.models),
+                made_by,
+                formerly: vendor_formerly,
             });
         }
         for c in raw.classes {
@@ -248,6 +293,16 @@ impl Lexicon {
         if written.is_empty() {
             return Err(format!("`{phrase}` holds no word"));
         }
+        // Names are matched as whole words: `RT-` would match the word `RT`
+        // anywhere (`Toastman-RT`), so a model number's start goes under
+        // `models`.
+        let edge = |c: Option<char>| c.is_some_and(|c| !c.is_alphanumeric() && c != ')');
+        if edge(phrase.trim().chars().next()) || edge(phrase.trim().chars().last()) {
+            return Err(format!(
+                "`{phrase}` begins or ends with punctuation, which whole-word matching drops; \
+                 a model number's prefix belongs under `models`"
+            ));
+        }
         let lower: Vec<String> = written.iter().map(|w| w.to_lowercase()).collect();
         self.phrases
             .entry(lower[0].clone())
@@ -269,7 +324,7 @@ impl Lexicon {
     /// (`HIKVISION`, `Hangzhou Hikvision Digital Technology Co., Ltd.`).
     pub fn canonical_vendor(&self, stated: &str) -> Option<&str> {
         let text = stated.trim();
-        if let Some(&i) = self.by_name.get(&text.to_ascii_lowercase()) {
+        if let Some(&i) = self.by_name.get(&name_key(text)) {
             return Some(&self.vendors[i].name);
         }
         self.matches(text).into_iter().find_map(|m| match m.what {
@@ -282,7 +337,7 @@ impl Lexicon {
     /// The class a vendor's model number implies (`AXIS A1001`: a door
     /// controller), given the vendor's canonical name and a product name.
     pub fn model_class(&self, vendor: &str, product: &str) -> Option<DeviceClass> {
-        let v = &self.vendors[*self.by_name.get(&vendor.to_ascii_lowercase())?];
+        let v = &self.vendors[*self.by_name.get(&name_key(vendor))?];
         let mut rules: Vec<&ModelRule> = Vec::new();
         // A line's model numbering counts for products of that line only
         // (`SCALANCE S` is a firewall, `SIMATIC S7` is not).
@@ -303,7 +358,44 @@ impl Lexicon {
 
     /// The default class of a vendor (what most of its products are).
     pub fn vendor_class(&self, vendor: &str) -> Option<DeviceClass> {
-        self.vendors[*self.by_name.get(&vendor.to_ascii_lowercase())?].class
+        self.vendors[*self.by_name.get(&name_key(vendor))?].class
+    }
+
+    fn vendor_index(&self, stated: &str) -> Option<usize> {
+        let name = self.canonical_vendor(stated)?;
+        self.by_name.get(&name_key(name)).copied()
+    }
+
+    /// Whether two stated vendors are the same maker: one canonical name
+    /// (`Checkpoint`, `Check Point`; a brand and its owner), an OEM brand
+    /// and the maker that builds its devices (`made_by`), or a maker and
+    /// the one whose name its older devices carry (`formerly`: HPE, HP).
+    pub fn same_maker(&self, a: &str, b: &str) -> bool {
+        match (self.vendor_index(a), self.vendor_index(b)) {
+            (Some(x), Some(y)) => {
+                let (vx, vy) = (&self.vendors[x], &self.vendors[y]);
+                x == y
+                    || vx.made_by == Some(y)
+                    || vy.made_by == Some(x)
+                    || vx.formerly.contains(&y)
+                    || vy.formerly.contains(&x)
+            }
+            _ => name_key(a) == name_key(b),
+        }
+    }
+
+    /// Whether two stated vendors both made the product line `product`
+    /// belongs to: its owner and a maker that sold it before (`IBM` and
+    /// `Ricoh` for `Infoprint 1332`).
+    pub fn same_line_maker(&self, a: &str, b: &str, product: &str) -> bool {
+        let (Some(x), Some(y)) = (self.vendor_index(a), self.vendor_index(b)) else {
+            return false;
+        };
+        let lower = product.to_lowercase();
+        self.lines.iter().any(|l| {
+            let made = |v: usize| l.vendor == v || l.formerly.contains(&v);
+            lower.starts_with(&l.prefix_lower) && made(x) && made(y)
+        })
     }
 
     fn matches(&self, text: &str) -> Vec<Match> {
@@ -337,6 +429,7 @@ impl Lexicon {
                     words: n,
                     what: p.what,
                     context_ok,
+                    exact: p.exact.is_some(),
                 });
             }
         }
@@ -346,28 +439,37 @@ impl Lexicon {
     /// Reads one text.
     pub fn read(&self, text: &str) -> Option<Reading> {
         let found = self.matches(text);
-        // A name after `compatible with` is another maker's.
+        // What follows `compatible with` is another maker's product.
+        let clauses = compatible_clauses(text);
         let found: Vec<Match> = found
             .into_iter()
-            .filter(|m| {
-                !text[..m.start]
-                    .trim_end()
-                    .to_ascii_lowercase()
-                    .ends_with("compatible with an")
-                    && !text[..m.start]
-                        .trim_end()
-                        .to_ascii_lowercase()
-                        .ends_with("compatible with")
-            })
+            .filter(|m| !clauses.iter().any(|&(s, e)| m.start >= s && m.start < e))
             .collect();
-        let vendor_name = found.iter().find(|m| matches!(m.what, What::Vendor(_)));
+        // The maker: the copyright holder, else the first named in full,
+        // else the first named by a short or common word (`APC`, `AXIS`),
+        // which may be something else (`DLB APC 5M-90 ... Deliberant`).
+        let vendor_name = found
+            .iter()
+            .filter(|m| matches!(m.what, What::Vendor(_)))
+            .min_by_key(|m| (!after_copyright(text, m.start), m.exact, m.start));
+        let vendor_of = |m: &Match| match m.what {
+            What::Vendor(v) => Some(v),
+            _ => None,
+        };
         // A product line implies its vendor unless the text names another
-        // maker first (`3Com OfficeConnect`, `FUJI XEROX DocuPrint`).
+        // maker first (`3Com OfficeConnect`, `FUJI XEROX DocuPrint`) or
+        // names the maker that sold the line before its owner took it over
+        // (`IBM Infoprint`, `NetCache ... NetApp`): the device is from then.
         let line = found.iter().find(|m| {
             let What::Line(l) = m.what else { return false };
+            let l = &self.lines[l];
+            let other_first = found
+                .iter()
+                .filter_map(|v| vendor_of(v).filter(|_| v.start < m.start))
+                .any(|n| n != l.vendor);
             m.context_ok
-                && vendor_name.is_none_or(|v| {
-                    v.what == What::Vendor(self.lines[l].vendor) || v.start > m.start
+                && vendor_name.and_then(vendor_of).is_none_or(|named| {
+                    named == l.vendor || l.formerly.contains(&named) || !other_first
                 })
         });
         // The longest class phrase, the first among equals.
@@ -387,8 +489,13 @@ impl Lexicon {
                 unreachable!()
             };
             let l = &self.lines[l];
-            vendor = Some(l.vendor);
-            let model = model_after(text, m.end);
+            vendor = Some(
+                vendor_name
+                    .and_then(vendor_of)
+                    .filter(|n| l.formerly.contains(n))
+                    .unwrap_or(l.vendor),
+            );
+            let model = model_after(text, m.end, true);
             out.product = Some(match &model {
                 Some((_, tok)) => format!("{} {tok}", &text[m.start..m.end]),
                 None => text[m.start..m.end].to_string(),
@@ -403,7 +510,7 @@ impl Lexicon {
                 unreachable!()
             };
             vendor = Some(v);
-            let model = model_after(text, m.end);
+            let model = model_after(text, m.end, false);
             if let Some((end, tok)) = &model {
                 out.product = Some(tok.to_string());
                 out.specific = true;
@@ -528,6 +635,50 @@ struct Match {
     words: usize,
     what: What,
     context_ok: bool,
+    /// Matched by a name that counts only as written (`APC`, `AXIS`).
+    exact: bool,
+}
+
+/// A vendor name as the lexicon looks it up: its letters and digits,
+/// lower-cased (`Check Point`, `CheckPoint` and `Checkpoint` are one).
+fn name_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Byte ranges of clauses about another maker's product: from
+/// `compatible with` to the end of the clause (`TROY PocketPro 100s
+/// compatible with an HP JETDIRECT EX`).
+fn compatible_clauses(text: &str) -> Vec<(usize, usize)> {
+    let lower = text.to_ascii_lowercase();
+    lower
+        .match_indices("compatible with")
+        .map(|(at, m)| {
+            let from = at + m.len();
+            let end = lower[from..]
+                .find([',', ';', '(', ')', '|', '\n', '\r'])
+                .map_or(text.len(), |e| from + e);
+            (from, end)
+        })
+        .collect()
+}
+
+/// Whether a name at `start` follows a copyright sign (`(c) 2010 Avaya`,
+/// `Copyright (C) 2003-2010 by Cisco`): the maker of what the text
+/// describes.
+fn after_copyright(text: &str, start: usize) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"(?i)(?:\(c\)|©|copyright)(?:\s*(?:\(c\)|©))?\s*(?:\d{4}(?:\s*[-–,]\s*\d{4})*\s*)?(?:by\s+)?$")
+            .expect("static regex")
+    });
+    let from = start.saturating_sub(40);
+    let from = (from..=start)
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(start);
+    re.is_match(&text[from..start])
 }
 
 /// Words: maximal runs of letters and digits, with their byte range.
@@ -626,10 +777,16 @@ const STOP: &[&str] = &[
 
 /// The model number written right after a line or vendor name: the next
 /// token if it is one, else up to two capitalised series words and then a
-/// model number (`LaserJet Pro MFP M428fdw`). Returns its end and the text
-/// from the first word to it.
-fn model_after(text: &str, from: usize) -> Option<(usize, &str)> {
+/// model number (`LaserJet Pro MFP M428fdw`). After a product line a plain
+/// number of three to six digits is a model too (`NPort 5110`). Returns its
+/// end and the text from the first word to it.
+fn model_after(text: &str, from: usize, line: bool) -> Option<(usize, &str)> {
     let rest = &text[from..];
+    // `NetApp/5.3.1R3`, `Sun-ILOM-Web-Server/1.0`: a name with its
+    // software's version or further name glued on, not a model.
+    if rest.starts_with(['/', '-']) {
+        return None;
+    }
     let first = rest.find(|c: char| !c.is_whitespace() && !matches!(c, '_' | ':' | '='))?;
     // A model glued to the name with `_` or `:` still counts, more than one
     // separator word does not.
@@ -646,7 +803,9 @@ fn model_after(text: &str, from: usize) -> Option<(usize, &str)> {
         if tok.is_empty() {
             return None;
         }
-        if is_model(tok) {
+        let number =
+            line && (3..=6).contains(&tok.len()) && tok.bytes().all(|b| b.is_ascii_digit());
+        if is_model(tok) || number {
             let start = from + first;
             let end = from + pos + tok.len();
             return Some((end, &text[start..end]));

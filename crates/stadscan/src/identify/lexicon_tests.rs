@@ -148,3 +148,94 @@ fn bad_lexicon_files_name_the_place() {
     let e = Lexicon::parse("x.toml", "[[class]]\nclass = \"cameras\"\n").unwrap_err();
     assert!(e.message.contains("unknown"), "{e}");
 }
+
+#[test]
+fn a_maker_named_for_compatibility_or_as_a_part_is_not_the_device_maker() {
+    let lex = lexicon();
+    // What follows `compatible with` is another maker's product, up to the
+    // end of its clause.
+    let r = lex.read("NetPrint 200 print server compatible with an HP JetDirect card");
+    assert_eq!(r.and_then(|r| r.vendor), None);
+    let r = read("PrintBox 5 compatible with HP JetDirect, made by Brother");
+    assert_eq!(r.vendor.as_deref(), Some("Brother"));
+    // The copyright holder makes what the text describes, not the maker of
+    // the server it runs on.
+    let r = read("Call server 7.5, HW: Dell R640 (c) 2019 Avaya Inc.");
+    assert_eq!(r.vendor.as_deref(), Some("Avaya"));
+    let r = read("Switch Software 5.2 Copyright (C) 2003-2012 by Cisco Systems, Inc. HP module");
+    assert_eq!(r.vendor.as_deref(), Some("Cisco"));
+    // A name that counts only as written (`APC`) yields to one in full.
+    let r = read("Mode APC, Deliberant firmware 7.1");
+    assert_eq!(r.vendor.as_deref(), Some("LigoWave"));
+    assert_eq!(read("APC Smart-UPS 1500").vendor.as_deref(), Some("APC"));
+    // The canonical name listed as exact counts only as written.
+    assert_eq!(lex.read("apc mode on"), None);
+}
+
+#[test]
+fn a_line_that_changed_hands_names_the_maker_the_text_names() {
+    // IBM's Infoprint line is Ricoh's now: an IBM-branded one is IBM's.
+    let r = read("IBM Infoprint 1570 version 4.2");
+    assert_eq!(r.vendor.as_deref(), Some("IBM"));
+    assert_eq!(r.product.as_deref(), Some("Infoprint 1570"));
+    assert_eq!(r.class, Some(DeviceClass::Printer));
+    assert_eq!(
+        read("InfoPrint 5000 production printer").vendor.as_deref(),
+        Some("Ricoh")
+    );
+    // The former maker may come after the line, with its software's version.
+    let r = read("NetCache C1100 (NetApp/5.2)");
+    assert_eq!(r.vendor.as_deref(), Some("NetApp"));
+    assert_eq!(r.product.as_deref(), Some("NetCache C1100"));
+    assert_eq!(read("NetCache C1100").vendor.as_deref(), Some("Blue Coat"));
+    // Another maker named first, not a former one: that maker's device
+    // (H3C's Comware on an HP switch).
+    let r = read("HP Comware Software, Version 5.20, HP 5500 Switch");
+    assert_eq!(r.vendor.as_deref(), Some("HP"));
+    assert_eq!(r.class, Some(DeviceClass::Switch));
+    // A brand under its then-owner's name is the brand's.
+    assert_eq!(
+        read("Dell SonicWALL NSA 2600").vendor.as_deref(),
+        Some("SonicWall")
+    );
+}
+
+#[test]
+fn model_prefixes_match_model_numbers_not_words() {
+    let lex = lexicon();
+    let r = read("RT-AX58U");
+    assert_eq!(r.vendor.as_deref(), Some("ASUS"));
+    assert_eq!(r.class, Some(DeviceClass::Router));
+    // `RT` as a word inside other names is no ASUS router.
+    assert_eq!(lex.read("Tomato-RT build 54").and_then(|r| r.vendor), None);
+    assert_eq!(lex.read("XY-300-RT-2W").and_then(|r| r.vendor), None);
+    // A name with punctuation at its edge cannot be matched as words.
+    let e = Lexicon::parse(
+        "x.toml",
+        "[[vendor]]\nname = \"A\"\nlines = [{ name = \"RT-\" }]\n",
+    )
+    .unwrap_err();
+    assert!(e.message.contains("under `models`"), "{e}");
+}
+
+#[test]
+fn one_maker_under_several_names() {
+    let lex = lexicon();
+    assert_eq!(lex.canonical_vendor("Checkpoint"), Some("Check Point"));
+    assert_eq!(
+        lex.canonical_vendor("Software House"),
+        Some("Johnson Controls")
+    );
+    assert!(lex.same_maker("CheckPoint", "Check Point Software"));
+    // An OEM brand and its maker; a maker and the one whose name its
+    // older devices carry.
+    assert!(lex.same_maker("Lorex", "Dahua"));
+    assert!(lex.same_maker("HP", "Hewlett Packard Enterprise"));
+    assert!(!lex.same_maker("HP", "Dell"));
+    assert!(!lex.same_maker("Lorex", "Hikvision"));
+    assert!(lex.same_line_maker("IBM", "Ricoh", "Infoprint 1332"));
+    assert!(!lex.same_line_maker("IBM", "Ricoh", "Aficio MP 2550"));
+    // `made_by` and `formerly` name vendors of the file.
+    let e = Lexicon::parse("x.toml", "[[vendor]]\nname = \"A\"\nmade_by = \"B\"\n").unwrap_err();
+    assert!(e.message.contains("`B` is not a vendor"), "{e}");
+}

@@ -138,12 +138,25 @@ impl Identifier {
 
     /// Every candidate the layers find in one observation.
     pub fn candidates(&self, o: &Observation, out: &mut Vec<Candidate>) {
+        let first = out.len();
         structured::candidates(self, o, out);
         if let Some((fp, id)) = self.fingerprints.first_match(&o.protocol, &o.facts) {
             out.push(Candidate::from_identity(id, fp.generic));
         }
         if let Some(recog) = &self.recog {
             recog.candidates(&self.lexicon, o, out);
+        }
+        // The name in a login prompt is the host's (`RT-AC68U login:`): a
+        // factory default on most devices, but the owner's choice. It names
+        // the maker only when nothing else the service said does, software
+        // included (`DD-WRT v24 ...` over a host called `Proliant ...`).
+        let prompt = |c: &Candidate| c.source == structured::LOGIN_PROMPT_SOURCE;
+        if out[first..]
+            .iter()
+            .any(|c| !prompt(c) && c.vendor.is_some())
+        {
+            let kept: Vec<Candidate> = out.drain(first..).filter(|c| !prompt(c)).collect();
+            out.extend(kept);
         }
     }
 
@@ -186,10 +199,12 @@ impl Identifier {
             .find(|c| c.vendor.is_some())
             .or_else(|| pool.first())?;
         let vendor = lead.vendor.clone();
-        let vendor_lower = vendor.as_deref().map(str::to_lowercase);
-        // Evidence about the chosen vendor, or about no vendor.
-        let same = |c: &&&Candidate| {
-            c.vendor.is_none() || c.vendor.as_deref().map(str::to_lowercase) == vendor_lower
+        // Evidence about the chosen vendor (an OEM brand and its maker are
+        // one), or about no vendor.
+        let same = |c: &&&Candidate| match (c.vendor.as_deref(), vendor.as_deref()) {
+            (None, _) => true,
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b) || self.lexicon.same_maker(a, b),
+            (Some(_), None) => false,
         };
         let with_product = pool.iter().filter(same).find(|c| c.product.is_some());
         let product = with_product.and_then(|c| c.product.clone());

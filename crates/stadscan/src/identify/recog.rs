@@ -387,7 +387,8 @@ impl RecogFingerprint {
 
 /// The text of the fact a recog file reads. `WWW-Authenticate` is put back
 /// together from the scheme and realm the HTTP probe keeps; the SSH
-/// identification is the banner after `SSH-2.0-`.
+/// identification is the banner after `SSH-2.0-`; a Telnet banner gets its
+/// login prompt line back.
 fn fact_text(facts: &Facts, fact: &str) -> Option<String> {
     if fact == "ssh.identification" {
         let banner = facts.get("ssh.banner").map(FactValue::render);
@@ -409,6 +410,16 @@ fn fact_text(facts: &Facts, fact: &str) -> Option<String> {
             s.push_str(&format!(" realm=\"{}\"", r.render()));
         }
         return Some(s);
+    }
+    if fact == "telnet.banner" {
+        // The Telnet probe keeps the login prompt line apart; recog's
+        // patterns read the whole opening, prompt included.
+        let banner = facts.get("telnet.banner").map(FactValue::render);
+        let prompt = facts.get("telnet.login_prompt").map(FactValue::render);
+        return match (banner, prompt) {
+            (Some(b), Some(p)) => Some(format!("{b}\r\n{p}")),
+            (b, p) => b.or(p),
+        };
     }
     match facts.get(fact)? {
         FactValue::Text(t) => Some(t.clone()),

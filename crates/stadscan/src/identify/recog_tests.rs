@@ -151,7 +151,9 @@ fn observations_are_matched_through_their_facts() {
     let lex = Lexicon::embedded().unwrap();
     let mut o = Observation::new(Endpoint::tcp("127.0.0.1".parse().unwrap(), 23), None);
     o.protocol = "telnet".into();
-    o.set("telnet.banner", "Streetbox SB-9 console\nlogin:");
+    // As the Telnet probe stores it: the prompt line apart.
+    o.set("telnet.banner", "Streetbox SB-9 console");
+    o.set("telnet.login_prompt", "login:");
     let mut out = Vec::new();
     r.candidates(&lex, &o, &mut out);
     assert_eq!(out.len(), 1);

@@ -78,6 +78,9 @@ const SELF_DESCRIPTIONS: &[SelfDescription] = &[
     },
 ];
 
+/// The source of the lexicon's reading of a Telnet login prompt.
+pub(super) const LOGIN_PROMPT_SOURCE: &str = "lexicon:telnet.login_prompt";
+
 /// Text facts the lexicon reads, with the layer of what it finds there.
 const TEXTS: &[(&str, Layer)] = &[
     ("snmp.sys_descr", Layer::Lexicon),
@@ -235,9 +238,23 @@ fn vendor_named(o: &Observation, d: &SelfDescription) -> bool {
 }
 
 /// Values of the named attributes of a distinguished name as x509-parser
-/// prints it (`C=NL, O=Hikvision, CN=DS-2CD2132F-IS`).
+/// prints it (`C=NL, O=Hikvision, CN=DS-2CD2132F-IS`) or as RFC 4514 writes
+/// it (`CN=DS-2CD2132F-IS,O=Hikvision,C=NL`). A comma starts a new
+/// attribute only where an attribute name and `=` follow.
 fn dn_values<'a>(dn: &'a str, keys: &'a [&str]) -> impl Iterator<Item = &'a str> + 'a {
-    dn.split(", ").filter_map(move |part| {
+    let mut starts = vec![0];
+    for (i, _) in dn.match_indices(',') {
+        let next = dn[i + 1..].trim_start();
+        let name_len = next
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+            .unwrap_or(next.len());
+        if name_len > 0 && next[name_len..].starts_with('=') {
+            starts.push(i + 1);
+        }
+    }
+    starts.push(dn.len() + 1);
+    let parts: Vec<&str> = starts.windows(2).map(|w| &dn[w[0]..w[1] - 1]).collect();
+    parts.into_iter().filter_map(move |part| {
         let (k, v) = part.split_once('=')?;
         keys.iter()
             .any(|key| k.trim().eq_ignore_ascii_case(key))

@@ -205,3 +205,68 @@ fn every_enterprise_vendor_is_in_the_lexicon() {
         }
     }
 }
+
+#[test]
+fn a_login_prompts_host_name_names_the_maker_only_when_nothing_else_does() {
+    // The banner names replacement firmware; the host name is the owner's.
+    let d = id(&[obs(
+        "telnet",
+        23,
+        &[
+            (
+                "telnet.banner",
+                "DD-WRT v3.0-r44715 std (c) 2020 NewMedia-NET GmbH",
+            ),
+            ("telnet.login_prompt", "ProLiant-lab login:"),
+        ],
+    )]);
+    assert_eq!(d.vendor.as_deref(), Some("DD-WRT"));
+    assert_eq!(d.version.as_deref(), Some("3.0-r44715"));
+    assert_eq!(d.class, DeviceClass::Router);
+    // A factory host name alone still names the device.
+    let d = id(&[obs(
+        "telnet",
+        23,
+        &[("telnet.login_prompt", "RT-AX58U login:")],
+    )]);
+    assert_eq!(d.vendor.as_deref(), Some("ASUS"));
+    assert_eq!(d.class, DeviceClass::Router);
+}
+
+#[test]
+fn certificate_names_written_without_blanks_are_read_per_attribute() {
+    let d = id(&[obs(
+        "tls",
+        443,
+        &[(
+            "cert.subject",
+            "CN=192.168.1.64,OU=Video,O=Hikvision,L=Hangzhou,C=CN",
+        )],
+    )]);
+    assert_eq!(d.vendor.as_deref(), Some("Hikvision"));
+    assert_eq!(d.class, DeviceClass::Camera);
+}
+
+#[test]
+fn an_oem_brand_and_its_maker_are_one_device() {
+    // The brand states its model; the maker's firmware answers in its own
+    // format: the brand's model and the firmware's version stay together.
+    let d = id(&[
+        obs(
+            "upnp",
+            1900,
+            &[("upnp.manufacturer", "Lorex"), ("upnp.model_name", "N841")],
+        ),
+        obs(
+            "onvif",
+            80,
+            &[
+                ("onvif.manufacturer", "Dahua"),
+                ("onvif.firmware_version", "V4.001.0000000.1"),
+            ],
+        ),
+    ]);
+    assert_eq!(d.vendor.as_deref(), Some("Lorex"), "{d:?}");
+    assert_eq!(d.product.as_deref(), Some("N841"), "{d:?}");
+    assert_eq!(d.version.as_deref(), Some("4.001.0000000.1"), "{d:?}");
+}
