@@ -301,9 +301,13 @@ fn hikvision_camera_read_after_a_default_login_gets_its_known_exploited_cve() {
         &scope("budget-1.sqlite"),
         &["--nvd-db", &db_arg],
     );
+    // Model and firmware come from the ISAPI page read after the login,
+    // through the generic self-description layer (no Hikvision rule).
     let asset = s.asset(ip);
+    assert_eq!(asset["vendor"], "Hikvision", "{asset}");
     assert_eq!(asset["model"], "DS-2CD2132F-IS", "{asset}");
     assert_eq!(asset["firmware"], "5.4.0 build 160401");
+    assert_eq!(asset["class"], "camera", "{asset}");
     assert!(!s.findings("default-credentials").is_empty());
     let curated = s.findings("hikvision-cve-2017-7921");
     assert_eq!(curated.len(), 1, "{}", s.json["findings"]);
