@@ -8,6 +8,7 @@
 //! produces (a few hundred observations, the examples twice over).
 //!
 //!   cargo bench --bench checks
+//!   STADSCAN_RECOG_DIR=recog/xml cargo bench --bench checks -- identify
 
 mod common;
 
@@ -21,6 +22,7 @@ use stadscan::creds::data::Credentials;
 use stadscan::devinfo::Endpoints;
 use stadscan::fingerprint::Fingerprints;
 use stadscan::firmware::Advisories;
+use stadscan::identify::Recog;
 use stadscan::model::{Endpoint, Facts, Observation};
 use stadscan::proto::tls as wire;
 use stadscan::scan::Knowledge;
@@ -169,6 +171,45 @@ fn bench_fingerprints_and_checks(c: &mut Criterion) {
             })
         },
     );
+    // With a recog checkout (STADSCAN_RECOG_DIR=.../recog/xml): loading it,
+    // the first pass (which compiles the patterns it tries) and the steady
+    // state.
+    if let Some(dir) = std::env::var_os("STADSCAN_RECOG_DIR") {
+        let dir = std::path::PathBuf::from(dir);
+        let started = std::time::Instant::now();
+        let recog = Recog::load(&dir).unwrap();
+        let load = started.elapsed();
+        let mut with_recog = (*identifier).clone();
+        with_recog.recog = Some(recog);
+        let started = std::time::Instant::now();
+        let named = corpus
+            .iter()
+            .filter(|o| with_recog.identify(std::slice::from_ref(o)).is_some())
+            .count();
+        eprintln!(
+            "recog: {} fingerprints loaded in {:.1} ms; first pass over 10,000 observations \
+             (compiling what it tries) {:.1} ms, {named} named",
+            with_recog
+                .recog
+                .as_ref()
+                .map_or(0, |r| r.stats.fingerprints),
+            load.as_secs_f64() * 1e3,
+            started.elapsed().as_secs_f64() * 1e3
+        );
+        g.bench_function(
+            format!("Identifier::identify with recog (10,000 corpus observations, {named} named)"),
+            |b| {
+                b.iter(|| {
+                    for o in &corpus {
+                        black_box(with_recog.identify(std::slice::from_ref(black_box(o))));
+                    }
+                })
+            },
+        );
+        g.bench_function("Recog::load", |b| {
+            b.iter(|| black_box(Recog::load(&dir).unwrap().stats.fingerprints))
+        });
+    }
     g.finish();
 
     let mut g = c.benchmark_group("checks");

@@ -554,7 +554,7 @@ fn checks_command(args: ChecksArgs) -> Result<u8> {
                 knowledge.identifier.enterprises.len(),
             );
             if let Some(dir) = recog {
-                let db = stadscan::identify::Recog::load(&dir)?;
+                let mut db = stadscan::identify::Recog::load(&dir)?;
                 let failures = db.lint();
                 let s = &db.stats;
                 let examples: usize = db.fingerprints().map(|f| f.examples.len()).sum();

@@ -57,6 +57,23 @@ pub fn fact_for(key: &str) -> Option<&'static str> {
     KEYS.iter().find(|(k, _)| *k == key).map(|(_, f)| *f)
 }
 
+/// The `matches` attribute of the root `<fingerprints>` tag, read from the
+/// start of the file without parsing it.
+fn declared_key(bytes: &[u8]) -> Option<String> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    let start = head.find("<fingerprints")?;
+    let tag = &head[start..start + head[start..].find('>')?];
+    let at = tag
+        .match_indices("matches")
+        .map(|(i, _)| i)
+        .find(|&i| tag[..i].ends_with(char::is_whitespace))?;
+    let rest = tag[at + "matches".len()..].trim_start().strip_prefix('=')?;
+    let rest = rest.trim_start();
+    let quote = rest.chars().next().filter(|q| matches!(q, '"' | '\''))?;
+    let value = &rest[1..];
+    Some(value[..value.find(quote)?].to_string())
+}
+
 /// Files without a `matches` attribute, known by their name.
 fn key_from_file_name(name: &str) -> Option<&'static str> {
     match name {
@@ -166,6 +183,15 @@ impl Recog {
 
     /// Parses one recog file given its name and bytes.
     pub fn add_file(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        // Most upstream files read facts stadscan does not have (mDNS, SMB,
+        // favicons...): their root tag says so, and they are not parsed.
+        if let Some(key) = declared_key(bytes)
+            && fact_for(&key).is_none()
+        {
+            self.stats.files += 1;
+            self.stats.files_skipped += 1;
+            return Ok(());
+        }
         let doc = crate::proto::xml::parse_limited(bytes, MAX_FILE).map_err(|e| e.to_string())?;
         let root = doc.root();
         if doc.name(root) != "fingerprints" {
@@ -198,9 +224,11 @@ impl Recog {
                 continue;
             };
             let flags = doc.attr(fp, "flags").unwrap_or("");
-            let pattern = match translate(source, flags).and_then(|p| {
-                Pattern::new(&p, false, RECOG_REGEX_SIZE_LIMIT).map_err(|e| first_line(&e))
-            }) {
+            // Parsed and compiled when first used (a scan tries only the
+            // files of the facts it meets, and stops at the first match).
+            let pattern = match translate(source, flags)
+                .map(|p| Pattern::deferred(&p, false, RECOG_REGEX_SIZE_LIMIT))
+            {
                 Ok(p) => p,
                 Err(reason) => {
                     self.stats.unsupported += 1;
@@ -310,17 +338,24 @@ impl Recog {
     }
 
     /// Every example of every fingerprint must match its own pattern and
-    /// yield the params it names: one line per failure.
-    pub fn lint(&self) -> Vec<String> {
+    /// yield the params it names: one line per failure. Compiles every
+    /// pattern: one whose syntax Rust's regex lacks is counted with the
+    /// unsupported ones (loading finds only what the translation sees).
+    pub fn lint(&mut self) -> Vec<String> {
         let mut failures = Vec::new();
+        let mut unsupported = Vec::new();
         for fp in self.fingerprints() {
             if let Err(e) = fp.pattern.compile() {
-                failures.push(format!(
-                    "{}:{}: the pattern does not compile: {}",
-                    fp.file,
-                    fp.line,
-                    first_line(e)
-                ));
+                if e.starts_with("regex parse error") {
+                    unsupported.push(format!("{}:{}: {}", fp.file, fp.line, first_line(e)));
+                } else {
+                    failures.push(format!(
+                        "{}:{}: the pattern does not compile: {}",
+                        fp.file,
+                        fp.line,
+                        first_line(e)
+                    ));
+                }
                 continue;
             }
             for ex in &fp.examples {
@@ -345,6 +380,12 @@ impl Recog {
                         ));
                     }
                 }
+            }
+        }
+        for u in unsupported {
+            if !self.unsupported.contains(&u) {
+                self.stats.unsupported += 1;
+                self.unsupported.push(u);
             }
         }
         failures
@@ -663,27 +704,22 @@ fn first_line(s: &str) -> String {
 }
 
 /// The 1-based lines where each occurrence of `tag` starts, outside
-/// comments (upstream files keep retired fingerprints in comments).
+/// comments (upstream files keep retired fingerprints in comments). One
+/// pass: the next comment is looked up again only once it is behind.
 fn tag_lines(text: &str, tag: &str) -> Vec<usize> {
     let mut out = Vec::new();
-    let mut rest = text;
-    let mut line = 1;
-    loop {
-        let next_tag = rest.find(tag);
-        let next_comment = rest.find("<!--");
-        match (next_tag, next_comment) {
-            (Some(t), Some(c)) if c < t => {
-                let end = rest[c..].find("-->").map_or(rest.len(), |e| c + e + 3);
-                line += rest[..end].matches('\n').count();
-                rest = &rest[end..];
-            }
-            (Some(t), _) => {
-                line += rest[..t].matches('\n').count();
-                out.push(line);
-                rest = &rest[t + tag.len()..];
-            }
-            (None, _) => break,
+    let (mut pos, mut line, mut counted) = (0, 1, 0);
+    let mut comment = text.find("<!--");
+    while let Some(t) = text[pos..].find(tag).map(|t| pos + t) {
+        if let Some(c) = comment.filter(|&c| c < t) {
+            pos = text[c..].find("-->").map_or(text.len(), |e| c + e + 3);
+            comment = text[pos..].find("<!--").map(|n| pos + n);
+            continue;
         }
+        line += text[counted..t].matches('\n').count();
+        counted = t;
+        out.push(line);
+        pos = t + tag.len();
     }
     out
 }

@@ -55,7 +55,7 @@ fn loaded() -> Recog {
 
 #[test]
 fn loads_translates_and_counts_what_rust_cannot_express() {
-    let r = loaded();
+    let mut r = loaded();
     assert_eq!(r.stats.files, 3);
     assert_eq!(r.stats.files_skipped, 1, "mDNS has no stadscan fact");
     assert_eq!(r.stats.fingerprints, 3);
@@ -173,4 +173,51 @@ fn a_folder_without_recog_files_is_an_error() {
     let e = Recog::load(&dir).unwrap_err();
     assert!(e.to_string().contains("bad.xml"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn tag_lines_skip_comments() {
+    let text = "a\n<!-- <x -->\n<x\n<x <!--\n<x\n-->\n<x";
+    assert_eq!(tag_lines(text, "<x"), vec![3, 4, 7]);
+    assert_eq!(tag_lines("<!-- unterminated <x", "<x"), Vec::<usize>::new());
+    assert_eq!(tag_lines("<x<x\n<x", "<x"), vec![1, 1, 2]);
+}
+
+#[test]
+fn syntax_only_rust_lacks_is_found_by_lint_and_unread_files_are_not_parsed() {
+    // Duplicate group names: Ruby accepts them, Rust's regex does not. The
+    // translation cannot see it; the pattern is parsed when first used.
+    let dup = r#"<fingerprints matches="ftp.banner">
+  <fingerprint pattern="^(?<m>A\d)|(?<m>B\d)$">
+    <description>Duplicate names</description>
+    <example>A1</example>
+  </fingerprint>
+</fingerprints>"#;
+    let mut r = Recog::default();
+    r.add_file("ftp_banners.xml", dup.as_bytes()).unwrap();
+    // A file for a fact stadscan lacks is counted, not parsed.
+    r.add_file(
+        "smb_native_os.xml",
+        b"<fingerprints matches='smb.native_os'><broken",
+    )
+    .unwrap();
+    assert_eq!((r.stats.files, r.stats.files_skipped), (2, 1));
+    assert_eq!(r.stats.unsupported, 0);
+    assert!(r.lint().is_empty());
+    assert_eq!(r.stats.unsupported, 1);
+    assert!(
+        r.unsupported[0].starts_with("ftp_banners.xml:2:"),
+        "{:?}",
+        r.unsupported
+    );
+    // Linting again counts it once.
+    r.lint();
+    assert_eq!(r.stats.unsupported, 1);
+    // A scan's observation simply does not match it.
+    let mut o = Observation::new(Endpoint::tcp("127.0.0.1".parse().unwrap(), 21), None);
+    o.protocol = "ftp".into();
+    o.set("ftp.banner", "A1");
+    let mut out = Vec::new();
+    r.candidates(&Lexicon::embedded().unwrap(), &o, &mut out);
+    assert!(out.is_empty());
 }

@@ -9,7 +9,11 @@
 //! What parsing cannot see, a pattern that compiles beyond the size limit,
 //! is found by [`Pattern::compile`], which `stadscan checks lint` and the
 //! data tests run on every pattern; should it happen during a scan, the
-//! pattern matches nothing and the error is logged.
+//! pattern matches nothing and the error is logged once.
+//!
+//! A user's recog folder holds thousands of patterns of which a scan tries
+//! few: [`Pattern::deferred`] leaves even the syntax check to the first use
+//! (`stadscan checks lint --recog` compiles them all).
 
 use std::sync::OnceLock;
 
@@ -21,10 +25,12 @@ pub struct Pattern {
     source: String,
     case_insensitive: bool,
     size_limit: usize,
-    /// Group 0 (the whole match) and the explicit groups.
-    captures_len: usize,
-    names: Vec<String>,
+    /// Group 0 (the whole match) and the explicit groups; `None` for a
+    /// deferred pattern (the compiled regex knows them).
+    groups: Option<(usize, Vec<String>)>,
     compiled: OnceLock<Result<Regex, String>>,
+    /// Set once the compile error has been logged.
+    reported: OnceLock<()>,
 }
 
 impl Pattern {
@@ -38,27 +44,47 @@ impl Pattern {
         let mut names = Vec::new();
         capture_names(&hir, &mut names);
         Ok(Pattern {
+            groups: Some((hir.properties().explicit_captures_len() + 1, names)),
+            ..Pattern::deferred(source, case_insensitive, size_limit)
+        })
+    }
+
+    /// A pattern whose syntax is checked when it is first used: a syntax
+    /// error then shows as a compile error ([`Pattern::compile`]).
+    pub fn deferred(source: &str, case_insensitive: bool, size_limit: usize) -> Pattern {
+        Pattern {
             source: source.to_string(),
             case_insensitive,
             size_limit,
-            captures_len: hir.properties().explicit_captures_len() + 1,
-            names,
+            groups: None,
             compiled: OnceLock::new(),
-        })
+            reported: OnceLock::new(),
+        }
     }
 
     pub fn as_str(&self) -> &str {
         &self.source
     }
 
-    /// The number of groups, counting group 0 (as `Regex::captures_len`).
+    /// The number of groups, counting group 0 (as `Regex::captures_len`;
+    /// 0 for a deferred pattern that does not compile).
     pub fn captures_len(&self) -> usize {
-        self.captures_len
+        match &self.groups {
+            Some((n, _)) => *n,
+            None => self.compile().map_or(0, Regex::captures_len),
+        }
     }
 
     /// The names of the named groups, in order.
-    pub fn capture_names(&self) -> impl Iterator<Item = &str> {
-        self.names.iter().map(String::as_str)
+    pub fn capture_names(&self) -> Box<dyn Iterator<Item = &str> + '_> {
+        match &self.groups {
+            Some((_, names)) => Box::new(names.iter().map(String::as_str)),
+            None => Box::new(
+                self.compile()
+                    .into_iter()
+                    .flat_map(|r| r.capture_names().flatten()),
+            ),
+        }
     }
 
     /// The compiled regex (built now if this is its first use).
@@ -84,11 +110,14 @@ impl Pattern {
         self.usable().is_some_and(|re| re.is_match(haystack))
     }
 
-    /// The compiled regex, or `None` (logged) when it does not compile.
+    /// The compiled regex, or `None` (logged the first time) when it does
+    /// not compile.
     fn usable(&self) -> Option<&Regex> {
         self.compile()
             .inspect_err(|e| {
-                tracing::error!(pattern = %self.source, error = %e, "a data file's regex does not compile; it matches nothing");
+                if self.reported.set(()).is_ok() {
+                    tracing::error!(pattern = %self.source, error = %e, "a data file's regex does not compile; it matches nothing");
+                }
             })
             .ok()
     }
@@ -150,5 +179,17 @@ mod tests {
         let e = big.compile().unwrap_err();
         assert!(e.contains("size limit"), "{e}");
         assert!(!big.is_match(&"a".repeat(100)));
+    }
+
+    #[test]
+    fn a_deferred_pattern_is_checked_at_first_use() {
+        let bad = Pattern::deferred(r"(unclosed", false, 1 << 20);
+        assert!(bad.compile().unwrap_err().contains("unclosed group"));
+        assert!(!bad.is_match("(unclosed"));
+        assert_eq!(bad.captures_len(), 0);
+        let p = Pattern::deferred(r"^(?<model>\S+) v(\d+)", false, 1 << 20);
+        assert_eq!(p.captures_len(), 3);
+        assert_eq!(p.capture_names().collect::<Vec<_>>(), ["model"]);
+        assert_eq!(&p.captures("NP-5 v2").unwrap()["model"], "NP-5");
     }
 }
