@@ -24,6 +24,7 @@
 
 pub mod enterprise;
 pub mod lexicon;
+mod prefilter;
 pub mod recog;
 pub mod structured;
 

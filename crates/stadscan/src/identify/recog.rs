@@ -16,11 +16,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::check::pattern::Pattern;
 use crate::fingerprint::DeviceClass;
 use crate::model::{Confidence, FactValue, Facts, Observation};
 
+use super::prefilter::Prefilter;
 use super::{Basis, Candidate, Layer, Lexicon};
 
 /// Largest compiled program of one recog pattern: above the built-in
@@ -108,6 +110,26 @@ pub struct RecogExample {
 struct RecogFile {
     fact: &'static str,
     fingerprints: Vec<RecogFingerprint>,
+    /// Built when the file is first used.
+    prefilter: OnceLock<Prefilter>,
+}
+
+impl RecogFile {
+    /// Per fingerprint: whether it can match `text` (see [`Prefilter`]).
+    fn candidates(&self, text: &str) -> Vec<bool> {
+        self.prefilter
+            .get_or_init(|| Prefilter::new(self.fingerprints.iter().map(|f| f.pattern.as_str())))
+            .candidates(text)
+    }
+
+    /// The first fingerprint that matches `text`, with its params.
+    fn first_match(&self, text: &str) -> Option<(&RecogFingerprint, BTreeMap<String, String>)> {
+        self.fingerprints
+            .iter()
+            .zip(self.candidates(text))
+            .filter(|(_, may)| *may)
+            .find_map(|(fp, _)| fp.params_for(text).map(|p| (fp, p)))
+    }
 }
 
 /// What loading found (the note a scan and `checks lint` print).
@@ -290,7 +312,11 @@ impl Recog {
             });
         }
         self.stats.fingerprints += fingerprints.len();
-        self.files.push(RecogFile { fact, fingerprints });
+        self.files.push(RecogFile {
+            fact,
+            fingerprints,
+            prefilter: OnceLock::new(),
+        });
         Ok(())
     }
 
@@ -316,8 +342,7 @@ impl Recog {
         self.files
             .iter()
             .filter(|f| f.fact == fact)
-            .flat_map(|f| f.fingerprints.iter())
-            .find_map(|fp| fp.params_for(text).map(|p| (fp, p)))
+            .find_map(|f| f.first_match(text))
     }
 
     /// Candidates from one observation: one per fact a recog file reads.
@@ -341,10 +366,17 @@ impl Recog {
     /// yield the params it names: one line per failure. Compiles every
     /// pattern: one whose syntax Rust's regex lacks is counted with the
     /// unsupported ones (loading finds only what the translation sees).
+    /// Also checks that the prefilter lets every example through.
     pub fn lint(&mut self) -> Vec<String> {
         let mut failures = Vec::new();
         let mut unsupported = Vec::new();
-        for fp in self.fingerprints() {
+        let all = self.files.iter().flat_map(|f| {
+            f.fingerprints
+                .iter()
+                .enumerate()
+                .map(move |(i, fp)| (f, i, fp))
+        });
+        for (file, i, fp) in all {
             if let Err(e) = fp.pattern.compile() {
                 if e.starts_with("regex parse error") {
                     unsupported.push(format!("{}:{}: {}", fp.file, fp.line, first_line(e)));
@@ -369,6 +401,14 @@ impl Recog {
                     ));
                     continue;
                 };
+                if !file.candidates(&ex.text)[i] {
+                    failures.push(format!(
+                        "{}:{}: the prefilter would not try `{}` on this example (a stadscan bug)",
+                        fp.file,
+                        ex.line,
+                        fp.pattern.as_str()
+                    ));
+                }
                 for (k, want) in &ex.expect {
                     if got.get(k) != Some(want) {
                         failures.push(format!(
