@@ -294,7 +294,7 @@ impl Lexicon {
             return Err(format!("`{phrase}` holds no word"));
         }
         // Names are matched as whole words: `RT-` would match the word `RT`
-        // anywhere (`Toastman-RT`), so a model number's start goes under
+        // anywhere (`Tomato-RT`), so a model number's start goes under
         // `models`.
         let edge = |c: Option<char>| c.is_some_and(|c| !c.is_alphanumeric() && c != ')');
         if edge(phrase.trim().chars().next()) || edge(phrase.trim().chars().last()) {
@@ -447,7 +447,7 @@ impl Lexicon {
             .collect();
         // The maker: the copyright holder, else the first named in full,
         // else the first named by a short or common word (`APC`, `AXIS`),
-        // which may be something else (`DLB APC 5M-90 ... Deliberant`).
+        // which may be something else (`Mode APC, Deliberant firmware`).
         let vendor_name = found
             .iter()
             .filter(|m| matches!(m.what, What::Vendor(_)))
@@ -649,8 +649,8 @@ fn name_key(name: &str) -> String {
 }
 
 /// Byte ranges of clauses about another maker's product: from
-/// `compatible with` to the end of the clause (`TROY PocketPro 100s
-/// compatible with an HP JETDIRECT EX`).
+/// `compatible with` to the end of the clause (`NetPrint 200 print server
+/// compatible with an HP JetDirect card`).
 fn compatible_clauses(text: &str) -> Vec<(usize, usize)> {
     let lower = text.to_ascii_lowercase();
     lower

@@ -150,7 +150,7 @@ impl Identifier {
         // The name in a login prompt is the host's (`RT-AC68U login:`): a
         // factory default on most devices, but the owner's choice. It names
         // the maker only when nothing else the service said does, software
-        // included (`DD-WRT v24 ...` over a host called `Proliant ...`).
+        // included (a `DD-WRT v3.0` banner over a host called `ProLiant-lab`).
         let prompt = |c: &Candidate| c.source == structured::LOGIN_PROMPT_SOURCE;
         if out[first..]
             .iter()
