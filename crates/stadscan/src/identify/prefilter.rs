@@ -16,7 +16,7 @@ const MIN_LITERAL: usize = 3;
 
 /// Which of a list of patterns can match a text.
 #[derive(Debug, Clone)]
-pub struct Prefilter {
+pub(crate) struct Prefilter {
     automaton: Option<AhoCorasick>,
     /// The patterns (by position) each literal of the automaton stands for.
     by_literal: Vec<Vec<usize>>,
@@ -27,7 +27,7 @@ pub struct Prefilter {
 impl Prefilter {
     /// From the patterns' sources in Rust's regex syntax; one that does not
     /// parse gets no literal (and is always run, to fail as it would).
-    pub fn new<'a>(sources: impl Iterator<Item = &'a str>) -> Prefilter {
+    pub(crate) fn new<'a>(sources: impl Iterator<Item = &'a str>) -> Prefilter {
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut by_literal: Vec<Vec<usize>> = Vec::new();
@@ -64,7 +64,7 @@ impl Prefilter {
     }
 
     /// Per pattern: whether it can match `text`.
-    pub fn candidates(&self, text: &str) -> Vec<bool> {
+    pub(crate) fn candidates(&self, text: &str) -> Vec<bool> {
         let mut out: Vec<bool> = self.filtered.iter().map(|f| !f).collect();
         match &self.automaton {
             Some(ac) if text.is_ascii() => {
