@@ -32,7 +32,7 @@
 //! - [`cpe`] and [`nvd`]: CPE names for identified devices, matched against a
 //!   local index of the NVD's CVE feeds and the CISA KEV catalogue;
 //! - [`history`]: runs, findings and budgets in SQLite (it reads only
-//!   [`model`] types);
+//!   [`model`] types; files opened owner-only by [`sqlite`]);
 //! - [`report`]: SARIF, JSON, HTML, Markdown, the terminal summary (the only
 //!   writer of output);
 //! - [`scan`]: runs the pipeline for one scope.
@@ -64,5 +64,6 @@ pub use stadscan_proto as proto;
 pub mod report;
 pub mod scan;
 pub mod scope;
+pub mod sqlite;
 pub mod streams;
 pub mod tls;

@@ -13,7 +13,10 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-const SCHEMA: &str = "
+/// Waits up to 10 s for another run holding the file (a history shared by
+/// two scans), then creates the table.
+const SETUP: &str = "
+PRAGMA busy_timeout = 10000;
 CREATE TABLE IF NOT EXISTS credential_attempts (
     device  TEXT NOT NULL,
     service TEXT NOT NULL,
@@ -32,10 +35,20 @@ pub const CONTROL: &str = "control";
 
 /// The budget file cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("{}: credential attempt budget: {message}", path.display())]
+#[error("{}: credential attempt budget: {kind}", path.display())]
 pub struct BudgetError {
     pub path: PathBuf,
-    pub message: String,
+    #[source]
+    pub kind: BudgetErrorKind,
+}
+
+/// What went wrong with a budget file.
+#[derive(Debug, thiserror::Error)]
+pub enum BudgetErrorKind {
+    #[error("{0}")]
+    Open(#[from] crate::sqlite::OpenError),
+    #[error("{0}")]
+    Sql(#[from] rusqlite::Error),
 }
 
 /// Which account of which service an attempt is charged to.
@@ -106,25 +119,11 @@ pub fn default_path() -> Option<PathBuf> {
 impl Budget {
     /// Opens (creating, owner-only) the budget at `path`.
     pub fn open(path: &Path, limit: u32, window_secs: i64) -> Result<Budget, BudgetError> {
-        let err = |message: String| BudgetError {
+        let err = |kind: BudgetErrorKind| BudgetError {
             path: path.to_path_buf(),
-            message,
+            kind,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
-        }
-        if !path.exists() {
-            let mut create = std::fs::OpenOptions::new();
-            create.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut create, 0o600);
-            create.open(path).map_err(|e| err(e.to_string()))?;
-        }
-        let conn = Connection::open(path).map_err(|e| err(e.to_string()))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(|e| err(e.to_string()))?;
-        conn.execute_batch(SCHEMA)
-            .map_err(|e| err(format!("not a usable SQLite database: {e}")))?;
+        let conn = crate::sqlite::open_owner_only(path, SETUP).map_err(|e| err(e.into()))?;
         Ok(Budget {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
@@ -146,7 +145,7 @@ impl Budget {
     fn fail(&self, e: rusqlite::Error) -> BudgetError {
         BudgetError {
             path: self.path.clone(),
-            message: e.to_string(),
+            kind: e.into(),
         }
     }
 
@@ -346,6 +345,12 @@ mod tests {
         std::fs::write(&path, vec![b'x'; 4096]).unwrap();
         let e = Budget::open(&path, 3, 60).unwrap_err();
         assert!(e.to_string().contains("b.sqlite"), "{e}");
+        // SQLite's own error is kept as the cause, not only its message.
+        let mut chain = std::iter::successors(Some(&e as &dyn std::error::Error), |e| e.source());
+        assert!(
+            chain.any(|c| c.downcast_ref::<rusqlite::Error>().is_some()),
+            "{e:?}"
+        );
     }
 
     fn tempdir() -> PathBuf {

@@ -81,10 +81,36 @@ CREATE TABLE IF NOT EXISTS asset_seen (
 
 /// Why the history could not be used. Names the file.
 #[derive(Debug, thiserror::Error)]
-#[error("history {}: {message}", path.display())]
+#[error("history {}: {kind}", path.display())]
 pub struct HistoryError {
     pub path: PathBuf,
-    pub message: String,
+    #[source]
+    pub kind: HistoryErrorKind,
+}
+
+/// What went wrong with a history file.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryErrorKind {
+    #[error("{0}")]
+    Open(#[from] crate::sqlite::OpenError),
+    #[error("cannot create the schema: {0}")]
+    Schema(#[source] rusqlite::Error),
+    #[error("schema version {found}; this stadscan reads version {SCHEMA_VERSION}")]
+    Version { found: String },
+    #[error("{0}")]
+    Sql(#[from] rusqlite::Error),
+    /// A stored observation that does not read back (or write).
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    #[error(
+        "run {run} was a scan of another version of this scope: its progress does not apply; scan without --resume"
+    )]
+    OtherScope { run: i64 },
+    #[error("no run {0}")]
+    NoRun(i64),
+    /// `known` lists the runs there are, or says there are none.
+    #[error("no run `{name}` (give a run number, `latest` or `previous`); {known}")]
+    UnknownRun { name: String, known: String },
 }
 
 /// The state of a stored run.
@@ -143,11 +169,11 @@ fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
     })
 }
 
-/// An error maker naming the history file.
-fn err_at(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> HistoryError + '_ {
-    move |e| HistoryError {
+/// An error about the history file at `path`.
+fn failed(path: &Path, kind: impl Into<HistoryErrorKind>) -> HistoryError {
+    HistoryError {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        kind: kind.into(),
     }
 }
 
@@ -162,49 +188,28 @@ fn severity_of(s: &str) -> Severity {
 impl Store {
     /// Opens (creating when absent) the history at `path`.
     pub fn open(path: &Path) -> Result<Store, HistoryError> {
-        let err = |message: String| HistoryError {
-            path: path.to_path_buf(),
-            message,
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
-        }
-        // Owner-only from the first byte: the history names every device
-        // and weakness of the city.
-        if !path.exists() {
-            let mut create = std::fs::OpenOptions::new();
-            create.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut create, 0o600);
-            create.open(path).map_err(|e| err(e.to_string()))?;
-        }
-        let conn = Connection::open_with_flags(
+        let err = |kind: HistoryErrorKind| failed(path, kind);
+        let conn = crate::sqlite::open_owner_only(
             path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )
-        .map_err(|e| err(e.to_string()))?;
+        .map_err(|e| err(e.into()))?;
         let store = Store {
             conn,
             path: path.to_path_buf(),
         };
         store
             .conn
-            .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-            )
-            .map_err(|e| err(format!("not a usable SQLite database: {e}")))?;
-        store
-            .conn
             .execute_batch(SCHEMA)
-            .map_err(|e| err(format!("cannot create the schema: {e}")))?;
+            .map_err(|e| err(HistoryErrorKind::Schema(e)))?;
         let version: Option<String> = store
             .conn
             .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
                 r.get(0)
             })
             .optional()
-            .map_err(|e| err(e.to_string()))?;
-        match version.as_deref().map(str::parse::<i64>) {
+            .map_err(|e| err(e.into()))?;
+        match version {
             None => {
                 store
                     .conn
@@ -212,20 +217,16 @@ impl Store {
                         "INSERT INTO meta (key, value) VALUES ('schema', ?1)",
                         [SCHEMA_VERSION.to_string()],
                     )
-                    .map_err(|e| err(e.to_string()))?;
+                    .map_err(|e| err(e.into()))?;
             }
-            Some(Ok(SCHEMA_VERSION)) => {}
-            Some(other) => {
-                return Err(err(format!(
-                    "schema version {other:?}; this stadscan reads version {SCHEMA_VERSION}"
-                )));
-            }
+            Some(v) if v.parse::<i64>() == Ok(SCHEMA_VERSION) => {}
+            Some(found) => return Err(err(HistoryErrorKind::Version { found })),
         }
         Ok(store)
     }
 
-    fn err(&self, e: impl std::fmt::Display) -> HistoryError {
-        err_at(&self.path)(&e)
+    fn err(&self, kind: impl Into<HistoryErrorKind>) -> HistoryError {
+        failed(&self.path, kind)
     }
 
     /// Opens a run of scope `scope_key` before scanning. Runs of the scope
@@ -251,13 +252,13 @@ impl Store {
         started: i64,
         resumed_from: Option<i64>,
     ) -> Result<i64, HistoryError> {
-        let err = err_at(&self.path);
-        let tx = self.conn.transaction().map_err(|e| err(&e))?;
+        let path = &self.path;
+        let tx = self.conn.transaction().map_err(|e| failed(path, e))?;
         tx.execute(
             "UPDATE runs SET state = 'incomplete' WHERE scope_key = ?1 AND state = 'running'",
             [scope_key],
         )
-        .map_err(|e| err(&e))?;
+        .map_err(|e| failed(path, e))?;
         tx.execute(
             "INSERT INTO runs (scope_key, scope_name, scope_file, started, state, tool_version, scope_digest, resumed_from)
              VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)",
@@ -271,36 +272,36 @@ impl Store {
                 resumed_from
             ],
         )
-        .map_err(|e| err(&e))?;
+        .map_err(|e| failed(path, e))?;
         let id = tx.last_insert_rowid();
-        tx.commit().map_err(|e| err(&e))?;
+        tx.commit().map_err(|e| failed(path, e))?;
         Ok(id)
     }
 
     /// Records the results of run `id` in one transaction: its assets and
     /// findings (keyed as SARIF keys them), first/last seen, and its state.
     pub fn record(&mut self, id: i64, report: &RunOutcome<'_>) -> Result<(), HistoryError> {
-        let err = err_at(&self.path);
+        let path = &self.path;
         let scope_key = self.run(id)?.scope_key;
         let state = if report.complete {
             RunState::Complete
         } else {
             RunState::Partial
         };
-        let tx = self.conn.transaction().map_err(|e| err(&e))?;
+        let tx = self.conn.transaction().map_err(|e| failed(path, e))?;
         {
             let mut asset_row = tx
                 .prepare(
                     "INSERT OR REPLACE INTO assets (run_id, asset, addr, class, vendor, model, firmware)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
-                .map_err(|e| err(&e))?;
+                .map_err(|e| failed(path, e))?;
             let mut asset_seen = tx
                 .prepare(
                     "INSERT INTO asset_seen (scope_key, asset, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
                      ON CONFLICT (scope_key, asset) DO UPDATE SET last_seen = excluded.last_seen",
                 )
-                .map_err(|e| err(&e))?;
+                .map_err(|e| failed(path, e))?;
             for a in report.assets {
                 asset_row
                     .execute(params![
@@ -312,23 +313,23 @@ impl Store {
                         a.model,
                         a.firmware
                     ])
-                    .map_err(|e| err(&e))?;
+                    .map_err(|e| failed(path, e))?;
                 asset_seen
                     .execute(params![scope_key, a.id, report.started])
-                    .map_err(|e| err(&e))?;
+                    .map_err(|e| failed(path, e))?;
             }
             let mut finding_row = tx
                 .prepare(
                     "INSERT OR REPLACE INTO findings (run_id, key, rule, endpoint, asset, severity, message)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
-                .map_err(|e| err(&e))?;
+                .map_err(|e| failed(path, e))?;
             let mut finding_seen = tx
                 .prepare(
                     "INSERT INTO finding_seen (scope_key, key, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
                      ON CONFLICT (scope_key, key) DO UPDATE SET last_seen = excluded.last_seen",
                 )
-                .map_err(|e| err(&e))?;
+                .map_err(|e| failed(path, e))?;
             for f in report.findings {
                 let key = f.key();
                 finding_row
@@ -341,10 +342,10 @@ impl Store {
                         f.severity.as_str(),
                         f.message
                     ])
-                    .map_err(|e| err(&e))?;
+                    .map_err(|e| failed(path, e))?;
                 finding_seen
                     .execute(params![scope_key, key, report.started])
-                    .map_err(|e| err(&e))?;
+                    .map_err(|e| failed(path, e))?;
             }
         }
         tx.execute(
@@ -359,8 +360,8 @@ impl Store {
                 report.assets.len() as i64
             ],
         )
-        .map_err(|e| err(&e))?;
-        tx.commit().map_err(|e| err(&e))
+        .map_err(|e| failed(path, e))?;
+        tx.commit().map_err(|e| failed(path, e))
     }
 
     /// Stores a run's progress: the steps below `done_below` are finished,
@@ -371,24 +372,24 @@ impl Store {
         id: i64,
         checkpoint: &crate::model::Checkpoint,
     ) -> Result<(), HistoryError> {
-        let err = err_at(&self.path);
-        let tx = self.conn.transaction().map_err(|e| err(&e))?;
+        let path = &self.path;
+        let tx = self.conn.transaction().map_err(|e| failed(path, e))?;
         {
             let mut row = tx
                 .prepare("INSERT OR REPLACE INTO checkpoints (run_id, step, observation) VALUES (?1, ?2, ?3)")
-                .map_err(|e| err(&e))?;
+                .map_err(|e| failed(path, e))?;
             for (step, obs) in &checkpoint.found {
-                let json = serde_json::to_string(obs).map_err(|e| err(&e))?;
+                let json = serde_json::to_string(obs).map_err(|e| failed(path, e))?;
                 row.execute(params![id, *step as i64, json])
-                    .map_err(|e| err(&e))?;
+                    .map_err(|e| failed(path, e))?;
             }
         }
         tx.execute(
             "UPDATE runs SET done_below = MAX(done_below, ?2) WHERE id = ?1",
             params![id, checkpoint.done_below as i64],
         )
-        .map_err(|e| err(&e))?;
-        tx.commit().map_err(|e| err(&e))
+        .map_err(|e| failed(path, e))?;
+        tx.commit().map_err(|e| failed(path, e))
     }
 
     /// The run `--resume` continues: the latest run of the scope, when it
@@ -399,40 +400,45 @@ impl Store {
         scope_key: &str,
         scope_digest: &str,
     ) -> Result<Option<crate::model::Resume>, HistoryError> {
-        let last: Option<(i64, String, String, i64)> = self
+        let last: Option<(i64, RunState, String, i64)> = self
             .conn
             .query_row(
                 "SELECT id, state, scope_digest, done_below FROM runs WHERE scope_key = ?1
                  ORDER BY id DESC LIMIT 1",
                 [scope_key],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        RunState::parse(&r.get::<_, String>(1)?),
+                        r.get(2)?,
+                        r.get(3)?,
+                    ))
+                },
             )
             .optional()
-            .map_err(|e| self.err(&e))?;
+            .map_err(|e| self.err(e))?;
         let Some((id, state, digest, done_below)) = last else {
             return Ok(None);
         };
-        if state == "complete" || done_below <= 0 {
+        if state == RunState::Complete || done_below <= 0 {
             return Ok(None);
         }
         if digest != scope_digest {
-            return Err(self.err(format!(
-                "run {id} was a scan of another version of this scope: its progress does not apply; scan without --resume"
-            )));
+            return Err(self.err(HistoryErrorKind::OtherScope { run: id }));
         }
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT observation FROM checkpoints WHERE run_id = ?1 AND step < ?2 ORDER BY step",
             )
-            .map_err(|e| self.err(&e))?;
+            .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![id, done_below], |r| r.get::<_, String>(0))
-            .map_err(|e| self.err(&e))?;
+            .map_err(|e| self.err(e))?;
         let mut observations = Vec::new();
         for row in rows {
-            let text = row.map_err(|e| self.err(&e))?;
-            observations.push(serde_json::from_str(&text).map_err(|e| self.err(&e))?);
+            let text = row.map_err(|e| self.err(e))?;
+            observations.push(serde_json::from_str(&text).map_err(|e| self.err(e))?);
         }
         Ok(Some(crate::model::Resume {
             done_below: done_below as u64,
@@ -449,7 +455,7 @@ impl Store {
                 r.get::<_, i64>(0)
             })
             .map(|v| v.max(0) as u64)
-            .map_err(|e| self.err(&e))
+            .map_err(|e| self.err(e))
     }
 
     /// The run with row id `id`.
@@ -461,8 +467,8 @@ impl Store {
                 run_row,
             )
             .optional()
-            .map_err(|e| self.err(&e))?
-            .ok_or_else(|| self.err(format!("no run {id}")))
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| self.err(HistoryErrorKind::NoRun(id)))
     }
 
     /// Every run, oldest first (for `stadscan diff` and listings).
@@ -470,10 +476,9 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare("SELECT id, scope_key, scope_name, started, state FROM runs ORDER BY id")
-            .map_err(|e| self.err(&e))?;
-        let rows = stmt.query_map([], run_row).map_err(|e| self.err(&e))?;
-        rows.collect::<Result<Vec<_>, _>>()
-            .map_err(|e| self.err(&e))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([], run_row).map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
     /// A run named the way users name it: its number, `latest` (the most
@@ -506,9 +511,10 @@ impl Store {
                     self.path.display()
                 )
             };
-            self.err(format!(
-                "no run `{name}` (give a run number, `latest` or `previous`); {known}"
-            ))
+            self.err(HistoryErrorKind::UnknownRun {
+                name: name.to_string(),
+                known,
+            })
         })
     }
 
@@ -523,7 +529,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| self.err(&e))?;
+            .map_err(|e| self.err(e))?;
         found.map(|i| self.run(i)).transpose()
     }
 
@@ -532,7 +538,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare("SELECT key, rule, endpoint, asset, severity, message FROM findings WHERE run_id = ?1")
-            .map_err(|e| self.err(&e))?;
+            .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([id], |r| {
                 Ok(Change {
@@ -544,10 +550,10 @@ impl Store {
                     message: r.get(5)?,
                 })
             })
-            .map_err(|e| self.err(&e))?;
+            .map_err(|e| self.err(e))?;
         let mut out = BTreeMap::new();
         for row in rows {
-            let c = row.map_err(|e| self.err(&e))?;
+            let c = row.map_err(|e| self.err(e))?;
             out.insert(c.key.clone(), c);
         }
         Ok(out)
@@ -562,7 +568,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| self.err(&e))
+            .map_err(|e| self.err(e))
     }
 
     /// The last `TREND_RUNS` recorded runs of the scope up to run `id`
@@ -575,23 +581,23 @@ impl Store {
                  FROM runs WHERE scope_key = ?1 AND id <= ?2 AND state IN ('complete', 'partial')
                  ORDER BY id DESC LIMIT ?3",
             )
-            .map_err(|e| self.err(&e))?;
+            .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![scope_key, id, TREND_RUNS as i64], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
+                    RunState::parse(&r.get::<_, String>(2)?),
                     r.get::<_, i64>(3)?,
                     r.get::<_, i64>(4)?,
                     r.get::<_, String>(5)?,
                 ))
             })
-            .map_err(|e| self.err(&e))?;
+            .map_err(|e| self.err(e))?;
         let mut runs = Vec::new();
         for row in rows {
             let (run_id, started, state, assets, failed, baseline) =
-                row.map_err(|e| self.err(&e))?;
+                row.map_err(|e| self.err(e))?;
             let mut by_severity = BTreeMap::new();
             for f in self.findings(run_id)?.values() {
                 *by_severity.entry(f.severity).or_insert(0) += 1;
@@ -599,7 +605,7 @@ impl Store {
             runs.push(RunSummary {
                 id: run_id,
                 started,
-                complete: state == "complete",
+                complete: state == RunState::Complete,
                 assets: assets as usize,
                 by_severity,
                 failed_controls: failed as usize,
@@ -809,6 +815,12 @@ mod tests {
         std::fs::write(&path, b"this is a text file, not a database\n".repeat(200)).unwrap();
         let e = Store::open(&path).err().expect("refused");
         assert!(e.to_string().contains("not-sqlite.db"), "{e}");
+        // SQLite's own error is kept as the cause, not only its message.
+        let mut chain = std::iter::successors(Some(&e as &dyn std::error::Error), |e| e.source());
+        assert!(
+            chain.any(|c| c.downcast_ref::<rusqlite::Error>().is_some()),
+            "{e:?}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
