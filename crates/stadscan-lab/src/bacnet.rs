@@ -3,8 +3,6 @@
 //! confirmed service is rejected, and nothing it holds can be written.
 //! The answer is a pure function; the loop only moves datagrams.
 
-use std::time::Duration;
-
 use tokio::net::UdpSocket;
 
 use crate::proto::bacnet::{
@@ -31,20 +29,7 @@ const GLOBAL_BROADCAST: u16 = 0xffff;
 /// Receives BACnet/IP datagrams and answers the ones addressed to the
 /// controller, always unicast back to the sender.
 pub(crate) async fn run_bacnet(socket: UdpSocket) {
-    let mut buf = vec![0u8; 2048];
-    loop {
-        let (n, peer) = match socket.recv_from(&mut buf).await {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::debug!(error = %e, "lab bacnet: receive failed");
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        if let Some(reply) = bacnet_reply(&buf[..n]) {
-            let _ = socket.send_to(&reply, peer).await;
-        }
-    }
+    crate::udp::serve(socket, "bacnet", 2048, bacnet_reply).await;
 }
 
 fn device() -> ObjectId {

@@ -26,8 +26,8 @@ const CA_COMMON_NAME: &str = "stadscan Demo City Lab CA";
 const CAMERA_KEY_PEM: &str = include_str!("lab-camera-key.pem");
 const PORTAL_KEY_PEM: &str = include_str!("lab-portal-key.pem");
 
-fn cert_error(context: &str) -> impl Fn(rcgen::Error) -> LabError + '_ {
-    move |e| LabError::Certificate(format!("{context}: {e}"))
+fn cert_error(context: &'static str) -> impl Fn(rcgen::Error) -> LabError {
+    move |source| LabError::Certificate { context, source }
 }
 
 /// Seconds since the Unix epoch as a duration (zero if the clock is before it).
@@ -108,11 +108,9 @@ fn server_config(
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     let config =
         ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| LabError::Certificate(format!("TLS configuration: {e}")))?
+            .with_safe_default_protocol_versions()?
             .with_no_client_auth()
-            .with_single_cert(vec![cert], key)
-            .map_err(|e| LabError::Certificate(format!("TLS configuration: {e}")))?;
+            .with_single_cert(vec![cert], key)?;
     Ok(Arc::new(config))
 }
 

@@ -3,8 +3,6 @@
 //! LwM2M Device object in `/.well-known/core`, a document long enough to be
 //! served in 64-byte blocks (RFC 7959), as a constrained node would.
 
-use std::time::Duration;
-
 use tokio::net::UdpSocket;
 
 use crate::proto::coap::{self, Code, Link, Message, MessageType, content_format, lwm2m, option};
@@ -30,20 +28,7 @@ const SENSORS: &[(&str, &str, &str, bool, &str)] = &[
 
 /// Answers datagrams until the task is aborted.
 pub(crate) async fn run_coap(socket: UdpSocket) {
-    let mut buf = vec![0u8; MAX_DATAGRAM];
-    loop {
-        let (n, peer) = match socket.recv_from(&mut buf).await {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::debug!(error = %e, "lab coap: receive failed");
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        if let Some(reply) = coap_reply(&buf[..n]) {
-            let _ = socket.send_to(&reply, peer).await;
-        }
-    }
+    crate::udp::serve(socket, "coap", MAX_DATAGRAM, coap_reply).await;
 }
 
 /// The node's `/.well-known/core` document.

@@ -351,18 +351,7 @@ fn filler_certificate() -> Vec<u8> {
 
 /// SNMP absurd: answers every datagram with [`SNMP_ABSURD`].
 pub(crate) async fn run_snmp_absurd(socket: UdpSocket) {
-    let mut buf = [0u8; 2048];
-    loop {
-        match socket.recv_from(&mut buf).await {
-            Ok((_, peer)) => {
-                let _ = socket.send_to(SNMP_ABSURD, peer).await;
-            }
-            Err(e) => {
-                tracing::debug!(error = %e, "lab snmp-absurd: receive failed");
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-        }
-    }
+    crate::udp::serve(socket, "snmp-absurd", 2048, |_| Some(SNMP_ABSURD)).await;
 }
 
 /// The ClientHello the peer opens with; `None` when it sends something else,

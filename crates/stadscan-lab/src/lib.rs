@@ -141,12 +141,28 @@ pub enum LabError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("lab certificate: {0}")]
-    Certificate(String),
-    #[error("lab SSH host key: {0}")]
-    HostKey(String),
-    #[error("{0}")]
-    Size(String),
+    /// A lab key or certificate (`context`: which one) could not be made.
+    #[error("lab certificate: {context}: {source}")]
+    Certificate {
+        context: &'static str,
+        source: rcgen::Error,
+    },
+    #[error("lab certificate: TLS configuration: {0}")]
+    Tls(#[from] rustls::Error),
+    /// The system gave no random bytes for an SSH host key.
+    #[error("lab SSH host key: no randomness for the SSH host key")]
+    HostKey,
+    #[error("a city lab holds 1 to {capacity} devices, not {devices}")]
+    Devices { devices: usize, capacity: usize },
+    #[error(
+        "{devices} devices need about {needed} open files, the limit here is {limit}: \
+         raise it with `ulimit -n {needed}` (up to the hard limit, `ulimit -Hn`) or start fewer devices"
+    )]
+    OpenFiles {
+        devices: usize,
+        needed: usize,
+        limit: u64,
+    },
 }
 
 /// What a device endpoint runs.
@@ -445,9 +461,7 @@ impl Lab {
         };
         let capacity = 254 * 256;
         if devices == 0 || devices > capacity {
-            return Err(LabError::Size(format!(
-                "a city lab holds 1 to {capacity} devices, not {devices}"
-            )));
+            return Err(LabError::Devices { devices, capacity });
         }
         let mut placed = Vec::new();
         for i in 0..devices {
@@ -464,10 +478,11 @@ impl Lab {
         if let Some(limit) = open_file_limit()
             && (limit as usize) < needed
         {
-            return Err(LabError::Size(format!(
-                "{devices} devices need about {needed} open files, the limit here is {limit}: \
-                 raise it with `ulimit -n {needed}` (up to the hard limit, `ulimit -Hn`) or start fewer devices"
-            )));
+            return Err(LabError::OpenFiles {
+                devices,
+                needed,
+                limit,
+            });
         }
         let network = format!("127.{block}.0.0/16");
         let dns = IpAddr::V4(Ipv4Addr::new(127, block, 255, 53));
@@ -667,7 +682,7 @@ impl Lab {
                     } else {
                         ssh::CHANGED_PASSWORD
                     };
-                    let gateway = ssh::Gateway::new(password).map_err(LabError::HostKey)?;
+                    let gateway = ssh::Gateway::new(password)?;
                     spawn_tcp(&mut tasks, l, move |s| ssh::serve_ssh(s, gateway.clone()));
                 }
                 (Kind::LegacyTls, Socket::Tcp(l)) => {

@@ -2,8 +2,6 @@
 //! tells anyone its model and firmware through GetDeviceInformation, the
 //! unauthenticated disclosure many deployed cameras still allow.
 
-use std::time::Duration;
-
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpStream, UdpSocket};
 
@@ -30,20 +28,7 @@ const SCOPES: [&str; 6] = [
 
 /// Answers WS-Discovery probes on `socket`; `xaddr` is the device service URL.
 pub(crate) async fn run_wsd(socket: UdpSocket, xaddr: String) {
-    let mut buf = vec![0u8; 65536];
-    loop {
-        let (n, peer) = match socket.recv_from(&mut buf).await {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::debug!(error = %e, "lab wsd: receive failed");
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        if let Some(reply) = wsd_reply(&buf[..n], &xaddr) {
-            let _ = socket.send_to(&reply, peer).await;
-        }
-    }
+    crate::udp::serve(socket, "wsd", 65536, |datagram| wsd_reply(datagram, &xaddr)).await;
 }
 
 /// ProbeMatches for a Probe with no types or NetworkVideoTransmitter among
@@ -174,6 +159,8 @@ fn onvif_response(method: &str, target: &str, body: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::proto::onvif::DeviceInfoReply;
     use crate::proto::onvif::captures::{GDI_REQUEST_ZEEP, PROBE_WSDISCOVERY};

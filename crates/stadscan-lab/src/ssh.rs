@@ -20,7 +20,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
-use super::READ_TIMEOUT;
+use super::{LabError, READ_TIMEOUT};
 
 /// What the gateways say they run (the identification the banner probe and
 /// the fingerprints read).
@@ -62,11 +62,11 @@ pub(crate) struct Gateway {
 
 impl Gateway {
     /// A gateway whose `admin` account has `password`, with a new host key.
-    pub(crate) fn new(password: &'static str) -> Result<Arc<Gateway>, String> {
+    pub(crate) fn new(password: &'static str) -> Result<Arc<Gateway>, LabError> {
         let mut seed = [0u8; 32];
         SystemRandom::new()
             .fill(&mut seed)
-            .map_err(|_| "no randomness for the SSH host key".to_string())?;
+            .map_err(|_| LabError::HostKey)?;
         let key = PrivateKey::from(Ed25519Keypair::from_seed(&seed));
         let config = server::Config {
             server_id: SshId::Standard(Cow::Borrowed(SOFTWARE_ID)),

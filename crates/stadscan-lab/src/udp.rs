@@ -25,22 +25,37 @@ const MAX_REPETITIONS: i64 = 10;
 /// SNMP v1 error-status `noSuchName`.
 const NO_SUCH_NAME: i64 = 2;
 
-/// Receives SNMP requests and answers those for one of `agent`'s communities.
-pub(crate) async fn run_snmp(socket: UdpSocket, started: Instant, agent: &'static SnmpAgent) {
-    let mut buf = vec![0u8; 65536];
+/// Answers each datagram on `socket` with what `reply` makes of it (none
+/// when it returns `None`), unicast to the sender, until the task is
+/// aborted. Reads datagrams of up to `max` bytes; `name` labels the log.
+pub(crate) async fn serve<R: AsRef<[u8]>>(
+    socket: UdpSocket,
+    name: &str,
+    max: usize,
+    mut reply: impl FnMut(&[u8]) -> Option<R>,
+) {
+    let mut buf = vec![0u8; max];
     loop {
         let (n, peer) = match socket.recv_from(&mut buf).await {
             Ok(r) => r,
             Err(e) => {
-                tracing::debug!(error = %e, "lab snmp: receive failed");
+                tracing::debug!(error = %e, "lab {name}: receive failed");
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             }
         };
-        if let Some(reply) = agent_reply(&buf[..n], started.elapsed(), agent) {
-            let _ = socket.send_to(&reply, peer).await;
+        if let Some(reply) = reply(&buf[..n]) {
+            let _ = socket.send_to(reply.as_ref(), peer).await;
         }
     }
+}
+
+/// Receives SNMP requests and answers those for one of `agent`'s communities.
+pub(crate) async fn run_snmp(socket: UdpSocket, started: Instant, agent: &'static SnmpAgent) {
+    serve(socket, "snmp", 65536, |datagram| {
+        agent_reply(datagram, started.elapsed(), agent)
+    })
+    .await;
 }
 
 /// The system group, in OID order.
@@ -150,20 +165,10 @@ pub(crate) fn agent_reply(packet: &[u8], uptime: Duration, agent: &SnmpAgent) ->
 
 /// Receives DNS queries and answers them from the lab's records.
 pub(crate) async fn run_dns(socket: UdpSocket, records: Records) {
-    let mut buf = vec![0u8; 4096];
-    loop {
-        let (n, peer) = match socket.recv_from(&mut buf).await {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::debug!(error = %e, "lab dns: receive failed");
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        if let Some(reply) = dns_reply(&buf[..n], &records) {
-            let _ = socket.send_to(&reply, peer).await;
-        }
-    }
+    serve(socket, "dns", 4096, |datagram| {
+        dns_reply(datagram, &records)
+    })
+    .await;
 }
 
 /// Lower case, without the trailing dot: how the lab keys its records.

@@ -2,8 +2,6 @@
 //! its device description. Its firmware version is in modelNumber, as many
 //! NVRs put it there.
 
-use std::time::Duration;
-
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpStream, UdpSocket};
 
@@ -28,20 +26,10 @@ pub(super) const MAX_REQUEST: usize = 64 * 1024;
 
 /// Answers M-SEARCH datagrams on `socket`; `location` is the description URL.
 pub(crate) async fn run_ssdp(socket: UdpSocket, location: String) {
-    let mut buf = vec![0u8; 65536];
-    loop {
-        let (n, peer) = match socket.recv_from(&mut buf).await {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::debug!(error = %e, "lab ssdp: receive failed");
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        if let Some(reply) = ssdp_reply(&buf[..n], &location) {
-            let _ = socket.send_to(&reply, peer).await;
-        }
-    }
+    crate::udp::serve(socket, "ssdp", 65536, |datagram| {
+        ssdp_reply(datagram, &location)
+    })
+    .await;
 }
 
 /// The answer to one datagram: one response for `ssdp:all`,
@@ -170,6 +158,8 @@ fn description_response(head: &RequestHead) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::proto::ssdp::captures::MSEARCH_ROOTDEVICE;
 
