@@ -310,7 +310,7 @@ pub struct InventoryArgs {
     pub csv: Option<PathBuf>,
 }
 
-fn parse_severity(s: &str) -> Result<Severity, String> {
+fn parse_severity(s: &str) -> Result<Severity, stadscan::model::UnknownSeverity> {
     s.parse()
 }
 

@@ -14,7 +14,8 @@ use crate::cli::{
 };
 #[cfg(feature = "lab")]
 use crate::cli::{DemoArgs, LabArgs};
-use stadscan::error::{Error as ScanError, Result};
+use crate::error::{Error, Result};
+use stadscan::error::Error as ScanError;
 use stadscan::history::store::{HistoryError, Store};
 use stadscan::model::Severity;
 use stadscan::net::{Shutdown, ShutdownTrigger};
@@ -54,24 +55,21 @@ pub fn run(cli: Cli) -> ExitCode {
     // (the demo and `stadscan lab` scans identify them).
     #[cfg(feature = "lab")]
     stadscan::check::embedded::add_check_files(stadscan_lab::DATA_FILES);
-    let code: crate::error::Result<u8> = runtime.block_on(async {
+    let code: Result<u8> = runtime.block_on(async {
         match cli.command {
-            Command::Scan(a) => Ok(scan_command(a).await?),
+            Command::Scan(a) => scan_command(a).await,
             #[cfg(feature = "lab")]
             Command::Demo(a) => demo_command(a).await,
             #[cfg(feature = "lab")]
             Command::Lab(a) => lab_command(a).await,
             #[cfg(not(feature = "lab"))]
-            Command::Demo(_) | Command::Lab(_) => Err(ScanError::Usage(
-                "this build of stadscan carries no lab (built without the `lab` feature)".into(),
-            )
-            .into()),
-            Command::Checks(a) => Ok(checks_command(a)?),
-            Command::Inventory(a) => Ok(inventory_command(a)?),
-            Command::Merge(a) => Ok(merge_command(a)?),
-            Command::Diff(a) => Ok(diff_command(a)?),
-            Command::History(a) => Ok(history_command(a)?),
-            Command::Nvd(a) => Ok(nvd_command(a)?),
+            Command::Demo(_) | Command::Lab(_) => Err(Error::NoLab),
+            Command::Checks(a) => checks_command(a),
+            Command::Inventory(a) => inventory_command(a),
+            Command::Merge(a) => merge_command(a),
+            Command::Diff(a) => diff_command(a),
+            Command::History(a) => history_command(a),
+            Command::Nvd(a) => nvd_command(a),
         }
     });
     // Do not wait for lingering device conversations on exit.
@@ -143,7 +141,7 @@ fn watch_signals(trigger: ShutdownTrigger) {
 }
 
 /// Fails early when an output cannot be written, before a long scan.
-fn probe_writable(path: &Path) -> Result<()> {
+fn probe_writable(path: &Path) -> stadscan::error::Result<()> {
     if path == Path::new("-") {
         return Ok(());
     }
@@ -161,7 +159,7 @@ fn probe_writable(path: &Path) -> Result<()> {
     std::fs::remove_file(&probe).map_err(err)
 }
 
-fn emit(path: &Path, bytes: &[u8]) -> Result<()> {
+fn emit(path: &Path, bytes: &[u8]) -> stadscan::error::Result<()> {
     if path == Path::new("-") {
         let mut out = std::io::stdout().lock();
         return out.write_all(bytes).map_err(|source| ScanError::Output {
@@ -225,7 +223,7 @@ async fn run_scope(
         Some(t) => t,
         None => &Silent,
     };
-    scan::run(Arc::new(scope), &knowledge, opts, shutdown, progress).await
+    Ok(scan::run(Arc::new(scope), &knowledge, opts, shutdown, progress).await?)
 }
 
 fn exit_code(report: &Report, fail_on: Option<Severity>) -> u8 {
@@ -269,11 +267,7 @@ impl<'a> Extras<'a> {
     ) -> Result<Extras<'a>> {
         let mut writer = None;
         let history = match history {
-            None if resume => {
-                return Err(ScanError::Usage(
-                    "--resume continues a run kept in the history: give --history FILE".into(),
-                ));
-            }
+            None if resume => return Err(Error::ResumeWithoutHistory),
             None => None,
             Some(p) => {
                 let mut store = Store::open(p)?;
@@ -334,7 +328,14 @@ impl<'a> Extras<'a> {
         if let Some(w) = self.writer.take() {
             match w.join() {
                 Ok(r) => r?,
-                Err(_) => return Err(ScanError::Usage("the checkpoint writer crashed".into())),
+                Err(panic) => {
+                    let why = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "no message".into());
+                    return Err(Error::CheckpointWriter(why));
+                }
             }
         }
         if let Some((store, id)) = self.history.as_mut() {
@@ -405,32 +406,27 @@ async fn scan_command(args: ScanArgs) -> Result<u8> {
 /// SHA-256 of the scope file (hex): a resume continues only the very same
 /// scope.
 fn scope_digest(path: &Path) -> Result<String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| ScanError::Usage(format!("{}: {e}", path.display())))?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let d = ring::digest::digest(&ring::digest::SHA256, &bytes);
     Ok(d.as_ref().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Refuses an unknown `--baseline` before anything is scanned.
 fn check_baseline(name: &str) -> Result<()> {
-    let baselines = stadscan::baseline::Baselines::embedded().map_err(ScanError::Usage)?;
+    let baselines = stadscan::baseline::Baselines::embedded()?;
     match baselines.catalogues.get(name) {
         Some(c) if !c.controls.is_empty() => Ok(()),
-        _ => Err(ScanError::Usage(format!(
-            "--baseline {name}: unknown baseline (known: {})",
-            baselines
-                .catalogues
-                .iter()
-                .filter(|(_, c)| !c.controls.is_empty())
-                .map(|(id, _)| id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+        _ => Err(Error::Baseline(stadscan::compliance::UnknownBaseline::new(
+            name, &baselines,
         ))),
     }
 }
 
 #[cfg(feature = "lab")]
-async fn demo_command(args: DemoArgs) -> crate::error::Result<u8> {
+async fn demo_command(args: DemoArgs) -> Result<u8> {
     let lab = Lab::start(LabConfig::demo()).await?;
     let scope_path = if Path::new(DEMO_SCOPE_PATH).is_file() {
         PathBuf::from(DEMO_SCOPE_PATH)
@@ -485,7 +481,7 @@ async fn demo_command(args: DemoArgs) -> crate::error::Result<u8> {
 }
 
 #[cfg(feature = "lab")]
-async fn lab_command(args: LabArgs) -> crate::error::Result<u8> {
+async fn lab_command(args: LabArgs) -> Result<u8> {
     // A city lab holds a socket per service: up to the hard limit.
     let _limit = stadscan::net::files::raise();
     let lab = match args.devices {
@@ -574,13 +570,8 @@ fn checks_command(args: ChecksArgs) -> Result<u8> {
                     let _in_memory = writeln!(out, "  unsupported: {u}");
                 }
                 if !failures.is_empty() {
-                    let mut msg = format!("{} recog examples fail:\n", failures.len());
-                    for f in &failures {
-                        msg.push_str(f);
-                        msg.push('\n');
-                    }
                     let _ = std::io::stdout().lock().write_all(&out);
-                    return Err(stadscan::error::Error::Usage(msg.trim_end().to_string()));
+                    return Err(Error::RecogExamples(failures));
                 }
             }
         }
@@ -592,12 +583,9 @@ fn checks_command(args: ChecksArgs) -> Result<u8> {
 fn nvd_command(args: NvdArgs) -> Result<u8> {
     use std::io::IsTerminal;
     let NvdAction::Import { feeds, db, kev } = args.action;
-    let usage = |e: stadscan::nvd::NvdError| ScanError::Usage(e.to_string());
     // Read the catalogue first: a bad KEV file stops before any feed work.
-    let kev = kev
-        .map(|p| stadscan::firmware::Kev::load(&p).map_err(|e| ScanError::Usage(e.to_string())))
-        .transpose()?;
-    let mut index = stadscan::nvd::Index::create(&db).map_err(usage)?;
+    let kev = kev.map(|p| stadscan::firmware::Kev::load(&p)).transpose()?;
+    let mut index = stadscan::nvd::Index::create(&db)?;
     let terminal = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let mut out = std::io::stdout().lock();
     for feed in &feeds {
@@ -613,7 +601,7 @@ fn nvd_command(args: NvdArgs) -> Result<u8> {
         if terminal {
             let _ignored = write!(std::io::stderr().lock(), "\r\x1b[2K");
         }
-        let s = result.map_err(usage)?;
+        let s = result?;
         let _ = writeln!(
             out,
             "{}: {} CVEs read: {} added, {} updated, {} kept (the index had them as new or newer), \
@@ -632,14 +620,14 @@ fn nvd_command(args: NvdArgs) -> Result<u8> {
         );
     }
     if let Some(k) = &kev {
-        let n = index.import_kev(k).map_err(usage)?;
+        let n = index.import_kev(k)?;
         let _ = writeln!(
             out,
             "KEV catalogue {} ({}): {n} known-exploited CVEs",
             k.catalog_version, k.date_released
         );
     }
-    let stats = index.stats().map_err(usage)?;
+    let stats = index.stats()?;
     let _ = writeln!(
         out,
         "{}: {} CVEs naming {} products, {} KEV entries, from {} feed files",
@@ -666,13 +654,20 @@ fn diff_command(args: DiffArgs) -> Result<u8> {
         }
         None => {
             let read = |p: &str| -> Result<serde_json::Value> {
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| ScanError::Usage(format!("{p}: {e}")))?;
-                serde_json::from_str(&text)
-                    .map_err(|e| ScanError::Usage(format!("{p}:{}:{}: {e}", e.line(), e.column())))
+                let text = std::fs::read_to_string(p).map_err(|source| Error::Read {
+                    path: p.into(),
+                    source,
+                })?;
+                serde_json::from_str(&text).map_err(|source| Error::Json {
+                    path: p.into(),
+                    source,
+                })
             };
             let findings = |p: &str, doc: &serde_json::Value| {
-                report::diff::sarif_findings(doc).map_err(|e| ScanError::Usage(format!("{p}: {e}")))
+                report::diff::sarif_findings(doc).map_err(|source| Error::Sarif {
+                    path: p.into(),
+                    source,
+                })
             };
             let (old, new) = (read(&args.old)?, read(&args.new)?);
             stadscan::history::store::compare(
@@ -704,10 +699,7 @@ fn diff_command(args: DiffArgs) -> Result<u8> {
 /// A history file that must exist already (reading never creates one).
 fn open_history(path: &Path) -> Result<Store> {
     if !path.is_file() {
-        return Err(ScanError::Usage(format!(
-            "{}: no such history file (`stadscan scan --history FILE` creates one)",
-            path.display()
-        )));
+        return Err(Error::NoHistory(path.to_path_buf()));
     }
     Ok(Store::open(path)?)
 }
@@ -732,11 +724,13 @@ fn history_command(args: HistoryArgs) -> Result<u8> {
 fn merge_command(args: MergeArgs) -> Result<u8> {
     let mut docs = Vec::new();
     for p in &args.inputs {
-        let text = std::fs::read_to_string(p)
-            .map_err(|e| ScanError::Usage(format!("cannot read {}: {e}", p.display())))?;
+        let text = std::fs::read_to_string(p).map_err(|source| Error::Read {
+            path: p.clone(),
+            source,
+        })?;
         docs.push((p.display().to_string(), text));
     }
-    let merged = report::merge::merge(docs).map_err(ScanError::Usage)?;
+    let merged = report::merge::merge(docs)?;
     // A JSON report named .sarif would be refused by code scanning later,
     // far from the mistake.
     let named_sarif = args
@@ -744,27 +738,28 @@ fn merge_command(args: MergeArgs) -> Result<u8> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("sarif"));
     if named_sarif && merged.kind != report::merge::InputKind::Sarif {
-        return Err(ScanError::Usage(format!(
-            "{} is named .sarif, but the merged file is {}: name it .json",
-            args.output.display(),
-            merged.kind.describe()
-        )));
+        return Err(Error::NotSarif {
+            output: args.output,
+            kind: merged.kind,
+        });
     }
     emit(&args.output, &merged.bytes)?;
     Ok(EXIT_OK)
 }
 
 fn inventory_command(args: InventoryArgs) -> Result<u8> {
-    let text = std::fs::read_to_string(&args.report).map_err(|source| ScanError::Output {
+    let text = std::fs::read_to_string(&args.report).map_err(|source| Error::Read {
         path: args.report.clone(),
         source,
     })?;
-    let register = report::inventory::Register::from_report_json(&text)
-        .map_err(|e| ScanError::Usage(format!("{}: {e}", args.report.display())))?;
+    let register = report::inventory::Register::from_report_json(&text).map_err(|source| {
+        Error::Inventory {
+            path: args.report.clone(),
+            source,
+        }
+    })?;
     if args.json.is_none() && args.csv.is_none() {
-        return Err(ScanError::Usage(
-            "name an output: --json FILE and/or --csv FILE".into(),
-        ));
+        return Err(Error::NoOutput);
     }
     if let Some(p) = &args.json {
         emit(p, &register.to_json())?;

@@ -32,6 +32,29 @@ fn checks_command_lists_every_check() {
     }
 }
 
+/// A command that cannot read its input says so and names the file
+/// (`inventory` used to say "cannot write" about the report it could not
+/// read).
+#[test]
+fn a_missing_input_is_named_as_a_file_that_cannot_be_read() {
+    let dir = common::TestDir::new("missing-input");
+    let missing = dir.path("missing.json");
+    let m = missing.to_str().unwrap();
+    for args in [
+        vec!["inventory", "--report", m, "--csv", "-"],
+        vec!["merge", "--output", "-", m],
+        vec!["diff", m, m],
+    ] {
+        let (out, _) = common::run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("cannot read {m}: ")),
+            "{args:?}: {err}"
+        );
+    }
+}
+
 #[test]
 fn lab_refuses_a_prefix_outside_loopback() {
     let (out, _) = common::run(&["lab", "--prefix", "10.0.0"]);

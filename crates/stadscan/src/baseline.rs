@@ -5,6 +5,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::knowledge::{CheckLoadError, parse_toml};
 
 /// What a judgement stands on: the kind of thing a check looks at, and
 /// what a control needs to have seen before it can pass. Checks declare
@@ -99,6 +102,12 @@ pub struct Catalogue {
     pub controls: Vec<Control>,
 }
 
+/// A catalogue file's id, where it stands (for an error).
+#[derive(Deserialize)]
+struct Head {
+    id: Spanned<String>,
+}
+
 /// Every loaded catalogue, by id.
 #[derive(Debug, Clone, Default)]
 pub struct Baselines {
@@ -109,26 +118,40 @@ impl Baselines {
     /// Parses catalogue files given as (path, text). Files without a
     /// `[[control]]` table (policy tables such as the TLS guidelines) are
     /// skipped here.
-    pub fn parse(files: &[(&str, &str)]) -> Result<Baselines, String> {
+    pub fn parse(files: &[(&str, &str)]) -> Result<Baselines, CheckLoadError> {
         let mut out = Baselines::default();
+        let mut sources: BTreeMap<String, (&str, &str)> = BTreeMap::new();
         for (path, text) in files {
-            let value: toml::Table = toml::from_str(text).map_err(|e| format!("{path}: {e}"))?;
+            let value: toml::Table = parse_toml(path, text, "catalogue")?;
             if !value.contains_key("control") {
                 continue;
             }
-            let cat: Catalogue = toml::from_str(text).map_err(|e| format!("{path}: {e}"))?;
+            let cat: Catalogue = parse_toml(path, text, "catalogue")?;
             if out.catalogues.contains_key(&cat.id) {
-                return Err(format!("{path}: catalogue id `{}` defined twice", cat.id));
+                let head: Head = parse_toml(path, text, "id")?;
+                return Err(CheckLoadError::at(
+                    path,
+                    text,
+                    head.id.span(),
+                    "id",
+                    format!("catalogue id `{}` defined twice", cat.id),
+                ));
             }
+            sources.insert(cat.id.clone(), (path, text));
             out.catalogues.insert(cat.id.clone(), cat);
         }
         for cat in out.catalogues.values() {
             for c in &cat.controls {
                 for m in &c.maps_to {
                     if out.control(m).is_none() {
-                        return Err(format!(
-                            "{}:{}: maps_to names `{m}`, which no catalogue defines",
-                            cat.id, c.id
+                        let (path, text) = sources.get(&cat.id).copied().unwrap_or_default();
+                        let at = text.find(&format!("\"{m}\"")).unwrap_or(0);
+                        return Err(CheckLoadError::at(
+                            path,
+                            text,
+                            at..at,
+                            &format!("{}: maps_to", c.id),
+                            format!("`{m}` is a control no catalogue defines"),
                         ));
                     }
                 }
@@ -138,7 +161,7 @@ impl Baselines {
     }
 
     /// The built-in catalogues.
-    pub fn embedded() -> Result<Baselines, String> {
+    pub fn embedded() -> Result<Baselines, CheckLoadError> {
         Baselines::parse(crate::knowledge::embedded::BASELINE_FILES)
     }
 

@@ -44,6 +44,21 @@ pub struct UnknownBaseline {
     pub known: Vec<String>,
 }
 
+impl UnknownBaseline {
+    /// `name`, with the catalogues of `baselines` that have controls.
+    pub fn new(name: &str, baselines: &Baselines) -> UnknownBaseline {
+        UnknownBaseline {
+            name: name.to_string(),
+            known: baselines
+                .catalogues
+                .iter()
+                .filter(|(_, c)| !c.controls.is_empty())
+                .map(|(id, _)| id.clone())
+                .collect(),
+        }
+    }
+}
+
 /// The baseline used when none is asked for.
 pub const DEFAULT_BASELINE: &str = "bio2";
 
@@ -354,15 +369,7 @@ pub fn evaluate(
     let catalogue = baselines
         .catalogues
         .get(baseline)
-        .ok_or_else(|| UnknownBaseline {
-            name: baseline.to_string(),
-            known: baselines
-                .catalogues
-                .iter()
-                .filter(|(_, c)| !c.controls.is_empty())
-                .map(|(id, _)| id.clone())
-                .collect(),
-        })?;
+        .ok_or_else(|| UnknownBaseline::new(baseline, baselines))?;
     let mut controls = Vec::new();
     let mut counts = Counts::default();
     for control in &catalogue.controls {

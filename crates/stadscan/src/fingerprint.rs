@@ -274,20 +274,19 @@ impl fmt::Display for DeviceClass {
 }
 
 impl FromStr for DeviceClass {
-    type Err = String;
+    type Err = UnknownDeviceClass;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         DeviceClass::ALL
             .into_iter()
             .find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                let names: Vec<&str> = DeviceClass::ALL.iter().map(|c| c.as_str()).collect();
-                format!(
-                    "unknown device class `{s}` (expected one of {})",
-                    names.join(", ")
-                )
-            })
+            .ok_or_else(|| UnknownDeviceClass(s.to_string()))
     }
 }
+
+/// A name that is none of the [`DeviceClass`]es.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown device class `{0}` (expected one of {known})", known = DeviceClass::ALL.map(DeviceClass::as_str).join(", "))]
+pub struct UnknownDeviceClass(pub String);
 
 /// What a fingerprint says a device is.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -750,7 +749,7 @@ fn validate(
         let Some(t) = t else { return Ok(None) };
         let parsed = Template::parse(t.get_ref())
             .and_then(|tpl| tpl.check_groups(&matchers).map(|()| tpl))
-            .map_err(|m| invalid(Some(t.span()), field, m))?;
+            .map_err(|e| invalid(Some(t.span()), field, e.to_string()))?;
         Ok(Some(parsed))
     };
     let vendor = template(raw.vendor, "vendor")?;
@@ -834,12 +833,27 @@ enum Part {
     Name(String),
 }
 
+/// An output template that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum TemplateError {
+    #[error("a template is at most {TEMPLATE_MAX_LEN} characters")]
+    TooLong,
+    #[error("`$` starts a group reference `${{1}}` or `${{name}}`; write `$$` for a dollar sign")]
+    Dollar,
+    #[error("group `{0}` is too large")]
+    TooLarge(String),
+    #[error("`${{{0}}}` is neither a group number nor a group name")]
+    NotAGroup(String),
+    #[error("`${{{0}}}`: no matcher has capture group {0}")]
+    NoGroup(usize),
+    #[error("`${{{0}}}`: no matcher has a group named `{0}`")]
+    NoName(String),
+}
+
 impl Template {
-    fn parse(s: &str) -> Result<Template, String> {
+    fn parse(s: &str) -> Result<Template, TemplateError> {
         if s.len() > TEMPLATE_MAX_LEN {
-            return Err(format!(
-                "a template is at most {TEMPLATE_MAX_LEN} characters"
-            ));
+            return Err(TemplateError::TooLong);
         }
         let mut parts = Vec::new();
         let mut text = String::new();
@@ -855,24 +869,19 @@ impl Template {
             let group = after
                 .strip_prefix('{')
                 .and_then(|g| g.split_once('}'))
-                .ok_or_else(|| {
-                    "`$` starts a group reference `${1}` or `${name}`; write `$$` for a dollar sign"
-                        .to_string()
-                })?;
+                .ok_or(TemplateError::Dollar)?;
             let (name, tail) = group;
             let part = if !name.is_empty() && name.chars().all(|c| c.is_ascii_digit()) {
                 Part::Index(
                     name.parse()
-                        .map_err(|_| format!("group `{name}` is too large"))?,
+                        .map_err(|_| TemplateError::TooLarge(name.to_string()))?,
                 )
             } else if name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             {
                 Part::Name(name.to_string())
             } else {
-                return Err(format!(
-                    "`${{{name}}}` is neither a group number nor a group name"
-                ));
+                return Err(TemplateError::NotAGroup(name.to_string()));
             };
             if !text.is_empty() {
                 parts.push(Part::Text(std::mem::take(&mut text)));
@@ -888,12 +897,12 @@ impl Template {
     }
 
     /// Every group the template names exists in at least one matcher.
-    fn check_groups(&self, matchers: &[Matcher]) -> Result<(), String> {
+    fn check_groups(&self, matchers: &[Matcher]) -> Result<(), TemplateError> {
         for part in &self.0 {
             match part {
                 Part::Index(i) => {
                     if !matchers.iter().any(|m| *i < m.regex.captures_len()) {
-                        return Err(format!("`${{{i}}}`: no matcher has capture group {i}"));
+                        return Err(TemplateError::NoGroup(*i));
                     }
                 }
                 Part::Name(n) => {
@@ -901,7 +910,7 @@ impl Template {
                         .iter()
                         .any(|m| m.regex.capture_names().any(|g| g == n))
                     {
-                        return Err(format!("`${{{n}}}`: no matcher has a group named `{n}`"));
+                        return Err(TemplateError::NoName(n.clone()));
                     }
                 }
                 Part::Text(_) => {}

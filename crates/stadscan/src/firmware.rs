@@ -412,11 +412,16 @@ impl fmt::Display for Version {
 }
 
 impl FromStr for Version {
-    type Err = String;
+    type Err = NotAVersion;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Version::parse(s).ok_or_else(|| format!("`{s}` is not a version this parser understands"))
+        Version::parse(s).ok_or_else(|| NotAVersion(s.to_string()))
     }
 }
+
+/// Text that is not a version [`Version::parse`] understands.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a version this parser understands")]
+pub struct NotAVersion(pub String);
 
 /// A sentence for a finding on a distribution build: the distribution may
 /// have backported the fix without changing the upstream version. `None`
@@ -654,13 +659,7 @@ impl Advisories {
     /// Parses and validates advisory files given as (path, text), checking
     /// controls against the built-in baselines.
     pub fn parse(files: &[(&str, &str)]) -> Result<Advisories, CheckLoadError> {
-        let baselines = Baselines::embedded().map_err(|message| CheckLoadError {
-            file: "baselines".into(),
-            line: 0,
-            field: "baselines".into(),
-            message,
-        })?;
-        Advisories::parse_with(files, &baselines)
+        Advisories::parse_with(files, &Baselines::embedded()?)
     }
 
     /// As [`Advisories::parse`], with the given control catalogues.
@@ -790,15 +789,45 @@ struct RawRange {
 
 type Invalid = (Option<std::ops::Range<usize>>, &'static str, String);
 
-fn regex(pattern: &str) -> Result<Regex, String> {
+/// What an advisory matches (its product pattern, an affected range) that
+/// cannot be used.
+#[derive(Debug, Clone, thiserror::Error)]
+enum MatchRuleError {
+    #[error("`{pattern}` is not a valid regex: {}", one_line(source))]
+    Regex {
+        pattern: String,
+        source: regex::Error,
+    },
+    #[error("{field} `{text}` is not a version")]
+    NotAVersion { field: &'static str, text: String },
+    #[error("give `fixed` or `last_affected` (an open range claims every future release)")]
+    Open,
+    #[error("give `fixed` or `last_affected`, not both")]
+    FixedAndLast,
+    #[error("introduced {introduced} is not before fixed {fixed}")]
+    FixedFirst { introduced: String, fixed: String },
+    #[error("introduced {introduced} is after last_affected {last}")]
+    LastFirst { introduced: String, last: String },
+    #[error("`{0}` is a distribution build: ranges use upstream versions")]
+    Distribution(String),
+}
+
+/// An error's text on one line (the regex parser draws a caret below).
+fn one_line(e: &impl fmt::Display) -> String {
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn regex(pattern: &str) -> Result<Regex, MatchRuleError> {
     RegexBuilder::new(pattern)
         .case_insensitive(true)
         .size_limit(1 << 20)
         .build()
-        .map_err(|e| {
-            let e = e.to_string();
-            let e = e.split_whitespace().collect::<Vec<_>>().join(" ");
-            format!("`{pattern}` is not a valid regex: {e}")
+        .map_err(|source| MatchRuleError::Regex {
+            pattern: pattern.to_string(),
+            source,
         })
 }
 
@@ -817,8 +846,8 @@ fn validate(raw: RawAdvisory, path: &str, baselines: &Baselines) -> Result<Advis
     if raw.vendor.get_ref().trim().is_empty() {
         return Err((Some(raw.vendor.span()), "vendor", "name the vendor".into()));
     }
-    let product_re =
-        regex(raw.product.get_ref()).map_err(|m| (Some(raw.product.span()), "product", m))?;
+    let product_re = regex(raw.product.get_ref())
+        .map_err(|e| (Some(raw.product.span()), "product", e.to_string()))?;
     for (field, text) in [
         ("title", &raw.title),
         ("description", &raw.description),
@@ -909,7 +938,8 @@ fn validate(raw: RawAdvisory, path: &str, baselines: &Baselines) -> Result<Advis
     let mut affected = Vec::new();
     for r in raw.affected.into_inner() {
         let span = r.span();
-        let range = validate_range(r.into_inner()).map_err(|m| (Some(span), "affected", m))?;
+        let range =
+            validate_range(r.into_inner()).map_err(|e| (Some(span), "affected", e.to_string()))?;
         affected.push(range);
     }
 
@@ -991,38 +1021,40 @@ fn validate(raw: RawAdvisory, path: &str, baselines: &Baselines) -> Result<Advis
     })
 }
 
-fn validate_range(r: RawRange) -> Result<Range, String> {
-    let version = |field: &str, text: &Option<String>| -> Result<Option<Version>, String> {
+fn validate_range(r: RawRange) -> Result<Range, MatchRuleError> {
+    let version = |field: &'static str, text: &Option<String>| {
         text.as_deref()
-            .map(|t| Version::parse(t).ok_or_else(|| format!("{field} `{t}` is not a version")))
+            .map(|t| {
+                Version::parse(t).ok_or_else(|| MatchRuleError::NotAVersion {
+                    field,
+                    text: t.to_string(),
+                })
+            })
             .transpose()
     };
     let introduced = version("introduced", &r.introduced)?;
     let fixed = version("fixed", &r.fixed)?;
     let last_affected = version("last_affected", &r.last_affected)?;
     match (&introduced, &fixed, &last_affected) {
-        (_, None, None) => {
-            return Err(
-                "give `fixed` or `last_affected` (an open range claims every future release)"
-                    .into(),
-            );
-        }
-        (_, Some(_), Some(_)) => {
-            return Err("give `fixed` or `last_affected`, not both".into());
-        }
+        (_, None, None) => return Err(MatchRuleError::Open),
+        (_, Some(_), Some(_)) => return Err(MatchRuleError::FixedAndLast),
         (Some(i), Some(f), None) if i >= f => {
-            return Err(format!("introduced {i} is not before fixed {f}"));
+            return Err(MatchRuleError::FixedFirst {
+                introduced: i.to_string(),
+                fixed: f.to_string(),
+            });
         }
         (Some(i), None, Some(l)) if i > l => {
-            return Err(format!("introduced {i} is after last_affected {l}"));
+            return Err(MatchRuleError::LastFirst {
+                introduced: i.to_string(),
+                last: l.to_string(),
+            });
         }
         _ => {}
     }
     for v in [&introduced, &fixed, &last_affected].into_iter().flatten() {
         if v.is_distribution_build() {
-            return Err(format!(
-                "`{v}` is a distribution build: ranges use upstream versions"
-            ));
+            return Err(MatchRuleError::Distribution(v.to_string()));
         }
     }
     let product_re = r.product.as_deref().map(regex).transpose()?;
@@ -1111,12 +1143,15 @@ pub enum KevError {
         file: String,
         source: std::io::Error,
     },
+    /// `message` is the parser's, without its position.
     #[error("{file}:{line}:{column}: not a CISA KEV catalogue: {message}")]
     Json {
         file: String,
         line: usize,
         column: usize,
         message: String,
+        #[source]
+        source: serde_json::Error,
     },
 }
 
@@ -1149,6 +1184,7 @@ impl Kev {
                 line,
                 column,
                 message,
+                source: e,
             }
         })
     }

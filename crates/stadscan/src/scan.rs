@@ -100,7 +100,7 @@ pub struct Knowledge {
 impl Knowledge {
     /// The built-in data, or the data in `dir` (a `checks/` folder).
     pub fn load(dir: Option<&std::path::Path>) -> Result<Knowledge, Error> {
-        let baselines = Baselines::embedded().map_err(Error::Usage)?;
+        let baselines = Baselines::embedded()?;
         let credentials = match dir {
             Some(d) => match d.join("credentials") {
                 f if f.is_dir() => crate::creds::data::Credentials::from_dir(&f)?,
@@ -159,7 +159,7 @@ impl Knowledge {
     /// device-information endpoints and credentials, whose regular
     /// expressions cost a noticeable part of a quick discovery run.
     pub fn load_for_discovery(dir: Option<&std::path::Path>) -> Result<Knowledge, Error> {
-        let baselines = Baselines::embedded().map_err(Error::Usage)?;
+        let baselines = Baselines::embedded()?;
         let checks = Self::checks(dir, &baselines)?;
         let advisories = Self::advisories(dir)?;
         Ok(Knowledge {
@@ -635,24 +635,20 @@ pub async fn run(
     let clock = Instant::now();
     let started = unix_now();
     if scope.address_count() > LARGE_SCOPE && !opts.allow_large {
-        return Err(Error::Usage(format!(
-            "{}: the scope holds {} addresses, more than {LARGE_SCOPE}; check the networks, \
-             then pass --allow-large to scan it anyway",
-            scope.path.display(),
-            scope.address_count()
-        )));
+        return Err(Error::LargeScope {
+            path: scope.path.clone(),
+            addresses: scope.address_count(),
+        });
     }
-    let tls = TlsContext::new(&scope.trust_anchors).map_err(|e| Error::Usage(e.to_string()))?;
+    let tls = TlsContext::new(&scope.trust_anchors)?;
     let kev = match &opts.kev {
-        Some(p) => Some(Kev::load(p).map_err(|e| Error::Usage(e.to_string()))?),
+        Some(p) => Some(Kev::load(p)?),
         None => None,
     };
     // Open the NVD index before scanning: a missing file is an error now,
     // not after an hour of probing.
     let mut nvd = match opts.nvd_db.as_ref().or(scope.knowledge.nvd_db.as_ref()) {
-        Some(p) if !opts.discover_only => {
-            Some(crate::nvd::Index::open(p).map_err(|e| Error::Usage(e.to_string()))?)
-        }
+        Some(p) if !opts.discover_only => Some(crate::nvd::Index::open(p)?),
         _ => None,
     };
     let resolution = dns::resolve_hosts(&scope).await?;
@@ -693,7 +689,7 @@ pub async fn run(
         net = net.with_audit(log.clone());
     }
     let net = Arc::new(net);
-    let policy = Policy::embedded(&scope.tls_policy).map_err(Error::Usage)?;
+    let policy = Policy::embedded(&scope.tls_policy)?;
     let prober = Arc::new(Prober {
         tls,
         timeout: scope.rate.timeout,
@@ -1024,10 +1020,11 @@ pub async fn run(
         .baseline
         .as_deref()
         .unwrap_or(crate::compliance::DEFAULT_BASELINE);
-    report.compliance = Some(
-        crate::compliance::evaluate(&report.scanned(), &report.baselines, baseline)
-            .map_err(|e| Error::Usage(e.to_string()))?,
-    );
+    report.compliance = Some(crate::compliance::evaluate(
+        &report.scanned(),
+        &report.baselines,
+        baseline,
+    )?);
     Ok(report)
 }
 
@@ -1048,9 +1045,7 @@ pub fn nvd_findings(
         if names.is_empty() {
             continue;
         }
-        let matches = index
-            .matches(&names)
-            .map_err(|e| Error::Usage(e.to_string()))?;
+        let matches = index.matches(&names)?;
         if matches.is_empty() {
             continue;
         }
@@ -1075,19 +1070,14 @@ fn open_budget(scope: &Scope, opts: &ScanOptions) -> Result<crate::creds::budget
         .clone()
         .or_else(|| opts.budget_file.clone())
         .or_else(crate::creds::budget::default_path)
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "{}: [credentials] is enabled but there is nowhere to count login attempts: \
-                 set credentials.budget_file, pass --history, or set HOME",
-                scope.path.display()
-            ))
+        .ok_or_else(|| Error::NoBudgetFile {
+            scope: scope.path.clone(),
         })?;
-    crate::creds::budget::Budget::open(
+    Ok(crate::creds::budget::Budget::open(
         &path,
         policy.attempts,
         i64::try_from(policy.window.as_secs()).unwrap_or(i64::MAX),
-    )
-    .map_err(|e| Error::Usage(e.to_string()))
+    )?)
 }
 
 /// What the credential phase tells the reader.

@@ -362,7 +362,7 @@ fn credential_policy(
             ));
         }
         crate::creds::data::check_methods(e.methods.get_ref())
-            .map_err(|m| invalid(e.methods.span(), &field("methods"), m))?;
+            .map_err(|m| invalid(e.methods.span(), &field("methods"), m.to_string()))?;
         if e.methods.get_ref().iter().any(|m| m == "http-form") {
             return Err(invalid(
                 e.methods.span(),
@@ -546,8 +546,13 @@ impl Scope {
 
         let mut networks = Vec::new();
         for (i, entry) in file.networks.iter().enumerate() {
-            let net = parse_net(entry.cidr.get_ref())
-                .map_err(|m| invalid(entry.cidr.span(), &format!("networks[{i}].cidr"), m))?;
+            let net = parse_net(entry.cidr.get_ref()).map_err(|e| {
+                invalid(
+                    entry.cidr.span(),
+                    &format!("networks[{i}].cidr"),
+                    e.to_string(),
+                )
+            })?;
             networks.push(Network {
                 net,
                 label: entry.label.clone(),
@@ -572,10 +577,13 @@ impl Scope {
             }
             let mut addresses = Vec::new();
             for (j, a) in entry.addresses.iter().enumerate() {
-                addresses
-                    .push(parse_net(a.get_ref()).map_err(|m| {
-                        invalid(a.span(), &format!("hosts[{i}].addresses[{j}]"), m)
-                    })?);
+                addresses.push(parse_net(a.get_ref()).map_err(|m| {
+                    invalid(
+                        a.span(),
+                        &format!("hosts[{i}].addresses[{j}]"),
+                        m.to_string(),
+                    )
+                })?);
             }
             hosts.push(Host {
                 name: hname,
@@ -596,7 +604,7 @@ impl Scope {
         for (i, e) in file.exclude.iter().enumerate() {
             exclude.push(
                 parse_net(e.get_ref())
-                    .map_err(|m| invalid(e.span(), &format!("exclude[{i}]"), m))?,
+                    .map_err(|m| invalid(e.span(), &format!("exclude[{i}]"), m.to_string()))?,
             );
         }
 
@@ -769,20 +777,29 @@ pub fn net_size(net: &IpNet) -> u128 {
     }
 }
 
-fn parse_net(text: &str) -> Result<IpNet, String> {
+/// A network entry that is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum NetError {
+    #[error("`{given}` has host bits set; did you mean `{network}`?")]
+    HostBits { given: String, network: IpNet },
+    #[error("`{0}` is not an address or CIDR network (e.g. 10.20.0.0/16, 2001:db8::/64)")]
+    NotANetwork(String),
+}
+
+fn parse_net(text: &str) -> Result<IpNet, NetError> {
     let t = text.trim();
     if let Ok(n) = t.parse::<IpNet>() {
         if n != n.trunc() {
-            return Err(format!(
-                "`{t}` has host bits set; did you mean `{}`?",
-                n.trunc()
-            ));
+            return Err(NetError::HostBits {
+                given: t.to_string(),
+                network: n.trunc(),
+            });
         }
         return Ok(n);
     }
-    t.parse::<IpAddr>().map(IpNet::from).map_err(|_| {
-        format!("`{t}` is not an address or CIDR network (e.g. 10.20.0.0/16, 2001:db8::/64)")
-    })
+    t.parse::<IpAddr>()
+        .map(IpNet::from)
+        .map_err(|_| NetError::NotANetwork(t.to_string()))
 }
 
 fn valid_hostname(name: &str) -> bool {

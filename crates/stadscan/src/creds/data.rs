@@ -253,8 +253,9 @@ impl Credentials {
                 }
                 for (k, login) in raw.logins.iter().enumerate() {
                     if let Method::HttpForm(form) = login {
-                        check_form(form)
-                            .map_err(|m| at(span.clone(), field(&format!("logins[{k}]")), m))?;
+                        check_form(form).map_err(|e| {
+                            at(span.clone(), field(&format!("logins[{k}]")), e.to_string())
+                        })?;
                     }
                 }
                 data.products.push(Product {
@@ -447,7 +448,7 @@ fn check_entry(
             "a generic entry names the methods it is tried with".into(),
         ));
     }
-    check_methods(&raw.methods).map_err(|m| ("methods".to_string(), m))?;
+    check_methods(&raw.methods).map_err(|e| ("methods".to_string(), e.to_string()))?;
     if raw.password.is_empty() && raw.methods.iter().any(|m| m == "snmp") {
         return Err((
             "password".into(),
@@ -463,20 +464,31 @@ fn check_entry(
     })
 }
 
+/// A `methods` list names a method there is none of.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown method `{0}` (known: {known})", known = METHOD_NAMES.join(", "))]
+pub struct UnknownMethod(pub String);
+
 /// Checks a `methods` list (data files and the scope's own entries).
-pub fn check_methods(methods: &[String]) -> Result<(), String> {
-    for m in methods {
-        if !METHOD_NAMES.contains(&m.as_str()) {
-            return Err(format!(
-                "unknown method `{m}` (known: {})",
-                METHOD_NAMES.join(", ")
-            ));
-        }
+pub fn check_methods(methods: &[String]) -> Result<(), UnknownMethod> {
+    match methods.iter().find(|m| !METHOD_NAMES.contains(&m.as_str())) {
+        Some(m) => Err(UnknownMethod(m.clone())),
+        None => Ok(()),
     }
-    Ok(())
 }
 
-fn check_form(form: &super::login::FormLogin) -> Result<(), String> {
+/// A form login that cannot be used.
+#[derive(Debug, thiserror::Error)]
+enum FormError {
+    #[error("{0}")]
+    Regex(#[from] regex::Error),
+    #[error("no form field carries `{{password}}`")]
+    NoPassword,
+    #[error("a form login needs both a `success` and a `failure` matcher")]
+    NoMatcher,
+}
+
+fn check_form(form: &super::login::FormLogin) -> Result<(), FormError> {
     let res = form
         .csrf
         .iter()
@@ -486,15 +498,15 @@ fn check_form(form: &super::login::FormLogin) -> Result<(), String> {
         .chain(form.success.header.iter().map(|h| h.pattern.as_str()))
         .chain(form.failure.header.iter().map(|h| h.pattern.as_str()));
     for re in res {
-        Regex::new(re).map_err(|e| e.to_string())?;
+        Regex::new(re)?;
     }
     if !form.fields.iter().any(|f| f.value.contains("{password}")) {
-        return Err("no form field carries `{password}`".into());
+        return Err(FormError::NoPassword);
     }
     if form.success == super::login::Matcher::default()
         || form.failure == super::login::Matcher::default()
     {
-        return Err("a form login needs both a `success` and a `failure` matcher".into());
+        return Err(FormError::NoMatcher);
     }
     Ok(())
 }

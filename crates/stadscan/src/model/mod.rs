@@ -385,7 +385,7 @@ impl fmt::Display for Severity {
 }
 
 impl FromStr for Severity {
-    type Err = String;
+    type Err = UnknownSeverity;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "info" | "none" => Ok(Severity::Info),
@@ -393,12 +393,15 @@ impl FromStr for Severity {
             "medium" => Ok(Severity::Medium),
             "high" => Ok(Severity::High),
             "critical" => Ok(Severity::Critical),
-            other => Err(format!(
-                "unknown severity `{other}` (expected critical, high, medium, low or info)"
-            )),
+            other => Err(UnknownSeverity(other.to_string())),
         }
     }
 }
+
+/// A severity other than critical, high, medium, low and info.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown severity `{0}` (expected critical, high, medium, low or info)")]
+pub struct UnknownSeverity(pub String);
 
 /// The closed set of finding categories (DESIGN.md). Carried as a SARIF rule
 /// tag; dashboards filter on these strings, so they never change.

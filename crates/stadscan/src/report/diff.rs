@@ -11,11 +11,18 @@ use serde_json::Value;
 use crate::history::{Change, Changes};
 use crate::model::{Severity, printable};
 
+/// A SARIF log whose findings cannot be read; names what is missing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SarifError {
+    #[error("not a SARIF log: no `runs` array")]
+    NoRuns,
+    #[error("runs[{run}].results[{result}]: no partialFingerprints.primaryLocationLineHash")]
+    NoKey { run: usize, result: usize },
+}
+
 /// The findings of a SARIF log, by key. The error names what is missing.
-pub fn sarif_findings(doc: &Value) -> Result<BTreeMap<String, Change>, String> {
-    let runs = doc["runs"]
-        .as_array()
-        .ok_or("not a SARIF log: no `runs` array")?;
+pub fn sarif_findings(doc: &Value) -> Result<BTreeMap<String, Change>, SarifError> {
+    let runs = doc["runs"].as_array().ok_or(SarifError::NoRuns)?;
     let mut out = BTreeMap::new();
     for (ri, run) in runs.iter().enumerate() {
         let results = run["results"].as_array().map(Vec::as_slice).unwrap_or(&[]);
@@ -25,11 +32,7 @@ pub fn sarif_findings(doc: &Value) -> Result<BTreeMap<String, Change>, String> {
             }
             let key = r["partialFingerprints"]["primaryLocationLineHash"]
                 .as_str()
-                .ok_or_else(|| {
-                    format!(
-                        "runs[{ri}].results[{i}]: no partialFingerprints.primaryLocationLineHash"
-                    )
-                })?;
+                .ok_or(SarifError::NoKey { run: ri, result: i })?;
             let severity = r["properties"]["severity"]
                 .as_str()
                 .and_then(|s| Severity::ALL.iter().copied().find(|v| v.as_str() == s))
@@ -64,7 +67,7 @@ pub fn sarif_complete(doc: &Value) -> bool {
 
 /// Compares two SARIF logs.
 #[cfg(test)]
-fn sarif(old: &Value, new: &Value) -> Result<Changes, String> {
+fn sarif(old: &Value, new: &Value) -> Result<Changes, SarifError> {
     Ok(crate::history::store::compare(
         &sarif_findings(old)?,
         &sarif_findings(new)?,
@@ -148,7 +151,7 @@ mod tests {
     #[test]
     fn a_log_without_keys_is_refused_with_the_result_named() {
         let bad = log(vec![json!({"ruleId": "x", "message": {"text": "m"}})], true);
-        let e = sarif_findings(&bad).unwrap_err();
+        let e = sarif_findings(&bad).unwrap_err().to_string();
         assert!(e.contains("results[0]"), "{e}");
         assert!(sarif_findings(&json!({"x": 1})).is_err());
     }

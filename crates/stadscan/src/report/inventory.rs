@@ -49,19 +49,27 @@ struct RunDoc {
     finished: String,
 }
 
+/// A file that is not a JSON report this stadscan reads.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("not a stadscan JSON report: {0}")]
+    NotReport(#[source] serde_json::Error),
+    #[error(
+        "format {format} version {version} is not one this stadscan reads (stadscan-report version {})",
+        super::json::FORMAT_VERSION
+    )]
+    Format { format: String, version: u32 },
+}
+
 impl Register {
     /// Reads a report written by `stadscan scan --json`.
-    pub fn from_report_json(text: &str) -> Result<Register, String> {
-        let doc: ReportDoc =
-            serde_json::from_str(text).map_err(|e| format!("not a stadscan JSON report: {e}"))?;
+    pub fn from_report_json(text: &str) -> Result<Register, InventoryError> {
+        let doc: ReportDoc = serde_json::from_str(text).map_err(InventoryError::NotReport)?;
         if doc.format != "stadscan-report" || doc.format_version != super::json::FORMAT_VERSION {
-            return Err(format!(
-                "format {} version {} is not one this stadscan reads ({} version {})",
-                doc.format,
-                doc.format_version,
-                "stadscan-report",
-                super::json::FORMAT_VERSION
-            ));
+            return Err(InventoryError::Format {
+                format: doc.format,
+                version: doc.format_version,
+            });
         }
         let devices = doc
             .assets

@@ -31,18 +31,105 @@ impl InputKind {
     }
 }
 
+/// Shard outputs that cannot be merged. Names the file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("{name}:{}:{}: not JSON: {source}", source.line(), source.column())]
+    NotJson {
+        name: String,
+        source: serde_json::Error,
+    },
+    #[error("{name}: neither a SARIF log nor a stadscan JSON report")]
+    UnknownKind { name: String },
+    /// Nothing to merge (`what`: "files", "SARIF files"...).
+    #[error("no {what} to merge")]
+    Empty { what: &'static str },
+    #[error(
+        "cannot mix kinds: {first} is {} but {name} is {}; merge the SARIF files and the \
+         JSON reports in two separate runs of `stadscan merge`",
+        first_kind.describe(),
+        kind.describe()
+    )]
+    MixedKinds {
+        first: String,
+        first_kind: InputKind,
+        name: String,
+        kind: InputKind,
+    },
+    #[error("{name}: not SARIF 2.1.0")]
+    NotSarif21 { name: String },
+    #[error("{name}: no runs")]
+    NoRuns { name: String },
+    #[error("{name}: not a stadscan SARIF file (one run by stadscan)")]
+    NotStadscanSarif { name: String },
+    /// Two SARIF logs of other scopes (`scope`: the automation id as JSON).
+    #[error(
+        "{name}: scope {scope} differs from {first} ({first_scope}): merge only the shards of one scope"
+    )]
+    OtherSarifScope {
+        name: String,
+        scope: String,
+        first: String,
+        first_scope: String,
+    },
+    #[error("{name}: not a stadscan JSON report: {source}")]
+    NotReport {
+        name: String,
+        source: serde_json::Error,
+    },
+    #[error(
+        "{name}: format {format} version {version} is not one this stadscan merges \
+         (stadscan-report version {})",
+        crate::report::json::FORMAT_VERSION
+    )]
+    Format {
+        name: String,
+        format: String,
+        version: u32,
+    },
+    #[error(
+        "{name}: scope `{scope}` differs from `{first_scope}` in {first}: merge only the shards of one scope"
+    )]
+    OtherScope {
+        name: String,
+        scope: String,
+        first: String,
+        first_scope: String,
+    },
+    #[error("{name}: scanned other ports than {first}: merge only the shards of one scope")]
+    OtherPorts { name: String, first: String },
+    /// The merged document could not be written out.
+    #[error("{0}")]
+    Encode(#[source] serde_json::Error),
+}
+
 /// Which kind of shard output `doc` is, by its content (a file's extension
 /// says less: SARIF is often saved as `.json`).
-pub fn kind_of(name: &str, doc: &Value) -> Result<InputKind, String> {
+pub fn kind_of(name: &str, doc: &Value) -> Result<InputKind, MergeError> {
     if doc["format"] == "stadscan-report" {
         Ok(InputKind::JsonReport)
     } else if doc.get("runs").is_some() && doc.get("version").is_some() {
         Ok(InputKind::Sarif)
     } else {
-        Err(format!(
-            "{name}: neither a SARIF log nor a stadscan JSON report"
-        ))
+        Err(MergeError::UnknownKind {
+            name: name.to_string(),
+        })
     }
+}
+
+/// Parses the (file name, text) `inputs` as JSON.
+fn parse_docs(inputs: &[(String, String)]) -> Result<Vec<(String, Value)>, MergeError> {
+    inputs
+        .iter()
+        .map(|(name, text)| {
+            serde_json::from_str(text)
+                .map(|doc| (name.clone(), doc))
+                .map_err(|source| MergeError::NotJson {
+                    name: name.clone(),
+                    source,
+                })
+        })
+        .collect()
 }
 
 /// The merged document and the kind it is.
@@ -54,26 +141,28 @@ pub struct Merged {
 
 /// Merges the (file name, text) shard outputs, all SARIF or all JSON
 /// reports, into one document of that kind.
-pub fn merge(inputs: Vec<(String, String)>) -> Result<Merged, String> {
+pub fn merge(inputs: Vec<(String, String)>) -> Result<Merged, MergeError> {
     let mut docs = Vec::with_capacity(inputs.len());
     for (name, text) in inputs {
-        let doc: Value = serde_json::from_str(&text)
-            .map_err(|e| format!("{name}:{}:{}: not JSON: {e}", e.line(), e.column()))?;
+        let doc: Value = serde_json::from_str(&text).map_err(|source| MergeError::NotJson {
+            name: name.clone(),
+            source,
+        })?;
         drop(text);
         let kind = kind_of(&name, &doc)?;
         docs.push((name, kind, doc));
     }
     let Some((first_name, kind, _)) = docs.first() else {
-        return Err("no files to merge".into());
+        return Err(MergeError::Empty { what: "files" });
     };
     let (first_name, kind) = (first_name.clone(), *kind);
     if let Some((name, other, _)) = docs.iter().find(|(_, k, _)| *k != kind) {
-        return Err(format!(
-            "cannot mix kinds: {first_name} is {} but {name} is {}; merge the SARIF \
-             files and the JSON reports in two separate runs of `stadscan merge`",
-            kind.describe(),
-            other.describe()
-        ));
+        return Err(MergeError::MixedKinds {
+            first: first_name,
+            first_kind: kind,
+            name: name.clone(),
+            kind: *other,
+        });
     }
     let docs: Vec<(String, Value)> = docs.into_iter().map(|(n, _, d)| (n, d)).collect();
     let bytes = match kind {
@@ -84,32 +173,26 @@ pub fn merge(inputs: Vec<(String, String)>) -> Result<Merged, String> {
 }
 
 /// Merges (file name, SARIF text) pairs into one SARIF document.
-pub fn merge_sarif(inputs: &[(String, String)]) -> Result<Vec<u8>, String> {
-    let mut docs = Vec::with_capacity(inputs.len());
-    for (name, text) in inputs {
-        let doc: Value =
-            serde_json::from_str(text).map_err(|e| format!("{name}: not JSON: {e}"))?;
-        docs.push((name.clone(), doc));
-    }
-    merge_sarif_docs(docs)
+pub fn merge_sarif(inputs: &[(String, String)]) -> Result<Vec<u8>, MergeError> {
+    merge_sarif_docs(parse_docs(inputs)?)
 }
 
-fn merge_sarif_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, String> {
+fn merge_sarif_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, MergeError> {
     if docs.is_empty() {
-        return Err("no SARIF files to merge".into());
+        return Err(MergeError::Empty {
+            what: "SARIF files",
+        });
     }
     let mut runs = Vec::new();
     for (name, mut doc) in docs {
         if doc["version"] != "2.1.0" {
-            return Err(format!("{name}: not SARIF 2.1.0"));
+            return Err(MergeError::NotSarif21 { name });
         }
-        let run_list = doc["runs"]
-            .as_array()
-            .ok_or_else(|| format!("{name}: no runs"))?;
+        let Some(run_list) = doc["runs"].as_array() else {
+            return Err(MergeError::NoRuns { name });
+        };
         if run_list.len() != 1 || run_list[0]["tool"]["driver"]["name"] != "stadscan" {
-            return Err(format!(
-                "{name}: not a stadscan SARIF file (one run by stadscan)"
-            ));
+            return Err(MergeError::NotStadscanSarif { name });
         }
         let run = doc["runs"][0].take();
         runs.push((name, run));
@@ -117,10 +200,12 @@ fn merge_sarif_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, String> {
     let category = runs[0].1["automationDetails"]["id"].clone();
     for (name, run) in &runs[1..] {
         if run["automationDetails"]["id"] != category {
-            return Err(format!(
-                "{name}: scope {} differs from {} ({}): merge only the shards of one scope",
-                run["automationDetails"]["id"], runs[0].0, category
-            ));
+            return Err(MergeError::OtherSarifScope {
+                name: name.clone(),
+                scope: run["automationDetails"]["id"].to_string(),
+                first: runs[0].0.clone(),
+                first_scope: category.to_string(),
+            });
         }
     }
 
@@ -265,7 +350,7 @@ fn merge_sarif_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, String> {
         "version": "2.1.0",
         "runs": [run],
     });
-    let mut out = serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?;
+    let mut out = serde_json::to_vec_pretty(&doc).map_err(MergeError::Encode)?;
     out.push(b'\n');
     Ok(out)
 }
@@ -357,7 +442,9 @@ mod tests {
     fn refuses_to_mix_sarif_and_json_reports() {
         let (_, sarif) = shard("stadscan/x/", json!([]), true);
         let report = json!({"format": "stadscan-report", "format_version": 1}).to_string();
-        let err = merge(vec![("a.sarif".into(), sarif), ("b.json".into(), report)]).unwrap_err();
+        let err = merge(vec![("a.sarif".into(), sarif), ("b.json".into(), report)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("cannot mix"), "{err}");
         assert!(err.contains("a.sarif is a SARIF log"), "{err}");
         assert!(err.contains("b.json is a JSON report"), "{err}");
@@ -368,9 +455,13 @@ mod tests {
         let (_, sarif) = shard("stadscan/x/", json!([]), true);
         let merged = merge(vec![("saved-as.json".into(), sarif)]).unwrap();
         assert_eq!(merged.kind, InputKind::Sarif);
-        let err = merge(vec![("x.json".into(), "{\"a\": 1}".into())]).unwrap_err();
+        let err = merge(vec![("x.json".into(), "{\"a\": 1}".into())])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("neither"), "{err}");
-        let err = merge(vec![("x.json".into(), "{".into())]).unwrap_err();
+        let err = merge(vec![("x.json".into(), "{".into())])
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("x.json:1:"), "{err}");
     }
 
@@ -378,6 +469,7 @@ mod tests {
     fn refuses_shards_of_different_scopes() {
         let a = shard("stadscan/x/", json!([]), true);
         let b = shard("stadscan/y/", json!([]), true);
-        assert!(merge_sarif(&[a, b]).unwrap_err().contains("one scope"));
+        let err = merge_sarif(&[a, b]).unwrap_err();
+        assert!(err.to_string().contains("one scope"), "{err}");
     }
 }

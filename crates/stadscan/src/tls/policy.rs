@@ -27,6 +27,53 @@ pub const DEFAULT_POLICY: &str = "ncsc-2025-05";
 /// there are control catalogues).
 const KIND: &str = "tls-policy";
 
+/// A TLS policy that cannot be used. Names the file, line and field.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("no TLS policy `{id}`; known: {}", known.join(", "))]
+    Unknown { id: String, known: Vec<String> },
+    /// Not the TOML of a policy file (`field` when the key is known).
+    #[error("{}{}", location(path, *line, field.as_deref()), source.message().trim())]
+    Toml {
+        path: String,
+        line: Option<usize>,
+        field: Option<String>,
+        source: Box<toml::de::Error>,
+    },
+    /// A table or an example breaks a rule.
+    #[error("{path}:{line}: `{field}`: {problem}")]
+    Invalid {
+        path: String,
+        line: usize,
+        field: String,
+        problem: String,
+    },
+}
+
+/// "path:line: `field`: ", as much of it as is known.
+fn location(path: &str, line: Option<usize>, field: Option<&str>) -> String {
+    match (line, field) {
+        (None, _) => format!("{path}: "),
+        (Some(line), None) => format!("{path}:{line}: "),
+        (Some(line), Some(field)) => format!("{path}:{line}: `{field}`: "),
+    }
+}
+
+/// An example that does not fit its item.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExampleError {
+    #[error("`{field}` does not apply to {item}")]
+    Extra {
+        field: &'static str,
+        item: &'static str,
+    },
+    #[error("{item} needs `{field}`")]
+    Missing {
+        field: &'static str,
+        item: &'static str,
+    },
+}
+
 /// A guideline class. Ordered from best to worst, so `max` over several
 /// observations gives the verdict of the weakest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -69,14 +116,19 @@ impl fmt::Display for Class {
 }
 
 impl FromStr for Class {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Class, String> {
+    type Err = UnknownClass;
+    fn from_str(s: &str) -> Result<Class, Self::Err> {
         Class::ALL
             .into_iter()
             .find(|c| c.as_str() == s)
-            .ok_or_else(|| format!("unknown class `{s}`"))
+            .ok_or_else(|| UnknownClass(s.to_string()))
     }
 }
+
+/// A name that is none of the guideline [`Class`]es.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown class `{0}` (expected good, sufficient, phase-out or insufficient)")]
+pub struct UnknownClass(pub String);
 
 /// An on/off behaviour: the class when the server does it and when not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -371,17 +423,20 @@ pub struct Policy {
 impl Policy {
     /// A policy built into the binary, by id ("ncsc-2025-05", "ncsc-2.1").
     /// Parses the file on each call: load once per scan and share it.
-    pub fn embedded(id: &str) -> Result<Policy, String> {
+    pub fn embedded(id: &str) -> Result<Policy, PolicyError> {
         match embedded_files().find(|(_, file_id, _)| file_id == id) {
             Some((path, _, text)) => Policy::parse(path, text),
-            None => Err(format!("no TLS policy `{id}`; known: {}", ids().join(", "))),
+            None => Err(PolicyError::Unknown {
+                id: id.to_string(),
+                known: ids(),
+            }),
         }
     }
 
     /// Parses and checks a policy file. Errors read
     /// "path:line: `field`: what is wrong".
-    pub fn parse(path: &str, text: &str) -> Result<Policy, String> {
-        let raw: RawPolicy = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+    pub fn parse(path: &str, text: &str) -> Result<Policy, PolicyError> {
+        let raw: RawPolicy = toml::from_str(text).map_err(|e| toml_error(path, text, e))?;
         let src = Source { path, text };
         if raw.kind.get_ref() != KIND {
             let found = raw.kind.get_ref();
@@ -417,7 +472,7 @@ impl Policy {
             let ex = item.into_inner();
             let got = policy
                 .judge(&ex)
-                .map_err(|m| src.error(span.clone(), "example", m))?;
+                .map_err(|e| src.error(span.clone(), "example", e.to_string()))?;
             if got != ex.class {
                 let msg = format!("the tables give {got}, the example says {}", ex.class);
                 return Err(src.error(span, "example", msg));
@@ -530,7 +585,7 @@ impl Policy {
 
     /// The class this policy gives an example's observation; an error when
     /// the example lacks a field its item needs or has one it cannot use.
-    pub fn judge(&self, ex: &Example) -> Result<Class, String> {
+    pub fn judge(&self, ex: &Example) -> Result<Class, ExampleError> {
         let present = [
             ("code", ex.code.is_some()),
             ("name", ex.name.is_some()),
@@ -540,11 +595,12 @@ impl Policy {
         ];
         let (required, optional) = ex.item.fields();
         for (field, is) in present {
+            let item = ex.item.as_str();
             if is && !required.contains(&field) && !optional.contains(&field) {
-                return Err(format!("`{field}` does not apply to {}", ex.item.as_str()));
+                return Err(ExampleError::Extra { field, item });
             }
             if !is && required.contains(&field) {
-                return Err(format!("{} needs `{field}`", ex.item.as_str()));
+                return Err(ExampleError::Missing { field, item });
             }
         }
         // Presence was checked above, so the defaults below are never used.
@@ -596,9 +652,13 @@ struct Source<'a> {
 }
 
 impl Source<'_> {
-    fn error(&self, span: ByteRange<usize>, field: &str, msg: String) -> String {
-        let line = line_of(self.text, span.start);
-        format!("{}:{line}: `{field}`: {msg}", self.path)
+    fn error(&self, span: ByteRange<usize>, field: &str, problem: String) -> PolicyError {
+        PolicyError::Invalid {
+            path: self.path.to_string(),
+            line: line_of(self.text, span.start),
+            field: field.to_string(),
+            problem,
+        }
     }
 
     /// A code-point table; a code listed twice is an error.
@@ -606,7 +666,7 @@ impl Source<'_> {
         &self,
         table: &str,
         list: Vec<Spanned<RawCode>>,
-    ) -> Result<BTreeMap<u16, Entry>, String> {
+    ) -> Result<BTreeMap<u16, Entry>, PolicyError> {
         let mut out: BTreeMap<u16, Entry> = BTreeMap::new();
         for item in list {
             let span = item.span();
@@ -637,7 +697,7 @@ impl Source<'_> {
         table: &str,
         list: Vec<Spanned<RawName>>,
         known: Aliases,
-    ) -> Result<HashMap<&'static str, Class>, String> {
+    ) -> Result<HashMap<&'static str, Class>, PolicyError> {
         let mut out: HashMap<&'static str, (Class, usize)> = HashMap::new();
         for item in list {
             let span = item.span();
@@ -657,7 +717,11 @@ impl Source<'_> {
     }
 
     /// Size ranges; they must not overlap, so a size has one class.
-    fn ranges(&self, table: &str, list: Vec<Spanned<SizeRange>>) -> Result<Vec<SizeRange>, String> {
+    fn ranges(
+        &self,
+        table: &str,
+        list: Vec<Spanned<SizeRange>>,
+    ) -> Result<Vec<SizeRange>, PolicyError> {
         let mut out: Vec<SizeRange> = Vec::new();
         for item in list {
             let (span, r) = (item.span(), *item.get_ref());
@@ -688,15 +752,13 @@ fn in_ranges(ranges: &[SizeRange], bits: usize) -> Class {
 /// A toml error as "path:line: `field`: message". toml reports a span but
 /// not the key; the key is the span itself (an unknown field) or the last
 /// `key =` before it on its line (a bad value).
-fn toml_error(path: &str, text: &str, e: &toml::de::Error) -> String {
-    let msg = e.message().trim();
-    let Some(span) = e.span() else {
-        return format!("{path}: {msg}");
-    };
-    let line = line_of(text, span.start);
-    match field_at(text, span) {
-        Some(field) => format!("{path}:{line}: `{field}`: {msg}"),
-        None => format!("{path}:{line}: {msg}"),
+fn toml_error(path: &str, text: &str, e: toml::de::Error) -> PolicyError {
+    let span = e.span();
+    PolicyError::Toml {
+        path: path.to_string(),
+        line: span.clone().map(|s| line_of(text, s.start)),
+        field: span.and_then(|s| field_at(text, s)),
+        source: Box::new(e),
     }
 }
 

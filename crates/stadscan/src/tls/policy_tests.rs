@@ -24,7 +24,7 @@ fn both_embedded_policies_load_and_are_listed() {
     );
     assert_eq!(default.path, "baselines/ncsc-tls-2025-05.toml");
     assert_eq!(p21().path, "baselines/ncsc-tls-2.1.toml");
-    let err = Policy::embedded("ncsc-9").unwrap_err();
+    let err = Policy::embedded("ncsc-9").unwrap_err().to_string();
     assert!(
         err.contains("ncsc-2025-05") && err.contains("ncsc-2.1"),
         "{err}"
@@ -428,7 +428,7 @@ fn broken(from: &str, to: &str) -> String {
     let text = MINIMAL.replacen(from, to, 1);
     match Policy::parse("t.toml", &text) {
         Ok(_) => panic!("accepted:\n{text}"),
-        Err(e) => e,
+        Err(e) => e.to_string(),
     }
 }
 

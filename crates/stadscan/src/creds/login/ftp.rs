@@ -51,7 +51,7 @@ where
         match c.reply().await {
             Ok(r) if r.code == 120 => continue,
             Ok(r) => break r,
-            Err(why) => return Outcome::Inconclusive(why),
+            Err(why) => return Outcome::Inconclusive(why.to_string()),
         }
     };
     if greeting.code != 220 {
@@ -60,7 +60,7 @@ where
     // ExpectUserReply.
     let user = match c.say("USER", Some(a.username)).await {
         Ok(r) => r,
-        Err(why) => return Outcome::Inconclusive(why),
+        Err(why) => return Outcome::Inconclusive(why.to_string()),
     };
     match after_user(&user) {
         AfterUser::Done(outcome) => return outcome,
@@ -69,7 +69,7 @@ where
     // ExpectPassReply.
     match c.say("PASS", Some(a.password.expose())).await {
         Ok(r) => after_password(r.code),
-        Err(why) => Outcome::Inconclusive(why),
+        Err(why) => Outcome::Inconclusive(why.to_string()),
     }
 }
 
@@ -107,6 +107,26 @@ fn asks_for_tls(r: &Reply) -> bool {
         .any(|w| text.contains(w))
 }
 
+/// Why the conversation on the control connection ended early: a reason
+/// for [`Outcome::Inconclusive`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+enum ControlError {
+    #[error("the server did not take {0}")]
+    NotTaken(&'static str),
+    #[error("the server closed the session (421)")]
+    Closing,
+    #[error("no complete reply before the deadline")]
+    Timeout,
+    #[error("the server closed the connection")]
+    Closed,
+    #[error("an over-long reply")]
+    TooLong,
+    #[error("the connection failed")]
+    Failed,
+    #[error("an answer that is not an FTP reply")]
+    NotFtp,
+}
+
 /// The control connection: replies are read from one buffer, so a server
 /// that sends two at once loses neither.
 struct Control<'a, S> {
@@ -118,14 +138,14 @@ struct Control<'a, S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> Control<'_, S> {
     /// Sends one command and reads its reply. The error is a reason for
     /// [`Outcome::Inconclusive`]; it never holds the argument.
-    async fn say(&mut self, verb: &str, arg: Option<&str>) -> Result<Reply, String> {
+    async fn say(&mut self, verb: &'static str, arg: Option<&str>) -> Result<Reply, ControlError> {
         write_all(self.io, &ftp::encode_command(verb, arg), self.deadline)
             .await
-            .map_err(|_| format!("the server did not take {verb}"))?;
+            .map_err(|_| ControlError::NotTaken(verb))?;
         self.reply().await
     }
 
-    async fn reply(&mut self) -> Result<Reply, String> {
+    async fn reply(&mut self) -> Result<Reply, ControlError> {
         let end = read_until(self.io, &mut self.buf, self.deadline, LIMIT, |b| {
             !matches!(ftp::parse_reply(b), Err(ParseError::Incomplete))
         })
@@ -134,18 +154,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Control<'_, S> {
             Ok(r) => {
                 self.buf.drain(..r.len.min(self.buf.len()));
                 if r.code == 421 {
-                    return Err("the server closed the session (421)".into());
+                    return Err(ControlError::Closing);
                 }
                 Ok(r)
             }
             Err(ParseError::Incomplete) => Err(match end {
-                ReadEnd::Timeout => "no complete reply before the deadline",
-                ReadEnd::Closed => "the server closed the connection",
-                ReadEnd::Limit => "an over-long reply",
-                _ => "the connection failed",
-            }
-            .into()),
-            Err(_) => Err("an answer that is not an FTP reply".into()),
+                ReadEnd::Timeout => ControlError::Timeout,
+                ReadEnd::Closed => ControlError::Closed,
+                ReadEnd::Limit => ControlError::TooLong,
+                _ => ControlError::Failed,
+            }),
+            Err(_) => Err(ControlError::NotFtp),
         }
     }
 }

@@ -19,6 +19,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::MergeError;
 use crate::baseline::EvidenceKind;
 use crate::compliance::{Reason, Status, judge};
 use crate::model::{Asset, Finding, IdentityKind, Severity};
@@ -215,47 +216,47 @@ struct Summary {
 }
 
 /// Merges (file name, JSON report text) pairs into one JSON report.
-pub fn merge_json(inputs: &[(String, String)]) -> Result<Vec<u8>, String> {
-    let mut docs = Vec::with_capacity(inputs.len());
-    for (name, text) in inputs {
-        let doc: Value =
-            serde_json::from_str(text).map_err(|e| format!("{name}: not JSON: {e}"))?;
-        docs.push((name.clone(), doc));
-    }
-    merge_json_docs(docs)
+pub fn merge_json(inputs: &[(String, String)]) -> Result<Vec<u8>, MergeError> {
+    merge_json_docs(super::parse_docs(inputs)?)
 }
 
-pub(super) fn merge_json_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, String> {
+pub(super) fn merge_json_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, MergeError> {
     let mut shards = Vec::with_capacity(docs.len());
     for (name, doc) in docs {
-        let shard: Shard = serde_json::from_value(doc)
-            .map_err(|e| format!("{name}: not a stadscan JSON report: {e}"))?;
+        let shard: Shard = match serde_json::from_value(doc) {
+            Ok(s) => s,
+            Err(source) => return Err(MergeError::NotReport { name, source }),
+        };
         if shard.format != "stadscan-report"
             || shard.format_version != crate::report::json::FORMAT_VERSION
         {
-            return Err(format!(
-                "{name}: format {} version {} is not one this stadscan merges (stadscan-report version {})",
-                shard.format,
-                shard.format_version,
-                crate::report::json::FORMAT_VERSION
-            ));
+            return Err(MergeError::Format {
+                name,
+                format: shard.format,
+                version: shard.format_version,
+            });
         }
         shards.push((name, shard));
     }
     let Some((first_name, first)) = shards.first() else {
-        return Err("no JSON reports to merge".into());
+        return Err(MergeError::Empty {
+            what: "JSON reports",
+        });
     };
     for (name, s) in &shards[1..] {
         if s.run.scope != first.run.scope {
-            return Err(format!(
-                "{name}: scope `{}` differs from `{}` in {first_name}: merge only the shards of one scope",
-                s.run.scope, first.run.scope
-            ));
+            return Err(MergeError::OtherScope {
+                name: name.clone(),
+                scope: s.run.scope.clone(),
+                first: first_name.clone(),
+                first_scope: first.run.scope.clone(),
+            });
         }
         if (&s.run.ports_tcp, &s.run.ports_udp) != (&first.run.ports_tcp, &first.run.ports_udp) {
-            return Err(format!(
-                "{name}: scanned other ports than {first_name}: merge only the shards of one scope"
-            ));
+            return Err(MergeError::OtherPorts {
+                name: name.clone(),
+                first: first_name.clone(),
+            });
         }
     }
 
@@ -359,7 +360,7 @@ pub(super) fn merge_json_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, Str
         stats,
         compliance,
     };
-    let mut out = serde_json::to_vec_pretty(&doc).map_err(|e| e.to_string())?;
+    let mut out = serde_json::to_vec_pretty(&doc).map_err(MergeError::Encode)?;
     out.push(b'\n');
     Ok(out)
 }
@@ -426,17 +427,29 @@ fn shared_keys_to_addresses(
     renamed
 }
 
+/// Why the shards' compliance cannot be judged again over the merged
+/// findings (the merged report then carries none, and says why).
+#[derive(Debug, thiserror::Error)]
+enum Unjudged {
+    #[error("some shards carry no compliance section")]
+    Missing,
+    #[error("the shards were judged against different baselines ({0} and {1})")]
+    Baselines(String, String),
+    #[error("the shards judged the controls with different checks (other check data?)")]
+    Checks,
+}
+
 /// The shards' compliance judged again over the merged findings (see the
 /// module comment). `Ok(None)` when no shard carried the section.
 fn recompute_compliance(
     shards: Vec<Option<ComplianceDoc>>,
     findings: &[Finding],
-) -> Result<Option<ComplianceDoc>, String> {
+) -> Result<Option<ComplianceDoc>, Unjudged> {
     if shards.iter().all(Option::is_none) {
         return Ok(None);
     }
     if shards.iter().any(Option::is_none) {
-        return Err("some shards carry no compliance section".into());
+        return Err(Unjudged::Missing);
     }
     let mut shards = shards.into_iter().flatten();
     let Some(mut merged) = shards.next() else {
@@ -445,9 +458,9 @@ fn recompute_compliance(
     let rest: Vec<ComplianceDoc> = shards.collect();
     for other in &rest {
         if other.baseline != merged.baseline {
-            return Err(format!(
-                "the shards were judged against different baselines ({} and {})",
-                merged.baseline, other.baseline
+            return Err(Unjudged::Baselines(
+                merged.baseline.clone(),
+                other.baseline.clone(),
             ));
         }
         let same_controls = other.controls.len() == merged.controls.len()
@@ -457,9 +470,7 @@ fn recompute_compliance(
                 .zip(&merged.controls)
                 .all(|(a, b)| a.reference == b.reference && a.checks == b.checks);
         if !same_controls {
-            return Err(
-                "the shards judged the controls with different checks (other check data?)".into(),
-            );
+            return Err(Unjudged::Checks);
         }
         for (c, o) in merged.controls.iter_mut().zip(&other.controls) {
             for (k, n) in &o.evidence {
@@ -803,12 +814,15 @@ mod tests {
         let a = report(json!([]), json!([]), json!([]), true);
         let mut b = a.clone();
         b["run"]["scope"] = json!("other");
-        let err =
-            merge_json_docs(vec![("a.json".into(), a.clone()), ("b.json".into(), b)]).unwrap_err();
+        let err = merge_json_docs(vec![("a.json".into(), a.clone()), ("b.json".into(), b)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("one scope"), "{err}");
         let mut c = a.clone();
         c["format_version"] = json!(99);
-        let err = merge_json_docs(vec![("a.json".into(), a), ("c.json".into(), c)]).unwrap_err();
+        let err = merge_json_docs(vec![("a.json".into(), a), ("c.json".into(), c)])
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("c.json") && err.contains("version 99"),
             "{err}"
