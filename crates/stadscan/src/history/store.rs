@@ -177,14 +177,6 @@ fn failed(path: &Path, kind: impl Into<HistoryErrorKind>) -> HistoryError {
     }
 }
 
-fn severity_of(s: &str) -> Severity {
-    Severity::ALL
-        .iter()
-        .copied()
-        .find(|v| v.as_str() == s)
-        .unwrap_or(Severity::Info)
-}
-
 impl Store {
     /// Opens (creating when absent) the history at `path`.
     pub fn open(path: &Path) -> Result<Store, HistoryError> {
@@ -546,7 +538,7 @@ impl Store {
                     rule: r.get(1)?,
                     endpoint: r.get(2)?,
                     asset: r.get(3)?,
-                    severity: severity_of(&r.get::<_, String>(4)?),
+                    severity: r.get::<_, String>(4)?.parse().unwrap_or(Severity::Info),
                     message: r.get(5)?,
                 })
             })

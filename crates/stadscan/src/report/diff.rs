@@ -35,7 +35,7 @@ pub fn sarif_findings(doc: &Value) -> Result<BTreeMap<String, Change>, SarifErro
                 .ok_or(SarifError::NoKey { run: ri, result: i })?;
             let severity = r["properties"]["severity"]
                 .as_str()
-                .and_then(|s| Severity::ALL.iter().copied().find(|v| v.as_str() == s))
+                .and_then(|s| s.parse::<Severity>().ok())
                 .unwrap_or(match r["level"].as_str() {
                     Some("error") => Severity::High,
                     Some("warning") => Severity::Medium,

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
     Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
-    ReportingDescriptor, Result as SarifResult, Run, RunAutomationDetails, Sarif, Tool,
-    ToolComponent,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif,
+    Tool, ToolComponent,
 };
 
 use super::html::Lang;
@@ -30,11 +30,11 @@ pub const INFORMATION_URI: &str = "https://github.com/stadscan/stadscan";
 pub const FINGERPRINT_KEY: &str = "stadscanFinding/v1";
 
 /// SARIF level for a severity. Medium is a warning, never a note.
-pub fn level(s: Severity) -> &'static str {
+pub fn level(s: Severity) -> ResultLevel {
     match s {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        Severity::Low | Severity::Info => "note",
+        Severity::Critical | Severity::High => ResultLevel::Error,
+        Severity::Medium => ResultLevel::Warning,
+        Severity::Low | Severity::Info => ResultLevel::Note,
     }
 }
 
@@ -220,9 +220,7 @@ fn result(f: &Finding, report: &Report, index: usize) -> SarifResult {
     let mut result = SarifResult::builder()
         .rule_id(f.check_id.clone())
         .rule_index(index as i64)
-        .level(serde_sarif::sarif::ResultLevel::from_str_level(level(
-            f.severity,
-        )))
+        .level(level(f.severity))
         .message(Message::builder().text(f.message.clone()).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
@@ -288,7 +286,7 @@ fn absent_result(
     let mut result = SarifResult::builder()
         .rule_id(c.rule.clone())
         .rule_index(index as i64)
-        .level(serde_sarif::sarif::ResultLevel::None)
+        .level(ResultLevel::None)
         .properties(bag(props, None))
         .message(
             Message::builder()
@@ -303,23 +301,6 @@ fn absent_result(
         .build();
     result.baseline_state = Some(json!("absent"));
     result
-}
-
-/// Level strings to the generated enum.
-trait FromStrLevel {
-    fn from_str_level(s: &str) -> Self;
-}
-
-impl FromStrLevel for serde_sarif::sarif::ResultLevel {
-    fn from_str_level(s: &str) -> Self {
-        use serde_sarif::sarif::ResultLevel;
-        match s {
-            "error" => ResultLevel::Error,
-            "warning" => ResultLevel::Warning,
-            "note" => ResultLevel::Note,
-            _ => ResultLevel::None,
-        }
-    }
 }
 
 /// Builds the SARIF log of a run.
@@ -466,10 +447,11 @@ mod tests {
 
     #[test]
     fn medium_is_a_warning_not_a_note() {
-        assert_eq!(level(Severity::Medium), "warning");
-        assert_eq!(level(Severity::High), "error");
-        assert_eq!(level(Severity::Critical), "error");
-        assert_eq!(level(Severity::Low), "note");
+        assert_eq!(level(Severity::Medium), ResultLevel::Warning);
+        assert_eq!(level(Severity::High), ResultLevel::Error);
+        assert_eq!(level(Severity::Critical), ResultLevel::Error);
+        assert_eq!(level(Severity::Low), ResultLevel::Note);
+        assert_eq!(json!(level(Severity::Medium)), "warning");
     }
 
     #[test]

@@ -23,7 +23,7 @@ use super::MergeError;
 use crate::baseline::EvidenceKind;
 use crate::compliance::{Reason, Status, judge};
 use crate::model::{Asset, Finding, IdentityKind, Severity};
-
+use crate::report::NoteLevel;
 use crate::scan::certificate_key;
 
 /// One shard's report, as `stadscan scan --json` writes it.
@@ -76,16 +76,16 @@ struct Refused {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Note {
-    level: String,
+    level: NoteLevel,
     message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     message_nl: Option<String>,
 }
 
 impl Note {
-    fn new(level: &str, message: String) -> Note {
+    fn new(level: NoteLevel, message: String) -> Note {
         Note {
-            level: level.into(),
+            level,
             message,
             message_nl: None,
         }
@@ -267,7 +267,7 @@ pub(super) fn merge_json_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, Mer
         .collect();
     if versions.len() > 1 {
         notes.push(Note::new(
-            "warning",
+            NoteLevel::Warning,
             format!(
                 "the shards were written by different stadscan versions ({}): their checks may differ",
                 versions.into_iter().collect::<Vec<_>>().join(", ")
@@ -329,19 +329,19 @@ pub(super) fn merge_json_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, Mer
         Ok(c) => c,
         Err(why) => {
             notes.push(Note::new(
-                "warning",
+                NoteLevel::Warning,
                 format!("compliance left out of the merged report: {why}"),
             ));
             None
         }
     };
     notes.push(Note::new(
-        "info",
+        NoteLevel::Info,
         format!("joined from {count} shard reports by `stadscan merge`"),
     ));
     if had_history {
         notes.push(Note::new(
-            "info",
+            NoteLevel::Info,
             "the shards' history sections describe each shard alone and were left out".into(),
         ));
     }
