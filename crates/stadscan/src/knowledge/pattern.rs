@@ -34,13 +34,17 @@ pub struct Pattern {
 }
 
 impl Pattern {
-    /// Checks the syntax of `source`; the error is the parser's message.
-    pub fn new(source: &str, case_insensitive: bool, size_limit: usize) -> Result<Pattern, String> {
+    /// Checks the syntax of `source`; the error is the parser's.
+    pub fn new(
+        source: &str,
+        case_insensitive: bool,
+        size_limit: usize,
+    ) -> Result<Pattern, Box<regex_syntax::Error>> {
         let hir = regex_syntax::ParserBuilder::new()
             .case_insensitive(case_insensitive)
             .build()
             .parse(source)
-            .map_err(|e| e.to_string())?;
+            .map_err(Box::new)?;
         let mut names = Vec::new();
         capture_names(&hir, &mut names);
         Ok(Pattern {
@@ -172,7 +176,9 @@ mod tests {
 
     #[test]
     fn a_syntax_error_is_found_at_load_and_a_size_error_at_compile() {
-        let e = Pattern::new(r"(unclosed", true, 1 << 20).unwrap_err();
+        let e = Pattern::new(r"(unclosed", true, 1 << 20)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unclosed group"), "{e}");
         // Valid syntax, far beyond a small size limit.
         let big = Pattern::new(r"\w{50}\w{50}", false, 1 << 10).unwrap();
