@@ -1119,9 +1119,15 @@ fn credential_notes(
                 .find(|a| a.id == id)
                 .map_or_else(|| id.to_string(), |a| a.addr.to_string())
         };
+        // In a fixed order: the credential jobs run side by side, so the
+        // order they met their budget in changes from run to run.
+        let mut spent_sorted: Vec<_> = sum.spent.iter().collect();
+        spent_sorted.sort_by(|a, b| {
+            (&a.device, &a.service, &a.account).cmp(&(&b.device, &b.service, &b.account))
+        });
         let list = |until: &str| {
             let mut seen = std::collections::BTreeSet::new();
-            sum.spent
+            spent_sorted
                 .iter()
                 .filter(|s| seen.insert((&s.device, &s.service, &s.account)))
                 .map(|s| {
@@ -1240,4 +1246,51 @@ fn recog_note(recog: &crate::identify::Recog) -> Note {
         ));
     }
     Note::new(NoteLevel::Info, en, nl)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::creds::{Spent, Summary};
+
+    /// The accounts the budget kept from testing are named in one order
+    /// whatever order the side-by-side credential jobs met the budget in:
+    /// the same run twice writes the same note.
+    #[test]
+    fn budget_note_names_accounts_in_a_fixed_order() {
+        let spent = |device: &str, account: &str| Spent {
+            device: device.into(),
+            service: "22/tcp".into(),
+            account: account.into(),
+            next: Some(1_800_000_000),
+        };
+        let note = |order: Vec<Spent>| {
+            let sum = Summary {
+                budget_spent: order.len() as u64,
+                spent: order,
+                ..Summary::default()
+            };
+            let notes = credential_notes(
+                &sum,
+                std::path::Path::new("budget.sqlite"),
+                &crate::scope::CredentialPolicy::default(),
+                &[],
+            );
+            notes
+                .into_iter()
+                .map(|n| n.message)
+                .find(|m| m.contains("attempt budget"))
+                .expect("a budget note")
+        };
+        let (a, b) = (
+            spent("address:127.0.0.9", "root"),
+            spent("address:127.0.0.5", "admin"),
+        );
+        let one = note(vec![a.clone(), b.clone()]);
+        assert_eq!(one, note(vec![b, a]));
+        assert!(
+            one.find("`admin`").unwrap() < one.find("`root`").unwrap(),
+            "{one}"
+        );
+    }
 }
