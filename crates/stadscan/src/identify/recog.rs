@@ -162,6 +162,15 @@ pub struct RecogError {
     pub message: String,
 }
 
+/// A recog file that is not one.
+#[derive(Debug, thiserror::Error)]
+pub enum RecogFileError {
+    #[error(transparent)]
+    Xml(#[from] crate::proto::ParseError),
+    #[error("the root element is <{0}>, not <fingerprints>")]
+    Root(String),
+}
+
 impl Recog {
     /// Loads every `*.xml` file in `dir` (or in `dir/xml` when `dir` is a
     /// checkout's root).
@@ -198,13 +207,15 @@ impl Recog {
             let name = p
                 .file_name()
                 .map_or(String::new(), |n| n.to_string_lossy().into_owned());
-            recog.add_file(&name, &text).map_err(|m| err(&p, m))?;
+            recog
+                .add_file(&name, &text)
+                .map_err(|m| err(&p, m.to_string()))?;
         }
         Ok(recog)
     }
 
     /// Parses one recog file given its name and bytes.
-    pub fn add_file(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+    pub fn add_file(&mut self, name: &str, bytes: &[u8]) -> Result<(), RecogFileError> {
         // Most upstream files read facts stadscan does not have (mDNS, SMB,
         // favicons...): their root tag says so, and they are not parsed.
         if let Some(key) = declared_key(bytes)
@@ -214,13 +225,10 @@ impl Recog {
             self.stats.files_skipped += 1;
             return Ok(());
         }
-        let doc = crate::proto::xml::parse_limited(bytes, MAX_FILE).map_err(|e| e.to_string())?;
+        let doc = crate::proto::xml::parse_limited(bytes, MAX_FILE)?;
         let root = doc.root();
         if doc.name(root) != "fingerprints" {
-            return Err(format!(
-                "the root element is <{}>, not <fingerprints>",
-                doc.name(root)
-            ));
+            return Err(RecogFileError::Root(doc.name(root).to_string()));
         }
         self.stats.files += 1;
         let key = doc
@@ -378,14 +386,15 @@ impl Recog {
         });
         for (file, i, fp) in all {
             if let Err(e) = fp.pattern.compile() {
-                if e.starts_with("regex parse error") {
-                    unsupported.push(format!("{}:{}: {}", fp.file, fp.line, first_line(e)));
+                let text = e.to_string();
+                if matches!(e, regex::Error::Syntax(_)) {
+                    unsupported.push(format!("{}:{}: {}", fp.file, fp.line, first_line(&text)));
                 } else {
                     failures.push(format!(
                         "{}:{}: the pattern does not compile: {}",
                         fp.file,
                         fp.line,
-                        first_line(e)
+                        first_line(&text)
                     ));
                 }
                 continue;
@@ -619,9 +628,15 @@ fn candidate(
     })
 }
 
+/// A recog pattern feature Rust's regex cannot express (a back-reference,
+/// a look-around...), or a flag stadscan does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Untranslatable(pub String);
+
 /// Translates a recog (Ruby) pattern and its flags into Rust regex syntax,
 /// or says what Rust cannot express.
-pub fn translate(pattern: &str, flags: &str) -> Result<String, String> {
+pub fn translate(pattern: &str, flags: &str) -> Result<String, Untranslatable> {
     let mut prefix = String::from("(?m");
     for f in flags.split(',').map(str::trim).filter(|f| !f.is_empty()) {
         match f {
@@ -631,7 +646,7 @@ pub fn translate(pattern: &str, flags: &str) -> Result<String, String> {
             "REG_DOT_NEWLINE" | "REG_MULTILINE" => prefix.push('s'),
             // Ruby's `^`/`$` always match at line ends: `m` is set anyway.
             "REG_LINE_ANCHORS" => {}
-            other => return Err(format!("unknown flag {other}")),
+            other => return Err(Untranslatable(format!("unknown flag {other}"))),
         }
     }
     prefix.push(')');
@@ -642,16 +657,20 @@ pub fn translate(pattern: &str, flags: &str) -> Result<String, String> {
         match c {
             '\\' => {
                 let Some(n) = chars.next() else {
-                    return Err("a trailing backslash".into());
+                    return Err(Untranslatable("a trailing backslash".into()));
                 };
                 match n {
                     'h' if in_class => out.push_str("0-9a-fA-F"),
                     'h' => out.push_str("[0-9a-fA-F]"),
                     'H' if !in_class => out.push_str("[^0-9a-fA-F]"),
                     'Z' => out.push_str(r"(?:\n?\z)"),
-                    '1'..='9' if !in_class => return Err("a back-reference".into()),
-                    'k' if chars.peek() == Some(&'<') => return Err("a back-reference".into()),
-                    'G' => return Err("the \\G anchor".into()),
+                    '1'..='9' if !in_class => {
+                        return Err(Untranslatable("a back-reference".into()));
+                    }
+                    'k' if chars.peek() == Some(&'<') => {
+                        return Err(Untranslatable("a back-reference".into()));
+                    }
+                    'G' => return Err(Untranslatable("the \\G anchor".into())),
                     '/' | '\'' | '"' | '%' | '@' | '=' | ':' | ',' | '<' | '>' | '!' | ';'
                     | '_' | '`' | '~' => {
                         // Ruby accepts needless escapes of punctuation.
@@ -702,10 +721,10 @@ pub fn translate(pattern: &str, flags: &str) -> Result<String, String> {
                     || rest.starts_with("?<=")
                     || rest.starts_with("?<!")
                 {
-                    return Err("a look-around".into());
+                    return Err(Untranslatable("a look-around".into()));
                 }
                 if rest.starts_with("?>") {
-                    return Err("an atomic group".into());
+                    return Err(Untranslatable("an atomic group".into()));
                 }
                 // Ruby's inline `m` is Rust's `s`.
                 out.push('(');
@@ -721,7 +740,7 @@ pub fn translate(pattern: &str, flags: &str) -> Result<String, String> {
                 }
             }
             '+' | '*' | '?' | '}' if !in_class && chars.peek() == Some(&'+') => {
-                return Err("a possessive quantifier".into());
+                return Err(Untranslatable("a possessive quantifier".into()));
             }
             c => out.push(c),
         }

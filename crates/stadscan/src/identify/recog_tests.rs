@@ -100,10 +100,11 @@ fn ruby_dot_newline_and_hex_classes_translate() {
     assert!(
         translate(r"(a)\1", "")
             .unwrap_err()
+            .0
             .contains("back-reference")
     );
-    assert!(translate(r"a++", "").unwrap_err().contains("possessive"));
-    assert!(translate(r"(?>a)", "").unwrap_err().contains("atomic"));
+    assert!(translate(r"a++", "").unwrap_err().0.contains("possessive"));
+    assert!(translate(r"(?>a)", "").unwrap_err().0.contains("atomic"));
     assert!(translate("a", "REG_UNKNOWN").is_err());
 }
 

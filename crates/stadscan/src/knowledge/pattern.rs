@@ -28,7 +28,7 @@ pub struct Pattern {
     /// Group 0 (the whole match) and the explicit groups; `None` for a
     /// deferred pattern (the compiled regex knows them).
     groups: Option<(usize, Vec<String>)>,
-    compiled: OnceLock<Result<Regex, String>>,
+    compiled: OnceLock<Result<Regex, regex::Error>>,
     /// Set once the compile error has been logged.
     reported: OnceLock<()>,
 }
@@ -92,7 +92,7 @@ impl Pattern {
     }
 
     /// The compiled regex (built now if this is its first use).
-    pub fn compile(&self) -> Result<&Regex, &str> {
+    pub fn compile(&self) -> Result<&Regex, &regex::Error> {
         self.compiled
             .get_or_init(|| {
                 RegexBuilder::new(&self.source)
@@ -100,10 +100,8 @@ impl Pattern {
                     .size_limit(self.size_limit)
                     .dfa_size_limit(self.size_limit)
                     .build()
-                    .map_err(|e| e.to_string())
             })
             .as_ref()
-            .map_err(String::as_str)
     }
 
     pub fn captures<'h>(&self, haystack: &'h str) -> Option<Captures<'h>> {
@@ -183,14 +181,17 @@ mod tests {
         // Valid syntax, far beyond a small size limit.
         let big = Pattern::new(r"\w{50}\w{50}", false, 1 << 10).unwrap();
         let e = big.compile().unwrap_err();
-        assert!(e.contains("size limit"), "{e}");
+        assert!(matches!(e, regex::Error::CompiledTooBig(_)), "{e}");
+        assert!(e.to_string().contains("size limit"), "{e}");
         assert!(!big.is_match(&"a".repeat(100)));
     }
 
     #[test]
     fn a_deferred_pattern_is_checked_at_first_use() {
         let bad = Pattern::deferred(r"(unclosed", false, 1 << 20);
-        assert!(bad.compile().unwrap_err().contains("unclosed group"));
+        let e = bad.compile().unwrap_err();
+        assert!(matches!(e, regex::Error::Syntax(_)), "{e}");
+        assert!(e.to_string().contains("unclosed group"), "{e}");
         assert!(!bad.is_match("(unclosed"));
         assert_eq!(bad.captures_len(), 0);
         let p = Pattern::deferred(r"^(?<model>\S+) v(\d+)", false, 1 << 20);
