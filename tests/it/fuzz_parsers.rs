@@ -14,8 +14,8 @@ mod exercise;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use stadscan::proto::{
-    ParseError, bacnet, coap, dns, ftp, http, modbus, mqtt, onvif, snmp, ssdp, ssh, telnet, tls,
-    xml,
+    ParseError, bacnet, coap, dns, ftp, http, modbus, mqtt, onvif, snmp, ssdp, ssh, tcp, telnet,
+    tls, xml,
 };
 
 const DEFAULT_CASES: u32 = 256;
@@ -805,6 +805,33 @@ fn line_wire() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+fn tcp_segment() -> impl Strategy<Value = tcp::Segment> {
+    let endpoint = (any::<u32>(), any::<u16>())
+        .prop_map(|(ip, port)| std::net::SocketAddrV4::new(ip.into(), port));
+    (
+        (endpoint.clone(), endpoint),
+        (any::<u32>(), any::<u32>(), any::<u8>(), any::<u16>()),
+        (
+            any::<u16>(),
+            any::<u8>(),
+            proptest::option::of(any::<u16>()),
+        ),
+    )
+        .prop_map(
+            |((src, dst), (seq, ack, flags, window), (id, ttl, mss))| tcp::Segment {
+                src,
+                dst,
+                seq,
+                ack,
+                flags,
+                window,
+                id,
+                ttl,
+                mss,
+            },
+        )
+}
+
 fn telnet_command() -> impl Strategy<Value = telnet::Command> {
     use telnet::Command;
     prop_oneof![
@@ -921,6 +948,15 @@ proptest! {
     }
 
     #[test]
+    fn tcp_survives_arbitrary_and_mutated_input(
+        a in bytes(80),
+        m in mutated(tcp_segment().prop_map(|s| s.encode())),
+    ) {
+        exercise::tcp(&a);
+        exercise::tcp(&m);
+    }
+
+    #[test]
     fn telnet_survives_arbitrary_and_mutated_input(
         a in bytes(300),
         m in mutated(telnet_wire()),
@@ -981,6 +1017,31 @@ proptest! {
         let wire = mqtt::encode_subscribe(sub.0, &sub.1);
         prop_assert_eq!(mqtt::decode_packet(&wire), Ok((mqtt::Packet::Other(8), wire.len())));
         strict_prefixes_are_incomplete(&wire, 0, mqtt::decode_packet)?;
+    }
+
+    #[test]
+    fn tcp_round_trips_with_verifying_checksums_and_prefixes_are_incomplete(
+        s in tcp_segment(),
+        secret in vec(any::<u8>(), 0..40),
+    ) {
+        let wire = s.encode();
+        prop_assert_eq!(tcp::decode(&wire), Ok(s));
+        prop_assert_eq!(tcp::checksum(&wire[..tcp::IPV4_HEADER]), 0);
+        prop_assert_eq!(tcp::tcp_checksum(*s.src.ip(), *s.dst.ip(), &wire[tcp::IPV4_HEADER..]), 0);
+        strict_prefixes_are_incomplete(&wire, 0, tcp::decode)?;
+        // A reply acknowledging the keyed SYN answers it; one number off does not.
+        let key = tcp::SeqKey::new(&secret);
+        let syn = tcp::Segment::syn(s.src, s.dst, key.seq(s.src, s.dst), s.id);
+        let reply = tcp::Segment {
+            src: s.dst,
+            dst: s.src,
+            ack: syn.seq.wrapping_add(1),
+            flags: tcp::flags::SYN | tcp::flags::ACK,
+            ..s
+        };
+        prop_assert_eq!(key.answer(&reply), Some(tcp::Answer::Open));
+        let off = tcp::Segment { ack: syn.seq, ..reply };
+        prop_assert_eq!(key.answer(&off), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod onvif;
 pub mod snmp;
 pub mod ssdp;
 pub mod ssh;
+pub mod tcp;
 pub mod telnet;
 pub mod tls;
 pub mod wsse;

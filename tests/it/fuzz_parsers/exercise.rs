@@ -6,8 +6,8 @@
 //! so both run exactly the same checks.
 
 use stadscan::proto::{
-    ParseError, bacnet, coap, dns, ftp, http, modbus, mqtt, onvif, snmp, ssdp, ssh, telnet, tls,
-    xml,
+    ParseError, bacnet, coap, dns, ftp, http, modbus, mqtt, onvif, snmp, ssdp, ssh, tcp, telnet,
+    tls, xml,
 };
 
 /// A string view of fuzz bytes for the decoders that take `&str`.
@@ -301,6 +301,38 @@ pub fn ssh(data: &[u8]) {
     }
 }
 
+pub fn tcp(data: &[u8]) {
+    match tcp::decode(data) {
+        Ok(s) => {
+            // Everything decode keeps, encode writes back (with checksums
+            // that verify).
+            let wire = s.encode();
+            assert_eq!(
+                tcp::decode(&wire),
+                Ok(s),
+                "decode(encode(decode(x))) differs"
+            );
+            assert_eq!(tcp::checksum(&wire[..tcp::IPV4_HEADER]), 0);
+            assert_eq!(
+                tcp::tcp_checksum(*s.src.ip(), *s.dst.ip(), &wire[tcp::IPV4_HEADER..]),
+                0
+            );
+            let _ = s.answer(u32::from(u16_at(data, 4)) << 16 | u32::from(u16_at(data, 6)));
+            let _ = tcp::SeqKey::new(data).answer(&s);
+        }
+        Err(ParseError::Incomplete) => {
+            let total = usize::from(u16_at(data, 2));
+            assert!(
+                data.len() < tcp::IPV4_HEADER || data.len() < total,
+                "{} bytes called incomplete",
+                data.len()
+            );
+        }
+        Err(_) => {}
+    }
+    let _ = tcp::checksum(data);
+}
+
 pub fn telnet(data: &[u8]) {
     let s = telnet::split(data);
     assert!(s.consumed <= data.len());
@@ -452,6 +484,7 @@ pub fn all(data: &[u8]) {
     snmp(data);
     ssdp(data);
     ssh(data);
+    tcp(data);
     telnet(data);
     tls(data);
     xml(data);

@@ -1,0 +1,6 @@
+//! Every decoder of `stadscan::proto::tcp` on libFuzzer's bytes.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| stadscan_fuzz::exercise::tcp(data));
