@@ -179,6 +179,12 @@ pub struct ScanArgs {
     /// networks, finds devices that drop every probe but one port.
     #[arg(long)]
     pub no_host_discovery: bool,
+    /// Find TCP ports with SYNs from a raw socket, as masscan and zmap do
+    /// (as `[discovery] syn = true`; IPv4; needs CAP_NET_RAW, else connects
+    /// and a note says so); open ports are then connected to for
+    /// identification.
+    #[arg(long)]
+    pub syn: bool,
     /// Scan only slice K of N (0 <= K < N) of the scope's shuffled target
     /// order; the N shards together cover it exactly once (one per
     /// Kubernetes Indexed Job pod). Join their SARIF or JSON with `stadscan merge`.
@@ -188,7 +194,7 @@ pub struct ScanArgs {
     /// from this file: scans run offline) to mark exploited CVEs.
     #[arg(long, value_name = "FILE")]
     pub kev: Option<PathBuf>,
-    /// Write an audit trail here: one JSON line per connection or datagram
+    /// Write an audit trail here: one JSON line per connection, SYN or datagram
     /// sent (time, target, port, probe, bytes each way).
     #[arg(long, value_name = "FILE")]
     pub audit: Option<PathBuf>,

@@ -370,6 +370,7 @@ async fn scan_command(args: ScanArgs) -> Result<u8> {
         source_root: args.source_root.clone(),
         discover_only: args.discover_only,
         no_host_discovery: args.no_host_discovery,
+        syn: args.syn,
         audit: args.audit.clone(),
         kev: args.kev.clone(),
         nvd_db: args.nvd_db.clone(),

@@ -267,6 +267,57 @@ pub fn snapshot(name: &str, actual: &str) {
     );
 }
 
+/// The endpoints of a JSON report's observations, as "addr:port".
+pub fn open_ports(report: &Value) -> std::collections::BTreeSet<String> {
+    report["assets"]
+        .as_array()
+        .expect("assets")
+        .iter()
+        .flat_map(|a| a["observations"].as_array().expect("observations").iter())
+        .map(|o| {
+            format!(
+                "{}:{}",
+                o["endpoint"]["addr"].as_str().unwrap(),
+                o["endpoint"]["port"]
+            )
+        })
+        .collect()
+}
+
+/// The messages of a JSON report's notes.
+pub fn notes(report: &Value) -> Vec<String> {
+    report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A listener on `addr` that the test holds. A silent one has a backlog of
+/// one, filled by two connections kept in `queued`, so the kernel drops
+/// every further SYN (as for an address behind a firewall that drops).
+pub fn listener(
+    addr: std::net::SocketAddr,
+    silent: bool,
+    queued: &mut Vec<std::net::TcpStream>,
+) -> std::net::TcpListener {
+    let s = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        None,
+    )
+    .expect("socket");
+    s.bind(&addr.into()).expect("bind on loopback");
+    s.listen(if silent { 1 } else { 64 }).expect("listen");
+    if silent {
+        for _ in 0..2 {
+            queued.push(std::net::TcpStream::connect(addr).expect("fill the backlog"));
+        }
+    }
+    s.into()
+}
+
 /// A JSON-lines file (the audit trail), one value per line.
 pub fn read_jsonl(p: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));

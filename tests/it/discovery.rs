@@ -10,7 +10,7 @@ use crate::common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{Ipv4Addr, SocketAddr};
 
-use common::{SERIAL, TestDir, read_json, read_jsonl, run_ok};
+use common::{SERIAL, TestDir, listener, notes, open_ports, read_json, read_jsonl, run_ok};
 use serde_json::Value;
 
 /// Liveness ports (named in the scope) and the port only a full scan tries.
@@ -23,7 +23,7 @@ const OTHER: u16 = 47_303;
 /// silent on the liveness ports), `.5-.63` silent on every port.
 struct SparseNet {
     block: u8,
-    _held: Vec<tokio::net::TcpListener>,
+    _held: Vec<std::net::TcpListener>,
     _queued: Vec<std::net::TcpStream>,
 }
 
@@ -48,17 +48,7 @@ impl SparseNet {
                 if !open && !silent {
                     continue; // refuses: no listener
                 }
-                let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-                socket.bind(addr).expect("bind on loopback");
-                // A silent port: a backlog of one, filled, so the kernel
-                // drops every further SYN.
-                let listener = socket.listen(if silent { 1 } else { 64 }).expect("listen");
-                if silent {
-                    for _ in 0..2 {
-                        queued.push(std::net::TcpStream::connect(addr).expect("fill the backlog"));
-                    }
-                }
-                held.push(listener);
+                held.push(listener(addr, silent, &mut queued));
             }
         }
         SparseNet {
@@ -114,23 +104,6 @@ async fn scan(dir: &TestDir, name: &str, scope_text: &str, extra: &[&str]) -> Sc
     }
 }
 
-/// Open endpoints of the report, as "addr:port".
-fn open_ports(report: &Value) -> BTreeSet<String> {
-    report["assets"]
-        .as_array()
-        .expect("assets")
-        .iter()
-        .flat_map(|a| a["observations"].as_array().expect("observations").iter())
-        .map(|o| {
-            format!(
-                "{}:{}",
-                o["endpoint"]["addr"].as_str().unwrap(),
-                o["endpoint"]["port"]
-            )
-        })
-        .collect()
-}
-
 /// TCP connects per address, as (address -> ports tried, with repeats).
 fn connects(audit: &[Value]) -> BTreeMap<String, Vec<u64>> {
     let mut map: BTreeMap<String, Vec<u64>> = BTreeMap::new();
@@ -143,15 +116,6 @@ fn connects(audit: &[Value]) -> BTreeMap<String, Vec<u64>> {
         ports.sort_unstable();
     }
     map
-}
-
-fn notes(report: &Value) -> Vec<String> {
-    report["notes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["message"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -32,6 +32,7 @@ mod real_servers;
 mod scope_gate;
 mod secrets;
 mod shard;
+mod syn;
 mod tls_matrix;
 mod tls_openssl;
 mod tls_postfix;

@@ -31,10 +31,12 @@ use crate::fingerprint::Fingerprints;
 use crate::firmware::{Advisories, Kev};
 use crate::identify::Identifier;
 use crate::model::{Asset, Observation, Transport, unix_now};
-use crate::net::{AuditLog, Net, Shutdown, icmp_available};
+use crate::net::{AuditLog, Net, Shutdown, SynMode, icmp_available};
 use crate::probe::Prober;
 use crate::report::progress::ProgressSink;
-use crate::report::{DiscoveryStats, Note, NoteLevel, Report, ScanStats, WindowStats};
+use crate::report::{
+    DiscoveryStats, Note, NoteLevel, Report, ScanStats, TcpDiscovery, WindowStats,
+};
 use crate::scope::{HostDiscovery, LARGE_SCOPE, Scope};
 use crate::tls::TlsContext;
 use crate::tls::policy::Policy;
@@ -52,7 +54,10 @@ pub struct ScanOptions {
     /// Try every port on every address (`--no-host-discovery`), whatever
     /// the scope's `[discovery] hosts` says.
     pub no_host_discovery: bool,
-    /// Write the audit trail (one JSON line per connection or datagram).
+    /// Find TCP ports with SYNs from a raw socket (`--syn`), as the
+    /// scope's `[discovery] syn = true` does.
+    pub syn: bool,
+    /// Write the audit trail (one JSON line per connection, SYN or datagram).
     pub audit: Option<PathBuf>,
     /// A CISA Known Exploited Vulnerabilities catalogue (JSON file).
     pub kev: Option<PathBuf>,
@@ -326,6 +331,19 @@ impl Discovery {
         }
     }
 
+    /// Identifies the service behind an open connection.
+    async fn identify(&self, job: discover::Job, conn: crate::net::Conn) -> Option<Observation> {
+        let (net, prober) = (&self.net, &self.prober);
+        // Boxed: identification is a large future, and most positions never
+        // get here (closed ports); the worker's own future stays small.
+        Box::pin(async {
+            let mut o = prober.identify(net, &job.target, job.port, conn).await;
+            prober.assess_tls(net, &job.target, job.port, &mut o).await;
+            Some(o)
+        })
+        .await
+    }
+
     /// Discovers (and unless discovery only, identifies) one position.
     async fn position(&self, job: discover::Job) -> Option<Observation> {
         let (net, prober) = (&self.net, &self.prober);
@@ -335,22 +353,24 @@ impl Discovery {
                     self.open.fetch_add(1, Ordering::Relaxed);
                     if self.discover_only {
                         let _rst = conn.stream.get_ref().set_zero_linger();
-                        let mut o = Observation::new(
-                            crate::model::Endpoint::tcp(job.target.addr(), job.port),
-                            job.target.hostname().map(str::to_string),
-                        );
-                        o.set("service.note", "discovery only: not identified");
-                        Some(o)
-                    } else {
-                        // Boxed: identification is a large future, and most
-                        // positions never get here (closed ports); the
-                        // worker's own future stays small.
-                        Box::pin(async {
-                            let mut o = prober.identify(net, &job.target, job.port, conn).await;
-                            prober.assess_tls(net, &job.target, job.port, &mut o).await;
-                            Some(o)
-                        })
-                        .await
+                        return Some(unidentified(&job, "discovery only: not identified"));
+                    }
+                    self.identify(job, conn).await
+                }
+                PortState::Listening => {
+                    self.open.fetch_add(1, Ordering::Relaxed);
+                    if self.discover_only {
+                        return Some(unidentified(&job, "discovery only: not identified"));
+                    }
+                    // Found by a SYN: identification needs a connection.
+                    match net.connect(&job.target, job.port, "tcp-connect").await {
+                        Ok(conn) => self.identify(job, conn).await,
+                        Err(e) => Some(unidentified(
+                            &job,
+                            &format!(
+                                "answered a SYN, but the connection for identification failed: {e}"
+                            ),
+                        )),
                     }
                 }
                 _ => None,
@@ -372,6 +392,16 @@ impl Discovery {
             }
         }
     }
+}
+
+/// An open port that was not identified, and why.
+fn unidentified(job: &discover::Job, why: &str) -> Observation {
+    let mut o = Observation::new(
+        crate::model::Endpoint::tcp(job.target.addr(), job.port),
+        job.target.hostname().map(str::to_string),
+    );
+    o.set("service.note", why);
+    o
 }
 
 /// Moves what the workers found into `observations`, and hands the progress
@@ -531,19 +561,103 @@ fn silence_note(counts: &crate::net::NetCounts, rate: &crate::net::RateSummary) 
     } else {
         String::new()
     };
+    let (what, what_nl) = if counts.syns > 0 {
+        ("SYNs and connects", "SYN's en verbindingen")
+    } else {
+        ("connects", "verbindingen")
+    };
     Some(Note::new(
         NoteLevel::Info,
         format!(
-            "{} connects timed out on addresses that never answered anything: unused \
+            "{} {what} timed out on addresses that never answered anything: unused \
              addresses, not congestion, so they did not lower the rate{held}",
             counts.silent_timeouts
         ),
         format!(
-            "{} verbindingen bleven zonder antwoord op adressen die nooit iets terugzeiden: \
+            "{} {what_nl} bleven zonder antwoord op adressen die nooit iets terugzeiden: \
              ongebruikte adressen, geen overbelasting, dus ze verlaagden het tempo niet",
             counts.silent_timeouts
         ),
     ))
+}
+
+/// What `--syn` did: SYNs from which source port, or why connects found
+/// the ports instead.
+fn syn_note(
+    net: &Net,
+    counts: &crate::net::NetCounts,
+    has_v6: bool,
+    discover_only: bool,
+) -> Option<Note> {
+    match net.syn_mode() {
+        SynMode::Off => None,
+        SynMode::On(sock) => {
+            let port = sock.port();
+            let (then, then_nl) = if discover_only {
+                (
+                    "open ports were not connected to (--discover-only)",
+                    "met open poorten is niet verbonden (--discover-only)",
+                )
+            } else {
+                (
+                    "open ports were then connected to for identification",
+                    "met open poorten is daarna verbonden voor identificatie",
+                )
+            };
+            let v6 = if has_v6 {
+                " IPv6 addresses, which a raw IPv4 socket does not reach, were tried with connects."
+            } else {
+                ""
+            };
+            let v6_nl = if v6.is_empty() {
+                ""
+            } else {
+                " IPv6-adressen, die een raw IPv4-socket niet bereikt, zijn met verbindingen geprobeerd."
+            };
+            Some(Note::new(
+                NoteLevel::Info,
+                format!(
+                    "TCP ports were found with SYNs from a raw socket, source port {port}: \
+                     {} SYNs, {} answered SYN-ACK (open), {} RST (closed); the system answers \
+                     each SYN-ACK with a reset, so no connection is left half-open; {then}.{v6}",
+                    counts.syns, counts.syn_open, counts.syn_closed
+                ),
+                format!(
+                    "TCP-poorten zijn gevonden met SYN-pakketten uit een raw socket, bronpoort \
+                     {port}: {} SYN's, {} beantwoord met SYN-ACK (open), {} met RST (dicht); \
+                     het systeem beantwoordt elke SYN-ACK met een reset, zodat geen verbinding \
+                     half open blijft; {then_nl}.{v6_nl}",
+                    counts.syns, counts.syn_open, counts.syn_closed
+                ),
+            ))
+        }
+        SynMode::Unavailable(e) => {
+            let (why, why_nl) = if e.kind() == std::io::ErrorKind::PermissionDenied {
+                (
+                    "this process may not open a raw socket (it needs CAP_NET_RAW or root)"
+                        .to_string(),
+                    "dit proces mag geen raw socket openen (daarvoor is CAP_NET_RAW of root nodig)"
+                        .to_string(),
+                )
+            } else {
+                (
+                    format!("the raw socket could not be opened ({e})"),
+                    format!("de raw socket kon niet worden geopend ({e})"),
+                )
+            };
+            Some(Note::new(
+                NoteLevel::Warning,
+                format!(
+                    "SYN discovery (--syn) was asked for, but {why}: TCP ports were found with \
+                     connects instead"
+                ),
+                format!(
+                    "SYN-detectie (--syn) was gevraagd, maar {why_nl}: TCP-poorten zijn in plaats \
+                     daarvan met verbindingen gevonden"
+                ),
+            ))
+        }
+    }
 }
 
 /// Says when the open-file limit, not the rate, bounded the scan: the
@@ -687,6 +801,9 @@ pub async fn run(
     let mut net = Net::new(scope.clone(), shutdown.clone());
     if let Some(log) = &audit {
         net = net.with_audit(log.clone());
+    }
+    if opts.syn || scope.discovery.syn {
+        net = net.with_syn();
     }
     let net = Arc::new(net);
     let policy = Policy::embedded(&scope.tls_policy)?;
@@ -867,6 +984,9 @@ pub async fn run(
     let alive = net.responsive_count() as u64;
     notes.extend(rate_note(&net.rate_summary()));
     notes.extend(silence_note(&counts, &net.rate_summary()));
+    let has_v6 = scope.networks.iter().any(|n| n.net.addr().is_ipv6())
+        || resolution.hosts.iter().any(|h| h.addr.is_ipv6());
+    notes.extend(syn_note(&net, &counts, has_v6, opts.discover_only));
     notes.push(discovery_note(
         &scope,
         hosts,
@@ -1009,6 +1129,10 @@ pub async fn run(
                 },
                 icmp: counts.echoes > 0,
                 addresses_alive: alive,
+                tcp: match net.syn_mode() {
+                    SynMode::On(_) => TcpDiscovery::Syn,
+                    _ => TcpDiscovery::Connect,
+                },
             },
             window: window_stats,
         },

@@ -127,6 +127,7 @@ struct DiscoverySection {
     hosts: Option<Spanned<String>>,
     tcp_ports: Option<Spanned<Vec<u16>>>,
     icmp: Option<bool>,
+    syn: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -439,6 +440,9 @@ pub struct DiscoveryConfig {
     /// Also send an ICMP echo where the system allows unprivileged ICMP
     /// sockets (`net.ipv4.ping_group_range`).
     pub icmp: bool,
+    /// Find TCP ports with SYNs from a raw socket where the process may
+    /// open one (CAP_NET_RAW), else with connects (`--syn`).
+    pub syn: bool,
 }
 
 /// Ports to scan.
@@ -893,6 +897,7 @@ fn discovery_config(
         hosts,
         tcp_ports,
         icmp: d.icmp.unwrap_or(true),
+        syn: d.syn.unwrap_or(false),
     })
 }
 
@@ -1158,6 +1163,7 @@ addresses = ["127.60.0.9"]
         assert_eq!(s.discovery.hosts, HostDiscovery::Probe);
         assert_eq!(s.discovery.tcp_ports, vec![80, 443, 22, 554]);
         assert!(s.discovery.icmp);
+        assert!(!s.discovery.syn, "connects unless asked");
         // None of the common ports in the scope: its first two.
         let s = Scope::parse(
             "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[ports]\ntcp = [9100, 47001, 47002]\n",
@@ -1166,13 +1172,14 @@ addresses = ["127.60.0.9"]
         .unwrap();
         assert_eq!(s.discovery.tcp_ports, vec![9100, 47001]);
         let s = Scope::parse(
-            "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[discovery]\nhosts = \"all\"\ntcp_ports = [7]\nicmp = false\n",
+            "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[discovery]\nhosts = \"all\"\ntcp_ports = [7]\nicmp = false\nsyn = true\n",
             Path::new("s.toml"),
         )
         .unwrap();
         assert_eq!(s.discovery.hosts, HostDiscovery::All);
         assert_eq!(s.discovery.tcp_ports, vec![7]);
         assert!(!s.discovery.icmp);
+        assert!(s.discovery.syn);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The audit trail (`--audit FILE`): one JSON line per connection or
+//! The audit trail (`--audit FILE`): one JSON line per connection, SYN or
 //! datagram the scanner sent, with what it was for and how many bytes went
 //! each way. What a device owner asks for after an incident ("what did your
 //! scanner send to my controller at 02:13?").
@@ -27,7 +27,7 @@ pub struct AuditEntry {
     pub port: u16,
     /// `tcp`, `udp` or `icmp`.
     pub transport: &'static str,
-    /// What it was for: `tcp-connect`, `banner`, `tls-handshake`,
+    /// What it was for: `tcp-connect`, `tcp-syn`, `banner`, `tls-handshake`,
     /// `http-get`, `tls-enum`, `snmp-get`...
     pub probe: &'static str,
     /// `open`, `refused`, `timeout`, `sent`, `failed`.

@@ -1,8 +1,9 @@
 //! The only code that opens sockets.
 //!
-//! Every TCP connect and UDP datagram passes, in this order: the scope gate
-//! (asked again here, whatever the caller holds), the per-host connection cap,
-//! the global rate limit, and a timeout. Reads are bounded by [`io`].
+//! Every TCP connect, SYN (`--syn`, from a raw socket: [`syn`]) and UDP
+//! datagram passes, in this order: the scope gate (asked again here,
+//! whatever the caller holds), the per-host connection cap, the global rate
+//! limit, and a timeout. Reads are bounded by [`io`].
 //! First contacts report how they ended to the adaptive rate
 //! ([`RateControl`]), which lowers the global rate when timeouts climb on
 //! addresses that answered before (silence of an address that never
@@ -14,9 +15,9 @@ mod echo;
 pub mod files;
 pub mod io;
 mod limit;
+mod syn;
 
-use std::collections::HashSet;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -28,6 +29,7 @@ use tokio::sync::watch;
 use crate::model::Target;
 use crate::scope::{Scope, Verdict};
 use dial::Dialed;
+use syn::{Probed, SynSocket};
 
 pub use audit::{AuditEntry, AuditLog, Audited};
 pub use echo::{EchoOutcome, icmp_available};
@@ -63,6 +65,7 @@ pub struct Conn {
 /// answer (discovery); every other label continues one.
 const FIRST_CONTACTS: &[&str] = &[
     "tcp-connect",
+    "tcp-syn",
     "snmp-get",
     "coap-get",
     "bacnet-whois",
@@ -110,6 +113,33 @@ pub enum UdpOutcome {
     Error(std::io::Error),
 }
 
+/// How a SYN (`--syn`) ended.
+#[derive(Debug)]
+pub enum SynOutcome {
+    /// SYN-ACK: something listens.
+    Open,
+    /// RST: nothing listens; the address is in use.
+    Closed,
+    Silent,
+    OutOfScope(Verdict),
+    Cancelled,
+    /// No raw socket in this scan, or an IPv6 target: connect instead.
+    Unavailable,
+    /// The kernel would not send it.
+    Failed(std::io::Error),
+}
+
+/// Whether TCP ports are found with SYNs from a raw socket.
+#[derive(Debug)]
+pub enum SynMode {
+    /// Connects (the default).
+    Off,
+    On(SynSocket),
+    /// Asked for, but the raw socket could not be opened: connects, and
+    /// why.
+    Unavailable(std::io::Error),
+}
+
 /// What an audit line describes, before its outcome is known.
 struct Attempt<'a> {
     target: &'a Target,
@@ -131,6 +161,10 @@ pub struct NetStats {
     pub silent_timeouts: AtomicU64,
     pub echoes: AtomicU64,
     pub echo_replies: AtomicU64,
+    pub syns: AtomicU64,
+    pub syn_open: AtomicU64,
+    pub syn_closed: AtomicU64,
+    pub syn_timeouts: AtomicU64,
 }
 
 /// A snapshot of [`NetStats`].
@@ -142,12 +176,18 @@ pub struct NetCounts {
     pub timeouts: u64,
     pub datagrams: u64,
     pub gate_refusals: u64,
-    /// Connects that timed out on addresses that had not answered anything
-    /// (not counted as congestion by the adaptive rate).
+    /// Connects and SYNs that timed out on addresses that had not answered
+    /// anything (not counted as congestion by the adaptive rate).
     pub silent_timeouts: u64,
     /// ICMP echo requests sent, and replies.
     pub echoes: u64,
     pub echo_replies: u64,
+    /// SYNs sent from the raw socket (`--syn`, retransmissions included),
+    /// and how they ended: SYN-ACK, RST, no answer in time.
+    pub syns: u64,
+    pub syn_open: u64,
+    pub syn_closed: u64,
+    pub syn_timeouts: u64,
     /// The send rate in force at the end (lower than the scope's when the
     /// adaptive rate lowered it).
     pub rate_per_second: u64,
@@ -205,9 +245,10 @@ pub struct Net {
     /// The controller's generation, readable without its lock.
     generation: AtomicU64,
     /// Addresses that answered something (a connect accepted or refused, a
-    /// datagram answered or refused, an echo reply): memory follows the
-    /// live addresses, not the scope.
-    responsive: std::sync::Mutex<HashSet<IpAddr>>,
+    /// SYN answered, a datagram answered or refused, an echo reply): memory
+    /// follows the live addresses, not the scope.
+    responsive: syn::Responsive,
+    syn: SynMode,
 }
 
 impl Net {
@@ -226,8 +267,40 @@ impl Net {
                 ControlSettings::default(),
             )),
             generation: AtomicU64::new(0),
-            responsive: std::sync::Mutex::default(),
+            responsive: Arc::default(),
+            syn: SynMode::Off,
         }
+    }
+
+    /// Finds TCP ports with SYNs from a raw socket (IPv4), when the process
+    /// may open one; otherwise with connects, and [`Net::syn_mode`] says
+    /// why. Needs a tokio runtime.
+    pub fn with_syn(mut self) -> Net {
+        self.syn = match SynSocket::open(self.responsive.clone()) {
+            Ok(s) => SynMode::On(s),
+            Err(e) => {
+                tracing::info!(error = %e, "no raw socket: TCP discovery by connects");
+                SynMode::Unavailable(e)
+            }
+        };
+        self
+    }
+
+    pub fn syn_mode(&self) -> &SynMode {
+        &self.syn
+    }
+
+    /// The source port of the scan's SYNs, when they are sent.
+    pub fn syn_port(&self) -> Option<u16> {
+        match &self.syn {
+            SynMode::On(s) => Some(s.port()),
+            _ => None,
+        }
+    }
+
+    /// True when a port of `addr` is probed with a SYN (not a connect).
+    pub fn syn_for(&self, addr: IpAddr) -> bool {
+        addr.is_ipv4() && matches!(self.syn, SynMode::On(_))
     }
 
     /// How long a connect may wait for its answer.
@@ -517,6 +590,67 @@ impl Net {
         }
     }
 
+    /// Sends one SYN to `target:port` from the scan's raw socket and waits
+    /// up to the connect timeout for a SYN-ACK or RST. The same gate, host
+    /// cap, rate (a first contact) and adaptive judgement as a connect, and
+    /// one line of the audit trail (`tcp-syn`; a SYN carries no payload).
+    pub async fn syn(&self, target: &Target, port: u16) -> SynOutcome {
+        let (SynMode::On(sock), IpAddr::V4(ip)) = (&self.syn, target.addr()) else {
+            return SynOutcome::Unavailable;
+        };
+        if let Err(v) = self.gate(target) {
+            return SynOutcome::OutOfScope(v);
+        }
+        let work = async {
+            let _permit = self.admit(target.addr(), Class::FirstContact).await;
+            let generation = self.generation.load(Ordering::Relaxed);
+            self.stats.syns.fetch_add(1, Ordering::Relaxed);
+            let attempt = Attempt {
+                target,
+                port,
+                transport: "tcp",
+                probe: "tcp-syn",
+                started: std::time::Instant::now(),
+            };
+            let dst = SocketAddrV4::new(ip, port);
+            let (outcome, label, counter) = match sock.probe(dst, self.connect_timeout).await {
+                Probed::Answered(stadscan_proto::tcp::Answer::Open) => {
+                    self.judge(generation, false);
+                    self.alive(target.addr());
+                    (SynOutcome::Open, "open", &self.stats.syn_open)
+                }
+                Probed::Answered(stadscan_proto::tcp::Answer::Closed) => {
+                    self.judge(generation, false);
+                    self.alive(target.addr());
+                    (SynOutcome::Closed, "refused", &self.stats.syn_closed)
+                }
+                Probed::Silent => {
+                    // As for a connect: silence of an address that never
+                    // answered is not congestion.
+                    if self.showed_life(target.addr()) {
+                        self.judge(generation, true);
+                    } else {
+                        self.stats.silent_timeouts.fetch_add(1, Ordering::Relaxed);
+                    }
+                    (SynOutcome::Silent, "timeout", &self.stats.syn_timeouts)
+                }
+                Probed::Failed(e) => {
+                    // The kernel pushed back: a sign of going too fast.
+                    self.judge(generation, true);
+                    self.audit_attempt(&attempt, "failed", 0, 0);
+                    return SynOutcome::Failed(e);
+                }
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            self.audit_attempt(&attempt, label, 0, 0);
+            outcome
+        };
+        tokio::select! {
+            r = work => r,
+            () = self.shutdown.triggered() => SynOutcome::Cancelled,
+        }
+    }
+
     /// Sends one ICMP echo request to `target` (through an unprivileged
     /// ICMP socket) and waits up to `wait` for the reply; a reply marks the
     /// address as alive. Same gate, rate, host cap and audit trail as a
@@ -588,6 +722,10 @@ impl Net {
         let rate = self.rate_summary();
         NetCounts {
             connects: g(&s.connects),
+            syns: g(&s.syns),
+            syn_open: g(&s.syn_open),
+            syn_closed: g(&s.syn_closed),
+            syn_timeouts: g(&s.syn_timeouts),
             open: g(&s.open),
             refused: g(&s.refused),
             timeouts: g(&s.timeouts),

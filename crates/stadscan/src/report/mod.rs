@@ -53,8 +53,22 @@ pub struct DiscoveryStats {
     /// Whether ICMP echo requests were sent.
     pub icmp: bool,
     /// Addresses that answered anything (a connect accepted or refused, a
-    /// datagram answered or refused, an echo reply).
+    /// SYN answered, a datagram answered or refused, an echo reply).
     pub addresses_alive: u64,
+    /// How TCP ports were found: `connect`, or `syn` (from a raw socket).
+    pub tcp: TcpDiscovery,
+}
+
+/// How TCP ports were found.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TcpDiscovery {
+    /// A TCP connect per port.
+    #[default]
+    Connect,
+    /// A SYN per port from a raw socket (`--syn`); IPv6 addresses, which
+    /// it does not reach, by connects.
+    Syn,
 }
 
 /// The window of jobs in flight and what sized it.

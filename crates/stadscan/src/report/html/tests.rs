@@ -366,6 +366,7 @@ fn fixture(k: &Knowledge, complete: bool) -> Report {
                 liveness_tcp: vec![80, 443, 22, 554],
                 icmp: false,
                 addresses_alive: 16,
+                tcp: crate::report::TcpDiscovery::Connect,
             },
             window: crate::report::WindowStats {
                 in_flight: 512,
