@@ -152,19 +152,27 @@ struct Scanned {
     audit: Vec<Value>,
 }
 
-/// Runs `scan --syn --discover-only` (plus `extra`) on the test's scope;
-/// with `without_raw`, under `setpriv` with CAP_NET_RAW dropped.
-async fn scan(dir: &TestDir, net: &Net, name: &str, extra: &[&str], without_raw: bool) -> Scanned {
+/// Drops CAP_NET_RAW from the scanner (util-linux `setpriv`).
+const WITHOUT_RAW: &[&str] = &[
+    "setpriv",
+    "--bounding-set=-net_raw",
+    "--inh-caps=-net_raw",
+    "--",
+];
+
+/// Runs `scan --syn` (plus `extra`) on the test's scope, behind `wrapper`
+/// (a command that runs the scanner, or nothing).
+async fn scan(dir: &TestDir, net: &Net, name: &str, extra: &[&str], wrapper: &[&str]) -> Scanned {
     let scope = dir.write(&format!("{name}.toml"), &net.scope(name));
     let json = dir.path(&format!("{name}.json"));
     let audit = dir.path(&format!("{name}.audit"));
-    let mut cmd = if without_raw {
-        let mut c = Command::new("setpriv");
-        c.args(["--bounding-set=-net_raw", "--inh-caps=-net_raw", "--"])
-            .arg(common::bin());
-        c
-    } else {
-        Command::new(common::bin())
+    let mut cmd = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg(common::bin());
+            c
+        }
+        None => Command::new(common::bin()),
     };
     cmd.args(["scan", "--syn", "-q", "--scope"])
         .arg(&scope)
@@ -246,12 +254,12 @@ async fn syn_discovery_finds_ports_retries_live_hosts_and_never_touches_an_exclu
     let dir = TestDir::new("syn-discovery");
     if !raw_allowed() {
         // No raw socket for this process: the scanner cannot have one either.
-        let s = scan(&dir, &net, "no-raw", &["--discover-only"], false).await;
+        let s = scan(&dir, &net, "no-raw", &["--discover-only"], &[]).await;
         assert_fallback(&net, &s, "without CAP_NET_RAW");
         return;
     }
     let sniffer = Sniffer::start(&net);
-    let s = scan(&dir, &net, "syn", &["--discover-only"], false).await;
+    let s = scan(&dir, &net, "syn", &["--discover-only"], &[]).await;
     let wire = sniffer.finish();
 
     assert_eq!(s.report["stats"]["discovery"]["tcp"], "syn");
@@ -332,9 +340,42 @@ async fn syn_discovery_finds_ports_retries_live_hosts_and_never_touches_an_exclu
 
     // The same scan without CAP_NET_RAW: connects, and a note.
     if setpriv() {
-        let s = scan(&dir, &net, "dropped", &["--discover-only"], true).await;
+        let s = scan(&dir, &net, "dropped", &["--discover-only"], WITHOUT_RAW).await;
         assert_fallback(&net, &s, "setpriv without CAP_NET_RAW");
     }
+}
+
+/// A SYN holds no open file: under `--syn --discover-only` the open-file
+/// limit does not cut the window (it does for connects, and for a scan
+/// that fell back to them).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_open_file_limit_does_not_bound_syn_discovery() {
+    let _serial = SERIAL.lock().await;
+    let net = Net::start(3);
+    let dir = TestDir::new("syn-files");
+    // 300 files: (300 - 128) / 2 = 86 jobs for connects; the scope asks
+    // for 20,000/s x 400 ms = 8,000.
+    let prlimit = &["prlimit", "--nofile=300:300", "--"];
+    let s = scan(
+        &dir,
+        &net,
+        "files",
+        &["--discover-only", "--no-host-discovery"],
+        prlimit,
+    )
+    .await;
+    let w = &s.report["stats"]["window"];
+    assert_eq!(w["open_file_limit"], 300, "{w}");
+    if raw_allowed() {
+        assert_eq!(s.report["stats"]["discovery"]["tcp"], "syn");
+        assert_eq!(w["in_flight"], 8000, "{w}");
+        assert_eq!(w["limited_by_files"], false, "{w}");
+    } else {
+        assert_eq!(s.report["stats"]["discovery"]["tcp"], "connect");
+        assert_eq!(w["in_flight"], 86, "{w}");
+    }
+    // Everything open is found (the excluded address's ports are not).
+    assert_eq!(open_ports(&s.report), expected_open(&net));
 }
 
 /// A port found by a SYN is then connected to for identification: Debian's

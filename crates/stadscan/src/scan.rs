@@ -789,6 +789,8 @@ pub async fn run(
     }
 
     let space = Arc::new(TargetSpace::new(&scope, &resolution.hosts));
+    let has_v6 = scope.networks.iter().any(|n| n.net.addr().is_ipv6())
+        || resolution.hosts.iter().any(|h| h.addr.is_ipv6());
     let audit = match &opts.audit {
         Some(path) => Some(Arc::new(AuditLog::create(path).map_err(|source| {
             Error::Output {
@@ -822,7 +824,15 @@ pub async fn run(
     // (raised to the hard limit first) allows fewer.
     let files = crate::net::files::raise();
     let wanted = u64::from(scope.rate.max_in_flight.max(1));
-    let window = files.map_or(wanted, |f| wanted.min(f.window()));
+    // A job may hold two connections; a SYN holds no file, so under --syn
+    // --discover-only (IPv4) a job holds at most the liveness pass's ICMP
+    // echo socket.
+    let per_job = if opts.discover_only && net.syn_port().is_some() && !has_v6 {
+        u64::from(scope.discovery.icmp)
+    } else {
+        crate::net::files::FILES_PER_JOB
+    };
+    let window = files.map_or(wanted, |f| wanted.min(f.window_for(per_job)));
     let workers = usize::try_from(window.min(u64::try_from(total).unwrap_or(u64::MAX)))
         .unwrap_or(usize::MAX)
         .max(1);
@@ -984,8 +994,6 @@ pub async fn run(
     let alive = net.responsive_count() as u64;
     notes.extend(rate_note(&net.rate_summary()));
     notes.extend(silence_note(&counts, &net.rate_summary()));
-    let has_v6 = scope.networks.iter().any(|n| n.net.addr().is_ipv6())
-        || resolution.hosts.iter().any(|h| h.addr.is_ipv6());
     notes.extend(syn_note(&net, &counts, has_v6, opts.discover_only));
     notes.push(discovery_note(
         &scope,

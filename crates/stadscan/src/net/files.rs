@@ -26,7 +26,16 @@ pub struct FileLimit {
 impl FileLimit {
     /// The jobs in flight these files allow.
     pub fn window(&self) -> u64 {
-        (self.soft.saturating_sub(RESERVED_FILES) / FILES_PER_JOB).max(1)
+        self.window_for(FILES_PER_JOB)
+    }
+
+    /// The jobs in flight these files allow when a job holds at most
+    /// `per_job` files (none: the files set no bound).
+    pub fn window_for(&self, per_job: u64) -> u64 {
+        match per_job {
+            0 => u64::MAX,
+            n => (self.soft.saturating_sub(RESERVED_FILES) / n).max(1),
+        }
     }
 }
 
@@ -61,5 +70,12 @@ mod tests {
             .window(),
             448
         );
+        let l = FileLimit {
+            soft: 1024,
+            hard: 1024,
+            before: 1024,
+        };
+        assert_eq!(l.window_for(1), 896);
+        assert_eq!(l.window_for(0), u64::MAX);
     }
 }

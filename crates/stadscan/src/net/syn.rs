@@ -62,10 +62,15 @@ struct Shared {
     /// The probes waiting for an answer, by the endpoint they went to.
     waiting: Mutex<HashMap<SocketAddrV4, oneshot::Sender<Answer>>>,
     responsive: Responsive,
+    /// The source address towards each destination asked so far.
+    sources: Mutex<HashMap<Ipv4Addr, Ipv4Addr>>,
 }
 
 /// Socket buffer for replies: a burst of answers from a fast sweep fits.
 const RECV_BUFFER: usize = 8 << 20;
+/// Destinations whose source address is remembered (about 1.5 MB); the
+/// memory is cleared when full, so it stays bounded for any scope.
+const SOURCES_KEPT: usize = 65_536;
 /// Largest packet read (an IPv4 packet's limit: a reply with a payload is
 /// read whole).
 const MAX_PACKET: usize = 65_535;
@@ -105,6 +110,7 @@ impl SynSocket {
             key: SeqKey::new(&secret),
             waiting: Mutex::default(),
             responsive,
+            sources: Mutex::default(),
         });
         let reader = tokio::spawn(read_replies(shared.clone()));
         Ok(SynSocket {
@@ -121,7 +127,7 @@ impl SynSocket {
 
     /// Sends one SYN to `dst` and waits up to `wait` for its answer.
     pub(crate) async fn probe(&self, dst: SocketAddrV4, wait: Duration) -> Probed {
-        let src = match source_for(*dst.ip()) {
+        let src = match self.shared.source_for(*dst.ip()) {
             Ok(ip) => SocketAddrV4::new(ip, self.shared.port),
             Err(e) => return Probed::Failed(e),
         };
@@ -157,6 +163,27 @@ impl Drop for SynSocket {
 }
 
 impl Shared {
+    /// [`source_for`], asked once per destination: each port of an address
+    /// has the same route.
+    fn source_for(&self, dst: Ipv4Addr) -> io::Result<Ipv4Addr> {
+        let known = self
+            .sources
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&dst)
+            .copied();
+        if let Some(src) = known {
+            return Ok(src);
+        }
+        let src = source_for(dst)?;
+        let mut sources = self.sources.lock().unwrap_or_else(|p| p.into_inner());
+        if sources.len() >= SOURCES_KEPT {
+            sources.clear();
+        }
+        sources.insert(dst, src);
+        Ok(src)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddrV4, oneshot::Sender<Answer>>> {
         self.waiting.lock().unwrap_or_else(|p| p.into_inner())
     }
