@@ -15,8 +15,9 @@
 //! never left half-open on the device, and the kernel's reset is expected,
 //! not a fault.
 //!
-//! IPv4 only; the caller checks the scope gate, the rate and the audit
-//! trail (`Net::syn`), as for a connect.
+//! IPv4 only. Sending is visible to `net` alone: every SYN goes through
+//! `Net::syn`, which asks the scope gate, the host cap, the rate and writes
+//! the audit trail, as for a connect.
 
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -79,7 +80,7 @@ impl SynSocket {
     /// Opens the raw socket (an error when the process may not: the caller
     /// falls back to connects), reserves a source port, draws the scan's
     /// secret and starts reading replies. Needs a tokio runtime.
-    pub(crate) fn open(responsive: Responsive) -> io::Result<SynSocket> {
+    pub(super) fn open(responsive: Responsive) -> io::Result<SynSocket> {
         let raw = Socket::new(Domain::IPV4, Type::RAW.nonblocking(), Some(Protocol::TCP))?;
         let hold = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP))?;
         hold.bind(&SockAddr::from(SocketAddr::from((
@@ -126,7 +127,7 @@ impl SynSocket {
     }
 
     /// Sends one SYN to `dst` and waits up to `wait` for its answer.
-    pub(crate) async fn probe(&self, dst: SocketAddrV4, wait: Duration) -> Probed {
+    pub(super) async fn probe(&self, dst: SocketAddrV4, wait: Duration) -> Probed {
         let src = match self.shared.source_for(*dst.ip()) {
             Ok(ip) => SocketAddrV4::new(ip, self.shared.port),
             Err(e) => return Probed::Failed(e),
