@@ -590,10 +590,12 @@ impl Net {
         }
     }
 
-    /// Sends one SYN to `target:port` from the scan's raw socket and waits
-    /// up to the connect timeout for a SYN-ACK or RST. The same gate, host
-    /// cap, rate (a first contact) and adaptive judgement as a connect, and
-    /// one line of the audit trail (`tcp-syn`; a SYN carries no payload).
+    /// Sends a SYN to `target:port` from the scan's raw socket and waits up
+    /// to the connect timeout for a SYN-ACK or RST (a copy goes again
+    /// within that time, as the system retransmits a connect's SYN). The
+    /// same gate, host cap, rate (a first contact) and adaptive judgement as
+    /// a connect, and one line of the audit trail (`tcp-syn`; a SYN carries
+    /// no payload).
     pub async fn syn(&self, target: &Target, port: u16) -> SynOutcome {
         let (SynMode::On(sock), IpAddr::V4(ip)) = (&self.syn, target.addr()) else {
             return SynOutcome::Unavailable;

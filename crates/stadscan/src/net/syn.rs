@@ -72,6 +72,9 @@ const RECV_BUFFER: usize = 8 << 20;
 /// Destinations whose source address is remembered (about 1.5 MB); the
 /// memory is cleared when full, so it stays bounded for any scope.
 const SOURCES_KEPT: usize = 65_536;
+/// When an unanswered SYN is sent again: the system's initial
+/// retransmission timeout for a connect (RFC 6298's one second).
+const RESEND_AFTER: Duration = Duration::from_secs(1);
 /// Largest packet read (an IPv4 packet's limit: a reply with a payload is
 /// read whole).
 const MAX_PACKET: usize = 65_535;
@@ -126,7 +129,11 @@ impl SynSocket {
         self.shared.port
     }
 
-    /// Sends one SYN to `dst` and waits up to `wait` for its answer.
+    /// Sends a SYN to `dst` and waits up to `wait` for its answer. As the
+    /// system does for its own connects, a SYN left unanswered is sent once
+    /// more, unchanged, after [`RESEND_AFTER`] (or two thirds of `wait`,
+    /// when shorter): a lost SYN or a lost answer then costs a copy, not
+    /// the port. An answer to either copy counts.
     pub(super) async fn probe(&self, dst: SocketAddrV4, wait: Duration) -> Probed {
         let src = match self.shared.source_for(*dst.ip()) {
             Ok(ip) => SocketAddrV4::new(ip, self.shared.port),
@@ -140,19 +147,29 @@ impl SynSocket {
             rx: Some(rx),
         };
         self.shared.lock().insert(dst, tx);
-        // The identification field varies with the probe (some paths drop
-        // a run of packets with one id as duplicates).
+        // Any identification will do for a packet that is never fragmented.
         let packet = Segment::syn(src, dst, seq, (seq >> 16) as u16).encode();
         // A raw socket takes the address from here, the port from the packet.
         let to = SocketAddr::from((*dst.ip(), 0));
         if let Err(e) = self.shared.raw.send_to(&packet, to).await {
             return Probed::Failed(e);
         }
+        let deadline = tokio::time::Instant::now() + wait;
         let rx = waiting.rx.as_mut().expect("set above");
-        match tokio::time::timeout(wait, rx).await {
-            Ok(Ok(answer)) => Probed::Answered(answer),
-            // Replaced by a newer probe to the same port, or no answer.
-            Ok(Err(_)) | Err(_) => Probed::Silent,
+        let heard = |r: Result<Answer, oneshot::error::RecvError>| match r {
+            Ok(answer) => Probed::Answered(answer),
+            // Replaced by a newer probe to the same port.
+            Err(_) => Probed::Silent,
+        };
+        if let Ok(r) = tokio::time::timeout(RESEND_AFTER.min(wait * 2 / 3), &mut *rx).await {
+            return heard(r);
+        }
+        if let Err(e) = self.shared.raw.send_to(&packet, to).await {
+            tracing::debug!(%dst, error = %e, "SYN copy not sent");
+        }
+        match tokio::time::timeout_at(deadline, rx).await {
+            Ok(r) => heard(r),
+            Err(_) => Probed::Silent,
         }
     }
 }
