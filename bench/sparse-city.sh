@@ -188,6 +188,11 @@ nmap_run() { # label flags...
 stadscan_run "stadscan --discover-only (defaults)" defaults --discover-only
 stadscan_run "stadscan --discover-only (per_second = 100000)" high --discover-only
 stadscan_run "stadscan --discover-only --no-host-discovery (per_second = 100000)" high --discover-only --no-host-discovery
+# The same with SYNs from a raw socket (root has CAP_NET_RAW).
+stadscan_run "stadscan --syn --discover-only (defaults)" defaults --syn --discover-only
+stadscan_run "stadscan --syn --discover-only (per_second = 100000)" high --syn --discover-only
+stadscan_run "stadscan --syn --discover-only --no-host-discovery (per_second = 100000)" high --syn --discover-only --no-host-discovery
+stadscan_run "stadscan --syn full scan (defaults)" defaults --syn
 stadscan_run "stadscan full scan (defaults)" defaults
 nmap_run "nmap -sT -T4" -sT
 nmap_run "nmap -sS -T4" -sS
