@@ -6,11 +6,12 @@
 //! address; and silence never lowers the rate.
 
 use crate::common;
+use crate::common::{listener, notes, open_ports};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{Ipv4Addr, SocketAddr};
 
-use common::{SERIAL, TestDir, listener, notes, open_ports, read_json, read_jsonl, run_ok};
+use common::{SERIAL, TestDir, read_json, read_jsonl, run_ok};
 use serde_json::Value;
 
 /// Liveness ports (named in the scope) and the port only a full scan tries.
