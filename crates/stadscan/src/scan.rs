@@ -31,7 +31,7 @@ use crate::fingerprint::Fingerprints;
 use crate::firmware::{Advisories, Kev};
 use crate::identify::Identifier;
 use crate::model::{Asset, Observation, Transport, unix_now};
-use crate::net::{AuditLog, Net, Shutdown, SynMode, icmp_available};
+use crate::net::{AuditLog, Net, Shutdown, icmp_available};
 use crate::probe::Prober;
 use crate::report::progress::ProgressSink;
 use crate::report::{
@@ -589,6 +589,7 @@ fn syn_note(
     has_v6: bool,
     discover_only: bool,
 ) -> Option<Note> {
+    use crate::net::SynMode;
     match net.syn_mode() {
         SynMode::Off => None,
         SynMode::On(sock) => {
@@ -1137,9 +1138,9 @@ pub async fn run(
                 },
                 icmp: counts.echoes > 0,
                 addresses_alive: alive,
-                tcp: match net.syn_mode() {
-                    SynMode::On(_) => TcpDiscovery::Syn,
-                    _ => TcpDiscovery::Connect,
+                tcp: match net.syn_port() {
+                    Some(_) => TcpDiscovery::Syn,
+                    None => TcpDiscovery::Connect,
                 },
             },
             window: window_stats,
