@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# A sparse city on a real (virtual) wire: two network namespaces joined by a
-# veth pair with tc netem on both ends (DELAY ms +- JITTER ms, LOSS % each
-# way; on a kernel without netem, LOSS % by nftables and no latency). The lab namespace answers for ADDRS addresses of 198.18.0.0/15 (the
-# benchmarking range, RFC 2544), of which LIVE are devices (an HTTP server
-# on 80 and 8080, an SSH banner on 22: 3 open ports each; their other ports
+# A sparse city on a (virtual) wire with latency and loss (bench/lab-net.sh
+# builds it: WIRE=delay, the default, is bench/delay-line.py between two
+# TUN devices, DELAY ms and LOSS % each way; WIRE=netem a veth pair with tc
+# netem; WIRE=veth a plain veth pair). The lab namespace answers for ADDRS
+# addresses of 198.18.0.0/15, of which LIVE are devices (an HTTP server on
+# 80 and 8080, an SSH banner on 22: 3 open ports each; their other ports
 # refuse) and the rest are dropped by nftables, as unused addresses behind
 # a firewall are. The scanner namespace allows unprivileged ICMP sockets.
 # Then, in one run, on the same lab and the same 11 TCP ports:
@@ -11,90 +12,35 @@
 #   - stadscan --discover-only at a high rate,
 #   - stadscan --discover-only --no-host-discovery at a high rate,
 #   - stadscan full scan (identification included) at the defaults,
+#   - stadscan full scan with the smart-city profile (19 TCP + 5 UDP ports,
+#     the UDP part of the /16 estimate) at the defaults,
 #   - nmap -sT -T4 and nmap -sS -T4 (nmap's own host discovery),
-# each with its wall time and open ports found (against the lab's truth).
+# each with its wall time and open ports found (against the lab's truth),
+# and what the delay line forwarded, lost and how late it was meanwhile.
 # Root only, this machine only: every packet stays inside the two
 # namespaces, which are removed at the end.
 #
-#   sudo bash bench/sparse-city.sh
-#   DELAY=20 JITTER=0 LOSS=2 sudo bash bench/sparse-city.sh
+#   sudo bash bench/sparse-city.sh                   # 10 ms each way, 1 % loss
+#   DELAY=10 LOSS=2 sudo bash bench/sparse-city.sh   # RTT 20 ms, 2 % loss each way
+#   DELAY=1 LOSS=0.5 sudo bash bench/sparse-city.sh
+#   WIRE=veth sudo bash bench/sparse-city.sh         # no delay, no loss
 set -euo pipefail
 cd "$(dirname "$0")/.."
-addrs=${ADDRS:-4096}
-live=${LIVE:-64}
-delay=${DELAY:-10}
-jitter=${JITTER:-8}
-loss=${LOSS:-1}
+. bench/lab-net.sh
 nmap_limit=${NMAP_LIMIT:-900}
 bin=${STADSCAN:-target/release/stadscan}
-[ "$(id -u)" -eq 0 ] || { echo "needs root (network namespaces)"; exit 2; }
-for t in ip tc nft nmap python3; do
-  command -v $t > /dev/null || { echo "missing $t (apt-get install iproute2 nftables nmap python3)"; exit 2; }
-done
+lab_net_check nmap bc
 [ -x "$bin" ] || cargo build --release --quiet
-S=ssc-scan L=ssc-lab
 work=$(mktemp -d)
 cleanup() {
   set +e
   [ -n "${srv:-}" ] && kill "$srv" 2> /dev/null
+  lab_net_down
   wait 2> /dev/null
-  ip netns del $S 2> /dev/null || true
-  ip netns del $L 2> /dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
-cleanup_first() { ip netns del $S 2> /dev/null || true; ip netns del $L 2> /dev/null || true; }
-cleanup_first
-
-ip netns add $S
-ip netns add $L
-ip link add ssc-s netns $S type veth peer name ssc-l netns $L
-ip -n $S addr add 198.19.255.1/30 dev ssc-s
-ip -n $L addr add 198.19.255.2/30 dev ssc-l
-for ns in $S $L; do ip -n $ns link set lo up; done
-ip -n $S link set ssc-s up
-ip -n $L link set ssc-l up
-# The scanner reaches the lab's addresses through the lab end (no ARP per
-# address); the lab answers for all of them (a local route: AnyIP).
-ip -n $S route add 198.18.0.0/15 via 198.19.255.2
-ip -n $L route add local 198.18.0.0/15 dev lo
-# Latency and loss: tc netem where the kernel has it; else (a kernel built
-# without sch_netem) loss alone, by nftables dropping a random share of
-# the packets each way, and no added latency (the table says which).
-permille=$(python3 -c "print(round($loss * 10))")
-wire="netem ${delay} ms +- ${jitter} ms and ${loss} % loss each way"
-for pair in "$S ssc-s" "$L ssc-l"; do
-  set -- $pair
-  if ! ip netns exec "$1" tc qdisc add dev "$2" root netem delay "${delay}ms" "${jitter}ms" loss "${loss}%" limit 100000 2> /dev/null; then
-    wire="no netem in this kernel: ${loss} % loss each way by nftables (numgen random), no added latency"
-    printf 'table inet loss {\n  chain input { type filter hook input priority -10; policy accept;\n    iifname "%s" numgen random mod 1000 < %s drop\n  }\n}\n' "$2" "$permille" > "$work/loss-$1.nft"
-    ip netns exec "$1" nft -f "$work/loss-$1.nft"
-  fi
-done
-ip netns exec $S sysctl -qw net.ipv4.ping_group_range="0 2147483647"
-ip netns exec $S sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
-
-# The addresses: the first ADDRS of 198.18.0.0/15; LIVE of them spread
-# evenly are devices.
-python3 - "$addrs" "$live" > "$work/hosts" <<'PY'
-import ipaddress, sys
-n, live = int(sys.argv[1]), int(sys.argv[2])
-base = ipaddress.ip_address("198.18.0.0")
-step = n // live
-for i in range(live):
-    print(base + i * step + step // 2)
-PY
-prefix=$(python3 -c "import math; print(32 - math.ceil(math.log2($addrs)))")
-cidr="198.18.0.0/$prefix"
-{
-  echo "table inet sparse {"
-  echo "  set live { type ipv4_addr; elements = { $(paste -sd, "$work/hosts") } }"
-  echo "  chain input { type filter hook input priority 0; policy accept;"
-  echo "    iifname \"ssc-l\" ip daddr 198.18.0.0/15 ip daddr != @live drop"
-  echo "  }"
-  echo "}"
-} > "$work/rules.nft"
-ip netns exec $L nft -f "$work/rules.nft"
+lab_net_up
 
 # The devices: an HTTP server (a camera's web UI) on 80 and 8080 and an SSH
 # banner on 22, on each live address.
@@ -133,19 +79,24 @@ for _ in $(seq 50); do grep -q ready "$work/devices.out" 2> /dev/null && break; 
 awk '{print $1":22"; print $1":80"; print $1":8080"}' "$work/hosts" | sort > "$work/truth"
 
 ports=21,22,23,80,443,502,554,1883,8080,8443,8883
-scope() { # name extra-rate-lines
-  printf 'name = "%s"\n[[networks]]\ncidr = "%s"\n[ports]\ntcp = [%s]\nudp = []\n%s' "$1" "$cidr" "$ports" "$2" > "$work/$1.toml"
+scope() { # name ports-lines extra-lines
+  printf 'name = "%s"\n[[networks]]\ncidr = "%s"\n[ports]\n%s\n%s' "$1" "$cidr" "$2" "$3" > "$work/$1.toml"
 }
-scope defaults ""
-scope high $'[rate]\nper_second = 100000\n'
+scope defaults "tcp = [$ports]"$'\nudp = []' ""
+scope high "tcp = [$ports]"$'\nudp = []' $'[rate]\nper_second = 100000\n'
+scope profile 'profile = "smart-city"' ""
 
 results=()
+wire_check=$(lab_wire_check 2000)
+echo "$wire_check" >&2
+lab_wire_cells > /dev/null # counters from here on
 row() { # label seconds found
-  local found missing
+  local found missing wire_cells
   found=$(wc -l < "$3")
   missing=$(comm -23 "$work/truth" "$3" | wc -l)
-  results+=("| $1 | $2 | $found | $missing |")
-  echo "$1: $2 s, $found open ports found, $missing of $(wc -l < "$work/truth") missed" >&2
+  wire_cells=$(lab_wire_cells)
+  results+=("| $1 | $2 | $found | $missing $wire_cells")
+  echo "$1: $2 s, $found open ports found, $missing of $(wc -l < "$work/truth") missed; wire $wire_cells" >&2
 }
 stadscan_run() { # label scope-name flags...
   local label=$1 name=$2
@@ -168,7 +119,7 @@ PY
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d["stats"]
-print("   ", {k: s["net"][k] for k in ("connects", "timeouts", "silent_timeouts", "echoes", "echo_replies", "rate_per_second", "rate_lowered")},
+print("   ", {k: s["net"][k] for k in ("connects", "timeouts", "silent_timeouts", "datagrams", "echoes", "echo_replies", "rate_per_second", "rate_lowered")},
       "alive", s["discovery"]["addresses_alive"], "window", s["window"]["in_flight"])
 for n in d["notes"]:
     print("    note:", n["message"][:200])
@@ -194,12 +145,13 @@ stadscan_run "stadscan --syn --discover-only (per_second = 100000)" high --syn -
 stadscan_run "stadscan --syn --discover-only --no-host-discovery (per_second = 100000)" high --syn --discover-only --no-host-discovery
 stadscan_run "stadscan --syn full scan (defaults)" defaults --syn
 stadscan_run "stadscan full scan (defaults)" defaults
+stadscan_run "stadscan full scan, smart-city profile (19 TCP + 5 UDP ports, defaults)" profile
 nmap_run "nmap -sT -T4" -sT
 nmap_run "nmap -sS -T4" -sS
 
-header="Lab: $addrs addresses ($cidr) x 11 TCP ports, $live live devices ($(wc -l < "$work/truth") open ports), the rest dropped by nftables; a veth pair, $wire. $(nmap --version | head -1)."
-table="| run | seconds | open ports found | missed |
-|---|---|---|---|
+header="Lab: $addrs addresses ($cidr) x 11 TCP ports, $live live devices ($(wc -l < "$work/truth") open ports), the rest dropped by nftables; $wire. $(nmap --version | head -1). $wire_check Wire columns: packets the delay line forwarded (to the lab / back), the share it dropped, how late its 99th percentile packet went out, its own CPU seconds, packets the kernel dropped in front of it."
+table="| run | seconds | open ports found | missed | wire: packets | lost % | late p99 ms | line CPU s | kernel drops |
+|---|---|---|---|---|---|---|---|---|
 $(printf '%s\n' "${results[@]}")"
 echo "$header"
 echo "$table"
