@@ -22,6 +22,8 @@ mod ssdp;
 mod telnet;
 mod tls;
 
+pub(crate) use mqtt::client_id as mqtt_client_id;
+
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};

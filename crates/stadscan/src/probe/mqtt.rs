@@ -19,7 +19,7 @@ where
 {
     let connect = mqtt::encode_connect(&Connect {
         protocol_level: 4,
-        client_id: format!("stadscan-{:04x}", std::process::id() & 0xffff),
+        client_id: client_id(),
         username: None,
         password: None,
         keep_alive: 10,
@@ -69,6 +69,25 @@ where
         }
         Err(_) => Step::Other(buf),
     }
+}
+
+/// `stadscan-` and eight random hex digits: a fresh client id per
+/// connection (a probe or a login attempt), so a broker never resumes or
+/// takes over another client's session. One id for every connection of a
+/// scan made a broker reachable on two addresses drop the first of two
+/// overlapping probes (a second CONNECT with a client's id closes the
+/// client's connection), and with it the broker's version: measured on a
+/// slow, lossy wire in bench/RESULTS.md.
+pub(crate) fn client_id() -> String {
+    use ring::rand::SecureRandom;
+    let mut b = [0u8; 4];
+    if ring::rand::SystemRandom::new().fill(&mut b).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        b = (nanos ^ std::process::id().rotate_left(16)).to_be_bytes();
+    }
+    format!("stadscan-{:08x}", u32::from_be_bytes(b))
 }
 
 /// The longest wait for the retained `$SYS/broker/version` value.
@@ -154,6 +173,24 @@ mod tests {
         out
     }
 
+    /// Runs the probe for 127.0.0.80:1883 on `client` (its end of a fake
+    /// broker's connection): what it observed and the time it took.
+    async fn probe_on(client: &mut DuplexStream) -> (Observation, Duration) {
+        let t = Target::admitted("127.0.0.80".parse().unwrap(), None, Origin::Network(0));
+        let cx = Cx {
+            deadline: Instant::now() + Duration::from_secs(5),
+            target: &t,
+            port: 1883,
+            authority: "127.0.0.80:1883".into(),
+            streams: &Default::default(),
+        };
+        let mut obs = Observation::new(Endpoint::tcp(t.addr(), 1883), None);
+        let start = Instant::now();
+        let step = probe(client, &cx, &mut obs).await;
+        assert!(matches!(step, Step::Identified));
+        (obs, start.elapsed())
+    }
+
     /// Runs the probe against an anonymous broker; the virtual time it took.
     async fn run(after: After) -> (Observation, Duration) {
         let (mut client, mut server): (DuplexStream, DuplexStream) = tokio::io::duplex(4096);
@@ -187,19 +224,7 @@ mod tests {
             // Keep the connection open until the probe leaves.
             while server.read(&mut chunk).await.unwrap_or(0) > 0 {}
         });
-        let t = Target::admitted("127.0.0.80".parse().unwrap(), None, Origin::Network(0));
-        let cx = Cx {
-            deadline: Instant::now() + Duration::from_secs(5),
-            target: &t,
-            port: 1883,
-            authority: "127.0.0.80:1883".into(),
-            streams: &Default::default(),
-        };
-        let mut obs = Observation::new(Endpoint::tcp("127.0.0.80".parse().unwrap(), 1883), None);
-        let start = Instant::now();
-        let step = probe(&mut client, &cx, &mut obs).await;
-        let took = start.elapsed();
-        assert!(matches!(step, Step::Identified));
+        let (obs, took) = probe_on(&mut client).await;
         drop(client);
         broker.await.unwrap();
         (obs, took)
@@ -231,6 +256,32 @@ mod tests {
             o.facts.get("mqtt.anonymous").map(|v| v.render()).as_deref(),
             Some("true")
         );
+    }
+
+    /// The client id of one probe's CONNECT (the broker refuses it).
+    async fn client_id_of_a_probe() -> String {
+        let (mut client, mut server): (DuplexStream, DuplexStream) = tokio::io::duplex(4096);
+        let broker = tokio::spawn(async move {
+            let mut chunk = vec![0u8; 512];
+            let n = server.read(&mut chunk).await.unwrap();
+            server.write_all(&[0x20, 0x02, 0x00, 0x05]).await.unwrap();
+            mqtt::decode_connect(&chunk[..n]).unwrap().0.client_id
+        });
+        probe_on(&mut client).await;
+        broker.await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn every_probe_connects_with_a_client_id_of_its_own() {
+        // A broker closes a client's connection when another CONNECT
+        // brings the same id: two probes of one scan at one broker (on two
+        // addresses, or overlapping on one) must not share an id.
+        let (a, b) = (client_id_of_a_probe().await, client_id_of_a_probe().await);
+        assert_ne!(a, b);
+        for id in [a, b] {
+            assert!(id.starts_with("stadscan-"), "{id}");
+            assert_eq!(id.len(), "stadscan-".len() + 8, "{id}");
+        }
     }
 
     #[test]

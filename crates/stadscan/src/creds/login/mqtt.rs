@@ -21,7 +21,7 @@ pub async fn login(a: &Attempt<'_>) -> Outcome {
     let io = &mut session.io;
     let connect = mqtt::encode_connect(&Connect {
         protocol_level: 4,
-        client_id: client_id(),
+        client_id: crate::probe::mqtt_client_id(),
         // 3.1.1 forbids a password without a user name (3.1.2.9), so an
         // empty user name is sent as one.
         username: Some(a.username.to_string()),
@@ -66,20 +66,6 @@ fn judge(buf: &[u8], end: ReadEnd) -> Outcome {
         Err(ParseError::Incomplete) => inconclusive("a truncated CONNACK"),
         Err(_) => inconclusive("an answer that is not a CONNACK"),
     }
-}
-
-/// `stadscan-` and eight random hex digits: a fresh client id per attempt,
-/// so a broker never resumes or takes over another client's session.
-fn client_id() -> String {
-    use ring::rand::SecureRandom;
-    let mut b = [0u8; 4];
-    if ring::rand::SystemRandom::new().fill(&mut b).is_err() {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        b = (nanos ^ std::process::id().rotate_left(16)).to_be_bytes();
-    }
-    format!("stadscan-{:08x}", u32::from_be_bytes(b))
 }
 
 #[cfg(test)]
