@@ -19,10 +19,11 @@ use tokio::time::Instant;
 ///
 /// Two classes share the rate. First contacts (discovery: a TCP connect or
 /// the first datagram to a port) line up in order, one at a time; follow-ups
-/// (the later steps of a conversation with a service already found) skip
-/// that line and compete only with its head. A probe that needs a dozen
-/// sequential datagrams is not starved by thousands of discovery attempts
-/// queued ahead of it, and discovery still gets every slot follow-ups leave.
+/// (the later steps of a conversation with a service already found, and
+/// retransmissions) skip that line, and its head leaves the next slot to
+/// any follow-up waiting for one. A probe that needs a dozen sequential
+/// datagrams is not starved by thousands of discovery attempts queued ahead
+/// of it, and discovery still gets every slot follow-ups leave.
 #[derive(Debug)]
 pub struct RateLimiter {
     /// Nanoseconds between two events; changed by [`RateLimiter::set_per_second`].
@@ -31,6 +32,8 @@ pub struct RateLimiter {
     first_contacts: tokio::sync::Mutex<()>,
     /// First contacts waiting in (or at the head of) the line.
     in_line: AtomicU64,
+    /// Follow-ups waiting for a slot: the head of the line lets them pass.
+    follow_ups: AtomicU64,
 }
 
 /// Deficits shorter than this are not slept (the timer would round them up
@@ -51,6 +54,7 @@ impl RateLimiter {
             last: Mutex::new(None),
             first_contacts: tokio::sync::Mutex::new(()),
             in_line: AtomicU64::new(0),
+            follow_ups: AtomicU64::new(0),
         }
     }
 
@@ -76,19 +80,38 @@ impl RateLimiter {
     }
 
     pub async fn acquire_as(&self, class: Class) {
-        // Nobody in the line and a slot free now: take it without lining
-        // up. Below the configured rate (the usual case of a fast sweep)
+        // Nobody in the line (and no follow-up waiting) and a slot free
+        // now: take it without lining up. Below the configured rate (the usual case of a fast sweep)
         // first contacts then never wait on each other, and the workers
         // of a scan do not hand a lock around between threads.
-        let line_empty = self.in_line.load(Ordering::Acquire) == 0;
-        if (class == Class::FollowUp || line_empty) && self.try_slot(Instant::now()).is_ok() {
+        let free = match class {
+            Class::FollowUp => true,
+            Class::FirstContact => {
+                self.in_line.load(Ordering::Acquire) == 0
+                    && self.follow_ups.load(Ordering::Acquire) == 0
+            }
+        };
+        if free && self.try_slot(Instant::now()).is_ok() {
             return;
         }
         let _line = match class {
-            Class::FirstContact => Some(InLine::enter(self).await),
-            Class::FollowUp => None,
+            Class::FirstContact => Waiting::InLine {
+                _held: InLine::enter(self).await,
+            },
+            Class::FollowUp => Waiting::FollowUp {
+                _held: Counted::enter(&self.follow_ups),
+            },
         };
+        // The head of the line steps back while a follow-up waits: both
+        // would sleep until the same slot, and whichever the scheduler
+        // woke first took it (measured: a retransmission lost every slot to
+        // a sweep's first contacts for seconds).
+        let yields = || class == Class::FirstContact && self.follow_ups.load(Ordering::Acquire) > 0;
         loop {
+            if yields() {
+                tokio::time::sleep(self.interval().max(MIN_SLEEP)).await;
+                continue;
+            }
             let wake = match self.try_slot(Instant::now()) {
                 Ok(()) => return,
                 Err(wake) => wake,
@@ -98,7 +121,7 @@ impl RateLimiter {
             // `wake`, so the average rate holds); woken late by a stall:
             // the caller retries and is spaced from the real time.
             let now = Instant::now();
-            if now.saturating_duration_since(wake) <= LATE {
+            if now.saturating_duration_since(wake) <= LATE && !yields() {
                 let interval = self.interval();
                 let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
                 if last.is_none_or(|prev| prev + interval <= wake) {
@@ -145,8 +168,7 @@ struct InLine<'a> {
 
 impl<'a> InLine<'a> {
     async fn enter(limiter: &'a RateLimiter) -> InLine<'a> {
-        limiter.in_line.fetch_add(1, Ordering::AcqRel);
-        let counted = Counted(limiter);
+        let counted = Counted::enter(&limiter.in_line);
         InLine {
             _turn: limiter.first_contacts.lock().await,
             _counted: counted,
@@ -154,11 +176,27 @@ impl<'a> InLine<'a> {
     }
 }
 
-struct Counted<'a>(&'a RateLimiter);
+/// How a caller waits for its slot: in the line, or as a follow-up (held
+/// only for what it does on drop).
+enum Waiting<'a> {
+    InLine { _held: InLine<'a> },
+    FollowUp { _held: Counted<'a> },
+}
+
+/// One waiting caller in a count, until dropped (also when the wait is
+/// cancelled).
+struct Counted<'a>(&'a AtomicU64);
+
+impl<'a> Counted<'a> {
+    fn enter(count: &'a AtomicU64) -> Counted<'a> {
+        count.fetch_add(1, Ordering::AcqRel);
+        Counted(count)
+    }
+}
 
 impl Drop for Counted<'_> {
     fn drop(&mut self) {
-        self.0.in_line.fetch_sub(1, Ordering::AcqRel);
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -513,6 +551,29 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_head_of_the_line_leaves_every_slot_to_a_waiting_follow_up() {
+        let rl = Arc::new(RateLimiter::new(10));
+        rl.acquire().await;
+        // A follow-up waits (as one does while it sleeps until its slot).
+        let waiting = Counted::enter(&rl.follow_ups);
+        let head = {
+            let rl = rl.clone();
+            tokio::spawn(async move { rl.acquire().await })
+        };
+        // Five slots go by: none is the head's.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(!head.is_finished());
+        assert_eq!(rl.in_line.load(Ordering::Relaxed), 1);
+        // Once no follow-up waits, the head takes the next slot.
+        drop(waiting);
+        tokio::time::timeout(Duration::from_millis(200), head)
+            .await
+            .expect("the head goes once no follow-up waits")
+            .unwrap();
+        assert_eq!(rl.follow_ups.load(Ordering::Relaxed), 0);
     }
 
     #[tokio::test(start_paused = true)]

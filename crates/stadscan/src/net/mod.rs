@@ -499,7 +499,8 @@ impl Net {
     /// answered something before (an unused address gets one datagram, not
     /// three): a lost request or a lost reply costs one retransmission, not
     /// the answer, and a late reply to any copy counts. Every copy takes a
-    /// slot of the global rate and is one line of the audit trail; the
+    /// slot of the global rate (a retransmission without waiting in the
+    /// line of first contacts) and is one line of the audit trail; the
     /// caller sees one request.
     pub async fn udp_request(
         &self,
@@ -543,7 +544,11 @@ impl Net {
                             tokio::time::sleep_until(start + at).await;
                             let live = self.showed_life(target.addr());
                             if live {
-                                self.rate.acquire_as(class).await;
+                                // A retransmission continues a request: it
+                                // takes a send slot without standing in
+                                // the line of first contacts, or a busy
+                                // sweep would hold it past the window.
+                                self.rate.acquire_as(Class::FollowUp).await;
                             }
                             live
                         } => Err(resend),

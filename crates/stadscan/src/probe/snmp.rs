@@ -161,6 +161,46 @@ mod tests {
         assert_eq!(net.counts().datagrams, 3);
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn retransmissions_do_not_wait_in_the_line_of_first_contacts() {
+        // 20 sends a second, and a sweep that lines up 100 first contacts
+        // (5 s of line) right after the request's first copy went out.
+        let text =
+            "name = \"t\"\n[[networks]]\ncidr = \"127.88.3.0/24\"\n[rate]\nper_second = 20\n";
+        let scope = crate::scope::Scope::parse(text, std::path::Path::new("s.toml")).unwrap();
+        let (_trigger, shutdown) = crate::net::Shutdown::new();
+        let net = std::sync::Arc::new(Net::new(std::sync::Arc::new(scope), shutdown));
+        let at = |ip: &str| {
+            Target::admitted(ip.parse().unwrap(), None, crate::model::Origin::Network(0))
+        };
+        let target = at("127.88.3.3");
+        net.alive(target.addr());
+        let (port, sent) = crate::probe::lossy_path(test_agent("127.88.3.3").await, 2).await;
+        let asking = net.clone();
+        let asked =
+            tokio::spawn(
+                async move { probe(&asking, &target, port, Duration::from_secs(2)).await },
+            );
+        while sent.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let mut sweep = tokio::task::JoinSet::new();
+        for _ in 0..100 {
+            let net = net.clone();
+            sweep.spawn(async move {
+                let unused = at("127.88.3.200");
+                net.udp_request(&unused, 9, "snmp-get", b"?", Duration::from_millis(10), 16)
+                    .await
+            });
+        }
+        // The retransmissions go at once (each with a send slot): the
+        // third copy is answered inside the window.
+        let obs = asked.await.unwrap().expect("the third copy is answered");
+        assert_eq!(obs.protocol, "snmp");
+        assert_eq!(sent.load(Ordering::SeqCst), 3);
+        sweep.abort_all();
+    }
+
     #[tokio::test]
     async fn a_silent_port_gets_three_copies_within_the_budget_if_its_address_answered_before() {
         let (net, target) = crate::probe::test_net("127.88.3.0/24", "127.88.3.2");
