@@ -11,7 +11,7 @@ use crate::common::{listener, notes, open_ports};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{Ipv4Addr, SocketAddr};
 
-use common::{SERIAL, TestDir, read_json, read_jsonl, run_ok};
+use common::{SERIAL, TestDir, read_json, read_jsonl};
 use serde_json::Value;
 
 /// Liveness ports (named in the scope) and the port only a full scan tries.
@@ -79,7 +79,15 @@ struct Scanned {
     audit: Vec<Value>,
 }
 
+/// A quick discovery (`--discover-only`) with `extra` flags.
 async fn scan(dir: &TestDir, name: &str, scope_text: &str, extra: &[&str]) -> Scanned {
+    let mut flags = vec!["--discover-only"];
+    flags.extend_from_slice(extra);
+    scan_with(dir, name, scope_text, &flags).await
+}
+
+/// A scan with these flags (exit 0, or 1 for findings).
+async fn scan_with(dir: &TestDir, name: &str, scope_text: &str, extra: &[&str]) -> Scanned {
     let scope = dir.write(&format!("{name}.toml"), scope_text);
     let json = dir.path(&format!("{name}.json"));
     let audit = dir.path(&format!("{name}.audit"));
@@ -91,14 +99,18 @@ async fn scan(dir: &TestDir, name: &str, scope_text: &str, extra: &[&str]) -> Sc
         &json.display().to_string(),
         "--audit",
         &audit.display().to_string(),
-        "--discover-only",
         "-q",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     args.extend(extra.iter().map(|s| s.to_string()));
-    run_ok(name, args).await;
+    let (out, _) = common::run_async(args).await;
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Scanned {
         report: read_json(&json),
         audit: read_jsonl(&audit),
@@ -295,4 +307,79 @@ async fn a_window_cut_by_the_open_file_limit_is_reported() {
     );
     // Nothing is lost for it.
     assert_eq!(open_ports(&report).len(), 7, "{:?}", open_ports(&report));
+}
+
+/// A CoAP device on `ip`:5683 on a lossy path: the first datagram sent to
+/// it is lost, every later one is answered with its resources. Returns how
+/// many datagrams it was sent.
+async fn lossy_coap_device(ip: Ipv4Addr) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    use stadscan_proto::coap;
+    use std::sync::atomic::Ordering;
+    let sock = tokio::net::UdpSocket::bind((ip, 5683))
+        .await
+        .expect("bind on loopback");
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = sent.clone();
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 2048];
+        while let Ok((n, peer)) = sock.recv_from(&mut buf).await {
+            if count.fetch_add(1, Ordering::SeqCst) == 0 {
+                continue;
+            }
+            let Ok(req) = coap::decode_request(&buf[..n]) else {
+                continue;
+            };
+            let body = b"</sensors/temp>;rt=\"temperature\";ct=0";
+            let reply = coap::response(&req, coap::Code(0x45), Some(40), body, 6);
+            let _ = sock.send_to(&reply.encode(), peer).await;
+        }
+    });
+    sent
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn udp_goes_after_the_tcp_liveness_probes_so_a_lost_request_is_sent_again() {
+    let _serial = SERIAL.lock().await;
+    // Eight devices whose TCP liveness ports refuse (a proof of life) and
+    // whose CoAP service loses the first request. A UDP request is sent
+    // again only to an address that answered something before: at 10
+    // positions a second, a request that went out before its device's TCP
+    // answers (in one shuffled pass) was sent once, and lost.
+    let ips: Vec<Ipv4Addr> = (0..8).map(|h| Ipv4Addr::new(127, 94, 14, h)).collect();
+    let mut sent = Vec::new();
+    for ip in &ips {
+        sent.push(lossy_coap_device(*ip).await);
+    }
+    let dir = TestDir::new("discovery-udp-after-tcp");
+    let scope = format!(
+        "name = \"udp-after-tcp\"\n[[networks]]\ncidr = \"127.94.14.0/29\"\n[ports]\n\
+         tcp = [{LIVE_A}, {LIVE_B}]\nudp = [5683]\n[rate]\nper_second = 10\ntimeout_ms = 700\n\
+         [discovery]\ntcp_ports = [{LIVE_A}, {LIVE_B}]\nicmp = false\n"
+    );
+    let s = scan_with(&dir, "udp-after-tcp", &scope, &[]).await;
+    let want: BTreeSet<String> = ips.iter().map(|ip| format!("{ip}:5683")).collect();
+    assert_eq!(open_ports(&s.report), want);
+    for (ip, sent) in ips.iter().zip(&sent) {
+        let n = sent.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(n >= 2, "{ip}: {n} datagrams");
+    }
+    // Every CoAP request went to an address whose liveness probes had
+    // already been answered (the audit trail is in completion order).
+    for ip in &ips {
+        let ip = ip.to_string();
+        let lines: Vec<&Value> = s
+            .audit
+            .iter()
+            .filter(|l| l["target"] == ip.as_str())
+            .collect();
+        let first_udp = lines
+            .iter()
+            .position(|l| l["transport"] == "udp")
+            .expect("a datagram");
+        let tcp_after = lines[first_udp..]
+            .iter()
+            .filter(|l| l["transport"] == "tcp")
+            .count();
+        assert_eq!(tcp_after, 0, "{ip}: {lines:#?}");
+    }
 }

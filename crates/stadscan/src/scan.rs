@@ -7,11 +7,11 @@
 //! allows fewer), and the job iterator produces the next one only when a
 //! slot frees up.
 //!
-//! With host discovery (the default) the walk has two passes: every address
-//! on a few liveness ports (a handful of common TCP ports, the scope's UDP
-//! probes and an ICMP echo where the system allows one), then the other
-//! ports on the addresses that answered anything. An unused address costs a
-//! few probes instead of every port.
+//! With host discovery (the default) the walk has three passes: every
+//! address on a few liveness ports (a handful of common TCP ports and an
+//! ICMP echo where the system allows one), every address on the scope's UDP
+//! probes, then the other TCP ports on the addresses that answered
+//! anything. An unused address costs a few probes instead of every port.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -423,7 +423,8 @@ struct Pass {
     space: Arc<TargetSpace>,
     /// Step number of the pass's first position.
     first_step: u64,
-    /// The liveness pass of host discovery.
+    /// A pass of host discovery over every address (the liveness ports, the
+    /// UDP probes): probed again on resume, to learn which are alive.
     liveness: bool,
     /// Only addresses that answered in an earlier pass.
     live_only: bool,
@@ -431,58 +432,66 @@ struct Pass {
     echo_with: Option<(u16, Transport)>,
 }
 
-/// The passes of a scan: one over every position, or with host discovery
-/// the liveness ports of every address, then the other ports of the live
-/// ones. Step numbers run on from one pass to the next (a resume point
-/// stays meaningful).
+/// The passes of a scan. With host discovery: the liveness ports of every
+/// address (TCP, with the ICMP echo), then the scope's UDP ports of every
+/// address, then the other TCP ports of the live ones. Without: every TCP
+/// position, then every UDP position. Step numbers run on from one pass to
+/// the next (a resume point stays meaningful).
+///
+/// UDP comes after TCP because a UDP request is retransmitted only to an
+/// address that answered something before (an unused address gets one
+/// datagram, not three): by then every live device's TCP answers are in,
+/// so a lost request or reply costs a device a retransmission, not its
+/// UDP services (measured in bench/RESULTS.md, "Findings under latency and
+/// loss").
 fn plan_passes(
     scope: &Scope,
     space: &Arc<TargetSpace>,
     hosts: HostDiscovery,
     discover_only: bool,
 ) -> Vec<Pass> {
+    let on = |ports: &[u16], transport: Transport| -> Vec<(u16, Transport)> {
+        ports.iter().map(|p| (*p, transport)).collect()
+    };
+    let mut passes: Vec<Pass> = Vec::new();
+    let mut next_step = 0u64;
+    let mut plan = |ports: Vec<(u16, Transport)>, liveness: bool, live_only: bool, echo: bool| {
+        let echo_with = ports.first().copied().filter(|_| echo);
+        let pass_space = Arc::new(space.with_ports(ports));
+        let first_step = next_step;
+        next_step = next_step.saturating_add(u64::try_from(pass_space.len()).unwrap_or(u64::MAX));
+        passes.push(Pass {
+            space: pass_space,
+            first_step,
+            liveness,
+            live_only,
+            echo_with,
+        });
+    };
     if hosts == HostDiscovery::All {
-        return vec![Pass {
-            space: space.clone(),
-            first_step: 0,
-            liveness: false,
-            live_only: false,
-            echo_with: None,
-        }];
+        plan(on(&scope.ports.tcp, Transport::Tcp), false, false, false);
+        plan(on(&scope.ports.udp, Transport::Udp), false, false, false);
+        return passes;
     }
     let liveness_tcp = &scope.discovery.tcp_ports;
-    let mut first: Vec<(u16, Transport)> =
-        liveness_tcp.iter().map(|p| (*p, Transport::Tcp)).collect();
+    let icmp = scope.discovery.icmp;
+    // The echo goes with the first liveness position (a UDP one when no TCP
+    // port is a liveness port).
+    plan(on(liveness_tcp, Transport::Tcp), true, false, icmp);
     // A quick discovery sends no UDP (as without host discovery).
     if !discover_only {
-        first.extend(scope.ports.udp.iter().map(|p| (*p, Transport::Udp)));
+        plan(
+            on(&scope.ports.udp, Transport::Udp),
+            true,
+            false,
+            icmp && liveness_tcp.is_empty(),
+        );
     }
-    let rest: Vec<(u16, Transport)> = scope
-        .ports
-        .tcp
-        .iter()
+    let rest: Vec<u16> = (scope.ports.tcp.iter().copied())
         .filter(|p| !liveness_tcp.contains(p))
-        .map(|p| (*p, Transport::Tcp))
         .collect();
-    let echo_with = first.first().copied().filter(|_| scope.discovery.icmp);
-    let first = Arc::new(space.with_ports(first));
-    let first_len = u64::try_from(first.len()).unwrap_or(u64::MAX);
-    vec![
-        Pass {
-            space: first,
-            first_step: 0,
-            liveness: true,
-            live_only: false,
-            echo_with,
-        },
-        Pass {
-            space: Arc::new(space.with_ports(rest)),
-            first_step: first_len,
-            liveness: false,
-            live_only: true,
-            echo_with: None,
-        },
-    ]
+    plan(on(&rest, Transport::Tcp), false, true, false);
+    passes
 }
 
 /// What host discovery did, for the reader.
