@@ -96,8 +96,11 @@ const SYS_WAIT: Duration = Duration::from_millis(500);
 /// twice the subscription's round trip. A broker sends its retained
 /// messages right after the SUBACK, with no round trip in between; the
 /// margin covers a broker that writes them separately without TCP_NODELAY
-/// (its second segment then waits for the ACK of the first).
-const AFTER_SUBACK: Duration = Duration::from_millis(100);
+/// (its second segment then waits for the ACK of the first), and one lost
+/// segment: the broker's TCP sends it again after its shortest
+/// retransmission timeout, 200 ms on Linux (with 100 ms, one scan in five
+/// over a 20 ms, 2 % loss wire lost a mosquitto version and its finding).
+const AFTER_SUBACK: Duration = Duration::from_millis(300);
 
 /// When to stop waiting for the retained value, once the SUBACK came
 /// `round_trip` after the SUBSCRIBE was sent: never later than the first
@@ -238,12 +241,21 @@ mod tests {
     async fn a_broker_without_sys_costs_the_short_wait_after_its_suback() {
         let (o, took) = run(After::SubAckOnly).await;
         assert_eq!(version(&o), None);
-        assert!(took >= AFTER_SUBACK && took < SYS_WAIT / 2, "{took:?}");
+        assert!(took >= AFTER_SUBACK && took < SYS_WAIT, "{took:?}");
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_retained_version_soon_after_the_suback_is_read() {
         let (o, _) = run(After::SubAckThenVersion(Duration::from_millis(60))).await;
+        assert_eq!(version(&o).as_deref(), Some("mosquitto version 2.0.11"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retained_version_sent_again_after_a_loss_is_read() {
+        // The segment after the SUBACK was lost: the broker's TCP sends it
+        // again after its retransmission timeout (200 ms at least on
+        // Linux, a little more on a slow path).
+        let (o, _) = run(After::SubAckThenVersion(Duration::from_millis(250))).await;
         assert_eq!(version(&o).as_deref(), Some("mosquitto version 2.0.11"));
     }
 
@@ -293,7 +305,7 @@ mod tests {
         assert_eq!(near - t0, AFTER_SUBACK + Duration::from_micros(200));
         // A distant broker gets twice its round trip on top.
         let far = wait_after_suback(limit, t0, Duration::from_millis(80));
-        assert_eq!(far - t0, Duration::from_millis(260));
+        assert_eq!(far - t0, AFTER_SUBACK + Duration::from_millis(160));
         // Never beyond the first limit.
         assert_eq!(
             wait_after_suback(limit, t0, Duration::from_millis(400)),
