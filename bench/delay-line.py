@@ -21,6 +21,10 @@ the last SIGUSR1 (or the start) to stderr and, with --stats, to a JSON file
              packet went out (the percentiles to 0.1 ms, rounded up)
   queue_max  the most packets waiting in the line at once
 
+With --drops, every dropped packet is one line of a file (time in UTC,
+direction, protocol and TCP flags, source, destination, payload bytes):
+what a lost finding lost can be traced in the scanner's audit trail.
+
   python3 bench/delay-line.py --ns-a ssc-scan --ns-b ssc-lab \\
       --dev-a ssc-ts --dev-b ssc-tl --delay-ms 10 --loss 2
 """
@@ -53,13 +57,37 @@ def open_tun(name):
     return fd
 
 
+def describe(now, direction, packet):
+    """One line for a dropped packet: when (UTC, as the scanner's audit
+    trail writes it), which way, and its IPv4 and TCP or UDP header
+    (addresses, ports, TCP flags, payload length)."""
+    when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+    if len(packet) < 20 or packet[0] >> 4 != 4:
+        return f"{when}\t{direction}\tnot IPv4\t{len(packet)}\n"
+    ihl = (packet[0] & 15) * 4
+    proto = packet[9]
+    src = ".".join(map(str, packet[12:16]))
+    dst = ".".join(map(str, packet[16:20]))
+    rest = packet[ihl:]
+    if proto in (6, 17) and len(rest) >= 8:
+        sport, dport = struct.unpack("!HH", rest[:4])
+        src, dst = f"{src}:{sport}", f"{dst}:{dport}"
+    kind, length = {1: "icmp", 6: "tcp", 17: "udp"}.get(proto, str(proto)), len(rest)
+    if proto == 6 and len(rest) >= 20:
+        flags = "".join(f for bit, f in zip(range(5, -1, -1), "UAPRSF") if rest[13] >> bit & 1)
+        kind, length = f"tcp {flags}", len(rest) - (rest[12] >> 4) * 4
+    elif proto == 17:
+        length = len(rest) - 8
+    return f"{when}\t{direction}\t{kind}\t{src}\t{dst}\t{length}\n"
+
+
 def ip(*args):
     subprocess.run(["ip", *args], check=True)
 
 
 class Direction:
-    def __init__(self, name, src, dst, delay, loss, seed):
-        self.name, self.src, self.dst = name, src, dst
+    def __init__(self, name, src, dst, delay, loss, seed, drops):
+        self.name, self.src, self.dst, self.drops = name, src, dst, drops
         self.delay, self.loss = delay, loss
         self.rng = random.Random(seed)
         self.read = self.lost = self.forwarded = self.errors = 0
@@ -101,6 +129,8 @@ class Direction:
                 self.read += 1
                 if self.loss and self.rng.random() < self.loss:
                     self.lost += 1
+                    if self.drops:
+                        self.drops.write(describe(time.time(), self.name, packet))
                     continue
                 queue.append((time.monotonic() + self.delay, packet))
             if len(queue) > self.queue_max:
@@ -151,6 +181,7 @@ def main():
     p.add_argument("--loss", type=float, default=0.0, help="percent of packets dropped, each direction")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--stats", help="write the counters here as JSON (SIGUSR1, exit)")
+    p.add_argument("--drops", help="write one line per dropped packet here (time, direction, header)")
     a = p.parse_args()
     if not 0 <= a.loss < 100 or a.delay_ms < 0:
         p.error("--loss is a percentage below 100 and --delay-ms is not negative")
@@ -163,9 +194,10 @@ def main():
 
     seed = a.seed if a.seed is not None else random.randrange(1 << 30)
     delay, loss = a.delay_ms / 1000, a.loss / 100
+    drops = open(a.drops, "w", buffering=1) if a.drops else None
     lines = [
-        Direction(f"{a.ns_a}->{a.ns_b}", fds[a.dev_a], fds[a.dev_b], delay, loss, seed),
-        Direction(f"{a.ns_b}->{a.ns_a}", fds[a.dev_b], fds[a.dev_a], delay, loss, seed + 1),
+        Direction(f"{a.ns_a}->{a.ns_b}", fds[a.dev_a], fds[a.dev_b], delay, loss, seed, drops),
+        Direction(f"{a.ns_b}->{a.ns_a}", fds[a.dev_b], fds[a.dev_a], delay, loss, seed + 1, drops),
     ]
     stop, report = threading.Event(), threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -6,8 +6,9 @@
 # lab), joined by the wire WIRE:
 #   delay  (the default) two TUN devices with bench/delay-line.py between
 #          them: DELAY ms each way (RTT twice that), LOSS % of the packets
-#          dropped each way, the order within a direction kept. For
-#          kernels without sch_netem (this machine's).
+#          dropped each way, the order within a direction kept; every
+#          dropped packet is a line of $work/drops.tsv. For kernels
+#          without sch_netem (this machine's).
 #   netem  a veth pair with tc netem on both ends (DELAY ms +- JITTER ms,
 #          LOSS % each way).
 #   veth   a plain veth pair: no added delay, no loss.
@@ -62,7 +63,7 @@ lab_net_up() {
       local rt=""
       command -v chrt > /dev/null && chrt -f 10 true 2> /dev/null && rt="chrt -f 10"
       $rt python3 bench/delay-line.py --ns-a $S --ns-b $L --dev-a ssc-ts --dev-b $lab_if \
-        --delay-ms "$delay" --loss "$loss" --stats "$work/line.json" \
+        --delay-ms "$delay" --loss "$loss" --stats "$work/line.json" --drops "$work/drops.tsv" \
         > "$work/line.out" 2> "$work/line.err" &
       line_pid=$!
       for _ in $(seq 100); do grep -q ready "$work/line.out" 2> /dev/null && break; sleep 0.1; done

@@ -24,6 +24,7 @@
 #
 #   sudo bash bench/lossy-findings.sh
 #   RUNS=5 CONDITIONS="clean:veth:0:0 wan:delay:10:2 near:delay:1:0.5" sudo bash bench/lossy-findings.sh
+#   KEEP=/tmp/lossy sudo bash bench/lossy-findings.sh   # keep reports, audit trails, dropped packets
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lab-net.sh
@@ -160,10 +161,12 @@ for condition in $conditions; do
   done
   devices_down
   lab_net_down
+  [ ! -f "$work/drops.tsv" ] || mv "$work/drops.tsv" "$work/$name.drops.tsv"
 done
 
 header="Lab: $addrs addresses ($cidr), $live live: $lab_devices simulated devices (stadscan lab) and $((live - lab_devices)) addresses with Debian's snmpd, mosquitto, nginx and coap-server; the rest dropped by nftables. Full scans at the default [rate], $runs per wire:"
 echo "$header"
 printf '%s\n' "${rows[@]}"
 python3 bench/compare-findings.py "$work" $(for c in $conditions; do echo "${c%%:*}"; done)
-[ -z "${KEEP:-}" ] || { mkdir -p "$KEEP" && cp "$work"/*.json "$work"/*.audit "$work"/*.wire "$KEEP"/; }
+# KEEP=folder keeps the reports, audit trails and the delay line's drops.
+[ -z "${KEEP:-}" ] || { mkdir -p "$KEEP" && cp "$work"/*.json "$work"/*.audit "$work"/*.wire "$work"/*.tsv "$KEEP"/ 2> /dev/null || true; }
