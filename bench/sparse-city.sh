@@ -12,8 +12,9 @@
 #   - stadscan --discover-only at a high rate,
 #   - stadscan --discover-only --no-host-discovery at a high rate,
 #   - stadscan full scan (identification included) at the defaults,
-#   - stadscan full scan with the smart-city profile (19 TCP + 5 UDP ports,
-#     the UDP part of the /16 estimate) at the defaults,
+#   - stadscan full scan with the smart-city profile (19 TCP + 5 UDP ports)
+#     at the defaults, and with its TCP ports only (the difference is the
+#     UDP part of the /16 estimate),
 #   - nmap -sT -T4 and nmap -sS -T4 (nmap's own host discovery),
 # each with its wall time and open ports found (against the lab's truth),
 # and what the delay line forwarded, lost and how late it was meanwhile.
@@ -85,6 +86,8 @@ scope() { # name ports-lines extra-lines
 scope defaults "tcp = [$ports]"$'\nudp = []' ""
 scope high "tcp = [$ports]"$'\nudp = []' $'[rate]\nper_second = 100000\n'
 scope profile 'profile = "smart-city"' ""
+# The same TCP ports without UDP: the difference is the UDP part.
+scope profile-tcp 'tcp = [21, 22, 23, 80, 102, 443, 502, 554, 1883, 2222, 2323, 4840, 8000, 8080, 8081, 8443, 8554, 8883, 10443]'$'\nudp = []' ""
 
 results=()
 wire_check=$(lab_wire_check 2000)
@@ -145,7 +148,19 @@ stadscan_run "stadscan --syn --discover-only (per_second = 100000)" high --syn -
 stadscan_run "stadscan --syn --discover-only --no-host-discovery (per_second = 100000)" high --syn --discover-only --no-host-discovery
 stadscan_run "stadscan --syn full scan (defaults)" defaults --syn
 stadscan_run "stadscan full scan (defaults)" defaults
-stadscan_run "stadscan full scan, smart-city profile (19 TCP + 5 UDP ports, defaults)" profile
+stadscan_run "stadscan full scan, smart-city profile (19 TCP + 5 UDP ports, defaults)" profile --audit "$work/profile.audit"
+# Where the datagrams went: per probe, to live and to silent addresses.
+python3 - "$work/profile.audit" "$work/hosts" >&2 << 'PY'
+import collections, json, sys
+live = set(open(sys.argv[2]).read().split())
+count = collections.Counter()
+for line in open(sys.argv[1]):
+    a = json.loads(line)
+    if a["transport"] == "udp":
+        count[(a["probe"], "live" if a["target"] in live else "silent")] += 1
+print("    datagrams by probe:", dict(sorted(count.items())))
+PY
+stadscan_run "stadscan full scan, the profile's 19 TCP ports only (defaults)" profile-tcp
 nmap_run "nmap -sT -T4" -sT
 nmap_run "nmap -sS -T4" -sS
 
