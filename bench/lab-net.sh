@@ -21,8 +21,12 @@
 # Needs: $work (a scratch folder). Sets: $S, $L, $cidr, $wire (a sentence
 # for the results), $lab_if (the lab's end of the wire).
 
-S=ssc-scan
-L=ssc-lab
+# NAME (default ssc) names the namespaces and devices: two checkouts on one
+# machine can run their labs at the same time with different names.
+lab_name=${NAME:-ssc}
+S=$lab_name-scan
+L=$lab_name-lab
+scan_if=$lab_name-s
 addrs=${ADDRS:-4096}
 live=${LIVE:-64}
 wire_kind=${WIRE:-delay}
@@ -57,39 +61,39 @@ lab_net_up() {
   for ns in $S $L; do ip -n $ns link set lo up; done
   case "$wire_kind" in
     delay)
-      lab_if=ssc-tl
+      scan_if=$lab_name-ts lab_if=$lab_name-tl
       # Real-time priority where allowed: on a busy machine an ordinary
       # process wakes late, and that lateness would be added to the delay.
       local rt=""
       command -v chrt > /dev/null && chrt -f 10 true 2> /dev/null && rt="chrt -f 10"
-      $rt python3 bench/delay-line.py --ns-a $S --ns-b $L --dev-a ssc-ts --dev-b $lab_if \
+      $rt python3 bench/delay-line.py --ns-a $S --ns-b $L --dev-a $scan_if --dev-b $lab_if \
         --delay-ms "$delay" --loss "$loss" --stats "$work/line.json" --drops "$work/drops.tsv" \
         > "$work/line.out" 2> "$work/line.err" &
       line_pid=$!
       for _ in $(seq 100); do grep -q ready "$work/line.out" 2> /dev/null && break; sleep 0.1; done
       grep -q ready "$work/line.out" || { cat "$work/line.err"; echo "the delay line did not start"; exit 1; }
-      for pair in "$S ssc-ts" "$L $lab_if"; do
+      for pair in "$S $scan_if" "$L $lab_if"; do
         set -- $pair
         ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
       done
-      ip -n $S addr add 198.19.255.1/32 dev ssc-ts
-      ip -n $S route add 198.18.0.0/15 dev ssc-ts
+      ip -n $S addr add 198.19.255.1/32 dev $scan_if
+      ip -n $S route add 198.18.0.0/15 dev $scan_if
       ip -n $L addr add 198.19.255.2/32 dev $lab_if
       ip -n $L route add 198.19.255.1/32 dev $lab_if
       wire="a delay line (bench/delay-line.py, two TUN devices): ${delay} ms each way (RTT $((2 * delay)) ms), ${loss} % loss each way"
       ;;
     netem | veth)
-      lab_if=ssc-l
-      ip link add ssc-s netns $S type veth peer name $lab_if netns $L
-      ip -n $S addr add 198.19.255.1/30 dev ssc-s
+      scan_if=$lab_name-s lab_if=$lab_name-l
+      ip link add $scan_if netns $S type veth peer name $lab_if netns $L
+      ip -n $S addr add 198.19.255.1/30 dev $scan_if
       ip -n $L addr add 198.19.255.2/30 dev $lab_if
-      ip -n $S link set ssc-s up
+      ip -n $S link set $scan_if up
       ip -n $L link set $lab_if up
       # Through the lab's end: no ARP per address.
       ip -n $S route add 198.18.0.0/15 via 198.19.255.2
       wire="a veth pair, no added delay or loss"
       if [ "$wire_kind" = netem ]; then
-        for pair in "$S ssc-s" "$L $lab_if"; do
+        for pair in "$S $scan_if" "$L $lab_if"; do
           set -- $pair
           ip netns exec "$1" tc qdisc add dev "$2" root netem delay "${delay}ms" "${jitter}ms" loss "${loss}%" limit 100000 \
             || { echo "no tc netem in this kernel: use WIRE=delay"; exit 2; }
@@ -159,7 +163,7 @@ lab_wire_cells() {
   rm -f "$work/line.json"
   kill -USR1 "$line_pid"
   for _ in $(seq 50); do [ -s "$work/line.json" ] && break; sleep 0.1; done
-  python3 - "$work/line.json" "$work/wire.json" "$(ip -n $S -s -j link show ssc-ts)" \
+  python3 - "$work/line.json" "$work/wire.json" "$(ip -n $S -s -j link show $scan_if)" \
     "$(ip -n $L -s -j link show $lab_if)" << 'PY'
 import json, os, sys
 d = json.load(open(sys.argv[1]))

@@ -11,6 +11,7 @@
 #   - stadscan --discover-only at the default [rate],
 #   - stadscan --discover-only at a high rate,
 #   - stadscan --discover-only --no-host-discovery at a high rate,
+#   - the same three and a full scan with --syn (SYNs from a raw socket),
 #   - stadscan full scan (identification included) at the defaults,
 #   - stadscan full scan with the smart-city profile (19 TCP + 5 UDP ports)
 #     at the defaults, and with its TCP ports only (the difference is the
@@ -25,6 +26,7 @@
 #   DELAY=10 LOSS=2 sudo bash bench/sparse-city.sh   # RTT 20 ms, 2 % loss each way
 #   DELAY=1 LOSS=0.5 sudo bash bench/sparse-city.sh
 #   WIRE=veth sudo bash bench/sparse-city.sh         # no delay, no loss
+#   NAME=ssc2 sudo bash bench/sparse-city.sh         # namespaces of other names
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lab-net.sh
