@@ -1,6 +1,6 @@
 //! The only code that opens sockets.
 //!
-//! Every TCP connect, SYN (`--syn`, from a raw socket: [`syn`]) and UDP
+//! Every TCP connect, SYN (`--syn`, from a raw socket: `net::syn`) and UDP
 //! datagram passes, in this order: the scope gate (asked again here,
 //! whatever the caller holds), the per-host connection cap, the global rate
 //! limit, and a timeout. Reads are bounded by [`io`].
