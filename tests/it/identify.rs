@@ -1,13 +1,16 @@
 //! Service identification on ports without a hint: a service that greets
 //! late is still heard, and one that waits for the client is not kept
-//! waiting for a greeting that never comes.
+//! waiting for a greeting that never comes. On a port where the server
+//! speaks first (FTP's), the greeting is waited for longer than the
+//! identification timeout: after two lost handshake packets a server
+//! greets 3 s late.
 
 use crate::common;
 
 use std::time::Duration;
 
 use common::{TestDir, scan_json};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 async fn listener(addr: &str) -> (TcpListener, u16) {
@@ -71,4 +74,67 @@ async fn tls_on_an_unusual_port_does_not_wait_for_a_banner() {
         o["elapsed_ms"]
     );
     lab.shutdown().await;
+}
+
+/// An FTP server on 127.63.7.1:2121 that greets `delay` after accepting,
+/// then answers a login attempt as a server without anonymous access.
+async fn slow_ftp(delay: Duration) -> tokio::task::JoinHandle<()> {
+    let l = TcpListener::bind("127.63.7.1:2121").await.unwrap();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = l.accept().await {
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let (r, mut w) = s.into_split();
+                if w.write_all(b"220 Slow FTP server ready.\r\n")
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                let mut lines = BufReader::new(r).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "USER" => b"331 Password required.\r\n",
+                        "PASS" => b"530 Login incorrect.\r\n",
+                        "QUIT" => b"221 Bye.\r\n",
+                        _ => b"502 Command not implemented.\r\n",
+                    };
+                    if w.write_all(reply).await.is_err() || verb == "QUIT" {
+                        return;
+                    }
+                }
+            });
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ftp_greeting_later_than_the_timeout_is_heard_on_a_server_first_port() {
+    crate::common::fixed_addresses();
+    // Greets 2 s after the connect, twice the identification timeout, as
+    // a server does whose handshake TCP had to repeat. The greeting wait
+    // (`greeting_ms`, by default at least 4.5 s) still hears it; a scope
+    // that sets it shorter than the greeting does not.
+    let server = slow_ftp(Duration::from_secs(2)).await;
+    let dir = TestDir::new("late-ftp");
+    let scope_with = |extra: &str| {
+        format!(
+            "name = \"late-ftp\"\n[[networks]]\ncidr = \"127.63.7.1/32\"\n[ports]\ntcp = [2121]\nudp = []\n\
+             [rate]\ntimeout_ms = 1000\n{extra}"
+        )
+    };
+    let scope = dir.write("default.toml", &scope_with(""));
+    let (doc, _) = scan_json(&dir, &scope).await;
+    let o = &doc["assets"][0]["observations"][0];
+    assert_eq!(o["protocol"], "ftp", "{o}");
+    assert_eq!(o["facts"]["ftp.banner"], "Slow FTP server ready.", "{o}");
+    assert_eq!(o["facts"]["ftp.anonymous"], false, "{o}");
+
+    let scope = dir.write("short.toml", &scope_with("greeting_ms = 500\n"));
+    let (doc, _) = scan_json(&dir, &scope).await;
+    let o = &doc["assets"][0]["observations"][0];
+    assert_eq!(o["protocol"], "unknown", "{o}");
+    assert_eq!(o["status"], "timeout", "{o}");
+    server.abort();
 }

@@ -822,6 +822,7 @@ pub async fn run(
     let prober = Arc::new(Prober {
         tls,
         timeout: scope.rate.timeout,
+        greeting: scope.rate.greeting,
         now: started,
         policy: Arc::new(policy),
         endpoints: knowledge.endpoints.clone(),

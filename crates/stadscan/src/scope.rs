@@ -55,6 +55,15 @@ pub const SMART_CITY_UDP: &[u16] = &[
 pub const DEFAULT_PER_SECOND: u32 = 2000;
 pub const DEFAULT_PER_HOST_CONCURRENCY: u32 = 4;
 pub const DEFAULT_TIMEOUT_MS: u64 = 3000;
+
+/// The shortest default greeting wait (`[rate] greeting_ms`) on ports
+/// where the server speaks first. A server greets once its side of the
+/// handshake is complete; when the client's last handshake packet is lost,
+/// the server sends its SYN-ACK again after 1 s (the initial retransmission
+/// timeout, RFC 6298 2.1), and when the answer to that is lost as well,
+/// 2 s later: two lost packets put the greeting 3 s late. 4.5 s leaves room
+/// for that and a slow round trip.
+pub const DEFAULT_GREETING_MS: u64 = 4500;
 /// The ports where a device most often answers, in the order liveness
 /// probes pick them from the scope's TCP ports (web UIs first, then the
 /// remote logins and video of cameras).
@@ -165,6 +174,7 @@ struct RateSection {
     per_host_concurrency: Option<Spanned<u32>>,
     timeout_ms: Option<Spanned<u64>>,
     connect_timeout_ms: Option<Spanned<u64>>,
+    greeting_ms: Option<Spanned<u64>>,
     max_in_flight: Option<Spanned<u32>>,
     profile: Option<Spanned<String>>,
 }
@@ -405,6 +415,9 @@ pub struct RateConfig {
     pub timeout: Duration,
     /// How long a connect may wait for an answer.
     pub connect_timeout: Duration,
+    /// The budget of an endpoint on a port where the server speaks first
+    /// (FTP, SSH, Telnet), all of it listening for the greeting.
+    pub greeting: Duration,
     /// Endpoint jobs in flight at once.
     pub max_in_flight: u32,
 }
@@ -956,6 +969,11 @@ fn rate_config(r: &RateSection) -> Result<RateConfig, RateErr> {
         "connect_timeout_ms",
         timeout_ms.min(1500),
     )?;
+    let greeting_ms = positive(
+        &r.greeting_ms,
+        "greeting_ms",
+        timeout_ms.max(DEFAULT_GREETING_MS),
+    )?;
     // Enough jobs in flight to keep the rate busy while each silent one
     // waits out its timeout (the open-file limit may cut it at scan time).
     let busy = u64::from(per_second) * timeout_ms / 1000;
@@ -977,6 +995,7 @@ fn rate_config(r: &RateSection) -> Result<RateConfig, RateErr> {
         per_host_concurrency: per_host,
         timeout: Duration::from_millis(timeout_ms),
         connect_timeout: Duration::from_millis(connect_ms),
+        greeting: Duration::from_millis(greeting_ms),
         max_in_flight: in_flight,
     })
 }
@@ -1194,6 +1213,30 @@ addresses = ["127.60.0.9"]
         let err = Scope::parse(text, Path::new("s.toml")).unwrap_err();
         assert_eq!(err.line(), Some(5), "{err}");
         assert!(err.to_string().contains("discovery.tcp_ports"), "{err}");
+    }
+
+    #[test]
+    fn greeting_wait_is_at_least_four_and_a_half_seconds_unless_set() {
+        let base = "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n[rate]\n";
+        let rate = |extra: &str| parse(&format!("{base}{extra}")).unwrap().rate;
+        assert_eq!(rate("").greeting, Duration::from_millis(4500));
+        assert_eq!(
+            rate("timeout_ms = 1000\n").greeting,
+            Duration::from_millis(4500)
+        );
+        assert_eq!(
+            rate("timeout_ms = 8000\n").greeting,
+            Duration::from_millis(8000),
+            "never shorter than the timeout by default"
+        );
+        assert_eq!(
+            rate("timeout_ms = 8000\ngreeting_ms = 700\n").greeting,
+            Duration::from_millis(700),
+            "the scope's own value wins"
+        );
+        let err = parse(&format!("{base}greeting_ms = 0\n")).unwrap_err();
+        assert_eq!(err.line(), Some(5), "{err}");
+        assert!(err.to_string().contains("rate.greeting_ms"), "{err}");
     }
 
     #[test]

@@ -174,6 +174,9 @@ pub struct Prober {
     pub tls: TlsContext,
     /// Budget of one endpoint.
     pub timeout: Duration,
+    /// Budget of an endpoint whose plan waits for the server to speak
+    /// first (FTP, SSH, Telnet ports): how long its greeting may take.
+    pub greeting: Duration,
     /// The scan's clock (Unix seconds) for certificate validity.
     pub now: i64,
     /// The TLS policy endpoints are judged against.
@@ -201,7 +204,13 @@ impl Prober {
         first: Conn,
     ) -> Observation {
         let start = Instant::now();
-        let deadline = start + self.timeout;
+        let plan = plan(port, self.ot_safe);
+        let budget = if plan.first() == Some(&Kind::Banner { full_wait: true }) {
+            self.greeting
+        } else {
+            self.timeout
+        };
+        let deadline = start + budget;
         let endpoint = Endpoint::tcp(target.addr(), port);
         let obs = Observation::new(endpoint, target.hostname().map(str::to_string));
         let cx = Cx {
@@ -211,9 +220,7 @@ impl Prober {
             authority: authority(target, port),
             streams: &self.streams,
         };
-        let (mut obs, tally) = self
-            .run_plan(net, Some(first), &plan(port, self.ot_safe), &cx, obs)
-            .await;
+        let (mut obs, tally) = self.run_plan(net, Some(first), &plan, &cx, obs).await;
         if tally.identified && obs.protocol == "http" && !obs.tls {
             let deadline = Instant::now() + self.timeout;
             http::follow_up(net, target, port, &self.endpoints, &mut obs, deadline).await;

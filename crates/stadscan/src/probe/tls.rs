@@ -346,6 +346,7 @@ mod tests {
         let prober = Prober {
             tls: crate::tls::TlsContext::new(&[]).unwrap(),
             timeout: Duration::from_secs(5),
+            greeting: Duration::from_secs(5),
             now: crate::model::unix_now(),
             policy: std::sync::Arc::new(
                 crate::tls::policy::Policy::embedded("ncsc-2025-05").unwrap(),
