@@ -14,8 +14,8 @@ mod exercise;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use stadscan::proto::{
-    ParseError, bacnet, coap, dns, ftp, http, modbus, mqtt, onvif, snmp, ssdp, ssh, tcp, telnet,
-    tls, xml,
+    ParseError, bacnet, coap, dns, ftp, http, icmp, modbus, mqtt, onvif, snmp, ssdp, ssh, tcp,
+    telnet, tls, xml,
 };
 
 const DEFAULT_CASES: u32 = 256;
@@ -805,6 +805,31 @@ fn line_wire() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// `message` behind a 20-byte IPv4 header (protocol ICMP) from `src`.
+fn with_ipv4_header(src: std::net::Ipv4Addr, message: &[u8]) -> Vec<u8> {
+    let total = (tcp::IPV4_HEADER + message.len()) as u16;
+    let mut p = vec![0x45, 0];
+    p.extend_from_slice(&total.to_be_bytes());
+    p.extend_from_slice(&[0, 0, 0, 0, 64, icmp::PROTOCOL_ICMP, 0, 0]);
+    p.extend_from_slice(&src.octets());
+    p.extend_from_slice(&[127, 0, 0, 1]);
+    p.extend_from_slice(message);
+    p
+}
+
+/// An echo request behind its IPv4 header, as a raw socket reads it.
+fn echo_packet() -> impl Strategy<Value = Vec<u8>> {
+    (
+        any::<[u8; 4]>(),
+        any::<u16>(),
+        any::<u16>(),
+        vec(any::<u8>(), 0..24),
+    )
+        .prop_map(|(src, id, seq, payload)| {
+            with_ipv4_header(src.into(), &icmp::echo_request(id, seq, &payload))
+        })
+}
+
 fn tcp_segment() -> impl Strategy<Value = tcp::Segment> {
     let endpoint = (any::<u32>(), any::<u16>())
         .prop_map(|(ip, port)| std::net::SocketAddrV4::new(ip.into(), port));
@@ -957,6 +982,15 @@ proptest! {
     }
 
     #[test]
+    fn icmp_survives_arbitrary_and_mutated_input(
+        a in bytes(80),
+        m in mutated(echo_packet()),
+    ) {
+        exercise::icmp(&a);
+        exercise::icmp(&m);
+    }
+
+    #[test]
     fn telnet_survives_arbitrary_and_mutated_input(
         a in bytes(300),
         m in mutated(telnet_wire()),
@@ -1042,6 +1076,20 @@ proptest! {
         prop_assert_eq!(key.answer(&reply), Some(tcp::Answer::Open));
         let off = tcp::Segment { ack: syn.seq, ..reply };
         prop_assert_eq!(key.answer(&off), None);
+    }
+
+    #[test]
+    fn icmp_echo_round_trips_and_prefixes_are_incomplete(
+        src in any::<[u8; 4]>(),
+        id in any::<u16>(),
+        seq in any::<u16>(),
+        payload in vec(any::<u8>(), 0..40),
+    ) {
+        let src = std::net::Ipv4Addr::from(src);
+        let wire = with_ipv4_header(src, &icmp::echo_request(id, seq, &payload));
+        let echo = icmp::Echo { src, kind: icmp::ECHO_REQUEST, id, seq };
+        prop_assert_eq!(icmp::decode(&wire), Ok(echo));
+        strict_prefixes_are_incomplete(&wire, 0, icmp::decode)?;
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod cli;
 mod compliance;
 mod data_files;
 mod discovery;
+mod echo;
 mod fuzz_parsers;
 mod history;
 mod hostile;

@@ -10,6 +10,7 @@ pub mod digest;
 pub mod dns;
 pub mod ftp;
 pub mod http;
+pub mod icmp;
 pub mod modbus;
 pub mod mqtt;
 pub mod onvif;

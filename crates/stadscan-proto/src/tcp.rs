@@ -150,6 +150,53 @@ impl Segment {
 /// a TCP checksum the sending side left for the hardware to fill in. TCP
 /// options are read until the first malformed one.
 pub fn decode(packet: &[u8]) -> Result<Segment, ParseError> {
+    let ip = ipv4(packet, PROTOCOL_TCP, TCP_HEADER, "a TCP header")?;
+    let tcp = &ip.payload[..TCP_HEADER];
+    let data_offset = usize::from(tcp[12] >> 4) * 4;
+    if data_offset < TCP_HEADER || data_offset > ip.payload.len() {
+        return Err(malformed(
+            "tcp data offset",
+            format!("{data_offset} bytes in a {}-byte segment", ip.payload.len()),
+        ));
+    }
+    let port = |at: usize| u16::from_be_bytes([tcp[at], tcp[at + 1]]);
+    let word = |at: usize| u32::from_be_bytes([tcp[at], tcp[at + 1], tcp[at + 2], tcp[at + 3]]);
+    Ok(Segment {
+        src: SocketAddrV4::new(ip.src, port(0)),
+        dst: SocketAddrV4::new(ip.dst, port(2)),
+        seq: word(4),
+        ack: word(8),
+        flags: tcp[13],
+        window: port(14),
+        id: ip.id,
+        ttl: ip.ttl,
+        mss: mss_option(&ip.payload[TCP_HEADER..data_offset]),
+    })
+}
+
+/// The IPv4 header fields a raw socket's reader uses, and what the packet
+/// carries after the header (up to its total length).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ipv4<'a> {
+    pub(crate) src: Ipv4Addr,
+    pub(crate) dst: Ipv4Addr,
+    pub(crate) id: u16,
+    pub(crate) ttl: u8,
+    pub(crate) payload: &'a [u8],
+}
+
+/// Reads the IPv4 header of a packet as a raw socket receives it. The
+/// packet must carry `protocol`, be whole (not a fragment) and hold at
+/// least `min` bytes after its header (`what` names them in the error).
+/// `Incomplete` while the buffer is shorter than the header or the total
+/// length; trailing bytes past the total length (a link's padding) are
+/// left out of the payload.
+pub(crate) fn ipv4<'a>(
+    packet: &'a [u8],
+    protocol: u8,
+    min: usize,
+    what: &str,
+) -> Result<Ipv4<'a>, ParseError> {
     let Some(ip) = packet.get(..IPV4_HEADER) else {
         return Err(ParseError::Incomplete);
     };
@@ -173,42 +220,30 @@ pub fn decode(packet: &[u8]) -> Result<Segment, ParseError> {
     if packet.len() < total {
         return Err(ParseError::Incomplete);
     }
-    if ip[9] != PROTOCOL_TCP {
-        return Err(malformed("ip protocol", format!("{}, expected 6", ip[9])));
+    if ip[9] != protocol {
+        return Err(malformed(
+            "ip protocol",
+            format!("{}, expected {protocol}", ip[9]),
+        ));
     }
     let more_fragments = ip[6] & 0x20 != 0;
     let offset = u16::from_be_bytes([ip[6] & 0x1f, ip[7]]);
     if more_fragments || offset != 0 {
         return Err(malformed("ip fragment", format!("offset {}", offset * 8)));
     }
-    if total < ihl + TCP_HEADER {
+    if total < ihl + min {
         return Err(malformed(
             "ip total length",
-            format!("{total} bytes leave no room for a TCP header"),
-        ));
-    }
-    let packet = &packet[..total];
-    let tcp = &packet[ihl..ihl + TCP_HEADER];
-    let data_offset = usize::from(tcp[12] >> 4) * 4;
-    if data_offset < TCP_HEADER || ihl + data_offset > total {
-        return Err(malformed(
-            "tcp data offset",
-            format!("{data_offset} bytes in a {}-byte segment", total - ihl),
+            format!("{total} bytes leave no room for {what}"),
         ));
     }
     let addr = |a: &[u8]| Ipv4Addr::new(a[0], a[1], a[2], a[3]);
-    let port = |at: usize| u16::from_be_bytes([tcp[at], tcp[at + 1]]);
-    let word = |at: usize| u32::from_be_bytes([tcp[at], tcp[at + 1], tcp[at + 2], tcp[at + 3]]);
-    Ok(Segment {
-        src: SocketAddrV4::new(addr(&ip[12..16]), port(0)),
-        dst: SocketAddrV4::new(addr(&ip[16..20]), port(2)),
-        seq: word(4),
-        ack: word(8),
-        flags: tcp[13],
-        window: port(14),
+    Ok(Ipv4 {
+        src: addr(&ip[12..16]),
+        dst: addr(&ip[16..20]),
         id: u16::from_be_bytes([ip[4], ip[5]]),
         ttl: ip[8],
-        mss: mss_option(&packet[ihl + TCP_HEADER..ihl + data_offset]),
+        payload: &packet[ihl..total],
     })
 }
 

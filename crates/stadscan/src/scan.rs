@@ -31,7 +31,7 @@ use crate::fingerprint::Fingerprints;
 use crate::firmware::{Advisories, Kev};
 use crate::identify::Identifier;
 use crate::model::{Asset, Observation, Transport, unix_now};
-use crate::net::{AuditLog, Net, Shutdown, icmp_available};
+use crate::net::{AuditLog, Net, Shutdown};
 use crate::probe::Prober;
 use crate::report::progress::ProgressSink;
 use crate::report::{
@@ -311,7 +311,7 @@ impl Discovery {
             self.peak_busy.fetch_max(busy, Ordering::Relaxed);
             let echo = *self.echo_with.lock().unwrap_or_else(|p| p.into_inner())
                 == Some((job.port, job.transport))
-                && icmp_available(job.target.addr());
+                && self.net.echo_socket(job.target.addr()).is_some();
             let obs = if echo {
                 let target = job.target.clone();
                 let wait = self.net.connect_timeout();
@@ -501,6 +501,7 @@ fn discovery_note(
     alive: u64,
     addresses: u128,
     counts: &crate::net::NetCounts,
+    echo_socket: Option<&'static str>,
 ) -> Note {
     if hosts == HostDiscovery::All {
         return Note::new(
@@ -529,11 +530,14 @@ fn discovery_note(
         probes.push("the UDP probes".into());
     }
     let icmp = if counts.echoes > 0 {
-        probes.push("ICMP echo".into());
+        probes.push(match echo_socket {
+            Some("raw") => "ICMP echo (raw socket)".into(),
+            _ => "ICMP echo".into(),
+        });
         ""
     } else if scope.discovery.icmp {
         "; ICMP echo not used: this system allows no unprivileged ICMP socket \
-         (net.ipv4.ping_group_range)"
+         (net.ipv4.ping_group_range) and this process may not open a raw one (CAP_NET_RAW)"
     } else {
         ""
     };
@@ -817,6 +821,12 @@ pub async fn run(
     if opts.syn || scope.discovery.syn {
         net = net.with_syn();
     }
+    if scope.discovery.icmp
+        && !opts.no_host_discovery
+        && scope.discovery.hosts == HostDiscovery::Probe
+    {
+        net = net.with_raw_echo();
+    }
     let net = Arc::new(net);
     let policy = Policy::embedded(&scope.tls_policy)?;
     let prober = Arc::new(Prober {
@@ -1012,6 +1022,7 @@ pub async fn run(
         alive,
         space.addresses(),
         &counts,
+        net.echo_socket(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)),
     ));
     let window_stats = WindowStats {
         in_flight: window,

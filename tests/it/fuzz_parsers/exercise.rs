@@ -6,8 +6,8 @@
 //! so both run exactly the same checks.
 
 use stadscan::proto::{
-    ParseError, bacnet, coap, dns, ftp, http, modbus, mqtt, onvif, snmp, ssdp, ssh, tcp, telnet,
-    tls, xml,
+    ParseError, bacnet, coap, dns, ftp, http, icmp, modbus, mqtt, onvif, snmp, ssdp, ssh, tcp,
+    telnet, tls, xml,
 };
 
 /// A string view of fuzz bytes for the decoders that take `&str`.
@@ -294,6 +294,30 @@ pub fn ssdp(data: &[u8]) {
     }
 }
 
+pub fn icmp(data: &[u8]) {
+    match icmp::decode(data) {
+        Ok(e) => {
+            // What decode accepted is an echo message whose checksum adds
+            // up, and the fields it read are that message's.
+            let ihl = usize::from(data[0] & 0x0f) * 4;
+            let message = &data[ihl..usize::from(u16_at(data, 2))];
+            assert!(message.len() >= icmp::ECHO_HEADER);
+            assert_eq!(tcp::checksum(message), 0);
+            assert!(e.kind == icmp::ECHO_REPLY || e.kind == icmp::ECHO_REQUEST);
+            assert_eq!((e.id, e.seq), (u16_at(message, 4), u16_at(message, 6)));
+        }
+        Err(ParseError::Incomplete) => {
+            let total = usize::from(u16_at(data, 2));
+            assert!(
+                data.len() < tcp::IPV4_HEADER || data.len() < total,
+                "{} bytes called incomplete",
+                data.len()
+            );
+        }
+        Err(_) => {}
+    }
+}
+
 pub fn ssh(data: &[u8]) {
     if let Ok(id) = ssh::parse_identification(data) {
         assert!(id.len <= data.len());
@@ -478,6 +502,7 @@ pub fn all(data: &[u8]) {
     dns(data);
     ftp(data);
     http(data);
+    icmp(data);
     modbus(data);
     mqtt(data);
     onvif(data);

@@ -249,6 +249,9 @@ pub struct Net {
     /// follows the live addresses, not the scope.
     responsive: syn::Responsive,
     syn: SynMode,
+    /// The raw ICMP socket for echo, where the system allows no
+    /// unprivileged one and the process may open a raw one (IPv4).
+    raw_echo: Option<echo::RawEcho>,
 }
 
 impl Net {
@@ -269,6 +272,35 @@ impl Net {
             generation: AtomicU64::new(0),
             responsive: Arc::default(),
             syn: SynMode::Off,
+            raw_echo: None,
+        }
+    }
+
+    /// Sends IPv4 echo requests from a raw ICMP socket where the system
+    /// allows no unprivileged ICMP socket and the process may open a raw
+    /// one (CAP_NET_RAW); otherwise changes nothing. Needs a tokio runtime.
+    pub fn with_raw_echo(mut self) -> Net {
+        let v4 = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        if !icmp_available(v4) {
+            match echo::RawEcho::open(self.responsive.clone()) {
+                Ok(raw) => self.raw_echo = Some(raw),
+                Err(e) => {
+                    tracing::info!(error = %e, "no raw ICMP socket: host discovery without echo")
+                }
+            }
+        }
+        self
+    }
+
+    /// Whether an echo request can be sent to `addr`, and through which
+    /// socket: `"datagram"` (unprivileged) or `"raw"`.
+    pub fn echo_socket(&self, addr: IpAddr) -> Option<&'static str> {
+        if icmp_available(addr) {
+            Some("datagram")
+        } else if addr.is_ipv4() && self.raw_echo.is_some() {
+            Some("raw")
+        } else {
+            None
         }
     }
 
@@ -659,9 +691,9 @@ impl Net {
     }
 
     /// Sends one ICMP echo request to `target` (through an unprivileged
-    /// ICMP socket) and waits up to `wait` for the reply; a reply marks the
-    /// address as alive. Same gate, rate, host cap and audit trail as a
-    /// connect.
+    /// ICMP socket, or the scan's raw one: [`Net::with_raw_echo`]) and
+    /// waits up to `wait` for the reply; a reply marks the address as
+    /// alive. Same gate, rate, host cap and audit trail as a connect.
     pub async fn echo(&self, target: &Target, wait: Duration) -> EchoOutcome {
         if let Err(v) = self.gate(target) {
             return EchoOutcome::OutOfScope(v);
@@ -676,7 +708,11 @@ impl Net {
                 probe: "icmp-echo",
                 started: std::time::Instant::now(),
             };
-            let outcome = echo::ping(target.addr(), wait).await;
+            let outcome = match (target.addr(), &self.raw_echo) {
+                (addr, _) if icmp_available(addr) => echo::ping(addr, wait).await,
+                (IpAddr::V4(addr), Some(raw)) => raw.ping(addr, wait).await,
+                _ => EchoOutcome::Unavailable,
+            };
             let (label, sent, received) = match &outcome {
                 EchoOutcome::Reply => ("sent", echo::REQUEST_LEN, echo::REQUEST_LEN),
                 EchoOutcome::Silent => ("timeout", echo::REQUEST_LEN, 0),
