@@ -343,3 +343,68 @@ pub fn wait_udp_bound(addr: std::net::SocketAddr, child: &mut std::process::Chil
     }
     panic!("nothing bound udp {addr}");
 }
+
+/// util-linux's `setpriv`, which runs a program with fewer capabilities.
+pub fn setpriv() -> bool {
+    std::process::Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Runs the scanner with CAP_NET_RAW dropped (put before its arguments).
+pub const WITHOUT_RAW: &[&str] = &[
+    "setpriv",
+    "--bounding-set=-net_raw",
+    "--inh-caps=-net_raw",
+    "--",
+];
+
+/// A scan's JSON report and audit trail.
+pub struct Scanned {
+    pub report: Value,
+    pub audit: Vec<Value>,
+}
+
+/// Runs `scan -q --scope scope --json .. --audit ..` plus `extra`, behind
+/// `wrapper` (a command that runs the scanner, such as [`WITHOUT_RAW`], or
+/// nothing); asserts exit 0 (the message names `name` and carries stderr).
+pub async fn scan_audited(
+    dir: &TestDir,
+    name: &str,
+    scope: &Path,
+    extra: &[&str],
+    wrapper: &[&str],
+) -> Scanned {
+    let json = dir.path(&format!("{name}.json"));
+    let audit = dir.path(&format!("{name}.audit"));
+    let mut cmd = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut c = std::process::Command::new(program);
+            c.args(args).arg(bin());
+            c
+        }
+        None => std::process::Command::new(bin()),
+    };
+    cmd.args(["scan", "-q", "--scope"])
+        .arg(scope)
+        .arg("--json")
+        .arg(&json)
+        .arg("--audit")
+        .arg(&audit)
+        .args(extra)
+        .env_remove("RUST_LOG");
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("the scanner runs"))
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Scanned {
+        report: read_json(&json),
+        audit: read_jsonl(&audit),
+    }
+}

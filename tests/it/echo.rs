@@ -11,10 +11,8 @@
 use crate::common;
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::process::Command;
 
-use common::{TestDir, listener, notes, open_ports, read_json, read_jsonl};
-use serde_json::Value;
+use common::{Scanned, TestDir, WITHOUT_RAW, listener, notes, open_ports, setpriv};
 use socket2::{Domain, Protocol, Socket, Type};
 
 /// The liveness port and a port open on both hosts.
@@ -43,74 +41,31 @@ fn raw_icmp_allowed() -> bool {
     Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::ICMPV4)).is_ok()
 }
 
-fn setpriv() -> bool {
-    Command::new("setpriv")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+fn quiet_open_found(s: &Scanned) -> bool {
+    open_ports(&s.report).contains(&format!("{QUIET}:{OPEN}"))
 }
 
-struct Scanned {
-    report: Value,
-    audit: Vec<Value>,
+fn discovery_note(s: &Scanned) -> String {
+    notes(&s.report)
+        .into_iter()
+        .find(|n| n.starts_with("host discovery:"))
+        .expect("a host discovery note")
 }
 
-impl Scanned {
-    fn quiet_open_found(&self) -> bool {
-        open_ports(&self.report).contains(&format!("{QUIET}:{OPEN}"))
-    }
-
-    fn discovery_note(&self) -> String {
-        notes(&self.report)
-            .into_iter()
-            .find(|n| n.starts_with("host discovery:"))
-            .expect("a host discovery note")
-    }
-
-    /// Outcomes of the echo requests to `QUIET`.
-    fn echoes_to_quiet(&self) -> Vec<String> {
-        self.audit
-            .iter()
-            .filter(|l| l["probe"] == "icmp-echo" && l["target"] == QUIET.to_string())
-            .map(|l| l["outcome"].as_str().unwrap().to_string())
-            .collect()
-    }
+/// Outcomes of the echo requests to `QUIET`.
+fn echoes_to_quiet(s: &Scanned) -> Vec<String> {
+    s.audit
+        .iter()
+        .filter(|l| l["probe"] == "icmp-echo" && l["target"] == QUIET.to_string())
+        .map(|l| l["outcome"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Scans the test's network behind `wrapper` (a command that runs the
 /// scanner, or nothing).
 async fn scan(dir: &TestDir, name: &str, wrapper: &[&str]) -> Scanned {
     let scope = dir.write(&format!("{name}.toml"), &scope());
-    let json = dir.path(&format!("{name}.json"));
-    let audit = dir.path(&format!("{name}.audit"));
-    let mut cmd = match wrapper.split_first() {
-        Some((program, args)) => {
-            let mut c = Command::new(program);
-            c.args(args).arg(common::bin());
-            c
-        }
-        None => Command::new(common::bin()),
-    };
-    cmd.args(["scan", "-q", "--scope"])
-        .arg(&scope)
-        .arg("--json")
-        .arg(&json)
-        .arg("--audit")
-        .arg(&audit)
-        .env_remove("RUST_LOG");
-    let out = tokio::task::spawn_blocking(move || cmd.output().expect("the scanner runs"))
-        .await
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Scanned {
-        report: read_json(&json),
-        audit: read_jsonl(&audit),
-    }
+    common::scan_audited(dir, name, &scope, &[], wrapper).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -132,14 +87,14 @@ async fn an_address_that_answers_only_echo_is_alive() {
         "the host alive by its reset: {:?}",
         open_ports(&s.report)
     );
-    let note = s.discovery_note();
+    let note = discovery_note(&s);
     if datagram_icmp_allowed() || raw_icmp_allowed() {
-        assert!(s.quiet_open_found(), "{:?}", open_ports(&s.report));
+        assert!(quiet_open_found(&s), "{:?}", open_ports(&s.report));
         assert_eq!(s.report["stats"]["discovery"]["icmp"], true);
         assert!(
-            s.echoes_to_quiet().iter().any(|o| o == "sent"),
+            echoes_to_quiet(&s).iter().any(|o| o == "sent"),
             "an answered echo in the audit trail: {:?}",
-            s.echoes_to_quiet()
+            echoes_to_quiet(&s)
         );
         if datagram_icmp_allowed() {
             assert!(note.contains("ICMP echo)"), "{note}");
@@ -147,26 +102,16 @@ async fn an_address_that_answers_only_echo_is_alive() {
             assert!(note.contains("ICMP echo (raw socket)"), "{note}");
         }
     } else {
-        assert!(!s.quiet_open_found(), "{:?}", open_ports(&s.report));
+        assert!(!quiet_open_found(&s), "{:?}", open_ports(&s.report));
         assert!(note.contains("ICMP echo not used"), "{note}");
-        assert!(s.echoes_to_quiet().is_empty());
+        assert!(echoes_to_quiet(&s).is_empty());
     }
 
     // Without CAP_NET_RAW, the raw socket is not an option.
     if raw_icmp_allowed() && !datagram_icmp_allowed() && setpriv() {
-        let s = scan(
-            &dir,
-            "without-raw",
-            &[
-                "setpriv",
-                "--bounding-set=-net_raw",
-                "--inh-caps=-net_raw",
-                "--",
-            ],
-        )
-        .await;
-        assert!(!s.quiet_open_found(), "{:?}", open_ports(&s.report));
-        let note = s.discovery_note();
+        let s = scan(&dir, "without-raw", WITHOUT_RAW).await;
+        assert!(!quiet_open_found(&s), "{:?}", open_ports(&s.report));
+        let note = discovery_note(&s);
         assert!(note.contains("CAP_NET_RAW"), "{note}");
         assert_eq!(s.report["stats"]["discovery"]["icmp"], false);
     }

@@ -12,12 +12,11 @@ use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{Ipv4Addr, SocketAddr};
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{SERIAL, TestDir, listener, notes, open_ports, read_json, read_jsonl};
+use common::{SERIAL, Scanned, TestDir, WITHOUT_RAW, listener, notes, open_ports, setpriv};
 use serde_json::Value;
 use socket2::{Domain, Protocol, Socket, Type};
 use stadscan::proto::tcp::{self, Segment, flags};
@@ -85,14 +84,6 @@ impl Net {
     }
 }
 
-/// util-linux's `setpriv`, which runs a program with fewer capabilities.
-fn setpriv() -> bool {
-    Command::new("setpriv")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// True when this process may open a raw socket (as the scanner would).
 fn raw_allowed() -> bool {
     Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::TCP)).is_ok()
@@ -147,54 +138,13 @@ impl Sniffer {
     }
 }
 
-struct Scanned {
-    report: Value,
-    audit: Vec<Value>,
-}
-
-/// Drops CAP_NET_RAW from the scanner (util-linux `setpriv`).
-const WITHOUT_RAW: &[&str] = &[
-    "setpriv",
-    "--bounding-set=-net_raw",
-    "--inh-caps=-net_raw",
-    "--",
-];
-
 /// Runs `scan --syn` (plus `extra`) on the test's scope, behind `wrapper`
 /// (a command that runs the scanner, or nothing).
 async fn scan(dir: &TestDir, net: &Net, name: &str, extra: &[&str], wrapper: &[&str]) -> Scanned {
     let scope = dir.write(&format!("{name}.toml"), &net.scope(name));
-    let json = dir.path(&format!("{name}.json"));
-    let audit = dir.path(&format!("{name}.audit"));
-    let mut cmd = match wrapper.split_first() {
-        Some((program, args)) => {
-            let mut c = Command::new(program);
-            c.args(args).arg(common::bin());
-            c
-        }
-        None => Command::new(common::bin()),
-    };
-    cmd.args(["scan", "--syn", "-q", "--scope"])
-        .arg(&scope)
-        .arg("--json")
-        .arg(&json)
-        .arg("--audit")
-        .arg(&audit)
-        .args(extra)
-        .env_remove("RUST_LOG");
-    let out = tokio::task::spawn_blocking(move || cmd.output().expect("the scanner runs"))
-        .await
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Scanned {
-        report: read_json(&json),
-        audit: read_jsonl(&audit),
-    }
+    let mut args = vec!["--syn"];
+    args.extend_from_slice(extra);
+    common::scan_audited(dir, name, &scope, &args, wrapper).await
 }
 
 /// Audit lines of `probe`, as "addr:port" -> outcomes in order.
@@ -397,20 +347,8 @@ async fn a_port_found_by_syn_is_identified_over_a_connection() {
              udp = []\n[rate]\ntimeout_ms = 3000\n"
         ),
     );
-    let (json, audit) = (dir.path("out.json"), dir.path("out.audit"));
-    let out = common::run_succeeds(&[
-        "scan",
-        "--syn",
-        "--scope",
-        scope.to_str().unwrap(),
-        "--json",
-        json.to_str().unwrap(),
-        "--audit",
-        audit.to_str().unwrap(),
-    ]);
-    drop(out);
-    let report = read_json(&json);
-    let audit = read_jsonl(&audit);
+    let Scanned { report, audit } =
+        common::scan_audited(&dir, "out", &scope, &["--syn"], &[]).await;
     let endpoint = format!("{ip}:{port}");
     let o = &report["assets"][0]["observations"][0];
     assert_eq!(

@@ -21,6 +21,17 @@ fn u16_at(data: &[u8], at: usize) -> u16 {
     u16::from_be_bytes([b(at), b(at + 1)])
 }
 
+/// An IPv4 packet called incomplete is shorter than its header or than the
+/// total length the header states.
+fn ipv4_incomplete(data: &[u8]) {
+    let total = usize::from(u16_at(data, 2));
+    assert!(
+        data.len() < tcp::IPV4_HEADER || data.len() < total,
+        "{} bytes called incomplete",
+        data.len()
+    );
+}
+
 pub fn bacnet(data: &[u8]) {
     if let Ok((tag, used)) = bacnet::decode_tag(data) {
         assert!(used <= data.len(), "{tag:?} header {used} > {}", data.len());
@@ -306,14 +317,7 @@ pub fn icmp(data: &[u8]) {
             assert!(e.kind == icmp::ECHO_REPLY || e.kind == icmp::ECHO_REQUEST);
             assert_eq!((e.id, e.seq), (u16_at(message, 4), u16_at(message, 6)));
         }
-        Err(ParseError::Incomplete) => {
-            let total = usize::from(u16_at(data, 2));
-            assert!(
-                data.len() < tcp::IPV4_HEADER || data.len() < total,
-                "{} bytes called incomplete",
-                data.len()
-            );
-        }
+        Err(ParseError::Incomplete) => ipv4_incomplete(data),
         Err(_) => {}
     }
 }
@@ -344,14 +348,7 @@ pub fn tcp(data: &[u8]) {
             let _ = s.answer(u32::from(u16_at(data, 4)) << 16 | u32::from(u16_at(data, 6)));
             let _ = tcp::SeqKey::new(data).answer(&s);
         }
-        Err(ParseError::Incomplete) => {
-            let total = usize::from(u16_at(data, 2));
-            assert!(
-                data.len() < tcp::IPV4_HEADER || data.len() < total,
-                "{} bytes called incomplete",
-                data.len()
-            );
-        }
+        Err(ParseError::Incomplete) => ipv4_incomplete(data),
         Err(_) => {}
     }
     let _ = tcp::checksum(data);
