@@ -6,14 +6,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::Severity;
 
 pub mod store;
 
 /// One past (or the current) run, as the trend chart shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     /// Store row id (increasing).
     pub id: i64,
@@ -38,7 +38,7 @@ impl RunSummary {
 
 /// How a finding of this run compares with the previous run of the scope
 /// (SARIF `baselineState`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     /// Not in the previous run.
@@ -64,7 +64,7 @@ impl State {
 }
 
 /// A finding as the history keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     /// The finding's stable key (the SARIF `primaryLocationLineHash`).
     pub key: String,
@@ -78,7 +78,7 @@ pub struct Change {
 }
 
 /// This run against the previous complete run of the same scope.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Changes {
     /// When the previous run started (Unix seconds).
     pub previous_started: i64,
@@ -95,7 +95,7 @@ pub struct Changes {
 
 /// What the reports show of the history: the trend (oldest run first, this
 /// run last) and the changes since the previous run (none on a first run).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct View {
     /// This run's number in the history file (`stadscan history list`,
     /// `stadscan diff --history FILE 4 5`).

@@ -14,7 +14,7 @@ mod i18n;
 mod posture;
 mod svg;
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;
 
 use crate::compliance::{Compliance, ControlResult, Status};
 use crate::history::View;

@@ -3,9 +3,10 @@
 //! the asset inventory (BIO2 5.9) and, with the personal-data column, the
 //! register a DPIA and the AVG information duty need.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::model::{Asset, Finding};
+use super::json::{ReportDoc, Unreadable};
+use crate::model::Finding;
 
 /// One device.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,22 +34,6 @@ pub struct Register {
     pub devices: Vec<Device>,
 }
 
-/// The parts of the JSON report the register reads.
-#[derive(Deserialize)]
-struct ReportDoc {
-    format: String,
-    format_version: u32,
-    run: RunDoc,
-    assets: Vec<Asset>,
-    findings: Vec<Finding>,
-}
-
-#[derive(Deserialize)]
-struct RunDoc {
-    scope: String,
-    finished: String,
-}
-
 /// A file that is not a JSON report this stadscan reads.
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
@@ -64,13 +49,10 @@ pub enum InventoryError {
 impl Register {
     /// Reads a report written by `stadscan scan --json`.
     pub fn from_report_json(text: &str) -> Result<Register, InventoryError> {
-        let doc: ReportDoc = serde_json::from_str(text).map_err(InventoryError::NotReport)?;
-        if doc.format != "stadscan-report" || doc.format_version != super::json::FORMAT_VERSION {
-            return Err(InventoryError::Format {
-                format: doc.format,
-                version: doc.format_version,
-            });
-        }
+        let doc = ReportDoc::read(text).map_err(|e| match e {
+            Unreadable::NotReport(source) => InventoryError::NotReport(source),
+            Unreadable::Format { format, version } => InventoryError::Format { format, version },
+        })?;
         let devices = doc
             .assets
             .iter()

@@ -106,7 +106,7 @@ pub enum MergeError {
 /// Which kind of shard output `doc` is, by its content (a file's extension
 /// says less: SARIF is often saved as `.json`).
 pub fn kind_of(name: &str, doc: &Value) -> Result<InputKind, MergeError> {
-    if doc["format"] == "stadscan-report" {
+    if doc["format"] == super::json::FORMAT {
         Ok(InputKind::JsonReport)
     } else if doc.get("runs").is_some() && doc.get("version").is_some() {
         Ok(InputKind::Sarif)

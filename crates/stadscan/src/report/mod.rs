@@ -72,7 +72,7 @@ pub enum TcpDiscovery {
 }
 
 /// The window of jobs in flight and what sized it.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct WindowStats {
     pub in_flight: u64,
     /// What the scope's rate asked for (`max_in_flight`).
@@ -86,12 +86,12 @@ pub struct WindowStats {
 
 /// A note for the reader of the outputs (not a finding): a name that
 /// resolved outside the scope, an interrupted run...
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Note {
     pub level: NoteLevel,
     pub message: String,
     /// The same in Dutch, for the Dutch report.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_nl: Option<String>,
 }
 

@@ -198,11 +198,11 @@ const DEVICES: &[Device] = &[
     },
 ];
 
-fn knowledge() -> Knowledge {
+pub(crate) fn knowledge() -> Knowledge {
     Knowledge::load(None).unwrap()
 }
 
-fn fixture(k: &Knowledge, complete: bool) -> Report {
+pub(crate) fn fixture(k: &Knowledge, complete: bool) -> Report {
     let text = "name = \"Demo City centrum\"\n[[networks]]\ncidr = \"127.42.0.0/24\"\n";
     let scope = Scope::parse(text, Path::new("scopes/demo.toml")).unwrap();
     let findings = vec![
@@ -381,7 +381,7 @@ fn fixture(k: &Knowledge, complete: bool) -> Report {
     }
 }
 
-fn bio2(report: &Report) -> Compliance {
+pub(crate) fn bio2(report: &Report) -> Compliance {
     compliance::evaluate(&report.scanned(), &report.baselines, "bio2").unwrap()
 }
 
@@ -408,7 +408,7 @@ fn change(rule: &str, endpoint: &str, severity: Severity, message: &str) -> Chan
     }
 }
 
-fn history(runs: usize) -> View {
+pub(crate) fn history(runs: usize) -> View {
     use Severity::*;
     let all = [
         run(

@@ -12,207 +12,89 @@
 //! unidentified where identity is the evidence. That needs every shard to have judged the
 //! same catalogue with the same checks; when they did not, the section is
 //! dropped and a note says why.
+//!
+//! The shards are read into, and the merged report written from, the one
+//! `ReportDoc` of `report::json`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::MergeError;
-use crate::baseline::EvidenceKind;
 use crate::compliance::{Reason, Status, judge};
-use crate::model::{Asset, Finding, IdentityKind, Severity};
-use crate::report::NoteLevel;
+use crate::model::{Asset, Finding, IdentityKind};
+use crate::report::json::{
+    ComplianceDoc, Counts, Fields, ReportDoc, Stats, Summary, Unreadable, sort_findings,
+};
+use crate::report::{Note, NoteLevel};
 use crate::scan::certificate_key;
 
-/// One shard's report, as `stadscan scan --json` writes it.
-#[derive(Deserialize)]
-struct Shard {
-    format: String,
-    format_version: u32,
-    tool: Tool,
-    run: Run,
-    #[serde(default)]
-    assets: Vec<Asset>,
-    #[serde(default)]
-    findings: Vec<Finding>,
-    #[serde(default)]
-    refused_addresses: Vec<Refused>,
-    #[serde(default)]
-    notes: Vec<Note>,
-    #[serde(default)]
-    stats: Stats,
-    #[serde(default)]
-    compliance: Option<ComplianceDoc>,
-    /// A shard's trend and changes describe that shard alone.
-    #[serde(default)]
-    history: Option<Value>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Tool {
-    name: String,
-    version: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Run {
-    scope: String,
-    scope_file: String,
-    started: String,
-    finished: String,
-    complete: bool,
-    ports_tcp: Vec<u16>,
-    ports_udp: Vec<u16>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Refused {
-    host: String,
-    addr: IpAddr,
-    reason: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Note {
-    level: NoteLevel,
-    message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    message_nl: Option<String>,
-}
-
-impl Note {
-    fn new(level: NoteLevel, message: String) -> Note {
-        Note {
-            level,
-            message,
-            message_nl: None,
-        }
+/// A note of the merge itself (in English only).
+fn note(level: NoteLevel, message: String) -> Note {
+    Note {
+        level,
+        message,
+        message_nl: None,
     }
 }
 
-/// `addresses` and `ports` describe the scope, the same in every shard;
-/// the rest are counters of work done, summed (`elapsed_ms` too: the
-/// shards' time together, not the wall time of the whole).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-struct Stats {
-    addresses: u128,
-    ports: usize,
-    positions_done: u64,
-    open_tcp: u64,
-    udp_answers: u64,
-    elapsed_ms: u64,
-    /// Kept as a map so a counter added later is summed, not lost.
+/// The shards' counters added up. `addresses` and `ports` describe the
+/// scope, the same in every shard; the rest are counters of work done,
+/// summed (`elapsed_ms` too: the shards' time together, not the wall time
+/// of the whole).
+#[derive(Default)]
+struct StatsSum {
+    stats: Stats,
+    /// Summed by name, so a counter added later is summed, not lost.
     net: BTreeMap<String, u64>,
     /// Host discovery: the mode and liveness ports are the scope's, the
     /// same in every shard; `addresses_alive` is summed (shards hold
     /// disjoint addresses).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    discovery: Option<serde_json::Map<String, serde_json::Value>>,
+    discovery: Option<Map<String, Value>>,
 }
 
-impl Stats {
-    fn add(&mut self, other: &Stats) {
-        self.addresses = self.addresses.max(other.addresses);
-        self.ports = self.ports.max(other.ports);
-        self.positions_done += other.positions_done;
-        self.open_tcp += other.open_tcp;
-        self.udp_answers += other.udp_answers;
-        self.elapsed_ms += other.elapsed_ms;
-        for (k, v) in &other.net {
-            *self.net.entry(k.clone()).or_default() += v;
+impl StatsSum {
+    fn add(&mut self, other: Stats) {
+        let s = &mut self.stats;
+        s.addresses = s.addresses.max(other.addresses);
+        s.ports = s.ports.max(other.ports);
+        s.positions_done += other.positions_done;
+        s.open_tcp += other.open_tcp;
+        s.udp_answers += other.udp_answers;
+        s.elapsed_ms += other.elapsed_ms;
+        for (k, v) in other.net.0 {
+            *self.net.entry(k).or_default() += v;
         }
-        if let Some(d) = &other.discovery {
+        if let Some(d) = other.discovery {
+            let d: Map<String, Value> = d.0.into_iter().collect();
             match &mut self.discovery {
-                None => self.discovery = Some(d.clone()),
+                None => self.discovery = Some(d),
                 Some(mine) => {
-                    let alive = |m: &serde_json::Map<String, serde_json::Value>| {
+                    let alive = |m: &Map<String, Value>| {
                         m.get("addresses_alive")
-                            .and_then(serde_json::Value::as_u64)
+                            .and_then(Value::as_u64)
                             .unwrap_or(0)
                     };
-                    let sum = alive(mine) + alive(d);
+                    let sum = alive(mine) + alive(&d);
                     mine.insert("addresses_alive".into(), sum.into());
                 }
             }
         }
     }
-}
 
-/// The `compliance` section as `compliance` writes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct ComplianceDoc {
-    baseline: String,
-    title: String,
-    counts: Counts,
-    controls: Vec<ControlDoc>,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct Counts {
-    pass: usize,
-    fail: usize,
-    not_tested: usize,
-    not_testable: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct ControlDoc {
-    id: String,
-    reference: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    title_nl: Option<String>,
-    title_en: String,
-    status: String,
-    checks: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    maps_to: Vec<String>,
-    #[serde(default)]
-    failed_rules: BTreeMap<String, usize>,
-    #[serde(default)]
-    findings: usize,
-    #[serde(default)]
-    assets: Vec<String>,
-    #[serde(default)]
-    evidence: BTreeMap<EvidenceKind, usize>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    requires: Vec<EvidenceKind>,
-    #[serde(default, skip_serializing_if = "is_zero")]
-    unidentified: usize,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    reason: Option<Reason>,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
-}
-
-/// The merged report, in the field order of `report::json`.
-#[derive(Serialize)]
-struct Document {
-    format: &'static str,
-    format_version: u32,
-    tool: Tool,
-    run: Run,
-    summary: Summary,
-    assets: Vec<Asset>,
-    findings: Vec<Finding>,
-    refused_addresses: Vec<Refused>,
-    notes: Vec<Note>,
-    stats: Stats,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    compliance: Option<ComplianceDoc>,
-}
-
-#[derive(Serialize)]
-struct Summary {
-    assets: usize,
-    services: usize,
-    findings: usize,
-    by_severity: BTreeMap<&'static str, usize>,
-    by_category: BTreeMap<&'static str, usize>,
-    by_class: BTreeMap<String, usize>,
+    /// The sums, in name order. The window of jobs in flight was each
+    /// shard's own: the merged report has none.
+    fn into_stats(self) -> Stats {
+        Stats {
+            net: self.net.into_iter().collect(),
+            discovery: self
+                .discovery
+                .map(|d| d.into_iter().collect::<Fields<Value>>()),
+            window: None,
+            ..self.stats
+        }
+    }
 }
 
 /// Merges (file name, JSON report text) pairs into one JSON report.
@@ -223,20 +105,19 @@ pub fn merge_json(inputs: &[(String, String)]) -> Result<Vec<u8>, MergeError> {
 pub(super) fn merge_json_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, MergeError> {
     let mut shards = Vec::with_capacity(docs.len());
     for (name, doc) in docs {
-        let shard: Shard = match serde_json::from_value(doc) {
-            Ok(s) => s,
-            Err(source) => return Err(MergeError::NotReport { name, source }),
-        };
-        if shard.format != "stadscan-report"
-            || shard.format_version != crate::report::json::FORMAT_VERSION
-        {
-            return Err(MergeError::Format {
-                name,
-                format: shard.format,
-                version: shard.format_version,
-            });
+        match ReportDoc::read_value(doc) {
+            Ok(shard) => shards.push((name, shard)),
+            Err(Unreadable::NotReport(source)) => {
+                return Err(MergeError::NotReport { name, source });
+            }
+            Err(Unreadable::Format { format, version }) => {
+                return Err(MergeError::Format {
+                    name,
+                    format,
+                    version,
+                });
+            }
         }
-        shards.push((name, shard));
     }
     let Some((first_name, first)) = shards.first() else {
         return Err(MergeError::Empty {
@@ -266,7 +147,7 @@ pub(super) fn merge_json_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, Mer
         .map(|(_, s)| s.tool.version.as_str())
         .collect();
     if versions.len() > 1 {
-        notes.push(Note::new(
+        notes.push(note(
             NoteLevel::Warning,
             format!(
                 "the shards were written by different stadscan versions ({}): their checks may differ",
@@ -275,9 +156,11 @@ pub(super) fn merge_json_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, Mer
         ));
     }
     let mut run = first.run.clone();
+    // A shard's run number is a row of its own history file.
+    run.history_id = None;
     let tool = first.tool.clone();
-    let mut stats = Stats::default();
-    let mut refused: Vec<Refused> = Vec::new();
+    let mut stats = StatsSum::default();
+    let mut refused = Vec::new();
     let mut shard_notes: Vec<Note> = Vec::new();
     let mut had_history = false;
     let mut by_addr: BTreeMap<IpAddr, Asset> = BTreeMap::new();
@@ -288,7 +171,7 @@ pub(super) fn merge_json_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, Mer
         run.started = run.started.min(s.run.started);
         run.finished = run.finished.max(s.run.finished);
         run.complete &= s.run.complete;
-        stats.add(&s.stats);
+        stats.add(s.stats);
         for r in s.refused_addresses {
             if !refused.contains(&r) {
                 refused.push(r);
@@ -321,48 +204,50 @@ pub(super) fn merge_json_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, Mer
         }
     }
     let mut findings = kept;
-    findings.sort_by(|a, b| {
-        (b.severity, &a.check_id, a.endpoint).cmp(&(a.severity, &b.check_id, b.endpoint))
-    });
+    sort_findings(&mut findings);
 
     let compliance = match recompute_compliance(compliances, &findings) {
-        Ok(c) => c,
+        // Merged reports have never carried the catalogue's Dutch title;
+        // left out so they stay as they were (the controls keep theirs).
+        Ok(c) => c.map(|c| ComplianceDoc {
+            title_nl: None,
+            ..c
+        }),
         Err(why) => {
-            notes.push(Note::new(
+            notes.push(note(
                 NoteLevel::Warning,
                 format!("compliance left out of the merged report: {why}"),
             ));
             None
         }
     };
-    notes.push(Note::new(
+    notes.push(note(
         NoteLevel::Info,
         format!("joined from {count} shard reports by `stadscan merge`"),
     ));
     if had_history {
-        notes.push(Note::new(
+        notes.push(note(
             NoteLevel::Info,
             "the shards' history sections describe each shard alone and were left out".into(),
         ));
     }
     notes.extend(shard_notes);
 
-    let doc = Document {
-        format: "stadscan-report",
+    let doc = ReportDoc {
+        format: crate::report::json::FORMAT.to_string(),
         format_version: crate::report::json::FORMAT_VERSION,
         tool,
         run,
-        summary: summarize(&assets, &findings),
+        summary: Summary::of(&assets, &findings),
         assets,
         findings,
         refused_addresses: refused,
         notes,
-        stats,
+        stats: stats.into_stats(),
         compliance,
+        history: None,
     };
-    let mut out = serde_json::to_vec_pretty(&doc).map_err(MergeError::Encode)?;
-    out.push(b'\n');
-    Ok(out)
+    doc.to_json().map_err(MergeError::Encode)
 }
 
 /// Adds `a` to the assets by address. The same address twice (a file
@@ -517,28 +402,6 @@ fn recompute_compliance(
     }
     merged.counts = counts;
     Ok(Some(merged))
-}
-
-fn summarize(assets: &[Asset], findings: &[Finding]) -> Summary {
-    let mut by_severity: BTreeMap<&'static str, usize> =
-        Severity::ALL.iter().map(|s| (s.as_str(), 0)).collect();
-    let mut by_category = BTreeMap::new();
-    for f in findings {
-        *by_severity.entry(f.severity.as_str()).or_default() += 1;
-        *by_category.entry(f.category.as_str()).or_default() += 1;
-    }
-    let mut by_class = BTreeMap::new();
-    for a in assets {
-        *by_class.entry(a.class.clone()).or_default() += 1;
-    }
-    Summary {
-        assets: assets.len(),
-        services: assets.iter().map(|a| a.observations.len()).sum(),
-        findings: findings.len(),
-        by_severity,
-        by_category,
-        by_class,
-    }
 }
 
 #[cfg(test)]
