@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::knowledge::{CheckLoadError, parse_toml};
+use crate::knowledge::CheckLoadError;
+use crate::knowledge::validate::{DataFile, Problem};
 
 /// What a judgement stands on: the kind of thing a check looks at, and
 /// what a control needs to have seen before it can pass. Checks declare
@@ -120,39 +121,42 @@ impl Baselines {
     /// skipped here.
     pub fn parse(files: &[(&str, &str)]) -> Result<Baselines, CheckLoadError> {
         let mut out = Baselines::default();
-        let mut sources: BTreeMap<String, (&str, &str)> = BTreeMap::new();
+        let mut sources: BTreeMap<String, DataFile<'_>> = BTreeMap::new();
         for (path, text) in files {
-            let value: toml::Table = parse_toml(path, text, "catalogue")?;
+            let file = DataFile::new(path, text);
+            let value: toml::Table = file.parse("catalogue")?;
             if !value.contains_key("control") {
                 continue;
             }
-            let cat: Catalogue = parse_toml(path, text, "catalogue")?;
-            if out.catalogues.contains_key(&cat.id) {
-                let head: Head = parse_toml(path, text, "id")?;
-                return Err(CheckLoadError::at(
-                    path,
-                    text,
-                    head.id.span(),
+            let cat: Catalogue = file.parse("catalogue")?;
+            if let Some(first) = sources.get(&cat.id) {
+                let head: Head = file.parse("id")?;
+                let problem = Problem::new(
                     "id",
-                    format!("catalogue id `{}` defined twice", cat.id),
-                ));
+                    format!(
+                        "catalogue id `{}` defined twice (first in {})",
+                        cat.id, first.path
+                    ),
+                );
+                return Err(file.error("", head.id.span(), problem));
             }
-            sources.insert(cat.id.clone(), (path, text));
+            sources.insert(cat.id.clone(), file);
             out.catalogues.insert(cat.id.clone(), cat);
         }
         for cat in out.catalogues.values() {
             for c in &cat.controls {
                 for m in &c.maps_to {
                     if out.control(m).is_none() {
-                        let (path, text) = sources.get(&cat.id).copied().unwrap_or_default();
-                        let at = text.find(&format!("\"{m}\"")).unwrap_or(0);
-                        return Err(CheckLoadError::at(
-                            path,
-                            text,
-                            at..at,
-                            &format!("{}: maps_to", c.id),
+                        let file = sources
+                            .get(&cat.id)
+                            .copied()
+                            .unwrap_or(DataFile::new("", ""));
+                        let at = file.text.find(&format!("\"{m}\"")).unwrap_or(0);
+                        let problem = Problem::new(
+                            "maps_to",
                             format!("`{m}` is a control no catalogue defines"),
-                        ));
+                        );
+                        return Err(file.error(&c.id, at..at, problem));
                     }
                 }
             }

@@ -34,12 +34,13 @@
 use std::fmt;
 use std::path::Path;
 
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::check::{CheckLoadError, parse_toml};
+use crate::check::CheckLoadError;
 use crate::firmware::{Version, normalize_vendor};
+use crate::knowledge::validate::{self as rule, DataFile, Problem};
 use crate::model::{Asset, Confidence};
 
 /// The folder under `checks/` that holds the CPE name rules.
@@ -319,6 +320,40 @@ pub fn dictionary_name(s: &str) -> String {
     out.trim_end_matches(['_', '.', '-']).to_string()
 }
 
+/// A `[[product]]` table's rule (its examples are checked once every
+/// rule is loaded); `origin` is its `file:line`.
+fn product_rule(p: &RawProduct, origin: String) -> Result<ProductRule, Problem> {
+    let model = rule::regex_ignoring_case("model", &p.model)?;
+    if p.firmware.is_none() && p.hardware.is_none() && p.application.is_none() {
+        return Err(Problem::new(
+            "",
+            "give `firmware`, `hardware` or `application`",
+        ));
+    }
+    for name in [&p.vendor]
+        .into_iter()
+        .chain(p.firmware.iter())
+        .chain(p.hardware.iter())
+        .chain(p.application.iter())
+    {
+        if dictionary_name(name) != *name || name.is_empty() {
+            return Err(Problem::new(
+                "",
+                format!("`{name}` is not spelled as the CPE dictionary spells names"),
+            ));
+        }
+    }
+    rule::non_empty("examples", &p.examples, "give at least one")?;
+    Ok(ProductRule {
+        vendor: p.vendor.clone(),
+        model,
+        firmware: p.firmware.clone(),
+        hardware: p.hardware.clone(),
+        application: p.application.clone(),
+        origin,
+    })
+}
+
 /// Device classes whose identity names software, not a device: their
 /// product is an application.
 const SOFTWARE_CLASSES: &[&str] = &["server", "mqtt-broker"];
@@ -345,93 +380,25 @@ impl CpeRules {
         let mut rules = CpeRules::default();
         let mut examples = Vec::new();
         for (path, text) in files {
-            let err = |span: std::ops::Range<usize>, field: &str, message: String| {
-                CheckLoadError::at(path, text, span, field, message)
-            };
-            let file: RuleFile = parse_toml(path, text, "cpe rule")?;
-            for v in file.vendor {
-                let span = v.span();
-                let v = v.into_inner();
-                if dictionary_name(&v.cpe) != v.cpe || v.cpe.is_empty() {
-                    return Err(err(
-                        span,
-                        "vendor.cpe",
-                        format!(
-                            "`{}` is not spelled as the CPE dictionary spells names (lower case, `_` between words)",
-                            v.cpe
-                        ),
-                    ));
-                }
-                if v.names.is_empty() {
-                    return Err(err(span, "vendor.names", "name at least one".into()));
-                }
-                for n in &v.names {
-                    let key = normalize_vendor(n);
-                    if let Some((_, other)) = rules.vendors.iter().find(|(k, _)| *k == key)
-                        && *other != v.cpe
-                    {
-                        return Err(err(
-                            span.clone(),
-                            "vendor.names",
-                            format!("`{n}` already maps to `{other}`"),
-                        ));
-                    }
-                    rules.vendors.push((key, v.cpe.clone()));
-                }
+            let file = DataFile::new(path, text);
+            let raw: RuleFile = file.parse("cpe rule")?;
+            for v in raw.vendor {
+                rules
+                    .add_vendor(v.get_ref())
+                    .map_err(|p| file.error("vendor", v.span(), p))?;
             }
-            for p in file.product {
+            for p in raw.product {
                 let span = p.span();
-                let p = p.into_inner();
-                let model = RegexBuilder::new(&p.model)
-                    .case_insensitive(true)
-                    .size_limit(1 << 20)
-                    .build()
-                    .map_err(|e| {
-                        err(
-                            span.clone(),
-                            "product.model",
-                            format!("`{}` is not a valid regex: {e}", p.model),
-                        )
-                    })?;
-                if p.firmware.is_none() && p.hardware.is_none() && p.application.is_none() {
-                    return Err(err(
-                        span,
-                        "product",
-                        "give `firmware`, `hardware` or `application`".into(),
-                    ));
-                }
-                for name in [&p.vendor]
-                    .into_iter()
-                    .chain(p.firmware.iter())
-                    .chain(p.hardware.iter())
-                    .chain(p.application.iter())
-                {
-                    if dictionary_name(name) != *name || name.is_empty() {
-                        return Err(err(
-                            span.clone(),
-                            "product",
-                            format!("`{name}` is not spelled as the CPE dictionary spells names"),
-                        ));
-                    }
-                }
-                if p.examples.is_empty() {
-                    return Err(err(span, "product.examples", "give at least one".into()));
-                }
-                for ex in p.examples {
-                    let ex_span = ex.span();
-                    examples.push((path, text, ex_span, ex.into_inner()));
-                }
-                rules.products.push(ProductRule {
-                    vendor: p.vendor,
-                    model,
-                    firmware: p.firmware,
-                    hardware: p.hardware,
-                    application: p.application,
-                    origin: format!("{path}:{}", crate::check::line_of(text, span.start)),
-                });
+                let mut p = p.into_inner();
+                let rule = product_rule(&p, format!("{path}:{}", file.line(span.start)))
+                    .map_err(|e| file.error("product", span, e))?;
+                examples.extend(p.examples.drain(..).map(|ex| (file, ex)));
+                rules.products.push(rule);
             }
         }
-        for (path, text, span, ex) in examples {
+        for (file, ex) in examples {
+            let span = ex.span();
+            let ex = ex.into_inner();
             let class = ex.class.as_deref().unwrap_or("unknown");
             let got: Vec<String> = rules
                 .identity_cpes(&ex.vendor, Some(&ex.model), ex.version.as_deref(), class)
@@ -439,11 +406,8 @@ impl CpeRules {
                 .map(|(c, _)| c.to_string())
                 .collect();
             if got != ex.cpes {
-                return Err(CheckLoadError::at(
-                    path,
-                    text,
-                    span,
-                    "product.examples",
+                let problem = Problem::new(
+                    "examples",
                     format!(
                         "{} {} gives [{}], the example expects [{}]",
                         ex.vendor,
@@ -451,10 +415,39 @@ impl CpeRules {
                         got.join(", "),
                         ex.cpes.join(", ")
                     ),
-                ));
+                );
+                return Err(file.error("product", span, problem));
             }
         }
         Ok(rules)
+    }
+
+    /// A `[[vendor]]` table: its names map to its dictionary vendor, and
+    /// to no other.
+    fn add_vendor(&mut self, v: &RawVendor) -> Result<(), Problem> {
+        if dictionary_name(&v.cpe) != v.cpe || v.cpe.is_empty() {
+            return Err(Problem::new(
+                "cpe",
+                format!(
+                    "`{}` is not spelled as the CPE dictionary spells names (lower case, `_` between words)",
+                    v.cpe
+                ),
+            ));
+        }
+        rule::non_empty("names", &v.names, "name at least one")?;
+        for n in &v.names {
+            let key = normalize_vendor(n);
+            if let Some((_, other)) = self.vendors.iter().find(|(k, _)| *k == key)
+                && *other != v.cpe
+            {
+                return Err(Problem::new(
+                    "names",
+                    format!("`{n}` already maps to `{other}`"),
+                ));
+            }
+            self.vendors.push((key, v.cpe.clone()));
+        }
+        Ok(())
     }
 
     /// Number of vendor names and product rules.

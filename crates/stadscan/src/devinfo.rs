@@ -30,7 +30,8 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::knowledge::{CheckLoadError, parse_toml};
+use crate::knowledge::CheckLoadError;
+use crate::knowledge::validate::{self as rule, Ids, Problem, item};
 use crate::model::{Evidence, Facts, Observation, clean_text};
 
 /// Where the embedded endpoint files live.
@@ -161,23 +162,17 @@ impl Endpoints {
     /// Parses and validates endpoint files given as (path, text); every
     /// example must give exactly the facts it lists.
     pub fn parse(files: &[(&str, &str)]) -> Result<Endpoints, CheckLoadError> {
-        let mut list: Vec<Endpoint> = Vec::new();
-        for (path, text) in files {
-            let file: File = parse_toml(path, text, "endpoint")?;
-            for raw in file.endpoints {
-                let span = raw.span();
-                let raw = raw.into_inner();
-                let id = raw.id.clone();
-                let err = |field: &str, message: String| {
-                    CheckLoadError::at(path, text, span.clone(), &format!("{id}: {field}"), message)
-                };
-                if list.iter().any(|e| e.id == id) {
-                    return Err(err("id", format!("endpoint id `{id}` is defined twice")));
-                }
-                let ep = validate(raw).map_err(|(field, m)| err(&field, m))?;
-                list.push(ep);
-            }
-        }
+        let mut ids = Ids::new("endpoint");
+        let list = rule::load_entries(
+            files,
+            "endpoint",
+            |_, f: File| f.endpoints,
+            |raw: &Raw| raw.id.clone(),
+            |place, raw| {
+                ids.claim(&raw.id, place)?;
+                validate(raw)
+            },
+        )?;
         Ok(Endpoints { list })
     }
 
@@ -204,63 +199,39 @@ impl Endpoints {
     }
 }
 
-fn validate(raw: Raw) -> Result<Endpoint, (String, String)> {
-    let bad = |field: &str, m: String| Err((field.to_string(), m));
-    if raw.id.is_empty()
-        || !raw
-            .id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        return bad("id", "ids are lowercase letters, digits and `-`".into());
-    }
-    if !raw.path.starts_with('/') || raw.path.chars().any(char::is_whitespace) {
-        return bad(
-            "path",
-            "a path starts with `/` and has no whitespace".into(),
-        );
-    }
+fn validate(raw: Raw) -> Result<Endpoint, Problem> {
+    rule::id("id", &raw.id)?;
+    rule::request_path("path", &raw.path)?;
     if raw.method == Method::Get && !raw.body.is_empty() {
-        return bad("body", "a GET request carries no body".into());
+        return Err(Problem::new("body", "a GET request carries no body"));
     }
-    if raw.when.is_empty() {
-        return bad(
-            "when",
-            "an endpoint needs at least one condition (endpoints are never asked of every server)"
-                .into(),
-        );
-    }
+    rule::non_empty(
+        "when",
+        &raw.when,
+        "an endpoint needs at least one condition (endpoints are never asked of every server)",
+    )?;
     let mut when = Vec::new();
     for (i, m) in raw.when.iter().enumerate() {
-        let re = Regex::new(&m.regex).map_err(|e| (format!("when[{i}].regex"), e.to_string()))?;
+        let re = rule::regex("regex", &m.regex).map_err(|p| p.under(&item("when", i)))?;
         when.push((m.fact.clone(), re));
     }
     let mut extract = Vec::new();
     for (i, x) in raw.extract.iter().enumerate() {
+        let under = |p: Problem| p.under(&item("extract", i));
         if !x.fact.starts_with(FACT_PREFIX) {
-            return bad(
-                &format!("extract[{i}].fact"),
+            return Err(under(Problem::new(
+                "fact",
                 format!("facts taken from device-information answers start with `{FACT_PREFIX}`"),
-            );
+            )));
         }
         let source = match (&x.regex, &x.value) {
-            (Some(r), None) => {
-                let re =
-                    Regex::new(r).map_err(|e| (format!("extract[{i}].regex"), e.to_string()))?;
-                if re.captures_len() < 2 {
-                    return bad(
-                        &format!("extract[{i}].regex"),
-                        "the regex needs a capture group: group 1 is the value".into(),
-                    );
-                }
-                Source::Regex(re)
-            }
+            (Some(r), None) => Source::Regex(rule::regex_with_group("regex", r).map_err(under)?),
             (None, Some(v)) => Source::Value(v.clone()),
             _ => {
-                return bad(
-                    &format!("extract[{i}]"),
-                    "give exactly one of `regex` and `value`".into(),
-                );
+                return Err(under(Problem::new(
+                    "",
+                    "give exactly one of `regex` and `value`",
+                )));
             }
         };
         extract.push(Extract {
@@ -279,21 +250,15 @@ fn validate(raw: Raw) -> Result<Endpoint, (String, String)> {
         extract,
         login: raw.login,
     };
-    if raw.examples.is_empty() {
-        return bad(
-            "examples",
-            "every endpoint carries at least one example".into(),
-        );
-    }
+    rule::non_empty(
+        "examples",
+        &raw.examples,
+        "every endpoint carries at least one example",
+    )?;
     for (i, ex) in raw.examples.iter().enumerate() {
-        let got = ep.extract_from(ex.body.as_bytes());
-        let got: BTreeMap<String, String> = got.into_iter().collect();
-        if got != ex.facts {
-            return bad(
-                &format!("examples[{i}]"),
-                format!("the example should give {:?} but gives {:?}", ex.facts, got),
-            );
-        }
+        let got: BTreeMap<String, String> =
+            ep.extract_from(ex.body.as_bytes()).into_iter().collect();
+        rule::example_gives(&item("examples", i), "the body", &ex.facts, &got)?;
     }
     Ok(ep)
 }
@@ -463,6 +428,22 @@ examples = [
                 ONE.replace("path = \"/info\"", "path = \"/info\"\nbody = \"x\""),
                 "body",
             ),
+            // The id rule every data file shares: a letter first.
+            (
+                ONE.replace("id = \"relay\"", "id = \"9relay\""),
+                "9relay: id",
+            ),
+            (
+                ONE.replace("'(?i)relay'", "'(?i)relay('"),
+                "relay: when[0].regex",
+            ),
+            (
+                ONE.replace(
+                    "regex = '\"model\":\"([^\"]+)\"'",
+                    "value = \"x\", regex = 'y'",
+                ),
+                "relay: extract[1]",
+            ),
         ];
         for (text, field) in cases {
             let e = Endpoints::parse(&[("d/x.toml", &text)]).unwrap_err();
@@ -470,8 +451,11 @@ examples = [
             assert_eq!(e.line, 2, "{e}");
             assert!(e.field.ends_with(field), "{field}: {e}");
         }
-        let twice = format!("{ONE}{ONE}");
-        let e = Endpoints::parse(&[("d/x.toml", &twice)]).unwrap_err();
-        assert!(e.message.contains("twice"), "{e}");
+        let e = Endpoints::parse(&[("d/x.toml", ONE), ("d/y.toml", ONE)]).unwrap_err();
+        assert_eq!(
+            (e.file.as_str(), e.field.as_str()),
+            ("d/y.toml", "relay: id")
+        );
+        assert!(e.message.contains("twice (first at d/x.toml:2)"), "{e}");
     }
 }

@@ -34,9 +34,8 @@
 //! fingerprint with exactly the declared outputs: an earlier fingerprint that
 //! swallows a later one's example is a load error, not a silent misreading.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::Range;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -44,9 +43,9 @@ use regex::Captures;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::facts;
+use crate::knowledge::CheckLoadError;
 use crate::knowledge::pattern::Pattern;
-use crate::knowledge::{CheckLoadError, line_of, parse_toml};
+use crate::knowledge::validate::{self as rule, Ids, Place, Problem, item};
 use crate::model::{Confidence, FactValue, Facts, Observation};
 
 /// Largest compiled program (and lazy DFA cache) one fingerprint regex may use.
@@ -424,33 +423,18 @@ impl Fingerprints {
     /// Everything a file's own text can show, without compiling the
     /// regexes or running the examples.
     fn parse_unverified(files: &[(&str, &str)]) -> Result<Fingerprints, CheckLoadError> {
-        let mut list: Vec<Fingerprint> = Vec::new();
-        let mut ids: HashMap<String, (String, usize)> = HashMap::new();
-        for (path, text) in files {
-            let err = |span: std::ops::Range<usize>, field: &str, message: String| {
-                CheckLoadError::at(path, text, span, field, message)
-            };
-            let file: FingerprintFile = parse_toml(path, text, "fingerprint")?;
-            for raw in file.fingerprints {
-                let span = raw.span();
-                let raw = raw.into_inner();
-                let id = raw.id.get_ref().clone();
-                let fp = validate(raw, path, text, line_of(text, span.start)).map_err(
-                    |(s, field, m)| err(s.unwrap_or(span.clone()), &format!("{id}: {field}"), m),
-                )?;
-                if let Some((first_file, first_line)) = ids.get(&fp.id) {
-                    return Err(err(
-                        span,
-                        &format!("{id}: id"),
-                        format!(
-                            "fingerprint id `{id}` is defined twice (first at {first_file}:{first_line})"
-                        ),
-                    ));
-                }
-                ids.insert(fp.id.clone(), (path.to_string(), fp.line));
-                list.push(fp);
-            }
-        }
+        let mut ids = Ids::new("fingerprint");
+        let list = rule::load_entries(
+            files,
+            "fingerprint",
+            |_, f: FingerprintFile| f.fingerprints,
+            |raw: &RawFingerprint| raw.id.get_ref().clone(),
+            |place, raw| {
+                let fp = validate(raw, place)?;
+                ids.claim(&fp.id, place)?;
+                Ok(fp)
+            },
+        )?;
         Ok(Fingerprints { list })
     }
 
@@ -460,11 +444,12 @@ impl Fingerprints {
     pub fn verify(&self) -> Result<(), CheckLoadError> {
         for fp in &self.list {
             for (i, m) in fp.matchers.iter().enumerate() {
-                m.regex.compile().map_err(|e| CheckLoadError {
-                    file: fp.source.clone(),
-                    line: m.line,
-                    field: format!("{}: match[{i}].regex", fp.id),
-                    message: format!("the regex does not compile: {e}"),
+                m.regex.compile().map_err(|e| {
+                    let problem = Problem::new(
+                        format!("{}.regex", item("match", i)),
+                        format!("the regex does not compile: {e}"),
+                    );
+                    CheckLoadError::from_problem(&fp.source, m.line, &fp.id, problem)
                 })?;
             }
         }
@@ -540,11 +525,9 @@ impl Fingerprints {
     fn check_examples(&self) -> Result<(), CheckLoadError> {
         for fp in &self.list {
             for (i, ex) in fp.examples.iter().enumerate() {
-                let fail = |message: String| CheckLoadError {
-                    file: fp.source.clone(),
-                    line: ex.line,
-                    field: format!("{}: examples[{i}]", fp.id),
-                    message,
+                let fail = |message: String| {
+                    let problem = Problem::new(item("examples", i), message);
+                    CheckLoadError::from_problem(&fp.source, ex.line, &fp.id, problem)
                 };
                 let Some(own) = fp.identify(&ex.protocol, &ex.facts) else {
                     return Err(fail("the example does not match its fingerprint".into()));
@@ -645,44 +628,11 @@ struct RawExample {
     class: Option<DeviceClass>,
 }
 
-type Invalid = (Option<Range<usize>>, String, String);
-
-fn invalid(
-    span: Option<Range<usize>>,
-    field: impl Into<String>,
-    message: impl Into<String>,
-) -> Invalid {
-    (span, field.into(), message.into())
-}
-
-fn validate(
-    raw: RawFingerprint,
-    path: &str,
-    text: &str,
-    line: usize,
-) -> Result<Fingerprint, Invalid> {
+fn validate(raw: RawFingerprint, place: &Place<'_>) -> Result<Fingerprint, Problem> {
     let id = raw.id.get_ref();
-    let id_ok = !id.is_empty()
-        && id.len() <= 64
-        && id.starts_with(|c: char| c.is_ascii_lowercase())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !id_ok {
-        return Err(invalid(
-            Some(raw.id.span()),
-            "id",
-            "ids are lowercase letters, digits and dashes (at most 64), starting with a letter",
-        ));
-    }
+    rule::id("id", id).map_err(|p| p.at(raw.id.span()))?;
     let description = raw.description.get_ref().trim();
-    if description.is_empty() || description.len() > 1000 {
-        return Err(invalid(
-            Some(raw.description.span()),
-            "description",
-            "must be 1 to 1000 characters",
-        ));
-    }
+    rule::text("description", description).map_err(|p| p.at(raw.description.span()))?;
     let protocol = match raw.protocol {
         Some(p) => {
             if let Some(bad) = p
@@ -690,74 +640,58 @@ fn validate(
                 .iter()
                 .find(|p| !PROTOCOLS.contains(&p.as_str()))
             {
-                return Err(invalid(
-                    Some(p.span()),
+                return Err(Problem::new(
                     "protocol",
                     format!(
                         "unknown protocol `{bad}` (expected one of {})",
                         PROTOCOLS.join(", ")
                     ),
-                ));
+                )
+                .at(p.span()));
             }
             p.into_inner()
         }
         None => Vec::new(),
     };
-    if raw.matchers.get_ref().is_empty() {
-        return Err(invalid(
-            Some(raw.matchers.span()),
-            "match",
-            "give at least one matcher: { fact = \"...\", regex = \"...\" }",
-        ));
-    }
+    rule::non_empty(
+        "match",
+        raw.matchers.get_ref(),
+        "give at least one matcher: { fact = \"...\", regex = \"...\" }",
+    )
+    .map_err(|p| p.at(raw.matchers.span()))?;
     let mut matchers = Vec::new();
     for (i, m) in raw.matchers.into_inner().into_iter().enumerate() {
         let m = m.into_inner();
-        let field = format!("match[{i}]");
-        if !facts::is_known(m.fact.get_ref()) {
-            return Err(invalid(
-                Some(m.fact.span()),
-                format!("{field}.fact"),
-                format!(
-                    "fact `{}` is not in the vocabulary (src/facts.rs)",
-                    m.fact.get_ref()
-                ),
-            ));
-        }
+        let under = |p: Problem| p.under(&item("match", i));
+        rule::known_fact("fact", "fact", m.fact.get_ref())
+            .map_err(|p| under(p.at(m.fact.span())))?;
+        let in_regex = |message: String| under(Problem::new("regex", message).at(m.regex.span()));
         let source = m.regex.get_ref();
         if source.is_empty() || source.len() > REGEX_MAX_LEN {
-            return Err(invalid(
-                Some(m.regex.span()),
-                format!("{field}.regex"),
-                format!("a regex is 1 to {REGEX_MAX_LEN} characters"),
-            ));
+            return Err(in_regex(format!(
+                "a regex is 1 to {REGEX_MAX_LEN} characters"
+            )));
         }
-        let regex = Pattern::new(source, !m.case_sensitive, REGEX_SIZE_LIMIT).map_err(|e| {
-            invalid(
-                Some(m.regex.span()),
-                format!("{field}.regex"),
-                format!("the regex does not compile: {e}"),
-            )
-        })?;
+        let regex = Pattern::new(source, !m.case_sensitive, REGEX_SIZE_LIMIT)
+            .map_err(|e| in_regex(format!("the regex does not compile: {e}")))?;
         matchers.push(Matcher {
-            line: line_of(text, m.regex.span().start),
+            line: place.line_of(&m.regex.span()),
             fact: m.fact.into_inner(),
             regex,
         });
     }
-    let template = |t: Option<Spanned<String>>, field: &str| -> Result<Option<Template>, Invalid> {
+    let template = |t: Option<Spanned<String>>, field: &str| -> Result<Option<Template>, Problem> {
         let Some(t) = t else { return Ok(None) };
         let parsed = Template::parse(t.get_ref())
             .and_then(|tpl| tpl.check_groups(&matchers).map(|()| tpl))
-            .map_err(|e| invalid(Some(t.span()), field, e.to_string()))?;
+            .map_err(|e| Problem::new(field, e.to_string()).at(t.span()))?;
         Ok(Some(parsed))
     };
     let vendor = template(raw.vendor, "vendor")?;
     let product = template(raw.product, "product")?;
     let version = template(raw.version, "version")?;
     if vendor.is_none() && product.is_none() && raw.class == DeviceClass::Unknown {
-        return Err(invalid(
-            None,
+        return Err(Problem::new(
             "class",
             "a fingerprint names at least a vendor, a product or a class other than `unknown`",
         ));
@@ -765,31 +699,24 @@ fn validate(
     let raw_examples = match raw.examples {
         Some(e) if !e.get_ref().is_empty() => e.into_inner(),
         other => {
-            return Err(invalid(
-                other.map(|e| e.span()),
+            return Err(Problem::new(
                 "examples",
                 "give at least one example with the identity it must produce",
-            ));
+            )
+            .at_opt(other.map(|e| e.span())));
         }
     };
     let mut examples = Vec::new();
     for (i, ex) in raw_examples.into_iter().enumerate() {
         let span = ex.span();
         let ex = ex.into_inner();
-        let field = format!("examples[{i}]");
+        let in_example = |m: String| Problem::new(item("examples", i), m).at(span.clone());
         if !PROTOCOLS.contains(&ex.protocol.as_str()) {
-            return Err(invalid(
-                Some(span),
-                field,
-                format!("unknown protocol `{}`", ex.protocol),
-            ));
+            return Err(in_example(format!("unknown protocol `{}`", ex.protocol)));
         }
-        if let Some(k) = ex.facts.keys().find(|k| !facts::is_known(k)) {
-            return Err(invalid(
-                Some(span),
-                field,
-                format!("example fact `{k}` is not in the vocabulary (src/facts.rs)"),
-            ));
+        for k in ex.facts.keys() {
+            rule::known_fact(&item("examples", i), "example fact", k)
+                .map_err(|p| p.at(span.clone()))?;
         }
         examples.push(FingerprintExample {
             protocol: ex.protocol,
@@ -798,7 +725,7 @@ fn validate(
             product: ex.product,
             version: ex.version,
             class: ex.class.unwrap_or(raw.class),
-            line: line_of(text, span.start),
+            line: place.line_of(&span),
         });
     }
     Ok(Fingerprint {
@@ -809,8 +736,8 @@ fn validate(
         confidence: raw.confidence,
         generic: raw.generic,
         examples,
-        source: path.to_string(),
-        line,
+        source: place.path().to_string(),
+        line: place.line(),
         matchers,
         vendor,
         product,

@@ -13,18 +13,19 @@
 //! ([`distribution_note`] says so in words a finding can carry).
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::baseline::Baselines;
-use crate::knowledge::{CheckLoadError, parse_toml};
+use crate::knowledge::CheckLoadError;
+use crate::knowledge::validate::{self as rule, Ids, Problem, item};
 use crate::model::{Confidence, Severity};
 
 // ---------------------------------------------------------------------------
@@ -667,30 +668,18 @@ impl Advisories {
         files: &[(&str, &str)],
         baselines: &Baselines,
     ) -> Result<Advisories, CheckLoadError> {
-        let mut advisories = Vec::new();
-        let mut ids = HashSet::new();
-        for (path, text) in files {
-            let err = |span: std::ops::Range<usize>, field: &str, message: String| {
-                CheckLoadError::at(path, text, span, field, message)
-            };
-            let file: AdvisoryFile = parse_toml(path, text, "advisory")?;
-            for raw in file.advisories {
-                let span = raw.span();
-                let raw = raw.into_inner();
-                let id = raw.id.get_ref().clone();
-                let advisory = validate(raw, path, baselines).map_err(|(s, field, m)| {
-                    err(s.unwrap_or(span.clone()), &format!("{id}: {field}"), m)
-                })?;
-                if !ids.insert(advisory.id.clone()) {
-                    return Err(err(
-                        span,
-                        &format!("{id}: id"),
-                        format!("advisory id `{id}` is defined twice"),
-                    ));
-                }
-                advisories.push(advisory);
-            }
-        }
+        let mut ids = Ids::new("advisory");
+        let mut advisories = rule::load_entries(
+            files,
+            "advisory",
+            |_, f: AdvisoryFile| f.advisories,
+            |raw: &RawAdvisory| raw.id.get_ref().clone(),
+            |place, raw| {
+                let advisory = validate(raw, place.path(), baselines)?;
+                ids.claim(&advisory.id, place)?;
+                Ok(advisory)
+            },
+        )?;
         advisories.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(Advisories { advisories })
     }
@@ -787,17 +776,9 @@ struct RawRange {
     product: Option<String>,
 }
 
-type Invalid = (Option<std::ops::Range<usize>>, &'static str, String);
-
-/// What an advisory matches (its product pattern, an affected range) that
-/// cannot be used.
+/// An affected range that cannot be used.
 #[derive(Debug, Clone, thiserror::Error)]
 enum MatchRuleError {
-    #[error("`{pattern}` is not a valid regex: {}", one_line(source))]
-    Regex {
-        pattern: String,
-        source: regex::Error,
-    },
     #[error("{field} `{text}` is not a version")]
     NotAVersion { field: &'static str, text: String },
     #[error("give `fixed` or `last_affected` (an open range claims every future release)")]
@@ -812,55 +793,27 @@ enum MatchRuleError {
     Distribution(String),
 }
 
-/// An error's text on one line (the regex parser draws a caret below).
-fn one_line(e: &impl fmt::Display) -> String {
-    e.to_string()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn regex(pattern: &str) -> Result<Regex, MatchRuleError> {
-    RegexBuilder::new(pattern)
-        .case_insensitive(true)
-        .size_limit(1 << 20)
-        .build()
-        .map_err(|source| MatchRuleError::Regex {
-            pattern: pattern.to_string(),
-            source,
-        })
-}
-
-fn validate(raw: RawAdvisory, path: &str, baselines: &Baselines) -> Result<Advisory, Invalid> {
+fn validate(raw: RawAdvisory, path: &str, baselines: &Baselines) -> Result<Advisory, Problem> {
     let id = raw.id.get_ref();
-    if !crate::knowledge::valid_id(id) {
-        return Err((Some(raw.id.span()), "id", crate::knowledge::ID_RULE.into()));
-    }
+    rule::id("id", id).map_err(|p| p.at(raw.id.span()))?;
     if raw.lab != id.starts_with("lab-") {
-        return Err((
-            Some(raw.id.span()),
+        return Err(Problem::new(
             "id",
-            "lab advisories (lab = true) and only they have ids starting with `lab-`".into(),
-        ));
+            "lab advisories (lab = true) and only they have ids starting with `lab-`",
+        )
+        .at(raw.id.span()));
     }
     if raw.vendor.get_ref().trim().is_empty() {
-        return Err((Some(raw.vendor.span()), "vendor", "name the vendor".into()));
+        return Err(Problem::new("vendor", "name the vendor").at(raw.vendor.span()));
     }
-    let product_re = regex(raw.product.get_ref())
-        .map_err(|e| (Some(raw.product.span()), "product", e.to_string()))?;
+    let product_re = rule::regex_ignoring_case("product", raw.product.get_ref())
+        .map_err(|p| p.at(raw.product.span()))?;
     for (field, text) in [
         ("title", &raw.title),
         ("description", &raw.description),
         ("remediation", &raw.remediation),
     ] {
-        let t = text.get_ref().trim();
-        if t.is_empty() || t.len() > 1000 {
-            return Err((
-                Some(text.span()),
-                field,
-                "must be 1 to 1000 characters".into(),
-            ));
-        }
+        rule::text(field, text.get_ref()).map_err(|p| p.at(text.span()))?;
     }
 
     let (cves, cves_span) = match raw.cves {
@@ -870,76 +823,53 @@ fn validate(raw: RawAdvisory, path: &str, baselines: &Baselines) -> Result<Advis
         }
         None => (Vec::new(), None),
     };
-    for c in &cves {
-        if !is_cve_id(c) {
-            return Err((
-                cves_span.clone(),
-                "cves",
-                format!("`{c}` is not a CVE id (CVE-YYYY-NNNN)"),
-            ));
-        }
+    let in_cves = |m: String| Problem::new("cves", m).at_opt(cves_span.clone());
+    if let Some(c) = cves.iter().find(|c| !is_cve_id(c)) {
+        return Err(in_cves(format!("`{c}` is not a CVE id (CVE-YYYY-NNNN)")));
     }
     if raw.lab && !cves.is_empty() {
-        return Err((cves_span, "cves", "a lab advisory names no CVE".into()));
+        return Err(in_cves("a lab advisory names no CVE".into()));
     }
     if !raw.lab && cves.is_empty() {
-        return Err((
-            cves_span,
-            "cves",
+        return Err(in_cves(
             "name at least one CVE (only lab advisories have none)".into(),
         ));
     }
     let cvss = *raw.cvss.get_ref();
-    if !(0.0..=10.0).contains(&cvss) {
-        return Err((
-            Some(raw.cvss.span()),
-            "cvss",
-            format!("{cvss} is not a CVSS score (0.0 to 10.0)"),
-        ));
-    }
+    rule::score("cvss", cvss).map_err(|p| p.at(raw.cvss.span()))?;
     if *raw.kev.get_ref() && cves.is_empty() {
-        return Err((Some(raw.kev.span()), "kev", "kev = true needs a CVE".into()));
+        return Err(Problem::new("kev", "kev = true needs a CVE").at(raw.kev.span()));
     }
 
-    let controls = raw.controls.get_ref();
-    if !controls.iter().any(|c| c.starts_with("bio2:")) {
-        return Err((
-            Some(raw.controls.span()),
-            "controls",
-            "every advisory maps to at least one BIO2 control (bio2:8.8)".into(),
-        ));
-    }
-    for c in controls {
-        if baselines.control(c).is_none() {
-            return Err((
-                Some(raw.controls.span()),
-                "controls",
-                format!("`{c}` is not a control of any catalogue in baselines/"),
-            ));
-        }
-    }
+    rule::controls(
+        "controls",
+        raw.controls.get_ref(),
+        "advisory",
+        "bio2:8.8",
+        |c| baselines.control(c).is_some(),
+    )
+    .map_err(|p| p.at(raw.controls.span()))?;
     for r in &raw.references {
         if !r.get_ref().starts_with("https://") {
-            return Err((
-                Some(r.span()),
+            return Err(Problem::new(
                 "references",
                 format!("`{}`: references are https:// links", r.get_ref()),
-            ));
+            )
+            .at(r.span()));
         }
     }
 
-    if raw.affected.get_ref().is_empty() {
-        return Err((
-            Some(raw.affected.span()),
-            "affected",
-            "give at least one affected range".into(),
-        ));
-    }
+    rule::non_empty(
+        "affected",
+        raw.affected.get_ref(),
+        "give at least one affected range",
+    )
+    .map_err(|p| p.at(raw.affected.span()))?;
     let mut affected = Vec::new();
-    for r in raw.affected.into_inner() {
+    for (i, r) in raw.affected.into_inner().into_iter().enumerate() {
         let span = r.span();
         let range =
-            validate_range(r.into_inner()).map_err(|e| (Some(span), "affected", e.to_string()))?;
+            validate_range(r.into_inner()).map_err(|p| p.under(&item("affected", i)).at(span))?;
         affected.push(range);
     }
 
@@ -979,40 +909,34 @@ fn validate(raw: RawAdvisory, path: &str, baselines: &Baselines) -> Result<Advis
         product_re,
     };
 
-    if !examples.iter().any(|e| e.get_ref().affected)
-        || !examples.iter().any(|e| !e.get_ref().affected)
-    {
-        return Err((
-            Some(examples_span),
-            "examples",
-            "give at least one affected and one unaffected example".into(),
-        ));
-    }
-    for ex in &examples {
+    rule::both_outcomes(
+        "examples",
+        &examples,
+        |e| e.get_ref().affected,
+        "give at least one affected and one unaffected example",
+    )
+    .map_err(|p| p.at(examples_span))?;
+    for (i, ex) in examples.iter().enumerate() {
         let e = ex.get_ref();
+        let in_example = |m: String| Problem::new(item("examples", i), m).at(ex.span());
         if Version::parse(&e.version).is_none() {
-            return Err((
-                Some(ex.span()),
-                "examples",
-                format!("example version `{}` does not parse", e.version),
-            ));
+            return Err(in_example(format!(
+                "example version `{}` does not parse",
+                e.version
+            )));
         }
         let got = advisory
             .matches(&e.vendor, &e.product, &e.version)
             .is_some();
         if got != e.affected {
-            return Err((
-                Some(ex.span()),
-                "examples",
-                format!(
-                    "example {} {} {} should be {} but the advisory says {}",
-                    e.vendor,
-                    e.product,
-                    e.version,
-                    if e.affected { "affected" } else { "unaffected" },
-                    if got { "affected" } else { "unaffected" },
-                ),
-            ));
+            return Err(in_example(format!(
+                "example {} {} {} should be {} but the advisory says {}",
+                e.vendor,
+                e.product,
+                e.version,
+                if e.affected { "affected" } else { "unaffected" },
+                if got { "affected" } else { "unaffected" },
+            )));
         }
     }
     Ok(Advisory {
@@ -1021,7 +945,10 @@ fn validate(raw: RawAdvisory, path: &str, baselines: &Baselines) -> Result<Advis
     })
 }
 
-fn validate_range(r: RawRange) -> Result<Range, MatchRuleError> {
+/// An affected range; a problem's field is within the range (empty for
+/// the range as a whole).
+fn validate_range(r: RawRange) -> Result<Range, Problem> {
+    let whole = |e: MatchRuleError| Problem::new("", e.to_string());
     let version = |field: &'static str, text: &Option<String>| {
         text.as_deref()
             .map(|t| {
@@ -1031,33 +958,35 @@ fn validate_range(r: RawRange) -> Result<Range, MatchRuleError> {
                 })
             })
             .transpose()
+            .map_err(whole)
     };
     let introduced = version("introduced", &r.introduced)?;
     let fixed = version("fixed", &r.fixed)?;
     let last_affected = version("last_affected", &r.last_affected)?;
-    match (&introduced, &fixed, &last_affected) {
-        (_, None, None) => return Err(MatchRuleError::Open),
-        (_, Some(_), Some(_)) => return Err(MatchRuleError::FixedAndLast),
-        (Some(i), Some(f), None) if i >= f => {
-            return Err(MatchRuleError::FixedFirst {
-                introduced: i.to_string(),
-                fixed: f.to_string(),
-            });
-        }
-        (Some(i), None, Some(l)) if i > l => {
-            return Err(MatchRuleError::LastFirst {
-                introduced: i.to_string(),
-                last: l.to_string(),
-            });
-        }
-        _ => {}
-    }
+    let order = match (&introduced, &fixed, &last_affected) {
+        (_, None, None) => Err(MatchRuleError::Open),
+        (_, Some(_), Some(_)) => Err(MatchRuleError::FixedAndLast),
+        (Some(i), Some(f), None) if i >= f => Err(MatchRuleError::FixedFirst {
+            introduced: i.to_string(),
+            fixed: f.to_string(),
+        }),
+        (Some(i), None, Some(l)) if i > l => Err(MatchRuleError::LastFirst {
+            introduced: i.to_string(),
+            last: l.to_string(),
+        }),
+        _ => Ok(()),
+    };
+    order.map_err(whole)?;
     for v in [&introduced, &fixed, &last_affected].into_iter().flatten() {
         if v.is_distribution_build() {
-            return Err(MatchRuleError::Distribution(v.to_string()));
+            return Err(whole(MatchRuleError::Distribution(v.to_string())));
         }
     }
-    let product_re = r.product.as_deref().map(regex).transpose()?;
+    let product_re = r
+        .product
+        .as_deref()
+        .map(|p| rule::regex_ignoring_case("product", p))
+        .transpose()?;
     Ok(Range {
         introduced,
         fixed,

@@ -29,7 +29,8 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::knowledge::{CheckLoadError, parse_toml};
+use crate::knowledge::CheckLoadError;
+use crate::knowledge::validate::{self as rule, Ids, Problem, item};
 
 /// Where the embedded stream-path files live.
 const EMBEDDED_PREFIX: &str = "checks/rtsp-streams/";
@@ -98,53 +99,45 @@ impl StreamPaths {
     /// Parses and validates stream-path files given as (path, text); every
     /// example must see exactly its `first` paths tried first.
     pub fn parse(files: &[(&str, &str)]) -> Result<StreamPaths, CheckLoadError> {
-        let mut all = StreamPaths::default();
+        let mut ids = Ids::new("group");
         let mut examples = Vec::new();
-        for (path, text) in files {
-            let file: File = parse_toml(path, text, "group")?;
-            for raw in file.groups {
-                let span = raw.span();
-                let raw = raw.into_inner();
-                let id = raw.id.clone();
-                let err = |field: &str, message: String| {
-                    CheckLoadError::at(path, text, span.clone(), &format!("{id}: {field}"), message)
-                };
-                if all.groups.iter().any(|g| g.id == id) {
-                    return Err(err("id", format!("group id `{id}` is defined twice")));
-                }
-                all.groups
-                    .push(validate(raw).map_err(|(field, m)| err(&field, m))?);
-            }
-            for ex in file.examples {
-                examples.push((*path, *text, ex.span(), ex.into_inner()));
-            }
-        }
-        for (path, text, span, ex) in examples {
-            if ex.first.is_empty() {
-                return Err(CheckLoadError::at(
-                    path,
-                    text,
-                    span,
-                    "example: first",
-                    "name at least one path".into(),
-                ));
-            }
-            let got = all.for_server(ex.server.as_deref());
-            if !got.starts_with(&ex.first.iter().map(String::as_str).collect::<Vec<_>>()) {
-                return Err(CheckLoadError::at(
-                    path,
-                    text,
-                    span,
-                    "example: first",
-                    format!(
-                        "for server {:?} the paths tried first are {:?}",
-                        ex.server.as_deref().unwrap_or("(none)"),
-                        &got[..ex.first.len().min(got.len())]
-                    ),
-                ));
-            }
+        let groups = rule::load_entries(
+            files,
+            "group",
+            |file, f: File| {
+                examples.extend(f.examples.into_iter().map(|ex| (file, ex)));
+                f.groups
+            },
+            |raw: &RawGroup| raw.id.clone(),
+            |place, raw| {
+                ids.claim(&raw.id, place)?;
+                validate(raw)
+            },
+        )?;
+        let all = StreamPaths { groups };
+        for (file, ex) in examples {
+            let span = ex.span();
+            all.check_example(ex.get_ref())
+                .map_err(|p| file.error("example", span, p))?;
         }
         Ok(all)
+    }
+
+    /// An example's `first` paths are the first ones tried for its server.
+    fn check_example(&self, ex: &RawExample) -> Result<(), Problem> {
+        rule::non_empty("first", &ex.first, "name at least one path")?;
+        let got = self.for_server(ex.server.as_deref());
+        if !got.starts_with(&ex.first.iter().map(String::as_str).collect::<Vec<_>>()) {
+            return Err(Problem::new(
+                "first",
+                format!(
+                    "for server {:?} the paths tried first are {:?}",
+                    ex.server.as_deref().unwrap_or("(none)"),
+                    &got[..ex.first.len().min(got.len())]
+                ),
+            ));
+        }
+        Ok(())
     }
 
     pub fn len(&self) -> usize {
@@ -191,53 +184,47 @@ impl StreamPaths {
     }
 }
 
-fn validate(raw: RawGroup) -> Result<Group, (String, String)> {
-    let bad = |field: &str, m: String| Err((field.to_string(), m));
-    if raw.id.is_empty()
-        || !raw
-            .id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        return bad("id", "ids are lowercase letters, digits and `-`".into());
-    }
-    if raw.paths.is_empty() {
-        return bad("paths", "a group names at least one path".into());
-    }
+fn validate(raw: RawGroup) -> Result<Group, Problem> {
+    rule::id("id", &raw.id)?;
+    rule::non_empty("paths", &raw.paths, "a group names at least one path")?;
     for (i, p) in raw.paths.iter().enumerate() {
         if !p.starts_with('/')
             || p == "/"
             || p.len() > MAX_PATH
             || !p.chars().all(|c| c.is_ascii_graphic())
         {
-            return bad(
-                &format!("paths[{i}]"),
+            return Err(Problem::new(
+                item("paths", i),
                 format!(
                     "`{p}`: a path starts with `/`, is not `/` itself (always asked), and is at \
                      most {MAX_PATH} printable ASCII characters without spaces"
                 ),
-            );
+            ));
         }
         if raw.paths[..i].contains(p) {
-            return bad(&format!("paths[{i}]"), format!("`{p}` is listed twice"));
+            return Err(Problem::new(
+                item("paths", i),
+                format!("`{p}` is listed twice"),
+            ));
         }
     }
     if raw.source.trim().is_empty() {
-        return bad(
+        return Err(Problem::new(
             "source",
-            "say where the paths are documented (a vendor manual, a standard)".into(),
-        );
+            "say where the paths are documented (a vendor manual, a standard)",
+        ));
     }
     if raw.vendor.is_none() && raw.server.is_some() {
-        return bad(
+        return Err(Problem::new(
             "server",
-            "a generic group matches no server: give the vendor, or drop `server`".into(),
-        );
+            "a generic group matches no server: give the vendor, or drop `server`",
+        ));
     }
-    let server = match &raw.server {
-        Some(r) => Some(Regex::new(r).map_err(|e| ("server".to_string(), e.to_string()))?),
-        None => None,
-    };
+    let server = raw
+        .server
+        .as_deref()
+        .map(|r| rule::regex("server", r))
+        .transpose()?;
     Ok(Group {
         id: raw.id,
         vendor: raw.vendor,
@@ -311,6 +298,11 @@ first = ["/live", "/stream1", "/cam/realmonitor?channel=1&subtype=0"]
             (
                 FILE.replace("id = \"dahua\"", "id = \"generic\""),
                 "generic: id",
+            ),
+            // The id rule every data file shares: a letter first.
+            (
+                FILE.replace("id = \"dahua\"", "id = \"2dahua\""),
+                "2dahua: id",
             ),
             (
                 FILE.replace(

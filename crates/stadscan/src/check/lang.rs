@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{CheckLoadError, parse_toml};
+use super::CheckLoadError;
+use crate::knowledge::validate::{DataFile, Problem};
 
 /// The three texts of a rule in one language.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -43,18 +44,19 @@ pub fn dutch(files: &[(&str, &str)]) -> Result<BTreeMap<String, Wording>, CheckL
         .iter()
         .filter(|(p, _)| is_lang_file(p) && p.ends_with("nl.toml"))
     {
-        let file: LangFile = parse_toml(path, text, "rule")?;
+        let data = DataFile::new(path, text);
+        let file: LangFile = data.parse("rule")?;
         for (id, mut w) in file.rule {
             for t in [&mut w.title, &mut w.description, &mut w.remediation] {
                 *t = t.trim().to_string();
             }
             if w.title.is_empty() || w.remediation.is_empty() {
-                return Err(CheckLoadError {
-                    file: path.to_string(),
-                    line: super::line_of(text, text.find(&format!("[rule.{id}]")).unwrap_or(0)),
-                    field: format!("rule.{id}"),
-                    message: "title and remediation must not be empty".into(),
-                });
+                let at = text.find(&format!("[rule.{id}]")).unwrap_or(0);
+                let problem = Problem::new(
+                    format!("rule.{id}"),
+                    "title and remediation must not be empty",
+                );
+                return Err(data.error("", at..at, problem));
             }
             out.insert(id, w);
         }

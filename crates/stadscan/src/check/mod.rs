@@ -13,8 +13,7 @@ pub use crate::knowledge::{
     CheckLoadError, ID_RULE, as_refs, embedded, line_of, parse_toml, read_data_dir, valid_id,
 };
 
-use std::collections::{BTreeMap, HashSet};
-use std::ops::Range;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -22,6 +21,7 @@ use toml::Spanned;
 
 use crate::baseline::{Baselines, EvidenceKind};
 use crate::facts;
+use crate::knowledge::validate::{self as rule, Ids, Problem, item};
 use crate::model::{Category, Confidence, FactValue, Severity};
 
 #[derive(Debug, Deserialize)]
@@ -192,26 +192,23 @@ impl Catalogue {
         files: &[(&str, &str)],
         baselines: &Baselines,
     ) -> Result<Catalogue, CheckLoadError> {
-        let mut checks = Vec::new();
-        let mut ids = HashSet::new();
-        for (path, text) in files.iter().filter(|(p, _)| is_check_file(p)) {
-            let err = |span: std::ops::Range<usize>, field: &str, message: String| {
-                CheckLoadError::at(path, text, span, field, message)
-            };
-            let file: CheckFile = parse_toml(path, text, "check")?;
-            for raw in file.checks {
-                let span = raw.span();
-                let raw = raw.into_inner();
-                let id = raw.id.get_ref().clone();
-                let check = validate(raw, path, baselines).map_err(|(s, field, m)| {
-                    err(s.unwrap_or(span.clone()), &format!("{id}: {field}"), m)
-                })?;
-                if !ids.insert(check.id.clone()) {
-                    return Err(err(span, "id", format!("check id `{id}` is defined twice")));
-                }
-                checks.push(check);
-            }
-        }
+        let check_files: Vec<(&str, &str)> = files
+            .iter()
+            .filter(|(p, _)| is_check_file(p))
+            .copied()
+            .collect();
+        let mut ids = Ids::new("check");
+        let mut checks = rule::load_entries(
+            &check_files,
+            "check",
+            |_, f: CheckFile| f.checks,
+            |raw: &RawCheck| raw.id.get_ref().clone(),
+            |place, raw| {
+                let check = validate(raw, place.path(), baselines)?;
+                ids.claim(&check.id, place)?;
+                Ok(check)
+            },
+        )?;
         checks.sort_by(|a, b| a.id.cmp(&b.id));
         let dutch = lang::dutch(files)?;
         for c in &mut checks {
@@ -225,29 +222,18 @@ impl Catalogue {
     }
 }
 
-type Invalid = (Option<Range<usize>>, &'static str, String);
-
-fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, Invalid> {
+fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, Problem> {
     let id = raw.id.get_ref();
-    if !valid_id(id) {
-        return Err((Some(raw.id.span()), "id", ID_RULE.into()));
-    }
+    rule::id("id", id).map_err(|p| p.at(raw.id.span()))?;
     if raw.name.is_empty() || !raw.name.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err((
-            None,
+        return Err(Problem::new(
             "name",
-            "the name is PascalCase letters and digits".into(),
+            "the name is PascalCase letters and digits",
         ));
     }
-    for (field, text) in [
-        ("title", &raw.title),
-        ("description", &raw.description),
-        ("remediation", &raw.remediation),
-    ] {
-        if text.trim().is_empty() || text.len() > 1000 {
-            return Err((None, field, "must be 1 to 1000 characters".into()));
-        }
-    }
+    rule::text("title", &raw.title)?;
+    rule::text("description", &raw.description)?;
+    rule::text("remediation", &raw.remediation)?;
     let score = *raw.security_severity.get_ref();
     let band = match score {
         s if s >= 9.0 => Severity::Critical,
@@ -257,73 +243,40 @@ fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, I
         _ => Severity::Info,
     };
     if !(0.0..=10.0).contains(&score) || band != raw.severity {
-        return Err((
-            Some(raw.security_severity.span()),
+        return Err(Problem::new(
             "security_severity",
             format!(
                 "{score} does not fit severity `{}` (critical >= 9.0, high 7.0-8.9, medium 4.0-6.9, low 0.1-3.9)",
                 raw.severity
             ),
-        ));
+        )
+        .at(raw.security_severity.span()));
     }
-    if raw.controls.get_ref().is_empty() {
-        return Err((
-            Some(raw.controls.span()),
-            "controls",
-            "name at least one control".into(),
-        ));
-    }
-    if !raw
-        .controls
-        .get_ref()
-        .iter()
-        .any(|c| c.starts_with("bio2:"))
-    {
-        return Err((
-            Some(raw.controls.span()),
-            "controls",
-            "every check maps to at least one BIO2 control (bio2:...)".into(),
-        ));
-    }
-    for c in raw.controls.get_ref() {
-        if baselines.control(c).is_none() {
-            return Err((
-                Some(raw.controls.span()),
-                "controls",
-                format!("`{c}` is not a control of any catalogue in baselines/"),
-            ));
-        }
-    }
+    rule::controls(
+        "controls",
+        raw.controls.get_ref(),
+        "check",
+        "bio2:...",
+        |c| baselines.control(c).is_some(),
+    )
+    .map_err(|p| p.at(raw.controls.span()))?;
     let when = raw.when.get_ref();
     for t in when.all.iter().chain(&when.any).chain(&when.none) {
-        if !facts::is_known(&t.fact) {
-            return Err((
-                Some(raw.when.span()),
-                "when",
-                format!("fact `{}` is not in the vocabulary (src/facts.rs)", t.fact),
-            ));
-        }
+        rule::known_fact("when", "fact", &t.fact).map_err(|p| p.at(raw.when.span()))?;
     }
+    let in_message = |m: String| Problem::new("message", m).at(raw.message.span());
     for name in placeholders(raw.message.get_ref()) {
         if !matches!(name, "endpoint" | "service" | "host") && !facts::is_known(name) {
-            return Err((
-                Some(raw.message.span()),
-                "message",
-                format!(
-                    "placeholder `{{{name}}}` is neither endpoint/service/host nor a known fact"
-                ),
-            ));
+            return Err(in_message(format!(
+                "placeholder `{{{name}}}` is neither endpoint/service/host nor a known fact"
+            )));
         }
         if facts::is_volatile(name) {
-            return Err((
-                Some(raw.message.span()),
-                "message",
-                format!(
-                    "placeholder `{{{name}}}` changes from run to run (a time, counter or \
-                     device-made sample), so the finding would read as changed on every run: \
-                     name it in `properties` instead"
-                ),
-            ));
+            return Err(in_message(format!(
+                "placeholder `{{{name}}}` changes from run to run (a time, counter or \
+                 device-made sample), so the finding would read as changed on every run: \
+                 name it in `properties` instead"
+            )));
         }
     }
     for (name, span) in raw
@@ -331,32 +284,18 @@ fn validate(raw: RawCheck, path: &str, baselines: &Baselines) -> Result<Check, I
         .iter()
         .flat_map(|p| p.get_ref().iter().map(|n| (n, p.span())))
     {
-        if !facts::is_known(name) {
-            return Err((
-                Some(span),
-                "properties",
-                format!("fact `{name}` is not in the vocabulary (src/facts.rs)"),
-            ));
-        }
+        rule::known_fact("properties", "fact", name).map_err(|p| p.at(span))?;
     }
-    let fires = raw.examples.iter().any(|e| e.get_ref().fires);
-    let passes = raw.examples.iter().any(|e| !e.get_ref().fires);
-    if !fires || !passes {
-        return Err((
-            None,
-            "examples",
-            "give at least one example that fires and one that passes".into(),
-        ));
-    }
-    for ex in &raw.examples {
+    rule::both_outcomes(
+        "examples",
+        &raw.examples,
+        |e| e.get_ref().fires,
+        "give at least one example that fires and one that passes",
+    )?;
+    for (i, ex) in raw.examples.iter().enumerate() {
         for k in ex.get_ref().facts.keys() {
-            if !facts::is_known(k) {
-                return Err((
-                    Some(ex.span()),
-                    "examples",
-                    format!("example fact `{k}` is not in the vocabulary"),
-                ));
-            }
+            rule::known_fact(&item("examples", i), "example fact", k)
+                .map_err(|p| p.at(ex.span()))?;
         }
     }
     Ok(Check {
@@ -498,6 +437,8 @@ examples = [
     fn duplicate_ids_are_rejected() {
         let e = parse(&format!("{BASE}{BASE}")).unwrap_err();
         assert!(e.to_string().contains("defined twice"), "{e}");
+        assert_eq!((e.line, e.field.as_str()), (19, "demo-check: id"), "{e}");
+        assert!(e.message.ends_with("(first at checks/t.toml:2)"), "{e}");
     }
 
     #[test]

@@ -43,7 +43,8 @@ use toml::Spanned;
 
 use super::Secret;
 use super::login::Method;
-use crate::knowledge::{CheckLoadError, parse_toml};
+use crate::knowledge::CheckLoadError;
+use crate::knowledge::validate::{self as rule, DataFile, Ids, Place, Problem, item};
 
 /// Where the embedded credential files live.
 const EMBEDDED_PREFIX: &str = "checks/credentials/";
@@ -215,107 +216,56 @@ impl Credentials {
     /// Parses and validates credential files given as (path, text); every
     /// example must choose exactly the entries it lists.
     pub fn parse(files: &[(&str, &str)]) -> Result<Credentials, CheckLoadError> {
-        let mut data = Credentials::default();
-        let mut ids: BTreeMap<String, ()> = BTreeMap::new();
+        let mut product_ids = Ids::new("product");
+        let mut entry_ids = Ids::new("entry");
+        let mut credentials: Vec<(DataFile<'_>, Spanned<RawEntry>)> = Vec::new();
+        let mut generic = Vec::new();
         let mut examples = Vec::new();
-        let mut pending: Vec<(usize, RawEntry, std::ops::Range<usize>)> = Vec::new();
-        for (i, (path, text)) in files.iter().enumerate() {
-            let file: File = parse_toml(path, text, "credential data")?;
-            let at = |span: std::ops::Range<usize>, field: String, m: String| {
-                CheckLoadError::at(path, text, span, &field, m)
-            };
-            for raw in file.products {
-                let span = raw.span();
-                let raw = raw.into_inner();
-                let field = |f: &str| format!("product {}: {f}", raw.id);
-                if !crate::knowledge::valid_id(&raw.id) {
-                    return Err(at(span, field("id"), crate::knowledge::ID_RULE.into()));
-                }
-                if data.products.iter().any(|p| p.id == raw.id) {
-                    return Err(at(span, field("id"), "defined twice".into()));
-                }
-                if raw.vendors.is_empty() && raw.fingerprints.is_empty() {
-                    return Err(at(
-                        span,
-                        field("vendors"),
-                        "a product is matched by `vendors` or `fingerprints`; it names neither"
-                            .into(),
-                    ));
-                }
-                if raw.logins.is_empty() {
-                    return Err(at(span, field("logins"), "no login method".into()));
-                }
-                let mut models = Vec::new();
-                for (k, m) in raw.models.iter().enumerate() {
-                    models.push(Regex::new(m).map_err(|e| {
-                        at(span.clone(), field(&format!("models[{k}]")), e.to_string())
-                    })?);
-                }
-                for (k, login) in raw.logins.iter().enumerate() {
-                    if let Method::HttpForm(form) = login {
-                        check_form(form).map_err(|e| {
-                            at(span.clone(), field(&format!("logins[{k}]")), e.to_string())
-                        })?;
-                    }
-                }
-                data.products.push(Product {
-                    id: raw.id,
-                    title: raw.title,
-                    vendors: raw.vendors,
-                    models,
-                    fingerprints: raw.fingerprints,
-                    logins: raw.logins,
-                });
-            }
-            for raw in file.credentials {
-                let span = raw.span();
-                pending.push((i, raw.into_inner(), span));
-            }
-            for raw in file.generic {
-                let span = raw.span();
-                let raw = raw.into_inner();
-                let entry = check_entry(&raw, &mut ids, true)
-                    .map_err(|(f, m)| at(span, format!("generic {}: {f}", raw.id), m))?;
-                data.generic.push(entry);
-            }
-            for ex in file.examples {
-                let span = ex.span();
-                examples.push((i, ex.into_inner(), span));
-            }
+        let products = rule::load_entries(
+            files,
+            "credential data",
+            |file, f: File| {
+                credentials.extend(f.credentials.into_iter().map(|c| (file, c)));
+                generic.extend(f.generic.into_iter().map(|g| (file, g)));
+                examples.extend(f.examples.into_iter().map(|e| (file, e)));
+                f.products
+            },
+            |raw: &RawProduct| format!("product {}", raw.id),
+            |place, raw| {
+                rule::id("id", &raw.id)?;
+                product_ids.claim(&raw.id, place)?;
+                check_product(raw)
+            },
+        )?;
+        let mut data = Credentials {
+            products,
+            ..Credentials::default()
+        };
+        for (file, raw) in generic {
+            let place = Place::new(file, raw.span());
+            let raw = raw.get_ref();
+            let entry = check_entry(raw, &mut entry_ids, &place, true)
+                .map_err(|p| place.error(&format!("generic {}", raw.id), p))?;
+            data.generic.push(entry);
         }
         // Credentials after all products, so a file may name a product of
         // another file.
-        for (i, raw, span) in pending {
-            let (path, text) = files[i];
-            let at = |field: &str, m: String| {
-                CheckLoadError::at(
-                    path,
-                    text,
-                    span.clone(),
-                    &format!("credential {}: {field}", raw.id),
-                    m,
-                )
-            };
-            let entry = check_entry(&raw, &mut ids, false).map_err(|(f, m)| at(&f, m))?;
-            let Some(product) = raw.product.as_deref() else {
-                return Err(at("product", "a `[[credential]]` names its product".into()));
-            };
-            let Some(p) = data.products.iter().find(|p| p.id == product) else {
-                return Err(at("product", format!("no product `{product}`")));
-            };
-            if !p.logins.iter().any(|l| entry.applies_to(method_name(l))) {
-                return Err(at(
-                    "methods",
-                    format!("none of its methods is a login of product `{product}`"),
-                ));
+        for (file, raw) in credentials {
+            let place = Place::new(file, raw.span());
+            let raw = raw.get_ref();
+            let entry = data
+                .check_credential(raw, &mut entry_ids, &place)
+                .map_err(|p| place.error(&format!("credential {}", raw.id), p))?;
+            if let Some(product) = &raw.product {
+                data.by_product
+                    .entry(product.clone())
+                    .or_default()
+                    .push(entry);
             }
-            data.by_product
-                .entry(product.to_string())
-                .or_default()
-                .push(entry);
         }
-        for (i, ex, span) in examples {
-            let (path, text) = files[i];
+        for (file, ex) in examples {
+            let span = ex.span();
+            let ex = ex.into_inner();
             let chosen: Vec<String> = data
                 .choose(&ex.device, &[])
                 .into_iter()
@@ -323,19 +273,44 @@ impl Credentials {
                 .flat_map(|c| c.entries.into_iter().map(|e| e.id))
                 .collect();
             if chosen != ex.tries {
-                return Err(CheckLoadError::at(
-                    path,
-                    text,
-                    span,
-                    "example",
+                let problem = Problem::new(
+                    "",
                     format!(
                         "device {:?} on {} tries {:?}, the example says {:?}",
                         ex.device, ex.protocol, chosen, ex.tries
                     ),
-                ));
+                );
+                return Err(file.error("example", span, problem));
             }
         }
         Ok(data)
+    }
+
+    /// A `[[credential]]` entry: of a product defined by now, tried with
+    /// one of the product's logins.
+    fn check_credential(
+        &self,
+        raw: &RawEntry,
+        ids: &mut Ids,
+        place: &Place<'_>,
+    ) -> Result<Entry, Problem> {
+        let entry = check_entry(raw, ids, place, false)?;
+        let Some(product) = raw.product.as_deref() else {
+            return Err(Problem::new(
+                "product",
+                "a `[[credential]]` names its product",
+            ));
+        };
+        let Some(p) = self.products.iter().find(|p| p.id == product) else {
+            return Err(Problem::new("product", format!("no product `{product}`")));
+        };
+        if !p.logins.iter().any(|l| entry.applies_to(method_name(l))) {
+            return Err(Problem::new(
+                "methods",
+                format!("none of its methods is a login of product `{product}`"),
+            ));
+        }
+        Ok(entry)
     }
 
     /// The product entry that matches a device.
@@ -425,34 +400,62 @@ pub struct Choice {
     pub entries: Vec<Entry>,
 }
 
+/// A `[[product]]` entry (its id is checked by the caller).
+fn check_product(raw: RawProduct) -> Result<Product, Problem> {
+    if raw.vendors.is_empty() && raw.fingerprints.is_empty() {
+        return Err(Problem::new(
+            "vendors",
+            "a product is matched by `vendors` or `fingerprints`; it names neither",
+        ));
+    }
+    rule::non_empty("logins", &raw.logins, "no login method")?;
+    let models = raw
+        .models
+        .iter()
+        .enumerate()
+        .map(|(k, m)| rule::regex(&item("models", k), m))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (k, login) in raw.logins.iter().enumerate() {
+        if let Method::HttpForm(form) = login {
+            check_form(form).map_err(|e| Problem::new(item("logins", k), e.to_string()))?;
+        }
+    }
+    Ok(Product {
+        id: raw.id,
+        title: raw.title,
+        vendors: raw.vendors,
+        models,
+        fingerprints: raw.fingerprints,
+        logins: raw.logins,
+    })
+}
+
+/// A `[[credential]]` or `[[generic]]` entry; its id is taken in `ids`.
 fn check_entry(
     raw: &RawEntry,
-    ids: &mut BTreeMap<String, ()>,
+    ids: &mut Ids,
+    place: &Place<'_>,
     generic: bool,
-) -> Result<Entry, (String, String)> {
-    if !crate::knowledge::valid_id(&raw.id) {
-        return Err(("id".into(), crate::knowledge::ID_RULE.into()));
-    }
-    if ids.insert(raw.id.clone(), ()).is_some() {
-        return Err(("id".into(), "defined twice".into()));
-    }
+) -> Result<Entry, Problem> {
+    rule::id("id", &raw.id)?;
+    ids.claim(&raw.id, place)?;
     if generic && raw.product.is_some() {
-        return Err((
-            "product".into(),
-            "a generic entry belongs to no product".into(),
+        return Err(Problem::new(
+            "product",
+            "a generic entry belongs to no product",
         ));
     }
     if generic && raw.methods.is_empty() {
-        return Err((
-            "methods".into(),
-            "a generic entry names the methods it is tried with".into(),
+        return Err(Problem::new(
+            "methods",
+            "a generic entry names the methods it is tried with",
         ));
     }
-    check_methods(&raw.methods).map_err(|e| ("methods".to_string(), e.to_string()))?;
+    check_methods(&raw.methods).map_err(|e| Problem::new("methods", e.to_string()))?;
     if raw.password.is_empty() && raw.methods.iter().any(|m| m == "snmp") {
-        return Err((
-            "password".into(),
-            "an SNMP community cannot be empty".into(),
+        return Err(Problem::new(
+            "password",
+            "an SNMP community cannot be empty",
         ));
     }
     let _documented = &raw.source;

@@ -13,8 +13,9 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use crate::check::{CheckLoadError, parse_toml};
+use crate::check::CheckLoadError;
 use crate::fingerprint::DeviceClass;
+use crate::knowledge::validate::{DataFile, Problem};
 
 /// Where the built-in table lives among the embedded files.
 pub const EMBEDDED_PATH: &str = "checks/identify/enterprise-numbers.toml";
@@ -63,18 +64,20 @@ impl Enterprises {
     }
 
     pub fn parse(path: &str, text: &str) -> Result<Enterprises, CheckLoadError> {
-        let raw: RawFile = parse_toml(path, text, "enterprise-numbers")?;
+        let raw: RawFile = DataFile::new(path, text).parse("enterprise-numbers")?;
         let _ = raw.note;
         let mut by_number = HashMap::new();
         for (key, e) in raw.enterprises {
-            let n: u32 = key.parse().map_err(|_| CheckLoadError {
-                file: path.to_string(),
-                line: text
+            let n: u32 = key.parse().map_err(|_| {
+                let line = text
                     .lines()
                     .position(|l| l.trim_start().starts_with(&format!("{key} ")))
-                    .map_or(0, |i| i + 1),
-                field: format!("enterprises.{key}"),
-                message: "an enterprise number is a whole number".into(),
+                    .map_or(0, |i| i + 1);
+                let problem = Problem::new(
+                    format!("enterprises.{key}"),
+                    "an enterprise number is a whole number",
+                );
+                CheckLoadError::from_problem(path, line, "", problem)
             })?;
             by_number.insert(n, e);
         }

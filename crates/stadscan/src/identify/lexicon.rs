@@ -17,8 +17,9 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::check::{CheckLoadError, parse_toml};
+use crate::check::CheckLoadError;
 use crate::fingerprint::DeviceClass;
+use crate::knowledge::validate::{DataFile, Problem};
 use crate::model::Confidence;
 
 use super::{Basis, Candidate, Layer};
@@ -197,11 +198,12 @@ impl Lexicon {
 
     /// Parses a lexicon file.
     pub fn parse(path: &str, text: &str) -> Result<Lexicon, CheckLoadError> {
-        let raw: RawFile = parse_toml(path, text, "lexicon")?;
+        let file = DataFile::new(path, text);
+        let raw: RawFile = file.parse("lexicon")?;
         let _ = raw.source;
         let mut lex = Lexicon::default();
         for v in &raw.vendors {
-            let err = |m: String| CheckLoadError::at(path, text, v.span(), &v.get_ref().name, m);
+            let err = |m: String| file.error(&v.get_ref().name, v.span(), Problem::new("", m));
             let name = &v.get_ref().name;
             if name.trim().is_empty() {
                 return Err(err("a vendor needs a name".into()));
@@ -223,7 +225,7 @@ impl Lexicon {
         };
         let mut resolved = Vec::new();
         for v in &raw.vendors {
-            let err = |m: String| CheckLoadError::at(path, text, v.span(), &v.get_ref().name, m);
+            let err = |m: String| file.error(&v.get_ref().name, v.span(), Problem::new("", m));
             let raw = v.get_ref();
             let made_by = raw.made_by.as_deref().map(vendor_ref).transpose();
             let lines: Result<Vec<Vec<usize>>, String> =
@@ -237,7 +239,7 @@ impl Lexicon {
         for (v, (made_by, vendor_formerly, formerly)) in raw.vendors.into_iter().zip(resolved) {
             let span = v.span();
             let v = v.into_inner();
-            let err = |m: String| CheckLoadError::at(path, text, span.clone(), &v.name, m);
+            let err = |m: String| file.error(&v.name, span.clone(), Problem::new("", m));
             let idx = lex.vendors.len();
             // A canonical name that is also listed under `exact` (`APC`,
             // `HP`) counts only as written.
@@ -272,7 +274,7 @@ impl Lexicon {
         for c in raw.classes {
             let span = c.span();
             let c = c.into_inner();
-            let err = |m: String| CheckLoadError::at(path, text, span.clone(), c.class.as_str(), m);
+            let err = |m: String| file.error(c.class.as_str(), span.clone(), Problem::new("", m));
             for w in &c.words {
                 lex.add(w, false, What::Class(c.class)).map_err(&err)?;
             }

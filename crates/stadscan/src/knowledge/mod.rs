@@ -1,11 +1,16 @@
 //! The scanner's knowledge as data: the files compiled in from `checks/`
 //! and `baselines/`, and the toolkit every loader of a data file shares
 //! (TOML parsing whose errors name file, line and field; folders of data
-//! files; id rules). A leaf: it knows no stage of the pipeline, so the
-//! checks, baselines, fingerprints, advisories, credentials and TLS
-//! policies all load through it without depending on one another.
+//! files; id rules), and the one validator every data-file loader uses
+//! (`validate`: a problem names the field path inside an entry, and
+//! becomes an error naming file, line and field in one place; the rules
+//! several kinds of data share). A leaf: it knows no stage of the
+//! pipeline, so the checks, baselines, fingerprints, advisories,
+//! credentials and TLS policies all load through it without depending on
+//! one another.
 
 pub mod pattern;
+pub(crate) mod validate;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::knowledge::line_of;
+use crate::knowledge::validate::{DataFile, Problem};
 
 /// The guideline version applied when the scope names none.
 pub const DEFAULT_POLICY: &str = "ncsc-2025-05";
@@ -437,7 +438,9 @@ impl Policy {
     /// "path:line: `field`: what is wrong".
     pub fn parse(path: &str, text: &str) -> Result<Policy, PolicyError> {
         let raw: RawPolicy = toml::from_str(text).map_err(|e| toml_error(path, text, e))?;
-        let src = Source { path, text };
+        let src = Source {
+            file: DataFile::new(path, text),
+        };
         if raw.kind.get_ref() != KIND {
             let found = raw.kind.get_ref();
             let msg = format!("expected \"{KIND}\", found \"{found}\"");
@@ -647,18 +650,26 @@ fn embedded_files() -> impl Iterator<Item = (&'static str, String, &'static str)
 
 /// The file being parsed, for errors that name its lines.
 struct Source<'a> {
-    path: &'a str,
-    text: &'a str,
+    file: DataFile<'a>,
+}
+
+impl PolicyError {
+    /// A policy file's `problem` (of the table or example at `span` when
+    /// the problem has no span of its own), as every data file names one:
+    /// file, line and field.
+    fn invalid(file: &DataFile<'_>, span: ByteRange<usize>, problem: Problem) -> PolicyError {
+        PolicyError::Invalid {
+            path: file.path.to_string(),
+            line: file.line(problem.span.as_ref().unwrap_or(&span).start),
+            field: problem.field,
+            problem: problem.message,
+        }
+    }
 }
 
 impl Source<'_> {
     fn error(&self, span: ByteRange<usize>, field: &str, problem: String) -> PolicyError {
-        PolicyError::Invalid {
-            path: self.path.to_string(),
-            line: line_of(self.text, span.start),
-            field: field.to_string(),
-            problem,
-        }
+        PolicyError::invalid(&self.file, span, Problem::new(field, problem))
     }
 
     /// A code-point table; a code listed twice is an error.
@@ -678,7 +689,7 @@ impl Source<'_> {
                 );
                 return Err(self.error(span, table, msg));
             }
-            let line = line_of(self.text, span.start);
+            let line = self.file.line(span.start);
             out.insert(
                 e.code,
                 Entry {
@@ -711,7 +722,7 @@ impl Source<'_> {
                 let msg = format!("`{name}` listed twice (first on line {first})");
                 return Err(self.error(span, table, msg));
             }
-            out.insert(name, (e.class, line_of(self.text, span.start)));
+            out.insert(name, (e.class, self.file.line(span.start)));
         }
         Ok(out.into_iter().map(|(k, (c, _))| (k, c)).collect())
     }
