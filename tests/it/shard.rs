@@ -192,6 +192,13 @@ async fn three_shards_merged_equal_one_scan() {
     assert!(!findings(&whole_json).is_empty());
     assert_eq!(findings(&merged_json), findings(&whole_json));
     assert_eq!(compliance(&merged_json), compliance(&whole_json));
+    for field in ["baseline", "title", "title_nl"] {
+        assert_eq!(
+            merged_json["compliance"][field], whole_json["compliance"][field],
+            "compliance.{field}"
+        );
+    }
+    assert!(whole_json["compliance"]["title_nl"].is_string());
     assert_eq!(merged_json["summary"], whole_json["summary"]);
     assert_eq!(merged_json["run"]["complete"], true);
     assert_eq!(

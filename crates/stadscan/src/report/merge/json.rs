@@ -207,12 +207,7 @@ pub(super) fn merge_json_docs(docs: Vec<(String, Value)>) -> Result<Vec<u8>, Mer
     sort_findings(&mut findings);
 
     let compliance = match recompute_compliance(compliances, &findings) {
-        // Merged reports have never carried the catalogue's Dutch title;
-        // left out so they stay as they were (the controls keep theirs).
-        Ok(c) => c.map(|c| ComplianceDoc {
-            title_nl: None,
-            ..c
-        }),
+        Ok(c) => c,
         Err(why) => {
             notes.push(note(
                 NoteLevel::Warning,
