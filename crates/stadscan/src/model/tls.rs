@@ -58,7 +58,8 @@ pub struct TlsProfile {
     pub chain: Vec<Vec<u8>>,
     pub connections: u32,
     pub elapsed_ms: u64,
-    /// True when the deadline cut the enumeration short.
+    /// True when the deadline cut the enumeration short, or a question got
+    /// no connection even when asked again (what it asks stays unknown).
     pub incomplete: bool,
     /// The STARTTLS upgrade each connection began with, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]

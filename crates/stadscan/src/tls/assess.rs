@@ -23,8 +23,8 @@ use tokio::time::Instant;
 use super::starttls::{self, Starttls};
 use crate::model::Target;
 pub use crate::model::tls::{DhParams, TlsProfile, VersionProfile};
-use crate::net::Net;
 use crate::net::io::write_all;
+use crate::net::{ConnectError, Net};
 use crate::proto::tls::{
     self as wire, ALL_GROUPS, ALL_SUITES, ClientHello, Handshake, HandshakeReader, Kex,
     KeyExchange, ServerHello, TLS13_SUITES,
@@ -198,13 +198,14 @@ pub async fn assess(
         sni: target.hostname().map(str::to_string),
         connections: AtomicU32::new(0),
         late: AtomicBool::new(false),
+        unasked: AtomicBool::new(false),
     };
     let mut profile = TlsProfile {
         starttls,
         ..a.run().await
     };
     profile.connections = a.connections.load(Ordering::Relaxed);
-    profile.incomplete = a.late.load(Ordering::Relaxed);
+    profile.incomplete = a.late.load(Ordering::Relaxed) || a.unasked.load(Ordering::Relaxed);
     profile.elapsed_ms = start.elapsed().as_millis() as u64;
     profile
 }
@@ -221,7 +222,14 @@ struct Assessor<'a> {
     connections: AtomicU32,
     /// The deadline cut a chain short.
     late: AtomicBool,
+    /// A question got no connection, even when asked again.
+    unasked: AtomicBool,
 }
+
+/// How many times a question is asked again when its connect timed out:
+/// the port accepted connections before, so a timeout is a lost SYN or
+/// SYN-ACK (twice, within one connect), not a closed port.
+const CONNECT_RETRIES: u32 = 1;
 
 /// What the TLS 1.2 (and older) group questions found.
 #[derive(Default)]
@@ -301,11 +309,17 @@ impl Assessor<'_> {
         if self.out_of_time() {
             return None;
         }
-        let mut conn = self
-            .net
-            .connect(self.target, self.port, "tls-enum")
-            .await
-            .ok()?;
+        let mut retries = CONNECT_RETRIES;
+        let mut conn = loop {
+            match self.net.connect(self.target, self.port, "tls-enum").await {
+                Ok(c) => break c,
+                Err(ConnectError::Timeout) if retries > 0 && !self.out_of_time() => retries -= 1,
+                Err(_) => {
+                    self.unasked.store(true, Ordering::Relaxed);
+                    return None;
+                }
+            }
+        };
         self.connections.fetch_add(1, Ordering::Relaxed);
         let stream = &mut conn.stream;
         if let Some(kind) = self.starttls
@@ -539,10 +553,13 @@ impl Assessor<'_> {
             sha1.signature_algorithms = SHA1_SIGALGS.to_vec();
             sha1.suites
                 .retain(|s| matches!(wire::suite_kex(*s), Kex::Ecdhe | Kex::Dhe));
-            if !sha1.suites.is_empty() {
-                let f = self.ask(&sha1).await;
-                let signed = f.as_ref().and_then(|f| {
-                    let h = f.hello.as_ref()?;
+            // Without an answer (no connection) nothing is known; an
+            // answer without a signed key exchange (an alert: no suite
+            // fits SHA-1 signatures) says the server does not sign so.
+            if !sha1.suites.is_empty()
+                && let Some(f) = self.ask(&sha1).await
+            {
+                let signed = f.hello.as_ref().and_then(|h| {
                     let kex = wire::suite_kex(h.suite);
                     match wire::parse_server_key_exchange(
                         f.key_exchange.as_ref()?,
@@ -576,4 +593,62 @@ fn random32() -> [u8; 32] {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    /// A port on `ip` that drops every SYN, as a lossy path does now and
+    /// then: a listener whose backlog of one is full (the two connections
+    /// that fill it are returned to be kept).
+    fn dropping_port(ip: &str) -> (socket2::Socket, Vec<std::net::TcpStream>, u16) {
+        use socket2::{Domain, Socket, Type};
+        let l = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+        let addr: SocketAddr = format!("{ip}:0").parse().unwrap();
+        l.bind(&addr.into()).unwrap();
+        l.listen(1).unwrap();
+        let addr = l.local_addr().unwrap().as_socket().unwrap();
+        let queued = (0..2)
+            .map(|_| std::net::TcpStream::connect(addr).unwrap())
+            .collect();
+        (l, queued, addr.port())
+    }
+
+    #[tokio::test]
+    async fn a_question_without_a_connection_is_asked_again_and_claims_nothing() {
+        let ip = "127.88.6.1";
+        let (_listener, _queued, port) = dropping_port(ip);
+        let text = "name = \"t\"\n[[networks]]\ncidr = \"127.88.6.0/24\"\n[rate]\nconnect_timeout_ms = 300\n";
+        let scope = crate::scope::Scope::parse(text, std::path::Path::new("s.toml")).unwrap();
+        let (_trigger, shutdown) = crate::net::Shutdown::new();
+        let net = Net::new(std::sync::Arc::new(scope), shutdown);
+        let target = Target::admitted(ip.parse().unwrap(), None, crate::model::Origin::Network(0));
+        let a = Assessor {
+            net: &net,
+            target: &target,
+            port,
+            deadline: Instant::now() + Duration::from_secs(60),
+            starttls: None,
+            sni: None,
+            connections: AtomicU32::new(0),
+            late: AtomicBool::new(false),
+            unasked: AtomicBool::new(false),
+        };
+        let hello = wire::encode_client_hello(&a.hello(wire::TLS12));
+        assert!(a.send(&hello, false).await.is_none());
+        assert_eq!(net.counts().timeouts, 2, "one connect and one more");
+        assert!(
+            a.unasked.load(Ordering::Relaxed),
+            "the profile is incomplete"
+        );
+        // The session features asked of a server that never answered stay
+        // unknown: no "does not sign with SHA-1" without an answer.
+        let f = a.features(wire::TLS12).await;
+        assert_eq!(f.sha1_kex_signature, None);
+        assert_eq!(f.secure_renegotiation, None);
+        assert_eq!(f.compression, None);
+    }
 }
