@@ -102,17 +102,17 @@ pub mod segmentation {
 
 /// Error classes and the error codes a ReadProperty can end in.
 pub mod error {
-    /// Error class device.
+    /// Error class device: the device as a whole cannot serve the request.
     pub const CLASS_DEVICE: u32 = 0;
-    /// Error class object.
+    /// Error class object: a problem with the object named in the request.
     pub const CLASS_OBJECT: u32 = 1;
-    /// Error class property.
+    /// Error class property: a problem with the property named in the request.
     pub const CLASS_PROPERTY: u32 = 2;
-    /// Error class resources.
+    /// Error class resources: the device lacks memory or another resource.
     pub const CLASS_RESOURCES: u32 = 3;
-    /// Error class security.
+    /// Error class security: authentication or permission failed.
     pub const CLASS_SECURITY: u32 = 4;
-    /// Error class services.
+    /// Error class services: a problem with the service request itself.
     pub const CLASS_SERVICES: u32 = 5;
     /// Error code other: none of the specific codes applies.
     pub const OTHER: u32 = 0;
@@ -132,11 +132,11 @@ pub mod error {
 
 /// Reject reasons (clause 18.8).
 pub mod reject {
-    /// Reason other.
+    /// Reason other: none of the specific reasons applies.
     pub const OTHER: u8 = 0;
     /// Reason invalid-tag: a tag in the request is wrong for its position.
     pub const INVALID_TAG: u8 = 4;
-    /// Reason missing-required-parameter.
+    /// Reason missing-required-parameter: the request lacks a parameter the service needs.
     pub const MISSING_REQUIRED_PARAMETER: u8 = 5;
     /// Reason unrecognized-service: the device does not know the confirmed service.
     pub const UNRECOGNIZED_SERVICE: u8 = 9;
@@ -144,7 +144,7 @@ pub mod reject {
 
 /// Abort reasons (clause 18.9).
 pub mod abort {
-    /// Reason other.
+    /// Reason other: none of the specific reasons applies.
     pub const OTHER: u8 = 0;
     /// Reason segmentation-not-supported: the answer would need segmentation the other side cannot do.
     pub const SEGMENTATION_NOT_SUPPORTED: u8 = 4;
@@ -468,7 +468,7 @@ pub enum Apdu {
         invoke_id: u8,
         /// Service choice of the request that failed.
         service: u8,
-        /// Error class, one of the `CLASS_*` values in [`error`].
+        /// Error class, one of the `CLASS_*` values in [`error`](mod@error).
         class: u32,
         /// Error code, such as [`error::UNKNOWN_PROPERTY`].
         code: u32,
@@ -477,7 +477,7 @@ pub enum Apdu {
     Reject {
         /// The invoke ID of the request rejected.
         invoke_id: u8,
-        /// Reject reason, such as one of [`reject`].
+        /// Reject reason, such as one of [`reject`](mod@reject).
         reason: u8,
     },
     /// An Abort PDU: the transaction ends.
@@ -486,7 +486,7 @@ pub enum Apdu {
         invoke_id: u8,
         /// Sent by the server (the device) rather than the client.
         server: bool,
-        /// Abort reason, such as one of [`abort`].
+        /// Abort reason, such as one of [`abort`](mod@abort).
         reason: u8,
     },
     /// A Simple-ACK: a confirmed service succeeded with nothing to return.

@@ -151,35 +151,35 @@ impl Code {
     pub const PUT: Code = Code::new(0, 3);
     /// 0.04 DELETE: remove a resource.
     pub const DELETE: Code = Code::new(0, 4);
-    /// 2.01 Created.
+    /// 2.01 Created: a POST or PUT made a new resource.
     pub const CREATED: Code = Code::new(2, 1);
-    /// 2.02 Deleted.
+    /// 2.02 Deleted: the resource is gone, or a POST's action succeeded.
     pub const DELETED: Code = Code::new(2, 2);
     /// 2.03 Valid: the cached representation with the given ETag is still current.
     pub const VALID: Code = Code::new(2, 3);
-    /// 2.04 Changed.
+    /// 2.04 Changed: a POST or PUT modified the resource.
     pub const CHANGED: Code = Code::new(2, 4);
     /// 2.05 Content: the payload is the requested representation.
     pub const CONTENT: Code = Code::new(2, 5);
-    /// 4.00 Bad Request.
+    /// 4.00 Bad Request: the server could not make sense of the request.
     pub const BAD_REQUEST: Code = Code::new(4, 0);
     /// 4.01 Unauthorized: the client lacks the required authorization.
     pub const UNAUTHORIZED: Code = Code::new(4, 1);
     /// 4.02 Bad Option: an unrecognized critical option.
     pub const BAD_OPTION: Code = Code::new(4, 2);
-    /// 4.03 Forbidden.
+    /// 4.03 Forbidden: the client is not allowed to do this.
     pub const FORBIDDEN: Code = Code::new(4, 3);
-    /// 4.04 Not Found.
+    /// 4.04 Not Found: no resource at that path.
     pub const NOT_FOUND: Code = Code::new(4, 4);
-    /// 4.05 Method Not Allowed.
+    /// 4.05 Method Not Allowed: the resource does not take this method.
     pub const METHOD_NOT_ALLOWED: Code = Code::new(4, 5);
     /// 4.06 Not Acceptable: no representation in the format the Accept option asked for.
     pub const NOT_ACCEPTABLE: Code = Code::new(4, 6);
     /// 4.08 Request Entity Incomplete (RFC 7959): a Block1 transfer is missing blocks.
     pub const REQUEST_ENTITY_INCOMPLETE: Code = Code::new(4, 8);
-    /// 5.00 Internal Server Error.
+    /// 5.00 Internal Server Error: the server failed while handling the request.
     pub const INTERNAL_SERVER_ERROR: Code = Code::new(5, 0);
-    /// 5.01 Not Implemented.
+    /// 5.01 Not Implemented: the server does not support the method.
     pub const NOT_IMPLEMENTED: Code = Code::new(5, 1);
     /// 5.03 Service Unavailable; Max-Age says when to try again.
     pub const SERVICE_UNAVAILABLE: Code = Code::new(5, 3);

@@ -13,7 +13,7 @@ pub const MAX_COMMAND: usize = 4096;
 /// A server reply: a three-digit code and its text, possibly over several lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
-    /// The reply code, 100 to 699; its first digit says success (2), need more (3), or failure (4, 5).
+    /// The reply code, 100 to 699; its first digit says preliminary (1), success (2), more needed (3), transient failure (4) or permanent failure (5).
     pub code: u16,
     /// The text of each line after the code and separator; lines inside a multi-line reply that lack the code are kept whole.
     pub lines: Vec<String>,
@@ -111,7 +111,7 @@ pub fn parse_reply(buf: &[u8]) -> Result<Reply, ParseError> {
     }
 }
 
-/// A command line "VERB[ arg]\r\n"; line breaks in `verb` or `arg` cannot end the line early.
+/// A command line "VERB\[ arg\]\r\n"; line breaks in `verb` or `arg` cannot end the line early.
 pub fn encode_command(verb: &str, arg: Option<&str>) -> Vec<u8> {
     let mut out: String = one_line(verb).collect();
     if let Some(arg) = arg {

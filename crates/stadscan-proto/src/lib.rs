@@ -3,6 +3,8 @@
 
 // Items are `pub` only when another crate may use them.
 #![warn(unreachable_pub)]
+// Every public item says what it means on the wire or to a caller.
+#![warn(missing_docs)]
 
 pub mod bacnet;
 pub mod coap;
@@ -43,7 +45,7 @@ pub enum ParseError {
     TooLarge {
         /// Which part of the message is too long.
         field: &'static str,
-        /// The most bytes accepted for it.
+        /// The most accepted: bytes, or lines or headers where the field counts those.
         limit: usize,
     },
 }

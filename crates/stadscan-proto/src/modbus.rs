@@ -246,7 +246,7 @@ impl DeviceIdResponse {
 /// What a device answered, as far as this module reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
-    /// A Read Device Identification response.
+    /// The device answered a Read Device Identification request.
     DeviceId(DeviceIdResponse),
     /// `function` is the request's function code (without the 0x80 bit).
     Exception {

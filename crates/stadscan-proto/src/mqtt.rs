@@ -331,7 +331,7 @@ pub fn encode_subscribe(packet_id: u16, topic: &str) -> Vec<u8> {
 pub struct Publish {
     /// Topic name the message was published to.
     pub topic: String,
-    /// Application message, unread.
+    /// Application message bytes, not interpreted.
     pub payload: Vec<u8>,
     /// The RETAIN flag: the broker had stored this message for new subscribers.
     pub retain: bool,

@@ -8,7 +8,7 @@ pub const MAX_LINE: usize = 255;
 /// Most bytes of other lines (banners) tolerated before the identification line.
 pub const MAX_PREAMBLE: usize = 1024;
 
-/// The parsed identification line "SSH-protoversion-softwareversion[ comments]".
+/// The parsed identification line "SSH-protoversion-softwareversion\[ comments\]".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identification {
     /// The protocol version after "SSH-", such as "2.0" (or "1.99" for a server that also speaks SSH 1).
