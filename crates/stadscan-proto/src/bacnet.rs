@@ -40,20 +40,35 @@ const TAG_OBJECT_ID: u8 = 12;
 
 /// Property identifiers of the device object that say what it is.
 pub mod property {
+    /// Application_Software_Version (12): version of the application program the device runs.
     pub const APPLICATION_SOFTWARE_VERSION: u32 = 12;
+    /// Description (28): free text the integrator entered.
     pub const DESCRIPTION: u32 = 28;
+    /// Firmware_Revision (44): the device's firmware version.
     pub const FIRMWARE_REVISION: u32 = 44;
+    /// Location (58): where the device is, as configured.
     pub const LOCATION: u32 = 58;
+    /// Max_APDU_Length_Accepted (62): the largest APDU in bytes the device takes.
     pub const MAX_APDU_LENGTH_ACCEPTED: u32 = 62;
+    /// Model_Name (70): the vendor's model designation.
     pub const MODEL_NAME: u32 = 70;
+    /// Object_Identifier (75): the object's own type and instance.
     pub const OBJECT_IDENTIFIER: u32 = 75;
+    /// Object_Name (77): a name unique within the device, such as "AHU-3 controller".
     pub const OBJECT_NAME: u32 = 77;
+    /// Object_Type (79): the object type, 8 for a device.
     pub const OBJECT_TYPE: u32 = 79;
+    /// Protocol_Version (98): the BACnet protocol version, 1 for every current device.
     pub const PROTOCOL_VERSION: u32 = 98;
+    /// Segmentation_Supported (107): one of [`segmentation`](super::segmentation).
     pub const SEGMENTATION_SUPPORTED: u32 = 107;
+    /// System_Status (112): operational, non-operational, download in progress and so on.
     pub const SYSTEM_STATUS: u32 = 112;
+    /// Vendor_Identifier (120): the vendor number ASHRAE assigned.
     pub const VENDOR_IDENTIFIER: u32 = 120;
+    /// Vendor_Name (121): the manufacturer's name.
     pub const VENDOR_NAME: u32 = 121;
+    /// Protocol_Revision (139): the revision of ASHRAE 135 the device implements.
     pub const PROTOCOL_REVISION: u32 = 139;
 }
 
@@ -61,49 +76,77 @@ pub mod property {
 pub mod charset {
     /// ANSI X3.4 in old revisions, UTF-8 since 135-2008.
     pub const UTF8: u8 = 0;
+    /// IBM/Microsoft DBCS (a double-byte code page).
     pub const IBM_DBCS: u8 = 1;
+    /// JIS X 0208 (Japanese).
     pub const JIS_X0208: u8 = 2;
+    /// ISO 10646 UCS-4: four bytes per character.
     pub const UCS4: u8 = 3;
+    /// ISO 10646 UCS-2: two bytes per character.
     pub const UCS2: u8 = 4;
+    /// ISO 8859-1 (Latin-1).
     pub const ISO_8859_1: u8 = 5;
 }
 
 /// BACnetSegmentation values.
 pub mod segmentation {
+    /// Segments both when sending and when receiving.
     pub const BOTH: u32 = 0;
+    /// Segments only when sending.
     pub const TRANSMIT: u32 = 1;
+    /// Segments only when receiving.
     pub const RECEIVE: u32 = 2;
+    /// Does not segment at all.
     pub const NONE: u32 = 3;
 }
 
 /// Error classes and the error codes a ReadProperty can end in.
 pub mod error {
+    /// Error class device: the device as a whole cannot serve the request.
     pub const CLASS_DEVICE: u32 = 0;
+    /// Error class object: a problem with the object named in the request.
     pub const CLASS_OBJECT: u32 = 1;
+    /// Error class property: a problem with the property named in the request.
     pub const CLASS_PROPERTY: u32 = 2;
+    /// Error class resources: the device lacks memory or another resource.
     pub const CLASS_RESOURCES: u32 = 3;
+    /// Error class security: authentication or permission failed.
     pub const CLASS_SECURITY: u32 = 4;
+    /// Error class services: a problem with the service request itself.
     pub const CLASS_SERVICES: u32 = 5;
+    /// Error code other: none of the specific codes applies.
     pub const OTHER: u32 = 0;
+    /// Error code read-access-denied: the property exists but may not be read.
     pub const READ_ACCESS_DENIED: u32 = 27;
+    /// Error code service-request-denied: the device refuses this service from this client.
     pub const SERVICE_REQUEST_DENIED: u32 = 29;
+    /// Error code unknown-object: the device has no such object.
     pub const UNKNOWN_OBJECT: u32 = 31;
+    /// Error code unknown-property: the object has no such property.
     pub const UNKNOWN_PROPERTY: u32 = 32;
+    /// Error code invalid-array-index: the array index is out of range.
     pub const INVALID_ARRAY_INDEX: u32 = 42;
+    /// Error code property-is-not-an-array: an array index was given for a property that is not an array.
     pub const PROPERTY_IS_NOT_AN_ARRAY: u32 = 50;
 }
 
 /// Reject reasons (clause 18.8).
 pub mod reject {
+    /// Reason other: none of the specific reasons applies.
     pub const OTHER: u8 = 0;
+    /// Reason invalid-tag: a tag in the request is wrong for its position.
     pub const INVALID_TAG: u8 = 4;
+    /// Reason missing-required-parameter: the request lacks a parameter the service needs.
     pub const MISSING_REQUIRED_PARAMETER: u8 = 5;
+    /// Reason unrecognized-service: the device does not know the confirmed service.
     pub const UNRECOGNIZED_SERVICE: u8 = 9;
 }
 
 /// Abort reasons (clause 18.9).
 pub mod abort {
+    /// Reason other: none of the specific reasons applies.
     pub const OTHER: u8 = 0;
+    /// Reason segmentation-not-supported: the answer would need segmentation the other side cannot do.
     pub const SEGMENTATION_NOT_SUPPORTED: u8 = 4;
 }
 
@@ -138,11 +181,14 @@ pub fn error_name(class: u32, code: u32) -> String {
 /// An object identifier: 10 bits of type, 22 bits of instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ObjectId {
+    /// Object type number (10 bits), such as [`DEVICE`].
     pub object_type: u16,
+    /// Instance number (22 bits); [`WILDCARD_INSTANCE`] means "whichever device receives it".
     pub instance: u32,
 }
 
 impl ObjectId {
+    /// The device object with this instance.
     pub const fn device(instance: u32) -> ObjectId {
         ObjectId {
             object_type: DEVICE,
@@ -150,6 +196,7 @@ impl ObjectId {
         }
     }
 
+    /// Splits a 32-bit encoded object identifier into type and instance.
     pub fn from_u32(raw: u32) -> ObjectId {
         ObjectId {
             object_type: (raw >> 22) as u16,
@@ -162,6 +209,7 @@ impl ObjectId {
         (u32::from(self.object_type) & 0x3ff) << 22 | (self.instance & WILDCARD_INSTANCE)
     }
 
+    /// True for the device object type.
     pub fn is_device(self) -> bool {
         self.object_type == DEVICE
     }
@@ -181,11 +229,14 @@ impl fmt::Display for ObjectId {
 /// A CharacterString as sent: its character-set byte and the encoded text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CharString {
+    /// Character-set byte, one of [`charset`].
     pub charset: u8,
+    /// The text in that character set, undecoded.
     pub bytes: Vec<u8>,
 }
 
 impl CharString {
+    /// `text` as UTF-8 (character set 0).
     pub fn utf8(text: &str) -> CharString {
         CharString {
             charset: charset::UTF8,
@@ -226,17 +277,27 @@ impl CharString {
 /// with context tags (structures) is kept as its raw tagged bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
+    /// Null (application tag 0).
     Null,
+    /// Boolean (application tag 1).
     Boolean(bool),
+    /// Unsigned Integer (application tag 2).
     Unsigned(u64),
+    /// Signed Integer (application tag 3).
     Signed(i64),
+    /// Octet String (application tag 6).
     OctetString(Vec<u8>),
+    /// Character String (application tag 7).
     CharacterString(CharString),
+    /// Enumerated (application tag 9), such as a [`segmentation`] value.
     Enumerated(u64),
+    /// BACnetObjectIdentifier (application tag 12).
     ObjectId(ObjectId),
     /// Real, Double, BitString, Date, Time and reserved tags: tag number and content.
     Other {
+        /// Application tag number, such as 4 for Real.
         tag: u8,
+        /// Content bytes after the tag header, undecoded.
         data: Vec<u8>,
     },
     /// Several application-tagged values (an array or list).
@@ -246,6 +307,7 @@ pub enum Value {
 }
 
 impl Value {
+    /// A UTF-8 Character String.
     pub fn text(s: &str) -> Value {
         Value::CharacterString(CharString::utf8(s))
     }
@@ -256,12 +318,16 @@ impl Value {
 /// The BVLC function of a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Function {
+    /// Original-Unicast-NPDU (0x0A): sent straight to one device.
     OriginalUnicast,
+    /// Original-Broadcast-NPDU (0x0B): sent to the local broadcast address.
     OriginalBroadcast,
     /// Re-sent by a BBMD; `origin` is the B/IP address of the original sender.
     Forwarded {
+        /// B/IP address (IPv4 address and UDP port) of the original sender.
         origin: SocketAddrV4,
     },
+    /// Distribute-Broadcast-To-Network (0x09): a foreign device asks a BBMD to broadcast for it.
     DistributeBroadcast,
     /// BVLC-Result with its result code (0 is success, others are NAKs).
     Result(u16),
@@ -273,16 +339,22 @@ pub enum Function {
 /// An empty `mac` in a destination means broadcast on that network.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetAddress {
+    /// Network number, 1 to 65534 (65535 addresses every network).
     pub network: u16,
+    /// MAC address on that network (for B/IP six bytes: IPv4 address and port).
     pub mac: Vec<u8>,
 }
 
 /// The network-layer header (clause 6.2).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Npdu {
+    /// The sender wants an answer (confirmed request, or a reply it awaits).
     pub expecting_reply: bool,
+    /// Network priority 0 to 3: normal, urgent, critical equipment, life safety.
     pub priority: u8,
+    /// DNET and DADR: the final destination behind a router; `None` for the local network.
     pub destination: Option<NetAddress>,
+    /// SNET and SADR: where a router says the message came from; `None` for the local network.
     pub source: Option<NetAddress>,
     /// Present exactly when `destination` is.
     pub hop_count: Option<u8>,
@@ -314,29 +386,39 @@ impl Npdu {
     }
 }
 
+/// A Who-Is request: which devices should announce themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WhoIs {
     /// Device instance low and high limit; `None` asks every device.
     pub range: Option<(u32, u32)>,
 }
 
+/// An I-Am: a device announcing itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IAm {
+    /// The device object; its instance is the device instance.
     pub device: ObjectId,
+    /// Max_APDU_Length_Accepted in bytes.
     pub max_apdu: u32,
     /// One of [`segmentation`].
     pub segmentation: u32,
+    /// Vendor identifier assigned by ASHRAE.
     pub vendor_id: u16,
 }
 
+/// A ReadProperty request: one property of one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadProperty {
+    /// The object to read from.
     pub object: ObjectId,
+    /// The property identifier, such as one of [`property`].
     pub property: u32,
+    /// Element of an array property; 0 reads the array's length; `None` reads the whole property.
     pub array_index: Option<u32>,
 }
 
 impl ReadProperty {
+    /// A request for `property` of device `instance`, with no array index.
     pub fn device(instance: u32, property: u32) -> ReadProperty {
         ReadProperty {
             object: ObjectId::device(instance),
@@ -346,90 +428,136 @@ impl ReadProperty {
     }
 }
 
+/// The answer to a ReadProperty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadPropertyAck {
+    /// The object read from.
     pub object: ObjectId,
+    /// The property identifier read.
     pub property: u32,
+    /// Array element read, as requested.
     pub array_index: Option<u32>,
+    /// The property value; several values come as [`Value::List`].
     pub value: Value,
 }
 
 /// An application-layer PDU (clause 20.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Apdu {
+    /// Who-Is, unconfirmed.
     WhoIs(WhoIs),
+    /// I-Am, unconfirmed.
     IAm(IAm),
+    /// A ReadProperty confirmed request.
     ReadProperty {
+        /// Chosen by the requester; the answer carries the same value.
         invoke_id: u8,
+        /// What is asked.
         request: ReadProperty,
     },
+    /// A ReadProperty Complex-ACK.
     ReadPropertyAck {
+        /// The invoke ID of the request answered.
         invoke_id: u8,
+        /// What came back.
         ack: ReadPropertyAck,
     },
+    /// An Error PDU: the service failed.
     Error {
+        /// The invoke ID of the request answered.
         invoke_id: u8,
+        /// Service choice of the request that failed.
         service: u8,
+        /// Error class, one of the `CLASS_*` values in [`error`](mod@error).
         class: u32,
+        /// Error code, such as [`error::UNKNOWN_PROPERTY`].
         code: u32,
     },
+    /// A Reject PDU: the request is malformed or unknown to the device.
     Reject {
+        /// The invoke ID of the request rejected.
         invoke_id: u8,
+        /// Reject reason, such as one of [`reject`](mod@reject).
         reason: u8,
     },
+    /// An Abort PDU: the transaction ends.
     Abort {
+        /// The invoke ID of the transaction aborted.
         invoke_id: u8,
         /// Sent by the server (the device) rather than the client.
         server: bool,
+        /// Abort reason, such as one of [`abort`](mod@abort).
         reason: u8,
     },
+    /// A Simple-ACK: a confirmed service succeeded with nothing to return.
     SimpleAck {
+        /// The invoke ID of the request answered.
         invoke_id: u8,
+        /// Service choice of the request answered.
         service: u8,
     },
+    /// A Segment-ACK: acknowledges segments of a segmented message.
     SegmentAck {
+        /// The invoke ID of the segmented transaction.
         invoke_id: u8,
     },
     /// Another confirmed service, or a segmented request (not decoded).
     ConfirmedRequest {
+        /// Chosen by the requester.
         invoke_id: u8,
+        /// Confirmed service choice.
         service: u8,
+        /// The request is one segment of several.
         segmented: bool,
     },
     /// Another service's Complex-ACK, or a segmented one (not decoded).
     ComplexAck {
+        /// The invoke ID of the request answered.
         invoke_id: u8,
+        /// Service choice of the request answered.
         service: u8,
+        /// The answer is one segment of several.
         segmented: bool,
     },
     /// Another unconfirmed service (not decoded).
     UnconfirmedRequest {
+        /// Unconfirmed service choice.
         service: u8,
     },
 }
 
+/// What a BVLC frame carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Content {
     /// A BVLC function that carries no NPDU.
     Link,
     /// A network-layer message (routers' business), skipped.
     Network {
+        /// The network-layer header.
         npdu: Npdu,
+        /// Network message type, such as 0x00 Who-Is-Router-To-Network.
         message_type: u8,
     },
+    /// An application message.
     Application {
+        /// The network-layer header, with any routing information.
         npdu: Npdu,
+        /// The application PDU.
         apdu: Apdu,
     },
 }
 
+/// A BACnet/IP frame: the BVLC function and what it carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
+    /// The BVLC function.
     pub function: Function,
+    /// The NPDU and APDU, if any.
     pub content: Content,
 }
 
 impl Frame {
+    /// The APDU, for an application message.
     pub fn apdu(&self) -> Option<&Apdu> {
         match &self.content {
             Content::Application { apdu, .. } => Some(apdu),
@@ -437,6 +565,7 @@ impl Frame {
         }
     }
 
+    /// The network-layer header, for a frame that has one.
     pub fn npdu(&self) -> Option<&Npdu> {
         match &self.content {
             Content::Application { npdu, .. } | Content::Network { npdu, .. } => Some(npdu),
@@ -452,15 +581,23 @@ impl Frame {
 pub enum Tag {
     /// Application Boolean: the value lives in the header, no content.
     Boolean(bool),
+    /// An application tag: `number` is the data type, such as 7 for Character String.
     Application {
+        /// Application tag number.
         number: u8,
+        /// Content length in bytes.
         len: usize,
     },
+    /// A context tag: `number` is the field's position in the service's structure.
     Context {
+        /// Context tag number.
         number: u8,
+        /// Content length in bytes.
         len: usize,
     },
+    /// An opening tag with its context number: a constructed value follows.
     Opening(u8),
+    /// A closing tag with its context number: the constructed value ends.
     Closing(u8),
 }
 
@@ -668,6 +805,7 @@ pub fn who_is(range: Option<(u32, u32)>) -> Vec<u8> {
     out
 }
 
+/// The I-Am APDU for `i` (unconfirmed request, service 0).
 pub fn i_am(i: &IAm) -> Vec<u8> {
     let mut out = vec![0x10, I_AM];
     put_value(&mut out, &Value::ObjectId(i.device));
@@ -698,6 +836,7 @@ pub fn read_property(invoke_id: u8, req: &ReadProperty) -> Vec<u8> {
     out
 }
 
+/// The Complex-ACK APDU answering a ReadProperty.
 pub fn read_property_ack(invoke_id: u8, ack: &ReadPropertyAck) -> Vec<u8> {
     let mut out = vec![0x30, invoke_id, READ_PROPERTY];
     put_read_property_params(&mut out, ack.object, ack.property, ack.array_index);
@@ -707,6 +846,7 @@ pub fn read_property_ack(invoke_id: u8, ack: &ReadPropertyAck) -> Vec<u8> {
     out
 }
 
+/// The Error APDU for a failed `service`.
 pub fn error(invoke_id: u8, service: u8, class: u32, code: u32) -> Vec<u8> {
     let mut out = vec![0x50, invoke_id, service];
     put_value(&mut out, &Value::Enumerated(u64::from(class)));
@@ -714,10 +854,12 @@ pub fn error(invoke_id: u8, service: u8, class: u32, code: u32) -> Vec<u8> {
     out
 }
 
+/// The Reject APDU for request `invoke_id`.
 pub fn reject(invoke_id: u8, reason: u8) -> Vec<u8> {
     vec![0x60, invoke_id, reason]
 }
 
+/// The Abort APDU; `server` says the device, not the client, aborts.
 pub fn abort(invoke_id: u8, server: bool, reason: u8) -> Vec<u8> {
     vec![0x70 | u8::from(server), invoke_id, reason]
 }

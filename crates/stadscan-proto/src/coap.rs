@@ -26,48 +26,82 @@ const MAX_OPTION_VALUE: usize = 269 + 0xffff;
 
 /// Option numbers (RFC 7252 5.10, RFC 7959 2.1, RFC 7641).
 pub mod option {
+    /// If-Match (1): perform the request only if the resource's ETag matches.
     pub const IF_MATCH: u16 = 1;
+    /// Uri-Host (3): the host the request is for, when it differs from the destination address.
     pub const URI_HOST: u16 = 3;
+    /// ETag (4): an opaque tag of one representation of a resource.
     pub const ETAG: u16 = 4;
+    /// If-None-Match (5, empty): perform the request only if the resource does not exist.
     pub const IF_NONE_MATCH: u16 = 5;
+    /// Observe (6, RFC 7641): register for notifications, or a notification's sequence number.
     pub const OBSERVE: u16 = 6;
+    /// Uri-Port (7): the port the request is for, when it differs from the destination port.
     pub const URI_PORT: u16 = 7;
+    /// Location-Path (8): one path segment of a resource a POST created.
     pub const LOCATION_PATH: u16 = 8;
+    /// Uri-Path (11): one segment of the request path, repeated per segment.
     pub const URI_PATH: u16 = 11;
+    /// Content-Format (12): the payload's media type as a [`content_format`](super::content_format) number.
     pub const CONTENT_FORMAT: u16 = 12;
+    /// Max-Age (14): seconds a response may be cached; 60 when absent.
     pub const MAX_AGE: u16 = 14;
+    /// Uri-Query (15): one `name=value` argument of the request, repeated per argument.
     pub const URI_QUERY: u16 = 15;
+    /// Accept (17): the [`content_format`](super::content_format) number the client wants back.
     pub const ACCEPT: u16 = 17;
+    /// Location-Query (20): one query argument of a resource a POST created.
     pub const LOCATION_QUERY: u16 = 20;
+    /// Block2 (23, RFC 7959): which block of a response body, see [`Block`](super::Block).
     pub const BLOCK2: u16 = 23;
+    /// Block1 (27, RFC 7959): which block of a request body.
     pub const BLOCK1: u16 = 27;
+    /// Size2 (28, RFC 7959): the whole response body's size, or a request for it.
     pub const SIZE2: u16 = 28;
+    /// Proxy-Uri (35): an absolute URI a forward proxy should request.
     pub const PROXY_URI: u16 = 35;
+    /// Proxy-Scheme (39): the scheme a proxy should use to build the URI from the Uri-* options.
     pub const PROXY_SCHEME: u16 = 39;
+    /// Size1 (60): the request body's size, or the largest one the server accepts.
     pub const SIZE1: u16 = 60;
 }
 
 /// Content-Format numbers from the IANA registry that devices commonly send.
 pub mod content_format {
+    /// `text/plain; charset=utf-8`.
     pub const TEXT_PLAIN: u16 = 0;
+    /// `application/link-format` (RFC 6690), as `/.well-known/core` answers.
     pub const LINK_FORMAT: u16 = 40;
+    /// `application/xml`.
     pub const XML: u16 = 41;
+    /// `application/octet-stream`.
     pub const OCTET_STREAM: u16 = 42;
+    /// `application/json`.
     pub const JSON: u16 = 50;
+    /// `application/cbor`.
     pub const CBOR: u16 = 60;
+    /// `application/senml+json` (RFC 8428 sensor measurement lists).
     pub const SENML_JSON: u16 = 110;
+    /// `application/senml+cbor`.
     pub const SENML_CBOR: u16 = 112;
     /// The pre-registration LwM2M 1.0 TLV number some clients still send.
     pub const LWM2M_TLV_OLD: u16 = 1542;
+    /// `application/vnd.oma.lwm2m+tlv`, the LwM2M binary TLV format.
     pub const LWM2M_TLV: u16 = 11542;
+    /// `application/vnd.oma.lwm2m+json`.
     pub const LWM2M_JSON: u16 = 11543;
 }
 
+/// The two-bit message type in the header (RFC 7252 4.2, 4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageType {
+    /// CON (0): the receiver must acknowledge or reset it; resent until it does.
     Confirmable,
+    /// NON (1): needs no acknowledgement.
     NonConfirmable,
+    /// ACK (2): acknowledges a Confirmable message, possibly carrying the response.
     Acknowledgement,
+    /// RST (3): the receiver could not process a message, or does not know its context.
     Reset,
 }
 
@@ -90,6 +124,7 @@ impl MessageType {
         }
     }
 
+    /// "CON", "NON", "ACK" or "RST".
     pub fn abbreviation(self) -> &'static str {
         match self {
             MessageType::Confirmable => "CON",
@@ -106,37 +141,62 @@ impl MessageType {
 pub struct Code(pub u8);
 
 impl Code {
+    /// 0.00: an empty message, as a bare ACK or RST or a ping.
     pub const EMPTY: Code = Code::new(0, 0);
+    /// 0.01 GET: read a resource.
     pub const GET: Code = Code::new(0, 1);
+    /// 0.02 POST: process the payload, often to create a resource.
     pub const POST: Code = Code::new(0, 2);
+    /// 0.03 PUT: create or replace a resource.
     pub const PUT: Code = Code::new(0, 3);
+    /// 0.04 DELETE: remove a resource.
     pub const DELETE: Code = Code::new(0, 4);
+    /// 2.01 Created: a POST or PUT made a new resource.
     pub const CREATED: Code = Code::new(2, 1);
+    /// 2.02 Deleted: the resource is gone, or a POST's action succeeded.
     pub const DELETED: Code = Code::new(2, 2);
+    /// 2.03 Valid: the cached representation with the given ETag is still current.
     pub const VALID: Code = Code::new(2, 3);
+    /// 2.04 Changed: a POST or PUT modified the resource.
     pub const CHANGED: Code = Code::new(2, 4);
+    /// 2.05 Content: the payload is the requested representation.
     pub const CONTENT: Code = Code::new(2, 5);
+    /// 4.00 Bad Request: the server could not make sense of the request.
     pub const BAD_REQUEST: Code = Code::new(4, 0);
+    /// 4.01 Unauthorized: the client lacks the required authorization.
     pub const UNAUTHORIZED: Code = Code::new(4, 1);
+    /// 4.02 Bad Option: an unrecognized critical option.
     pub const BAD_OPTION: Code = Code::new(4, 2);
+    /// 4.03 Forbidden: the client is not allowed to do this.
     pub const FORBIDDEN: Code = Code::new(4, 3);
+    /// 4.04 Not Found: no resource at that path.
     pub const NOT_FOUND: Code = Code::new(4, 4);
+    /// 4.05 Method Not Allowed: the resource does not take this method.
     pub const METHOD_NOT_ALLOWED: Code = Code::new(4, 5);
+    /// 4.06 Not Acceptable: no representation in the format the Accept option asked for.
     pub const NOT_ACCEPTABLE: Code = Code::new(4, 6);
+    /// 4.08 Request Entity Incomplete (RFC 7959): a Block1 transfer is missing blocks.
     pub const REQUEST_ENTITY_INCOMPLETE: Code = Code::new(4, 8);
+    /// 5.00 Internal Server Error: the server failed while handling the request.
     pub const INTERNAL_SERVER_ERROR: Code = Code::new(5, 0);
+    /// 5.01 Not Implemented: the server does not support the method.
     pub const NOT_IMPLEMENTED: Code = Code::new(5, 1);
+    /// 5.03 Service Unavailable; Max-Age says when to try again.
     pub const SERVICE_UNAVAILABLE: Code = Code::new(5, 3);
 
+    /// The code "class.detail"; class is cut to 3 bits and detail to 5.
     pub const fn new(class: u8, detail: u8) -> Code {
         Code(((class & 0x07) << 5) | (detail & 0x1f))
     }
+    /// The class: 0 request, 2 success, 4 client error, 5 server error.
     pub fn class(self) -> u8 {
         self.0 >> 5
     }
+    /// The detail within the class, 0 to 31.
     pub fn detail(self) -> u8 {
         self.0 & 0x1f
     }
+    /// True for 0.00, which only empty messages carry.
     pub fn is_empty(self) -> bool {
         self == Code::EMPTY
     }
@@ -148,6 +208,7 @@ impl Code {
     pub fn is_response(self) -> bool {
         matches!(self.class(), 2 | 4 | 5)
     }
+    /// True for class 2.
     pub fn is_success(self) -> bool {
         self.class() == 2
     }
@@ -199,31 +260,41 @@ impl fmt::Display for Code {
     }
 }
 
+/// One option as on the wire, the delta encoding undone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoapOption {
+    /// Option number, such as [`option::URI_PATH`].
     pub number: u16,
+    /// Raw value; its format (empty, opaque, uint or string) depends on the number.
     pub value: Vec<u8>,
 }
 
+/// A CoAP message: header, token, options and payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     /// Always 1 after `decode`; `encode` writes the low two bits as given.
     pub version: u8,
+    /// Message type from the header.
     pub kind: MessageType,
+    /// Method or response code.
     pub code: Code,
+    /// Message ID: matches an ACK or RST to its message and detects duplicates.
     pub message_id: u16,
     /// At most `MAX_TOKEN` bytes; `encode` sends only the first eight.
     pub token: Vec<u8>,
     /// In the order they were decoded or added; `encode` sorts them by number
     /// (stable, so repeated options such as Uri-Path keep their order).
     pub options: Vec<CoapOption>,
+    /// Payload after the 0xFF marker; empty when there is none.
     pub payload: Vec<u8>,
 }
 
 /// A Block1/Block2 value (RFC 7959 2.2): block number, more flag, size exponent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Block {
+    /// Block number, counted from 0 in units of the block size.
     pub num: u32,
+    /// More blocks follow this one.
     pub more: bool,
     /// Block size is 2^(szx + 4): 0 = 16 bytes ... 6 = 1024 bytes.
     pub szx: u8,
@@ -235,6 +306,7 @@ impl Block {
     /// Largest size exponent (7 is reserved for BERT over TCP).
     pub const MAX_SZX: u8 = 6;
 
+    /// Block size in bytes, 16 to 1024.
     pub fn size(self) -> usize {
         16 << self.szx.min(Self::MAX_SZX)
     }
@@ -253,6 +325,7 @@ impl Block {
         })
     }
 
+    /// The shortest option value for this block (num and szx cut to their largest values).
     pub fn encode(self) -> Vec<u8> {
         let v = (self.num.min(Self::MAX_NUM) << 4)
             | (u32::from(self.more) << 3)
@@ -291,6 +364,7 @@ impl Message {
         }
     }
 
+    /// Adds an option at the end of the list.
     pub fn add_option(&mut self, number: u16, value: impl Into<Vec<u8>>) {
         self.options.push(CoapOption {
             number,
@@ -303,6 +377,7 @@ impl Message {
         self.options_numbered(number).next()
     }
 
+    /// Every value of option `number`, in order.
     pub fn options_numbered(&self, number: u16) -> impl Iterator<Item = &[u8]> + '_ {
         self.options
             .iter()
@@ -310,10 +385,12 @@ impl Message {
             .map(|o| o.value.as_slice())
     }
 
+    /// The value of the first option `number` read as a uint; `None` when absent or longer than four bytes.
     pub fn uint_option(&self, number: u16) -> Option<u32> {
         self.option(number).and_then(decode_uint)
     }
 
+    /// The Content-Format option's number; `None` when absent or not a 16-bit value.
     pub fn content_format(&self) -> Option<u16> {
         self.uint_option(option::CONTENT_FORMAT)
             .and_then(|v| u16::try_from(v).ok())
@@ -337,6 +414,7 @@ impl Message {
         out
     }
 
+    /// The wire form, options sorted by number and delta-encoded.
     pub fn encode(&self) -> Vec<u8> {
         let token = &self.token[..self.token.len().min(MAX_TOKEN)];
         let mut out = Vec::with_capacity(4 + token.len() + self.payload.len() + 32);
@@ -577,6 +655,7 @@ pub fn response(
 /// One link of a CoRE link-format document: `</sensors/temp>;rt="x";ct=0`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
+    /// The link target between `<` and `>`: a path or URI.
     pub target: String,
     /// (name, value); a flag such as `obs` has no value.
     pub attributes: Vec<(String, Option<String>)>,
@@ -591,6 +670,7 @@ impl Link {
             .and_then(|(_, v)| v.as_deref())
     }
 
+    /// True when the link has attribute `name`, with or without a value (names compare case-insensitively).
     pub fn has_attr(&self, name: &str) -> bool {
         self.attributes
             .iter()
@@ -776,10 +856,15 @@ pub fn encode_link_format(links: &[Link]) -> String {
 pub mod lwm2m {
     use super::{Link, content_format};
 
+    /// Path of the Device object (3), instance 0.
     pub const DEVICE_OBJECT: &str = "/3/0";
+    /// Device resource 0, Manufacturer.
     pub const MANUFACTURER: &str = "/3/0/0";
+    /// Device resource 1, Model Number.
     pub const MODEL_NUMBER: &str = "/3/0/1";
+    /// Device resource 2, Serial Number.
     pub const SERIAL_NUMBER: &str = "/3/0/2";
+    /// Device resource 3, Firmware Version.
     pub const FIRMWARE_VERSION: &str = "/3/0/3";
 
     /// True when a link names the Device object (`/3` or `/3/0`, with or

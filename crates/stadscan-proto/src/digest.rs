@@ -13,9 +13,13 @@ use crate::http::{self, Challenge};
 /// client nonce into the secret).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Algorithm {
+    /// MD5, also what an absent `algorithm` means.
     Md5,
+    /// MD5-sess: MD5 with the nonces hashed into the secret.
     Md5Sess,
+    /// SHA-256.
     Sha256,
+    /// SHA-256-sess: SHA-256 with the nonces hashed into the secret.
     Sha256Sess,
 }
 
@@ -35,6 +39,7 @@ impl Algorithm {
         }
     }
 
+    /// The token as written in an `algorithm=` parameter, such as "SHA-256-sess".
     pub fn name(self) -> &'static str {
         match self {
             Algorithm::Md5 => "MD5",
@@ -70,9 +75,13 @@ impl Algorithm {
 /// A Digest challenge the client can answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DigestChallenge {
+    /// The protection space the credentials apply to.
     pub realm: String,
+    /// Server nonce; every answer hashes it in.
     pub nonce: String,
+    /// Opaque string the server wants returned unchanged.
     pub opaque: Option<String>,
+    /// Hash algorithm of the answer.
     pub algorithm: Algorithm,
     /// The server offered `qop=auth` (RFC 2617 and 7616); without it the
     /// RFC 2069 form is answered (no nc, no cnonce).
@@ -111,11 +120,14 @@ impl DigestChallenge {
 /// How to answer a server's challenges.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scheme {
+    /// Basic (RFC 7617): user and password in Base64, readable by anyone on the path.
     Basic,
+    /// Digest, answering this challenge.
     Digest(DigestChallenge),
 }
 
 impl Scheme {
+    /// "Basic" or "Digest", as the scheme is written in headers.
     pub fn name(&self) -> &'static str {
         match self {
             Scheme::Basic => "Basic",
@@ -151,9 +163,13 @@ pub fn choose<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<Scheme> {
 /// What one Digest answer covers.
 #[derive(Debug, Clone, Copy)]
 pub struct DigestInput<'a> {
+    /// Request method, hashed into the answer.
     pub method: &'a str,
+    /// Request URI as sent on the request line, hashed into the answer.
     pub uri: &'a str,
+    /// User name, sent in clear in the answer.
     pub username: &'a str,
+    /// Password in clear text; only its hash goes out.
     pub password: &'a str,
     /// The client nonce (used only with qop or a `-sess` algorithm).
     pub cnonce: &'a str,
@@ -225,13 +241,21 @@ pub fn new_cnonce() -> Option<String> {
 /// devices use it; the parameter syntax is the challenges' own).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DigestCredentials {
+    /// `username`, the account the client claims.
     pub username: String,
+    /// `realm`, which the server checks against its own.
     pub realm: String,
+    /// `nonce`, which the server checks it issued.
     pub nonce: String,
+    /// `uri`, the request URI the answer claims to cover.
     pub uri: String,
+    /// `response`, the hex digest to compare with the expected one.
     pub response: String,
+    /// `qop`, such as "auth"; `None` in the RFC 2069 form.
     pub qop: Option<String>,
+    /// `nc`, the request count under this nonce (hex on the wire).
     pub nc: Option<u32>,
+    /// `cnonce`, the client nonce (sent with `qop` or a `-sess` algorithm).
     pub cnonce: Option<String>,
 }
 
@@ -273,6 +297,7 @@ fn quote(s: &str) -> String {
     out
 }
 
+/// Lowercase hex of `bytes`, two digits each.
 pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -5,12 +5,17 @@ use std::net::IpAddr;
 
 use super::{ParseError, malformed};
 
+/// Record type A: an IPv4 address.
 pub const TYPE_A: u16 = 1;
+/// Record type AAAA: an IPv6 address (RFC 3596).
 pub const TYPE_AAAA: u16 = 28;
+/// Class IN, the Internet.
 pub const CLASS_IN: u16 = 1;
+/// Response code 3: the queried name does not exist.
 pub const RCODE_NXDOMAIN: u8 = 3;
 /// Longest name on the wire, length bytes and root label included (RFC 1035 2.3.4).
 pub const MAX_NAME: usize = 255;
+/// Longest label in bytes (RFC 1035 2.3.4).
 pub const MAX_LABEL: usize = 63;
 /// Answers are kept within a classic UDP message; the rest is dropped and TC set.
 pub const MAX_UDP_MESSAGE: usize = 512;
@@ -21,13 +26,20 @@ const FLAG_AA: u16 = 0x0400;
 const FLAG_TC: u16 = 0x0200;
 const FLAG_RD: u16 = 0x0100;
 
+/// The question of a standard query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
+    /// Transaction ID; the response carries the same value.
     pub id: u16,
+    /// Queried name in lower case, labels joined with '.', no trailing dot.
     pub name: String,
+    /// Queried record type, such as [`TYPE_A`].
     pub qtype: u16,
+    /// Queried class, normally [`CLASS_IN`].
     pub qclass: u16,
+    /// The RD flag: the client asked for recursion; the response echoes it.
     pub recursion_desired: bool,
+    /// Offset just past the question in the message.
     pub question_end: usize,
 }
 
@@ -137,6 +149,7 @@ fn response_start(q: &Query, rcode: u8) -> Vec<u8> {
     out
 }
 
+/// An authoritative response to `q` with the addresses that match its type, as many as fit in a UDP message (TC set when some do not).
 pub fn encode_answer(q: &Query, addrs: &[IpAddr], ttl: u32) -> Vec<u8> {
     let mut out = response_start(q, 0);
     let rdata: Vec<Vec<u8>> = addrs
@@ -166,6 +179,7 @@ pub fn encode_answer(q: &Query, addrs: &[IpAddr], ttl: u32) -> Vec<u8> {
     out
 }
 
+/// An authoritative NXDOMAIN response to `q`.
 pub fn encode_nxdomain(q: &Query) -> Vec<u8> {
     response_start(q, RCODE_NXDOMAIN)
 }

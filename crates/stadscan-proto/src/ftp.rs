@@ -5,18 +5,24 @@ use super::{ParseError, excerpt, malformed, next_line, one_line};
 
 /// Largest reply (all lines) accepted; banners longer than this are not banners.
 pub const MAX_REPLY: usize = 16 * 1024;
+/// Most lines accepted in one multi-line reply.
 pub const MAX_REPLY_LINES: usize = 200;
 /// Longest command line accepted from a client.
 pub const MAX_COMMAND: usize = 4096;
 
+/// A server reply: a three-digit code and its text, possibly over several lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
+    /// The reply code, 100 to 699; its first digit says preliminary (1), success (2), more needed (3), transient failure (4) or permanent failure (5).
     pub code: u16,
+    /// The text of each line after the code and separator; lines inside a multi-line reply that lack the code are kept whole.
     pub lines: Vec<String>,
+    /// Bytes the reply took in the input, line ends included.
     pub len: usize,
 }
 
 impl Reply {
+    /// All lines joined with "\n".
     pub fn text(&self) -> String {
         self.lines.join("\n")
     }
@@ -51,6 +57,7 @@ fn check_code_prefix(buf: &[u8]) -> Result<(), ParseError> {
     }
 }
 
+/// Reads one complete reply, single- or multi-line, from the start of `buf`.
 pub fn parse_reply(buf: &[u8]) -> Result<Reply, ParseError> {
     check_code_prefix(buf)?;
     let window = &buf[..buf.len().min(MAX_REPLY)];
@@ -104,6 +111,7 @@ pub fn parse_reply(buf: &[u8]) -> Result<Reply, ParseError> {
     }
 }
 
+/// A command line "VERB\[ arg\]\r\n"; line breaks in `verb` or `arg` cannot end the line early.
 pub fn encode_command(verb: &str, arg: Option<&str>) -> Vec<u8> {
     let mut out: String = one_line(verb).collect();
     if let Some(arg) = arg {
@@ -114,13 +122,18 @@ pub fn encode_command(verb: &str, arg: Option<&str>) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// A command line as a server receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Command {
+    /// The command verb, upper-cased ("USER", "PASS", ...).
     pub verb: String,
+    /// Everything after the first space; `None` when there is nothing.
     pub arg: Option<String>,
+    /// Bytes the line took in the input, line end included.
     pub len: usize,
 }
 
+/// Reads one command line from the start of `buf`; a verb must be 1 to 8 ASCII letters or digits.
 pub fn parse_command(buf: &[u8]) -> Result<Command, ParseError> {
     let window = &buf[..buf.len().min(MAX_COMMAND)];
     let Some((line, len)) = next_line(window) else {

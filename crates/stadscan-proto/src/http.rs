@@ -3,25 +3,35 @@
 
 use super::{ParseError, excerpt, malformed, next_line, one_line};
 
+/// Largest message head (start line and headers) accepted, in bytes.
 pub const MAX_HEAD: usize = 32 * 1024;
+/// Most header lines accepted in one head.
 pub const MAX_HEADERS: usize = 100;
 /// Longest title `html_title` returns, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
 
+/// The status line and headers of an HTTP or RTSP response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseHead {
+    /// Protocol and version from the status line, such as "HTTP/1.1" or "RTSP/1.0".
     pub protocol: String,
+    /// Status code, such as 200 or 401.
     pub status: u16,
+    /// Reason phrase after the code, trimmed; may be empty.
     pub reason: String,
+    /// Headers in order as (name, value), names as sent, values trimmed, folded lines joined.
     pub headers: Vec<(String, String)>,
+    /// Bytes of the head in the input, the blank line that ends it included; the body starts here.
     pub head_len: usize,
 }
 
 impl ResponseHead {
+    /// The first value of header `name`, compared without regard to case.
     pub fn header(&self, name: &str) -> Option<&str> {
         first(&self.headers, name)
     }
 
+    /// Every value of header `name`, compared without regard to case, in order.
     pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         named(&self.headers, name)
     }
@@ -47,16 +57,23 @@ impl ResponseHead {
     }
 }
 
+/// The request line and headers of an HTTP or RTSP request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestHead {
+    /// Method, such as "GET", "DESCRIBE" or "M-SEARCH", as sent.
     pub method: String,
+    /// Request target: a path, an absolute URL, or "*".
     pub target: String,
+    /// Protocol and version, such as "HTTP/1.1" or "RTSP/1.0".
     pub protocol: String,
+    /// Headers in order as (name, value), names as sent, values trimmed, folded lines joined.
     pub headers: Vec<(String, String)>,
+    /// Bytes of the head in the input, the blank line that ends it included.
     pub head_len: usize,
 }
 
 impl RequestHead {
+    /// The first value of header `name`, compared without regard to case.
     pub fn header(&self, name: &str) -> Option<&str> {
         first(&self.headers, name)
     }
@@ -207,6 +224,7 @@ fn incomplete_or_too_large(buf: &[u8]) -> ParseError {
     }
 }
 
+/// Reads a response head from the start of `buf`; the body, if any, is left to the caller.
 pub fn parse_response_head(buf: &[u8]) -> Result<ResponseHead, ParseError> {
     let ((protocol, status, reason), headers, head_len) = split_head(buf, parse_status_line)?;
     Ok(ResponseHead {
@@ -218,6 +236,7 @@ pub fn parse_response_head(buf: &[u8]) -> Result<ResponseHead, ParseError> {
     })
 }
 
+/// Reads a request head from the start of `buf`; the body, if any, is left to the caller.
 pub fn parse_request_head(buf: &[u8]) -> Result<RequestHead, ParseError> {
     let ((method, target, protocol), headers, head_len) = split_head(buf, parse_request_line)?;
     Ok(RequestHead {
@@ -238,6 +257,7 @@ fn push_headers(out: &mut String, headers: &[(&str, &str)]) {
     }
 }
 
+/// A request head ending in the blank line; CR and LF inside any part are removed so none can add a line.
 pub fn encode_request(
     method: &str,
     target: &str,
@@ -358,10 +378,14 @@ fn decode_entities(s: &str) -> String {
     out
 }
 
+/// One challenge from a `WWW-Authenticate` (or `Proxy-Authenticate`) value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Challenge {
+    /// Authentication scheme, lower-cased ("basic", "digest", "bearer", ...).
     pub scheme: String,
+    /// The `realm` parameter, when the challenge has one.
     pub realm: Option<String>,
+    /// Parameters as (lower-cased name, unquoted value), in order; a token68 appears under [`TOKEN68`].
     pub params: Vec<(String, String)>,
 }
 
@@ -506,6 +530,7 @@ fn try_token68(c: &mut Cursor<'_>) -> Option<String> {
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/// Standard Base64 (RFC 4648 alphabet) with `=` padding.
 pub fn base64_encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
@@ -548,6 +573,7 @@ pub fn base64_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// An `Authorization` value "Basic base64(user:password)" (RFC 7617).
 pub fn encode_basic_auth(user: &str, password: &str) -> String {
     format!(
         "Basic {}",
@@ -555,6 +581,7 @@ pub fn encode_basic_auth(user: &str, password: &str) -> String {
     )
 }
 
+/// User and password from a "Basic ..." `Authorization` value; `None` when it is another scheme or not valid Base64 UTF-8 with a ':'.
 pub fn decode_basic_auth(value: &str) -> Option<(String, String)> {
     let (scheme, creds) = value.trim().split_once([' ', '\t'])?;
     if !scheme.eq_ignore_ascii_case("basic") {

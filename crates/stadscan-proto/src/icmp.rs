@@ -30,7 +30,9 @@ pub struct Echo {
     pub src: Ipv4Addr,
     /// [`ECHO_REQUEST`] or [`ECHO_REPLY`].
     pub kind: u8,
+    /// Identifier chosen by the sender; a reply echoes the request's value.
     pub id: u16,
+    /// Sequence number chosen by the sender; a reply echoes the request's value.
     pub seq: u16,
 }
 

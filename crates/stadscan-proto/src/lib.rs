@@ -3,6 +3,8 @@
 
 // Items are `pub` only when another crate may use them.
 #![warn(unreachable_pub)]
+// Every public item says what it means on the wire or to a caller.
+#![warn(missing_docs)]
 
 pub mod bacnet;
 pub mod coap;
@@ -27,12 +29,25 @@ pub mod xml;
 /// the other two mean the peer sent something this parser will never accept.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
+    /// The input ends before the message does; more bytes may complete it.
     #[error("incomplete message")]
     Incomplete,
+    /// The input breaks the protocol's syntax.
     #[error("malformed {field}: {detail}")]
-    Malformed { field: &'static str, detail: String },
+    Malformed {
+        /// Which part of the message is wrong.
+        field: &'static str,
+        /// What is wrong with it, with a short excerpt where one helps.
+        detail: String,
+    },
+    /// A part of the message is longer than this parser accepts.
     #[error("{field} exceeds the limit of {limit} bytes")]
-    TooLarge { field: &'static str, limit: usize },
+    TooLarge {
+        /// Which part of the message is too long.
+        field: &'static str,
+        /// The most accepted: bytes, or lines or headers where the field counts those.
+        limit: usize,
+    },
 }
 
 pub(crate) fn malformed(field: &'static str, detail: impl Into<String>) -> ParseError {

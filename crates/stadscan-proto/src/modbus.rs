@@ -22,31 +22,44 @@ const DEVICE_ID_HEADER: usize = 7;
 
 /// Exception codes (Application Protocol 7).
 pub const ILLEGAL_FUNCTION: u8 = 0x01;
+/// The register or coil address is not valid on the device.
 pub const ILLEGAL_DATA_ADDRESS: u8 = 0x02;
+/// A value in the request is not acceptable to the device.
 pub const ILLEGAL_DATA_VALUE: u8 = 0x03;
 
 /// Named device identification objects (Application Protocol 6.21).
 pub mod object {
+    /// Object 0x00, VendorName (basic, mandatory).
     pub const VENDOR_NAME: u8 = 0x00;
+    /// Object 0x01, ProductCode (basic, mandatory).
     pub const PRODUCT_CODE: u8 = 0x01;
+    /// Object 0x02, MajorMinorRevision (basic, mandatory).
     pub const MAJOR_MINOR_REVISION: u8 = 0x02;
+    /// Object 0x03, VendorUrl (regular, optional).
     pub const VENDOR_URL: u8 = 0x03;
+    /// Object 0x04, ProductName (regular, optional).
     pub const PRODUCT_NAME: u8 = 0x04;
+    /// Object 0x05, ModelName (regular, optional).
     pub const MODEL_NAME: u8 = 0x05;
+    /// Object 0x06, UserApplicationName (regular, optional).
     pub const USER_APPLICATION_NAME: u8 = 0x06;
 }
 
 /// The MBAP header of a Modbus/TCP frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mbap {
+    /// Chosen by the client; the server copies it into its response.
     pub transaction_id: u16,
+    /// Always 0 for Modbus ([`PROTOCOL_ID`]).
     pub protocol_id: u16,
     /// Bytes that follow the length field: the unit id and the PDU.
     pub length: u16,
+    /// Unit identifier: the device behind a gateway (0xFF or 0 when there is none).
     pub unit_id: u8,
 }
 
 impl Mbap {
+    /// The seven header bytes, big-endian.
     pub fn encode(&self) -> [u8; MBAP_LEN] {
         let t = self.transaction_id.to_be_bytes();
         let p = self.protocol_id.to_be_bytes();
@@ -92,7 +105,9 @@ pub fn decode_mbap(buf: &[u8]) -> Result<Mbap, ParseError> {
 /// One Modbus/TCP frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
+    /// Chosen by the client; the server copies it into its response.
     pub transaction_id: u16,
+    /// Unit identifier: the device behind a gateway.
     pub unit_id: u8,
     /// Function code and data.
     pub pdu: Vec<u8>,
@@ -139,6 +154,7 @@ pub enum ReadDeviceIdCode {
 }
 
 impl ReadDeviceIdCode {
+    /// The code for a Read Device ID code byte (1 basic, 2 regular, 3 extended, 4 individual).
     pub fn from_byte(b: u8) -> Option<Self> {
         match b {
             1 => Some(ReadDeviceIdCode::Basic),
@@ -148,6 +164,7 @@ impl ReadDeviceIdCode {
             _ => None,
         }
     }
+    /// The Read Device ID code byte of this code.
     pub fn byte(self) -> u8 {
         match self {
             ReadDeviceIdCode::Basic => 1,
@@ -158,8 +175,10 @@ impl ReadDeviceIdCode {
     }
 }
 
+/// A Read Device Identification request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeviceIdRequest {
+    /// Which objects are asked for.
     pub code: ReadDeviceIdCode,
     /// The object to start from (or the one object, for `Individual`).
     pub object_id: u8,
@@ -199,19 +218,23 @@ pub fn decode_device_id_request(pdu: &[u8]) -> Result<DeviceIdRequest, ParseErro
     Ok(DeviceIdRequest { code, object_id })
 }
 
+/// A Read Device Identification response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceIdResponse {
     /// The Read Device ID code echoed from the request.
     pub code: u8,
     /// 0x01/0x02/0x03 (stream access), | 0x80 when individual access works too.
     pub conformity_level: u8,
+    /// The device has more objects than fit in this response.
     pub more_follows: bool,
     /// Where the next request starts when `more_follows`.
     pub next_object_id: u8,
+    /// The objects in this response as (id, value) pairs, in the order sent; values are raw bytes, usually ASCII.
     pub objects: Vec<(u8, Vec<u8>)>,
 }
 
 impl DeviceIdResponse {
+    /// The value of object `id`, when this response carries it.
     pub fn object(&self, id: u8) -> Option<&[u8]> {
         self.objects
             .iter()
@@ -223,14 +246,18 @@ impl DeviceIdResponse {
 /// What a device answered, as far as this module reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
+    /// The device answered a Read Device Identification request.
     DeviceId(DeviceIdResponse),
     /// `function` is the request's function code (without the 0x80 bit).
     Exception {
+        /// The request's function code, without the 0x80 bit.
         function: u8,
+        /// The exception code; see [`exception_meaning`].
         code: u8,
     },
     /// A normal response to some other function.
     Other {
+        /// The function code of the response.
         function: u8,
     },
 }
@@ -330,6 +357,7 @@ pub fn encode_exception(function: u8, code: u8) -> Vec<u8> {
     vec![function | 0x80, code]
 }
 
+/// A short English meaning of a Modbus exception code.
 pub fn exception_meaning(code: u8) -> &'static str {
     match code {
         0x01 => "illegal function",
@@ -345,6 +373,7 @@ pub fn exception_meaning(code: u8) -> &'static str {
     }
 }
 
+/// The name Application Protocol 6.21 gives object `id`; "reserved" or "private" for ids without one.
 pub fn object_name(id: u8) -> &'static str {
     match id {
         object::VENDOR_NAME => "VendorName",

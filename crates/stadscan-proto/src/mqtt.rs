@@ -18,22 +18,34 @@ const FLAG_WILL: u8 = 0x04;
 const FLAG_CLEAN_SESSION: u8 = 0x02;
 const FLAG_RESERVED: u8 = 0x01;
 
+/// A CONNECT packet as a broker receives it (will topic and message are read but not kept).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connect {
+    /// Protocol level: 3 for MQTT 3.1 ("MQIsdp"), 4 for 3.1.1, 5 for MQTT 5; other values are returned unchecked.
     pub protocol_level: u8,
+    /// Client identifier; may be empty.
     pub client_id: String,
+    /// User name, when the user-name flag is set.
     pub username: Option<String>,
+    /// Password bytes, when the password flag is set (MQTT does not require UTF-8 here).
     pub password: Option<Vec<u8>>,
+    /// Keep-alive interval in seconds; 0 turns the mechanism off.
     pub keep_alive: u16,
+    /// The clean-session flag (clean start in MQTT 5): do not resume an earlier session.
     pub clean_session: bool,
 }
 
+/// A CONNACK: the broker's answer to CONNECT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnAck {
+    /// The broker still holds state from an earlier session of this client.
     pub session_present: bool,
+    /// 0 means accepted; see [`connack_meaning`] for the others.
     pub return_code: u8,
 }
 
+/// Reads the variable-length "remaining length" of a fixed header (one to four bytes, seven bits each, least significant first).
+/// Returns the value and the number of bytes it took.
 pub fn decode_remaining_length(buf: &[u8]) -> Result<(usize, usize), ParseError> {
     let mut value = 0usize;
     for i in 0..4 {
@@ -187,6 +199,7 @@ fn fixed_header(
     Ok((rem, 1 + used))
 }
 
+/// Reads one CONNECT packet; the `usize` is the bytes it used. Level 5 properties are skipped.
 pub fn decode_connect(buf: &[u8]) -> Result<(Connect, usize), ParseError> {
     let (rem, hdr) = fixed_header(buf, 0x10, "connect", MAX_CONNECT)?;
     let mut r = Body {
@@ -241,6 +254,7 @@ pub fn decode_connect(buf: &[u8]) -> Result<(Connect, usize), ParseError> {
     Ok((c, hdr + rem))
 }
 
+/// A CONNACK with no properties, the same shape at every level.
 pub fn encode_connack(ack: ConnAck) -> Vec<u8> {
     vec![0x20, 0x02, u8::from(ack.session_present), ack.return_code]
 }
@@ -259,6 +273,7 @@ pub fn decode_connack(buf: &[u8]) -> Result<(ConnAck, usize), ParseError> {
     Ok((ack, hdr + rem))
 }
 
+/// A short English meaning of a CONNACK return code (levels 3 and 4) or reason code (level 5).
 pub fn connack_meaning(code: u8) -> &'static str {
     match code {
         0 => "accepted",
@@ -289,6 +304,7 @@ pub fn connack_meaning(code: u8) -> &'static str {
     }
 }
 
+/// A DISCONNECT packet (type 14, remaining length 0).
 pub fn encode_disconnect() -> Vec<u8> {
     vec![0xE0, 0x00]
 }
@@ -313,15 +329,20 @@ pub fn encode_subscribe(packet_id: u16, topic: &str) -> Vec<u8> {
 /// A PUBLISH the broker sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Publish {
+    /// Topic name the message was published to.
     pub topic: String,
+    /// Application message bytes, not interpreted.
     pub payload: Vec<u8>,
+    /// The RETAIN flag: the broker had stored this message for new subscribers.
     pub retain: bool,
 }
 
 /// One packet from the broker, as far as the scanner cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Packet {
+    /// A SUBACK, the broker's answer to SUBSCRIBE.
     SubAck,
+    /// A PUBLISH, with what it carried.
     Publish(Publish),
     /// Any other packet type (the high nibble of the first byte).
     Other(u8),

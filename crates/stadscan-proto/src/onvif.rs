@@ -6,11 +6,17 @@
 use super::xml::{self, Document, Element};
 use super::{ParseError, excerpt, malformed};
 
+/// Namespace of SOAP 1.2 envelopes.
 pub const NS_SOAP: &str = "http://www.w3.org/2003/05/soap-envelope";
+/// Namespace of WS-Addressing (2004/08), for MessageID, RelatesTo, To and Action headers.
 pub const NS_ADDRESSING: &str = "http://schemas.xmlsoap.org/ws/2004/08/addressing";
+/// Namespace of WS-Discovery (2005/04 draft), for Probe and ProbeMatches.
 pub const NS_DISCOVERY: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery";
+/// Namespace of ONVIF network types, whose `NetworkVideoTransmitter` a Probe asks for.
 pub const NS_NETWORK: &str = "http://www.onvif.org/ver10/network/wsdl";
+/// Namespace of the ONVIF device service (GetDeviceInformation and its response).
 pub const NS_DEVICE: &str = "http://www.onvif.org/ver10/device/wsdl";
+/// Namespace of ONVIF fault subcodes such as `ter:NotAuthorized`.
 pub const NS_ERROR: &str = "http://www.onvif.org/ver10/error";
 /// Where a WS-Discovery answer goes back to: the sender of the request.
 const ANONYMOUS: &str = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous";
@@ -45,6 +51,7 @@ pub fn encode_probe(message_id: &str) -> Vec<u8> {
 /// A Probe as a device sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Probe {
+    /// The header's MessageID, which the answer must repeat in RelatesTo.
     pub message_id: String,
     /// Qualified names as written (`dn:NetworkVideoTransmitter`); empty: any type.
     pub types: Vec<String>,
@@ -81,6 +88,7 @@ fn field(d: &Document, parent: Element, name: &str) -> Option<String> {
         .map(|t| t.chars().take(MAX_ITEM_CHARS).collect())
 }
 
+/// Parses a WS-Discovery Probe: a SOAP envelope with a Probe in its Body and a MessageID header.
 pub fn parse_probe(doc: &[u8]) -> Result<Probe, ParseError> {
     let d = xml::parse(doc)?;
     let body = body(&d)?;
@@ -101,11 +109,13 @@ pub fn parse_probe(doc: &[u8]) -> Result<Probe, ParseError> {
 pub struct ProbeMatch {
     /// EndpointReference Address (usually `urn:uuid:...`).
     pub endpoint: Option<String>,
+    /// Device types as qualified names, such as `dn:NetworkVideoTransmitter`.
     pub types: Vec<String>,
     /// Scope URIs as sent (still percent-encoded).
     pub scopes: Vec<String>,
     /// Device service URLs.
     pub xaddrs: Vec<String>,
+    /// MetadataVersion, which a device increases when its metadata changes.
     pub metadata_version: Option<String>,
 }
 
@@ -253,12 +263,18 @@ pub fn request_operation(doc: &[u8]) -> Result<String, ParseError> {
     Ok(d.name(op).to_string())
 }
 
+/// The answer to GetDeviceInformation; an element that is absent or empty is `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeviceInformation {
+    /// `Manufacturer`: the maker's name.
     pub manufacturer: Option<String>,
+    /// `Model`, the model name.
     pub model: Option<String>,
+    /// `FirmwareVersion`, as free text in the maker's own format.
     pub firmware_version: Option<String>,
+    /// `SerialNumber`, the unit's serial number.
     pub serial_number: Option<String>,
+    /// `HardwareId`, the maker's hardware identifier.
     pub hardware_id: Option<String>,
 }
 
@@ -267,14 +283,20 @@ pub struct DeviceInformation {
 /// faultcode and faultstring.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
+    /// Fault code value, such as `s:Sender` (SOAP 1.1: `faultcode`).
     pub code: String,
+    /// Innermost subcode value, such as `ter:NotAuthorized`; `None` in SOAP 1.1.
     pub subcode: Option<String>,
+    /// First reason text (SOAP 1.1: `faultstring`).
     pub reason: Option<String>,
 }
 
+/// What came back for GetDeviceInformation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeviceInfoReply {
+    /// The device answered with its information.
     Info(DeviceInformation),
+    /// The device answered with a SOAP fault, typically because credentials are required.
     Fault(Fault),
 }
 
@@ -338,6 +360,7 @@ fn envelope(body: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A GetDeviceInformationResponse envelope; `None` fields are left out.
 pub fn encode_device_information(info: &DeviceInformation) -> Vec<u8> {
     let mut body = String::from("<tds:GetDeviceInformationResponse>");
     for (name, v) in [

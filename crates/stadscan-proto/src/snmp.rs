@@ -25,16 +25,21 @@ const NO_SUCH_OBJECT: u8 = 0x80;
 const NO_SUCH_INSTANCE: u8 = 0x81;
 const END_OF_MIB_VIEW: u8 = 0x82;
 
+/// The SNMP version a message carries, which also selects the community-based security model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
+    /// SNMPv1 (RFC 1157), version field 0.
     V1,
+    /// SNMPv2c (RFC 1901), version field 1.
     V2c,
 }
 
+/// An object identifier as its arcs, such as `[1, 3, 6, 1, 2, 1, 1, 1, 0]` for sysDescr.0.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Oid(pub Vec<u32>);
 
 impl Oid {
+    /// True when `prefix` is this OID or one of its ancestors in the tree.
     pub fn starts_with(&self, prefix: &Oid) -> bool {
         self.0.starts_with(&prefix.0)
     }
@@ -78,20 +83,34 @@ impl FromStr for Oid {
     }
 }
 
+/// A varbind value: an ASN.1 universal type, an SMIv2 application type, or an exception.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
+    /// INTEGER (also Integer32 and enumerations).
     Integer(i64),
+    /// OCTET STRING: raw bytes, often but not always text.
     OctetString(Vec<u8>),
+    /// NULL, the placeholder value of a request's varbinds.
     Null,
+    /// OBJECT IDENTIFIER, as in sysObjectID.
     ObjectId(Oid),
+    /// IpAddress: an IPv4 address in network byte order.
     IpAddress([u8; 4]),
+    /// Counter32: a count that only grows and wraps at 2^32.
     Counter32(u32),
+    /// Gauge32 (also Unsigned32): a value that may go up and down, capped at 2^32 - 1.
     Gauge32(u32),
+    /// TimeTicks: hundredths of a second, as in sysUpTime.
     TimeTicks(u32),
+    /// Counter64: a count that only grows and wraps at 2^64 (SNMPv2c only).
     Counter64(u64),
+    /// Exception noSuchObject: the agent implements no such object type (v2c).
     NoSuchObject,
+    /// Exception noSuchInstance: the object type exists but not this instance (v2c).
     NoSuchInstance,
+    /// Exception endOfMibView: a GetNext or GetBulk walked past the last object (v2c).
     EndOfMibView,
+    /// Any other tag, with its raw content bytes.
     Other(u8, Vec<u8>),
 }
 
@@ -99,16 +118,24 @@ pub enum Value {
 /// Trap-PDU (0xA4) has another layout and fails to decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PduType {
+    /// GetRequest (0xA0): read the named objects.
     GetRequest,
+    /// GetNextRequest (0xA1): read the objects that follow the named ones in OID order.
     GetNextRequest,
+    /// Response (0xA2): an agent's answer to any request; named GetResponse in SNMPv1.
     GetResponse,
+    /// SetRequest (0xA3): write the named objects.
     SetRequest,
+    /// GetBulkRequest (0xA5, v2c only): repeated GetNext in one request.
     GetBulkRequest,
+    /// SNMPv2-Trap (0xA7): an unconfirmed notification from an agent.
     Trap,
+    /// Any other context tag, such as InformRequest (0xA6) or Report (0xA8).
     Other(u8),
 }
 
 impl PduType {
+    /// The context-specific constructed tag of this PDU type on the wire.
     pub fn tag(self) -> u8 {
         match self {
             PduType::GetRequest => 0xa0,
@@ -121,6 +148,7 @@ impl PduType {
         }
     }
 
+    /// The PDU type of a tag; unknown tags become [`PduType::Other`].
     pub fn from_tag(tag: u8) -> PduType {
         match tag {
             0xa0 => PduType::GetRequest,
@@ -138,17 +166,26 @@ impl PduType {
 /// max-repetitions, as on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pdu {
+    /// Which PDU this is.
     pub kind: PduType,
+    /// Chosen by the requester; the response carries the same value so answers can be matched.
     pub request_id: i32,
+    /// 0 (noError) in requests; in a response, why it failed: 1 tooBig, 2 noSuchName, 5 genErr, 6 noAccess and so on (RFC 3416).
     pub error_status: i64,
+    /// In a response with an error, the 1-based position of the varbind that caused it; 0 otherwise.
     pub error_index: i64,
+    /// Variable bindings as (name, value), in order.
     pub varbinds: Vec<(Oid, Value)>,
 }
 
+/// A whole community-based SNMP message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
+    /// Protocol version.
     pub version: Version,
+    /// Community string, the shared secret of v1 and v2c, sent in clear.
     pub community: Vec<u8>,
+    /// The PDU the message carries.
     pub pdu: Pdu,
 }
 
@@ -233,6 +270,7 @@ fn put_value(out: &mut Vec<u8>, v: &Value) {
     }
 }
 
+/// The BER encoding of `msg`.
 pub fn encode(msg: &Message) -> Vec<u8> {
     let mut list = Vec::new();
     for (oid, value) in &msg.pdu.varbinds {
@@ -491,6 +529,7 @@ pub fn decode(buf: &[u8]) -> Result<Message, ParseError> {
     })
 }
 
+/// A GetRequest for `oids`, each with a NULL value.
 pub fn get_request(version: Version, community: &[u8], request_id: i32, oids: &[Oid]) -> Message {
     Message {
         version,
@@ -505,6 +544,7 @@ pub fn get_request(version: Version, community: &[u8], request_id: i32, oids: &[
     }
 }
 
+/// OIDs of the MIB-II system group (1.3.6.1.2.1.1), instance 0 of each.
 pub mod oids {
     use super::Oid;
 
@@ -512,24 +552,31 @@ pub mod oids {
         Oid(vec![1, 3, 6, 1, 2, 1, 1, n, 0])
     }
 
+    /// sysDescr.0: a textual description of the device, usually its hardware and software.
     pub fn sys_descr() -> Oid {
         system(1)
     }
+    /// sysObjectID.0: the vendor's OID for the kind of device, under the enterprises arc.
     pub fn sys_object_id() -> Oid {
         system(2)
     }
+    /// sysUpTime.0: TimeTicks since the agent's network management part last started.
     pub fn sys_uptime() -> Oid {
         system(3)
     }
+    /// sysContact.0: who is responsible for the device, as configured.
     pub fn sys_contact() -> Oid {
         system(4)
     }
+    /// sysName.0: the device's administratively assigned name, often its host name.
     pub fn sys_name() -> Oid {
         system(5)
     }
+    /// sysLocation.0: where the device is, as configured.
     pub fn sys_location() -> Oid {
         system(6)
     }
+    /// All six above, in that order.
     pub fn system_group() -> Vec<Oid> {
         (1..=6).map(system).collect()
     }

@@ -30,7 +30,9 @@ pub fn encode_msearch(host: &str, st: &str, mx: u8) -> Vec<u8> {
 /// An M-SEARCH as a device sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Search {
+    /// Search target (ST), trimmed.
     pub st: String,
+    /// MX, the most seconds the device may wait before answering; `None` when absent or not a number.
     pub mx: Option<u8>,
 }
 
@@ -68,18 +70,26 @@ pub enum Kind {
     /// `HTTP/1.1 200 OK` to an M-SEARCH.
     SearchResponse,
     /// `NOTIFY * HTTP/1.1`, with its NTS (`ssdp:alive`, `ssdp:byebye`...).
-    Notify { nts: Option<String> },
+    Notify {
+        /// NTS, the notification subtype; `None` when absent or empty.
+        nts: Option<String>,
+    },
 }
 
 /// The headers of an M-SEARCH answer or a NOTIFY that identify a device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Announcement {
+    /// Whether an M-SEARCH answer or a NOTIFY brought these headers.
     pub kind: Kind,
+    /// LOCATION: the URL of the device description.
     pub location: Option<String>,
+    /// SERVER: typically "OS/version UPnP/x.y product/version".
     pub server: Option<String>,
     /// ST of an answer, NT of a NOTIFY.
     pub st: Option<String>,
+    /// USN, the unique service name ("uuid:...", possibly with "::" and a type).
     pub usn: Option<String>,
+    /// CACHE-CONTROL, normally "max-age=N" seconds for which the announcement holds.
     pub cache_control: Option<String>,
 }
 
@@ -135,13 +145,19 @@ fn value(headers: &[(String, String)], name: &str) -> Option<String> {
 /// An M-SEARCH answer as a device sends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchResponse<'a> {
+    /// ST: the search target this answer matches.
     pub st: &'a str,
+    /// USN: the unique service name.
     pub usn: &'a str,
+    /// LOCATION: the URL of the device description.
     pub location: &'a str,
+    /// SERVER: the OS, UPnP version and product tokens.
     pub server: &'a str,
+    /// Seconds the answer stays valid, sent as CACHE-CONTROL max-age.
     pub max_age: u32,
 }
 
+/// The answer with exactly CACHE-CONTROL, EXT, LOCATION, SERVER, ST and USN; line breaks in values are removed.
 pub fn encode_search_response(r: &SearchResponse<'_>) -> Vec<u8> {
     let cache = format!("max-age={}", r.max_age);
     // No body, so no Content-Length either: UDA lists exactly these headers.
@@ -167,15 +183,25 @@ pub fn encode_search_response(r: &SearchResponse<'_>) -> Vec<u8> {
 /// embedded device are never taken for the root's). Empty fields are `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeviceDescription {
+    /// `deviceType`, a URN such as "urn:schemas-upnp-org:device:MediaRenderer:1".
     pub device_type: Option<String>,
+    /// `friendlyName`, the name meant for people.
     pub friendly_name: Option<String>,
+    /// `manufacturer`: the maker's name.
     pub manufacturer: Option<String>,
+    /// `manufacturerURL`: the maker's web site.
     pub manufacturer_url: Option<String>,
+    /// `modelDescription`: a longer description of the model, meant for people.
     pub model_description: Option<String>,
+    /// `modelName`: the model's name as the maker gives it.
     pub model_name: Option<String>,
+    /// `modelNumber`: the model's number or version.
     pub model_number: Option<String>,
+    /// `serialNumber`: this unit's serial number.
     pub serial_number: Option<String>,
+    /// `UDN`, the unique device name ("uuid:...").
     pub udn: Option<String>,
+    /// `presentationURL`, the device's web interface, possibly relative to the description.
     pub presentation_url: Option<String>,
 }
 

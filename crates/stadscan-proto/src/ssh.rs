@@ -8,14 +8,21 @@ pub const MAX_LINE: usize = 255;
 /// Most bytes of other lines (banners) tolerated before the identification line.
 pub const MAX_PREAMBLE: usize = 1024;
 
+/// The parsed identification line "SSH-protoversion-softwareversion\[ comments\]".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identification {
+    /// The protocol version after "SSH-", such as "2.0" (or "1.99" for a server that also speaks SSH 1).
     pub proto_version: String,
+    /// The software version, up to the first space; may itself contain '-'.
     pub software: String,
+    /// Free text after the first space following the software version; `None` when there is none.
     pub comments: Option<String>,
+    /// Bytes consumed: any preceding banner lines plus the identification line with its line end.
     pub len: usize,
 }
 
+/// Finds the identification line in what the server sent first, skipping banner lines before it.
+/// `Incomplete` while no full line is in `buf`; `TooLarge` past [`MAX_LINE`] or [`MAX_PREAMBLE`].
 pub fn parse_identification(buf: &[u8]) -> Result<Identification, ParseError> {
     let mut pos = 0;
     loop {

@@ -27,11 +27,17 @@ pub const PROTOCOL_TCP: u8 = 6;
 
 /// TCP control bits (RFC 9293 section 3.1).
 pub mod flags {
+    /// No more data from the sender.
     pub const FIN: u8 = 0x01;
+    /// Synchronize sequence numbers: opens a connection.
     pub const SYN: u8 = 0x02;
+    /// Reset the connection.
     pub const RST: u8 = 0x04;
+    /// Push buffered data to the application.
     pub const PSH: u8 = 0x08;
+    /// The acknowledgment number field is significant.
     pub const ACK: u8 = 0x10;
+    /// The urgent pointer field is significant.
     pub const URG: u8 = 0x20;
 }
 
@@ -40,15 +46,21 @@ pub mod flags {
 /// service, the urgent pointer and any payload are neither kept nor sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
+    /// Source address and port (IPv4 header and TCP header).
     pub src: SocketAddrV4,
+    /// Destination address and port.
     pub dst: SocketAddrV4,
+    /// Sequence number.
     pub seq: u32,
+    /// Acknowledgment number, meaningful when [`flags::ACK`] is set.
     pub ack: u32,
     /// Control bits ([`flags`]).
     pub flags: u8,
+    /// Receive window in bytes, unscaled.
     pub window: u16,
     /// The IPv4 identification field.
     pub id: u16,
+    /// IPv4 time to live.
     pub ttl: u8,
     /// The maximum-segment-size option, when present.
     pub mss: Option<u16>,
@@ -312,6 +324,7 @@ impl std::fmt::Debug for SeqKey {
 }
 
 impl SeqKey {
+    /// A key from `secret`; one random secret per scan.
     pub fn new(secret: &[u8]) -> SeqKey {
         SeqKey(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret))
     }

@@ -1,36 +1,58 @@
 //! Telnet (RFC 854/855): separating IAC option negotiation from the data stream,
 //! refusing options, and spotting login prompts in what a device prints.
 
+/// Interpret As Command: the escape byte that starts every command.
 pub const IAC: u8 = 255;
+/// The sender wants to enable an option on its side, or confirms it did.
 pub const WILL: u8 = 251;
+/// The sender refuses, or stops, an option on its side.
 pub const WONT: u8 = 252;
+/// The sender asks the peer to enable an option on the peer's side.
 pub const DO: u8 = 253;
+/// The sender asks the peer to disable, or not enable, an option.
 pub const DONT: u8 = 254;
+/// Subnegotiation begin: option-specific parameters follow until `IAC SE`.
 pub const SB: u8 = 250;
+/// Subnegotiation end.
 pub const SE: u8 = 240;
+/// Option 1: the side that enables it echoes what it receives (RFC 857).
 pub const OPT_ECHO: u8 = 1;
+/// Option 3: no Go Ahead signal after each transmission (RFC 858).
 pub const OPT_SUPPRESS_GO_AHEAD: u8 = 3;
+/// Option 24: the client reports its terminal type (RFC 1091).
 pub const OPT_TERMINAL_TYPE: u8 = 24;
+/// Option 31: Negotiate About Window Size, the client's terminal width and height (RFC 1073).
 pub const OPT_NAWS: u8 = 31;
 /// Longest subnegotiation payload kept; a peer cannot make `split` buffer more.
 pub const MAX_SUBNEGOTIATION: usize = 1024;
 /// Longest prompt line `find_prompt` returns, in characters.
 pub const MAX_PROMPT_CHARS: usize = 120;
 
+/// A Telnet command taken out of the data stream; option numbers as on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
+    /// `IAC WILL opt`.
     Will(u8),
+    /// `IAC WONT opt`.
     Wont(u8),
+    /// `IAC DO opt`.
     Do(u8),
+    /// `IAC DONT opt`.
     Dont(u8),
+    /// `IAC SB opt ... IAC SE`: the option and its payload, IAC IAC pairs already undoubled.
     Subnegotiation(u8, Vec<u8>),
+    /// Any other two-byte command `IAC x` (NOP, GA, AYT, ...), by its code.
     Other(u8),
 }
 
+/// What [`split`] found in a buffer.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Split {
+    /// The data bytes, with escaped 0xff bytes undoubled.
     pub data: Vec<u8>,
+    /// The commands, in the order they came.
     pub commands: Vec<Command>,
+    /// Bytes of the input accounted for; the rest is an unfinished command to keep for the next call.
     pub consumed: usize,
 }
 
@@ -76,6 +98,7 @@ fn scan_subnegotiation(buf: &[u8], start: usize) -> Sub {
     }
 }
 
+/// Separates data from commands; an unfinished command at the end is left unconsumed.
 pub fn split(buf: &[u8]) -> Split {
     let mut out = Split::default();
     let mut i = 0;
@@ -123,6 +146,7 @@ pub fn split(buf: &[u8]) -> Split {
     out
 }
 
+/// The answer that refuses a DO or WILL (`IAC WONT opt` or `IAC DONT opt`); `None` for any other command.
 pub fn refusal(cmd: &Command) -> Option<[u8; 3]> {
     match cmd {
         Command::Do(opt) => Some([IAC, WONT, *opt]),
@@ -131,6 +155,7 @@ pub fn refusal(cmd: &Command) -> Option<[u8; 3]> {
     }
 }
 
+/// The wire form of `cmd`, with 0xff bytes in a subnegotiation payload doubled.
 pub fn encode(cmd: &Command) -> Vec<u8> {
     match cmd {
         Command::Will(o) => vec![IAC, WILL, *o],
@@ -164,6 +189,7 @@ pub fn escape_data(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A readable name for an option number, such as "terminal-type"; "option-N" for ones without a name here.
 pub fn option_name(opt: u8) -> String {
     let name = match opt {
         0 => "binary",
@@ -187,9 +213,12 @@ pub fn option_name(opt: u8) -> String {
     name.to_string()
 }
 
+/// What a login prompt asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptKind {
+    /// A user name ("login:", "Username:", ...).
     Username,
+    /// A password ("Password:", "passwd:").
     Password,
 }
 
@@ -224,6 +253,7 @@ pub fn clean(data: &[u8]) -> String {
     out
 }
 
+/// The kind of login prompt the last non-empty line printed asks for, with that line cleaned; `None` when it is no prompt.
 pub fn find_prompt(data: &[u8]) -> Option<(PromptKind, String)> {
     let tail = &data[data.len().saturating_sub(PROMPT_WINDOW)..];
     let cleaned = clean(tail);

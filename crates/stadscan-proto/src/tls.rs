@@ -31,17 +31,26 @@ pub use suites::{
     signature_hash, suite_kex, suite_name, version_name,
 };
 
+/// SSL 3.0 (RFC 6101).
 pub const SSL3: u16 = 0x0300;
+/// TLS 1.0 (RFC 2246).
 pub const TLS10: u16 = 0x0301;
+/// TLS 1.1 (RFC 4346).
 pub const TLS11: u16 = 0x0302;
+/// TLS 1.2 (RFC 5246).
 pub const TLS12: u16 = 0x0303;
+/// TLS 1.3 (RFC 8446); only ever sent in supported_versions, never as legacy_version.
 pub const TLS13: u16 = 0x0304;
 /// The `version` of a record that `parse_records` recognised as SSL 2.0.
 pub const SSL2: u16 = 0x0002;
 
+/// Record content type change_cipher_spec.
 pub const CONTENT_CCS: u8 = 20;
+/// Record content type alert.
 pub const CONTENT_ALERT: u8 = 21;
+/// Record content type handshake.
 pub const CONTENT_HANDSHAKE: u8 = 22;
+/// Record content type application_data (encrypted in TLS 1.3 handshakes as well).
 pub const CONTENT_APPLICATION_DATA: u8 = 23;
 /// Pseudo content type of an SSL 2.0 record (2-byte header, first byte has bit 0x80):
 /// the payload is the SSLv2 message, e.g. `[4, ...]` SERVER-HELLO or `[0, 0, 1]` ERROR.
@@ -49,25 +58,43 @@ pub const CONTENT_SSLV2: u8 = 0x80;
 
 /// Signalling cipher suite values (RFC 5746, RFC 7507).
 pub const SCSV_EMPTY_RENEGOTIATION_INFO: u16 = 0x00FF;
+/// TLS_FALLBACK_SCSV (RFC 7507): the client retried with a lower version than it supports.
 pub const SCSV_FALLBACK: u16 = 0x5600;
 
+/// server_name (SNI, RFC 6066): the host name the client wants to reach.
 pub const EXT_SERVER_NAME: u16 = 0;
+/// status_request (RFC 6066): the client asks for a stapled OCSP response.
 pub const EXT_STATUS_REQUEST: u16 = 5;
+/// supported_groups (RFC 8422, formerly elliptic_curves): key exchange groups the client accepts.
 pub const EXT_SUPPORTED_GROUPS: u16 = 10;
+/// ec_point_formats (RFC 8422): elliptic-curve point encodings the client accepts.
 pub const EXT_EC_POINT_FORMATS: u16 = 11;
+/// signature_algorithms (RFC 5246 7.4.1.4.1, RFC 8446 4.2.3).
 pub const EXT_SIGNATURE_ALGORITHMS: u16 = 13;
+/// application_layer_protocol_negotiation (ALPN, RFC 7301).
 pub const EXT_ALPN: u16 = 16;
+/// extended_master_secret (RFC 7627): the master secret hashes in the whole handshake.
 pub const EXT_EXTENDED_MASTER_SECRET: u16 = 23;
+/// session_ticket (RFC 5077): stateless session resumption.
 pub const EXT_SESSION_TICKET: u16 = 35;
+/// supported_versions (RFC 8446): the versions offered, or the one the server selected.
 pub const EXT_SUPPORTED_VERSIONS: u16 = 43;
+/// key_share (RFC 8446): ephemeral key exchange values for TLS 1.3.
 pub const EXT_KEY_SHARE: u16 = 51;
+/// renegotiation_info (RFC 5746): secure renegotiation.
 pub const EXT_RENEGOTIATION_INFO: u16 = 0xff01;
 
+/// Handshake type client_hello.
 pub const HS_CLIENT_HELLO: u8 = 1;
+/// Handshake type server_hello (also the HelloRetryRequest of TLS 1.3).
 pub const HS_SERVER_HELLO: u8 = 2;
+/// Handshake type certificate.
 pub const HS_CERTIFICATE: u8 = 11;
+/// Handshake type server_key_exchange (TLS <= 1.2).
 pub const HS_SERVER_KEY_EXCHANGE: u8 = 12;
+/// Handshake type server_hello_done (TLS <= 1.2).
 pub const HS_SERVER_HELLO_DONE: u8 = 14;
+/// Handshake type certificate_status (RFC 6066): a stapled OCSP response.
 pub const HS_CERTIFICATE_STATUS: u8 = 22;
 
 /// Largest record payload accepted: 2^14 plaintext plus the 2048 bytes RFC 5246 allows
@@ -102,13 +129,21 @@ const DOWNGRADE_PREFIX: &[u8; 7] = b"DOWNGRD";
 /// ServerKeyExchange holds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kex {
+    /// RSA key transport: no forward secrecy.
     Rsa,
+    /// Ephemeral finite-field Diffie-Hellman, signed by the server.
     Dhe,
+    /// Ephemeral elliptic-curve Diffie-Hellman, signed by the server.
     Ecdhe,
+    /// Fixed Diffie-Hellman parameters from the server's certificate.
     StaticDh,
+    /// Fixed elliptic-curve Diffie-Hellman key from the server's certificate.
     StaticEcdh,
+    /// Anonymous Diffie-Hellman (finite-field or EC): no server authentication at all.
     Anon,
+    /// Pre-shared key, possibly combined with another exchange.
     Psk,
+    /// Anything else, including TLS 1.3 suites, which do not name a key exchange.
     Other,
 }
 
@@ -120,9 +155,11 @@ pub struct ClientHello {
     pub version: u16,
     /// version in the record header (0x0301 is what browsers send)
     pub record_version: u16,
+    /// Client random: 32 bytes, fresh per hello.
     pub random: [u8; 32],
     /// 32 bytes for TLS 1.3 middlebox compatibility
     pub session_id: Vec<u8>,
+    /// Offered cipher suites, in preference order.
     pub suites: Vec<u16>,
     /// \[0\] normally; [1, 0] to test DEFLATE
     pub compression: Vec<u8>,
@@ -154,19 +191,27 @@ pub struct ClientHello {
 /// One TLS record, or an SSL 2.0 record reported with content type `CONTENT_SSLV2`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
+    /// Content type, such as [`CONTENT_HANDSHAKE`].
     pub content_type: u8,
+    /// Protocol version in the record header.
     pub version: u16,
+    /// Record body, at most [`MAX_RECORD_PAYLOAD`] bytes.
     pub payload: Vec<u8>,
 }
 
+/// A TLS alert, read from an unencrypted alert record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alert {
+    /// 1 warning, 2 fatal.
     pub level: u8,
+    /// Alert description code; see [`alert_name`].
     pub description: u8,
 }
 
+/// One handshake message from a server's first flight.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Handshake {
+    /// A ServerHello (or a HelloRetryRequest, see [`ServerHello::is_hello_retry`]).
     ServerHello(ServerHello),
     /// DER certificates, leaf first (TLS <= 1.2 format only), at most `MAX_CERTIFICATES`
     Certificate(Vec<Vec<u8>>),
@@ -174,18 +219,24 @@ pub enum Handshake {
     ServerKeyExchange(Vec<u8>),
     /// the DER OCSPResponse of a CertificateStatus of type ocsp
     CertificateStatus(Vec<u8>),
+    /// ServerHelloDone: the end of a TLS <= 1.2 server's first flight.
     ServerHelloDone,
     /// type, length
     Other(u8, usize),
 }
 
+/// A ServerHello, with the extensions this scanner reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerHello {
     /// legacy_version
     pub version: u16,
+    /// Server random; it carries the TLS 1.3 downgrade sentinel, see [`ServerHello::downgrade_sentinel`].
     pub random: [u8; 32],
+    /// Session ID the server assigned or echoed; may be empty.
     pub session_id: Vec<u8>,
+    /// The cipher suite the server selected.
     pub suite: u16,
+    /// The compression method the server selected: 0 none, 1 DEFLATE.
     pub compression: u8,
     /// random == the RFC 8446 HelloRetryRequest magic
     pub is_hello_retry: bool,
@@ -199,6 +250,7 @@ pub struct ServerHello {
     pub extended_master_secret: bool,
     /// extension 5 present (server will staple)
     pub status_request: bool,
+    /// The protocol the server selected through ALPN.
     pub alpn: Option<String>,
     /// every extension type, in order
     pub extensions: Vec<u16>,
@@ -218,20 +270,30 @@ impl ServerHello {
     }
 }
 
+/// Parameters of a ServerKeyExchange, as [`parse_server_key_exchange`] reads them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyExchange {
     /// sig_alg: TLS 1.2 SignatureAndHashAlgorithm (None below TLS 1.2 and for anon/PSK)
     Ecdhe {
+        /// Named group (curve), such as 23 for secp256r1 or 29 for x25519; see [`group_name`].
         group: u16,
+        /// Length of the server's ephemeral public key in bytes.
         public_len: usize,
+        /// TLS 1.2 SignatureAndHashAlgorithm of the parameters (`None` below TLS 1.2).
         sig_alg: Option<u16>,
     },
+    /// Ephemeral finite-field Diffie-Hellman parameters.
     Dhe {
+        /// The prime modulus p, big-endian as sent; see [`dh_prime_bits`] and [`known_dh_group`].
         prime: Vec<u8>,
+        /// The generator g, big-endian as sent.
         generator: Vec<u8>,
+        /// Length of the server's public value in bytes.
         public_len: usize,
+        /// TLS 1.2 SignatureAndHashAlgorithm of the parameters (`None` below TLS 1.2 and for anonymous or PSK suites).
         sig_alg: Option<u16>,
     },
+    /// Any other key exchange, whose parameters are not read.
     Other,
 }
 
@@ -428,6 +490,7 @@ pub struct HandshakeReader {
 }
 
 impl HandshakeReader {
+    /// A reader with nothing read yet.
     pub fn new() -> Self {
         Self::default()
     }

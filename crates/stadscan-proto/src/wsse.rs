@@ -11,6 +11,7 @@ const NS_WSSE: &str =
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
 const NS_WSU: &str =
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+/// The `Type` URI of a `wsse:Password` element that carries a PasswordDigest rather than the password itself.
 pub const PASSWORD_DIGEST: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest";
 const BASE64_BINARY: &str = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary";
 
@@ -48,9 +49,13 @@ pub fn encode_request(username: &str, password: &str, nonce: &[u8], created: &st
 /// A UsernameToken as a service receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsernameToken {
+    /// Text of `wsse:Username`.
     pub username: String,
+    /// Text of `wsse:Password`: the Base64 digest, not decoded.
     pub digest: String,
+    /// `wsse:Nonce`, Base64-decoded to its raw bytes.
     pub nonce: Vec<u8>,
+    /// Text of `wsu:Created`, a timestamp as the client wrote it.
     pub created: String,
 }
 

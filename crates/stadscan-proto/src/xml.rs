@@ -32,6 +32,7 @@ pub struct Document {
 pub struct Element(usize);
 
 impl Document {
+    /// The document element (every parsed document has one).
     pub fn root(&self) -> Element {
         Element(0)
     }
