@@ -7,6 +7,7 @@
 
 // Items are `pub` only when another crate may use them.
 #![warn(unreachable_pub)]
+#![warn(missing_docs)]
 
 mod bacnet;
 mod certs;
@@ -46,7 +47,9 @@ pub use table::{write_city_lab, write_lab};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
+    /// A TCP listener.
     Tcp,
+    /// A UDP socket.
     Udp,
 }
 
@@ -123,44 +126,73 @@ impl LabConfig {
 /// One listening endpoint of a lab device.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DeviceInfo {
+    /// The device's name in the lab table (`camera-01`); shared by every
+    /// endpoint of the same device.
     pub name: String,
+    /// The kind of device (`camera`, `mqtt-broker`, `hostile`...).
     pub class: String,
+    /// The loopback address the device listens on (in `127.0.0.0/8`).
     pub addr: IpAddr,
+    /// The port actually bound: the table's port, or the one the OS chose
+    /// when the lab runs without fixed ports.
     pub port: u16,
+    /// Whether the endpoint is a TCP listener or a UDP socket.
     pub transport: Transport,
+    /// The service spoken on the endpoint (`http`, `snmp`, `unknown`...).
     pub service: String,
+    /// The name under [`LAB_DOMAIN`] the lab DNS answers with this address;
+    /// `None` for devices without one.
     pub hostname: Option<String>,
+    /// What the device does and which weaknesses it has, as `stadscan lab`
+    /// prints it.
     pub notes: String,
 }
 
 /// Why a lab could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
+    /// A device's socket could not be bound (also returned for a prefix
+    /// outside `127.0.0.0/8`).
     #[error("cannot bind {addr}: {source}")]
     Bind {
+        /// The address and port the device wanted (port 0: OS-chosen).
         addr: SocketAddr,
+        /// The operating system's error.
         source: std::io::Error,
     },
     /// A lab key or certificate (`context`: which one) could not be made.
     #[error("lab certificate: {context}: {source}")]
     Certificate {
+        /// Which key or certificate failed.
         context: &'static str,
+        /// The certificate generator's error.
         source: rcgen::Error,
     },
+    /// A TLS server configuration for a lab device was refused by rustls.
     #[error("lab certificate: TLS configuration: {0}")]
     Tls(#[from] rustls::Error),
     /// The system gave no random bytes for an SSH host key.
     #[error("lab SSH host key: no randomness for the SSH host key")]
     HostKey,
+    /// A city lab was asked for no devices or more than fit its /16.
     #[error("a city lab holds 1 to {capacity} devices, not {devices}")]
-    Devices { devices: usize, capacity: usize },
+    Devices {
+        /// The number of devices asked for.
+        devices: usize,
+        /// The most a city lab holds (254 addresses in each of 256 /24s).
+        capacity: usize,
+    },
+    /// The soft limit on open files is too low for the city lab's sockets.
     #[error(
         "{devices} devices need about {needed} open files, the limit here is {limit}: \
          raise it with `ulimit -n {needed}` (up to the hard limit, `ulimit -Hn`) or start fewer devices"
     )]
     OpenFiles {
+        /// The number of devices asked for.
         devices: usize,
+        /// Open files the lab needs: one per endpoint plus a margin of 64.
         needed: usize,
+        /// The process's current soft limit.
         limit: u64,
     },
 }

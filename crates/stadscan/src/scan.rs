@@ -89,14 +89,21 @@ pub use crate::model::{Checkpoint, Resume};
 /// data files, embedded or from a folder).
 #[derive(Debug, Clone)]
 pub struct Knowledge {
+    /// The checks that turn facts into findings (`checks/`).
     pub checks: Arc<Catalogue>,
+    /// The control catalogues compliance is judged against (`baselines/`).
     pub baselines: Arc<Baselines>,
+    /// Product fingerprints (`checks/fingerprints/`).
     pub fingerprints: Arc<Fingerprints>,
     /// The generic layers, the fingerprints and (when loaded) recog.
     pub identifier: Arc<Identifier>,
+    /// Firmware advisories (`checks/firmware/`).
     pub advisories: Arc<Advisories>,
+    /// Device-information pages to read (`checks/device-info/`).
     pub endpoints: Arc<crate::devinfo::Endpoints>,
+    /// Default credentials to test (`checks/credentials/`).
     pub credentials: Arc<crate::creds::data::Credentials>,
+    /// RTSP stream paths to ask for (`checks/rtsp-streams/`).
     pub streams: Arc<crate::streams::StreamPaths>,
     /// How vendors and products are spelled in CPE names.
     pub cpe_rules: Arc<CpeRules>,

@@ -19,15 +19,21 @@ use crate::scope::{Scope, Verdict};
 /// A named host whose address the gate refused.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RefusedAddress {
+    /// The `[[hosts]]` name that resolved to it.
     pub host: String,
+    /// The address the gate refused; it was never contacted.
     pub addr: IpAddr,
+    /// `excluded`, or that it lies outside the scope's networks and the
+    /// host's addresses (the JSON report's `refused_addresses[].reason`).
     pub reason: &'static str,
 }
 
 /// The outcome of resolving every `[[hosts]]` entry.
 #[derive(Debug, Default, Clone)]
 pub struct Resolution {
+    /// Every address the gate admitted, one entry per (host, address).
     pub hosts: Vec<ResolvedHost>,
+    /// Addresses the gate refused.
     pub refused: Vec<RefusedAddress>,
     /// Names that did not resolve, with the resolver's reason.
     pub failed: Vec<(String, String)>,

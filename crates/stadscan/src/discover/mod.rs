@@ -15,10 +15,14 @@ pub use targets::{Job, Permutation, ResolvedHost, TargetSpace, seed_for};
 /// State of a TCP port after discovery.
 #[derive(Debug)]
 pub enum PortState {
+    /// Connected; the connection is handed on for identification.
     Open(Conn),
     /// It answered a SYN with SYN-ACK (`--syn`); no connection was made.
     Listening,
+    /// Refused: nothing listens.
     Closed,
+    /// No answer in time (after the retry, for an address that showed
+    /// life), or the system could not send the attempt.
     Filtered,
     /// The scan was cancelled or the gate refused (never expected here).
     Skipped,

@@ -17,8 +17,11 @@ use crate::scope::{Scope, net_size};
 /// One unit of discovery work.
 #[derive(Debug, Clone)]
 pub struct Job {
+    /// The address, admitted by the gate.
     pub target: Target,
+    /// The port to try.
     pub port: u16,
+    /// TCP (a connect or SYN) or UDP (a protocol probe).
     pub transport: Transport,
 }
 
@@ -48,8 +51,11 @@ impl Block {
 /// A resolved named host: the scope entry and one of its addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedHost {
+    /// Index of the `[[hosts]]` entry in the scope.
     pub index: usize,
+    /// The host name as the scope writes it.
     pub name: String,
+    /// One address it resolved to (or the literal address it is).
     pub addr: IpAddr,
 }
 
@@ -134,6 +140,7 @@ impl TargetSpace {
         self.slots * self.ports.len() as u128
     }
 
+    /// True when there is no position to visit (no address or no port).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -240,6 +247,7 @@ pub struct Permutation {
 }
 
 impl Permutation {
+    /// A walk over `0..len` whose order `seed` fixes (see [`seed_for`]).
     pub fn new(len: u128, seed: u64) -> Self {
         let m = len.max(4).next_power_of_two();
         let s = u128::from(splitmix(seed));

@@ -17,11 +17,14 @@ pub mod tls;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
+    /// TCP (`tcp` in every output).
     Tcp,
+    /// UDP (`udp` in every output).
     Udp,
 }
 
 impl Transport {
+    /// `tcp` or `udp`, as the reports and the finding key write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Transport::Tcp => "tcp",
@@ -41,7 +44,10 @@ impl fmt::Display for Transport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", tag = "kind", content = "index")]
 pub enum Origin {
+    /// The address lies in the scope's `[[networks]]` entry with this index.
     Network(usize),
+    /// The address is what the scope's `[[hosts]]` entry with this index
+    /// resolved to.
     Host(usize),
 }
 
@@ -64,12 +70,16 @@ impl Target {
             origin,
         }
     }
+    /// The admitted address.
     pub fn addr(&self) -> IpAddr {
         self.addr
     }
+    /// The scope host name that resolved to the address (used for SNI and
+    /// the certificate name check); `None` for addresses from a network.
     pub fn hostname(&self) -> Option<&str> {
         self.hostname.as_deref()
     }
+    /// The scope entry that brought the address in.
     pub fn origin(&self) -> Origin {
         self.origin
     }
@@ -78,12 +88,16 @@ impl Target {
 /// An address, port and transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Endpoint {
+    /// The device's address.
     pub addr: IpAddr,
+    /// The port number.
     pub port: u16,
+    /// TCP or UDP.
     pub transport: Transport,
 }
 
 impl Endpoint {
+    /// The TCP endpoint `addr:port`.
     pub fn tcp(addr: IpAddr, port: u16) -> Self {
         Endpoint {
             addr,
@@ -91,6 +105,7 @@ impl Endpoint {
             transport: Transport::Tcp,
         }
     }
+    /// The UDP endpoint `addr:port`.
     pub fn udp(addr: IpAddr, port: u16) -> Self {
         Endpoint {
             addr,
@@ -115,13 +130,20 @@ impl fmt::Display for Endpoint {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProbeStatus {
+    /// The device answered and the conversation went as the protocol says.
     Ok,
+    /// The device refused the connection.
     Refused,
+    /// Connected, but nothing ever answered within the timeout.
     Timeout,
+    /// Answered with something broken or unrecognisable, or closed the
+    /// connection without a recognisable answer.
     ProtocolError,
 }
 
 impl ProbeStatus {
+    /// `ok`, `refused`, `timeout` or `protocol-error`, as the JSON report
+    /// writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             ProbeStatus::Ok => "ok",
@@ -136,9 +158,13 @@ impl ProbeStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum FactValue {
+    /// A yes/no fact (`cert.expired`); a JSON boolean.
     Bool(bool),
+    /// A number (`cert.days_left`, a status code); a JSON integer.
     Int(i64),
+    /// Text, usually cleaned device output; a JSON string.
     Text(String),
+    /// Several texts (`tls.versions`); a JSON array of strings.
     List(Vec<String>),
 }
 
@@ -152,12 +178,15 @@ impl FactValue {
             FactValue::List(v) => v.join(", "),
         }
     }
+    /// The value of a [`FactValue::Bool`]; `None` for every other kind.
     pub fn as_bool(&self) -> Option<bool> {
         match self {
             FactValue::Bool(b) => Some(*b),
             _ => None,
         }
     }
+    /// The value of a [`FactValue::Int`], or of a `Text` that holds a
+    /// decimal integer; `None` otherwise.
     pub fn as_int(&self) -> Option<i64> {
         match self {
             FactValue::Int(i) => Some(*i),
@@ -224,6 +253,8 @@ pub struct Evidence {
 pub const EVIDENCE_LIMIT: usize = 512;
 
 impl Evidence {
+    /// Evidence of probe step `probe`: the first [`EVIDENCE_LIMIT`] bytes
+    /// of `bytes`, escaped with [`printable`], and the total count.
     pub fn from_bytes(probe: &str, bytes: &[u8]) -> Self {
         let keep = &bytes[..bytes.len().min(EVIDENCE_LIMIT)];
         Evidence {
@@ -283,6 +314,7 @@ pub fn clean_text(bytes: &[u8], max_chars: usize) -> String {
 /// What probing learned about one endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observation {
+    /// Where the service listens.
     pub endpoint: Endpoint,
     /// The scope host name that led to this address, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -293,10 +325,15 @@ pub struct Observation {
     pub protocol: String,
     /// True when the protocol runs inside TLS.
     pub tls: bool,
+    /// How the conversation ended.
     pub status: ProbeStatus,
+    /// What the probes learned, under names from [`crate::facts`]; the
+    /// checks judge these.
     pub facts: Facts,
+    /// Raw bytes per probe step (absent from the JSON report when empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
+    /// Time spent identifying the service, in milliseconds.
     pub elapsed_ms: u64,
     /// What the TLS assessment enumerated (versions, suites, groups...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -308,6 +345,8 @@ pub struct Observation {
 }
 
 impl Observation {
+    /// An empty observation of `endpoint`: protocol `unknown`, status
+    /// [`ProbeStatus::Ok`], no facts yet.
     pub fn new(endpoint: Endpoint, hostname: Option<String>) -> Self {
         Observation {
             endpoint,
@@ -328,10 +367,12 @@ impl Observation {
         service_name(&self.protocol, self.tls)
     }
 
+    /// Records fact `name`, replacing an earlier value.
     pub fn set(&mut self, name: &str, value: impl Into<FactValue>) {
         self.facts.insert(name.to_string(), value.into());
     }
 
+    /// The value of fact `name`, if a probe recorded it.
     pub fn fact(&self, name: &str) -> Option<&FactValue> {
         self.facts.get(name)
     }
@@ -352,14 +393,20 @@ pub fn service_name(protocol: &str, tls: bool) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Informational: SARIF `security-severity` 0.0.
     Info,
+    /// SARIF `security-severity` 0.1 to 3.9.
     Low,
+    /// SARIF `security-severity` 4.0 to 6.9.
     Medium,
+    /// SARIF `security-severity` 7.0 to 8.9.
     High,
+    /// SARIF `security-severity` 9.0 to 10.0.
     Critical,
 }
 
 impl Severity {
+    /// Every severity, highest first.
     pub const ALL: [Severity; 5] = [
         Severity::Critical,
         Severity::High,
@@ -367,6 +414,7 @@ impl Severity {
         Severity::Low,
         Severity::Info,
     ];
+    /// The lower-case name the reports write (`critical` ... `info`).
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -408,20 +456,38 @@ pub struct UnknownSeverity(pub String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {
+    /// SSL or TLS versions, or session features, the TLS policy rejects or
+    /// phases out.
     TlsLegacyProtocol,
+    /// Cipher suites the TLS policy rejects or phases out.
     TlsWeakCipher,
+    /// Key-exchange groups or DH parameters the TLS policy rejects or
+    /// phases out.
     TlsWeakKeyExchange,
+    /// A certificate past its end date or not valid yet.
     CertExpired,
+    /// A self-signed certificate or a chain to no trusted anchor.
     CertUntrusted,
+    /// A certificate key too small or of a rejected kind.
     CertWeakKey,
+    /// A certificate signed with a weak hash (such as SHA-1).
     CertWeakSignature,
+    /// A certificate that does not name the host it was reached by.
     CertNameMismatch,
+    /// A factory login still accepted.
     DefaultCredentials,
+    /// A service that gives data or control without any login.
     UnauthenticatedAccess,
+    /// Administration or logins over a cleartext protocol.
     CleartextAdmin,
+    /// Firmware with published vulnerabilities.
     OutdatedFirmware,
+    /// Firmware with a vulnerability on the CISA KEV list.
     KnownExploited,
+    /// An industrial control protocol (Modbus, BACnet) that answers the
+    /// scanner.
     ExposedOtProtocol,
+    /// SSH key-exchange, cipher or MAC algorithms considered weak.
     SshWeakAlgorithm,
     /// A service that answered in no protocol the scanner knows: likely
     /// missing from the inventory (BIO2 5.9).
@@ -429,6 +495,7 @@ pub enum Category {
 }
 
 impl Category {
+    /// Every category, in declaration order.
     pub const ALL: [Category; 16] = [
         Category::TlsLegacyProtocol,
         Category::TlsWeakCipher,
@@ -447,6 +514,8 @@ impl Category {
         Category::SshWeakAlgorithm,
         Category::UnidentifiedService,
     ];
+    /// The kebab-case name the reports and SARIF tags use
+    /// (`tls-legacy-protocol`).
     pub fn as_str(self) -> &'static str {
         match self {
             Category::TlsLegacyProtocol => "tls-legacy-protocol",
@@ -479,8 +548,11 @@ impl fmt::Display for Category {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
+    /// Least sure: a lead to verify by hand.
     Low,
+    /// Probably right, on indirect or imprecise evidence.
     Medium,
+    /// Backed directly by what the device said or did.
     High,
 }
 
@@ -488,9 +560,13 @@ pub enum Confidence {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IdentityKind {
+    /// The device's serial number.
     Serial,
+    /// The TLS certificate key the device alone presents.
     CertificateKey,
+    /// The device's MAC address.
     Mac,
+    /// Only the IP address (changes when the device moves).
     Address,
 }
 
@@ -499,8 +575,12 @@ pub enum IdentityKind {
 pub struct Asset {
     /// Stable identity string (`cert-key:sha256:...`, `address:127.0.0.5`).
     pub id: String,
+    /// What `id` is based on.
     pub identity: IdentityKind,
+    /// The device's address.
     pub addr: IpAddr,
+    /// Scope host names that resolved to the address, sorted; empty when
+    /// none did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hostnames: Vec<String>,
     /// The scope entry that brought the address in.
@@ -508,10 +588,13 @@ pub struct Asset {
     /// Label of that entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// The vendor, when identification named one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
+    /// The model, when identification named one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The firmware version, when identification found one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firmware: Option<String>,
     /// Device class (`camera`, `mqtt-broker`... or `unknown`).
@@ -519,6 +602,7 @@ pub struct Asset {
     /// The fingerprint that named the device, and how sure it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+    /// How sure that fingerprint is; `None` when no fingerprint matched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint_confidence: Option<Confidence>,
     /// What personal data devices of this class can process (the DPIA
@@ -529,22 +613,31 @@ pub struct Asset {
     /// spelling), each with how sure it is.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cpes: Vec<AssetCpe>,
+    /// One per open service of the address, by transport and port.
     pub observations: Vec<Observation>,
 }
 
 /// A check that fired on an endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
+    /// The check that fired; also the SARIF rule id.
     pub check_id: String,
+    /// The check's category.
     pub category: Category,
+    /// The check's severity.
     pub severity: Severity,
+    /// How sure the check is.
     pub confidence: Confidence,
+    /// The service the finding is about.
     pub endpoint: Endpoint,
+    /// Its service name (see [`Observation::service`]).
     pub service: String,
     /// Id of the asset the endpoint belongs to.
     pub asset: String,
+    /// The scope host name the endpoint was reached by, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
+    /// One English sentence for people (the SARIF result message).
     pub message: String,
     /// The facts the check looked at, rendered as text.
     pub evidence: BTreeMap<String, String>,
@@ -579,11 +672,15 @@ pub fn finding_key(rule: &str, asset: &str, port: u16, transport: &str) -> Strin
 /// What a run produced, as the scan history records it.
 #[derive(Debug, Clone, Copy)]
 pub struct RunOutcome<'a> {
+    /// When the run started, in seconds since the Unix epoch.
     pub started: i64,
+    /// When the run ended, in seconds since the Unix epoch.
     pub finished: i64,
     /// False when the run was interrupted.
     pub complete: bool,
+    /// The devices the run found.
     pub assets: &'a [Asset],
+    /// The run's findings.
     pub findings: &'a [Finding],
     /// The baseline the run was judged against, and how many of its
     /// controls failed.
@@ -595,13 +692,16 @@ pub struct RunOutcome<'a> {
 /// checkpoint (each with its step number).
 #[derive(Debug, Clone)]
 pub struct Checkpoint {
+    /// Every step with a lower number is finished.
     pub done_below: u64,
+    /// New observations, each with the step that found it.
     pub found: Vec<(u64, Observation)>,
 }
 
 /// What an interrupted run left for `--resume`.
 #[derive(Debug, Clone, Default)]
 pub struct Resume {
+    /// The steps below this number are done and are not scanned again.
     pub done_below: u64,
     /// Observations of steps below `done_below`.
     pub observations: Vec<Observation>,
@@ -612,7 +712,9 @@ pub struct Resume {
 /// A device's CPE name (`cpe:2.3:...`, see `crate::cpe`) and how sure it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssetCpe {
+    /// The CPE 2.3 formatted string.
     pub cpe: String,
+    /// How sure the naming is.
     pub confidence: Confidence,
     /// Where the name came from: `identity` (vendor, model, firmware),
     /// `fact` (a `*.cpe23` fact), each with the rule that named the product.
@@ -623,7 +725,9 @@ pub struct AssetCpe {
 /// report; SARIF and the terminal are English).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
+    /// Dutch (`nl`).
     Nl,
+    /// English (`en`).
     En,
 }
 

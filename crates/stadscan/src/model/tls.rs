@@ -8,7 +8,9 @@ use crate::proto::tls as wire;
 /// What one version accepts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionProfile {
+    /// The version's name in reports (`SSLv3`, `TLSv1.0` ... `TLSv1.3`).
     pub version: String,
+    /// The version's code on the wire (`0x0303`, 771, for TLS 1.2).
     pub wire: u16,
     /// Accepted suites, in the order the server picked them.
     pub suites: Vec<u16>,
@@ -32,6 +34,7 @@ impl VersionProfile {
 /// Diffie-Hellman parameters of a DHE suite.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DhParams {
+    /// Size of the server's DH prime in bits.
     pub bits: usize,
     /// RFC 7919 / RFC 3526 group recognised by its prime.
     pub group: Option<String>,
@@ -40,13 +43,25 @@ pub struct DhParams {
 /// Everything the enumeration learned about one endpoint.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TlsProfile {
+    /// One entry per protocol version tried (a refused version has no
+    /// suites).
     pub versions: Vec<VersionProfile>,
     /// Named groups accepted (ECDHE in TLS 1.2, key shares in TLS 1.3).
     pub groups: Vec<u16>,
+    /// The server's own DH parameters for DHE suites; `None` when no DHE
+    /// suite was accepted or its key exchange could not be read.
     pub dh: Option<DhParams>,
+    /// The server announced secure renegotiation (RFC 5746) at the best
+    /// version below TLS 1.3; `None` when not measured.
     pub secure_renegotiation: Option<bool>,
+    /// The server agreed to the extended master secret (RFC 7627) at the
+    /// best version below TLS 1.3; `None` when not measured.
     pub extended_master_secret: Option<bool>,
+    /// The server chose DEFLATE when the client offered it; `None` when not
+    /// measured.
     pub compression: Option<bool>,
+    /// The server answered a certificate status request (OCSP stapling);
+    /// `None` when not measured.
     pub ocsp_stapling: Option<bool>,
     /// The TLS 1.2 key exchange is still signed when only SHA-1 is offered.
     pub sha1_kex_signature: Option<bool>,
@@ -56,7 +71,9 @@ pub struct TlsProfile {
     /// DER certificates of a TLS <= 1.2 handshake (leaf first).
     #[serde(skip)]
     pub chain: Vec<Vec<u8>>,
+    /// Connections the enumeration opened to the endpoint.
     pub connections: u32,
+    /// Wall-clock time the enumeration took, in milliseconds.
     pub elapsed_ms: u64,
     /// True when the deadline cut the enumeration short, or a question got
     /// no connection even when asked again (what it asks stays unknown).
@@ -67,6 +84,8 @@ pub struct TlsProfile {
 }
 
 impl TlsProfile {
+    /// True when the endpoint accepted at least one suite at protocol
+    /// version `wire` (for SSL 2.0: at least one SSL 2.0 cipher kind).
     pub fn accepts(&self, wire: u16) -> bool {
         if wire == wire::SSL2 {
             return !self.sslv2_ciphers.is_empty();
@@ -81,10 +100,15 @@ impl TlsProfile {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Starttls {
+    /// SMTP `STARTTLS`.
     Smtp,
+    /// FTP `AUTH TLS`.
     Ftp,
+    /// IMAP `STARTTLS`.
     Imap,
+    /// POP3 `STLS`.
     Pop3,
+    /// LDAP's StartTLS extended operation.
     Ldap,
 }
 

@@ -22,6 +22,7 @@ use crate::model::{Transport, rfc3339};
 pub struct AuditEntry {
     /// When the connection or datagram started (RFC 3339, milliseconds).
     pub time: String,
+    /// The device's address.
     pub target: IpAddr,
     /// 0 for ICMP.
     pub port: u16,
@@ -32,8 +33,13 @@ pub struct AuditEntry {
     pub probe: &'static str,
     /// `open`, `refused`, `timeout`, `sent`, `failed`.
     pub outcome: &'static str,
+    /// Bytes the scanner sent: what went over a TCP stream, the UDP
+    /// datagram, the 16-byte echo request; 0 for a SYN or a connect that
+    /// failed.
     pub bytes_sent: u64,
+    /// Bytes the device sent back, counted the same way.
     pub bytes_received: u64,
+    /// How long the connection or attempt lasted, in milliseconds.
     pub duration_ms: u64,
 }
 
@@ -56,6 +62,7 @@ impl AuditLog {
         })
     }
 
+    /// Appends `entry` as one JSON line (buffered: see [`AuditLog::flush`]).
     pub fn record(&self, entry: &AuditEntry) {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         let line = serde_json::to_string(entry).unwrap_or_default();
@@ -64,6 +71,7 @@ impl AuditLog {
         }
     }
 
+    /// Writes the buffered lines to the file.
     pub fn flush(&self) {
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         if out.flush().is_err() {
@@ -122,10 +130,12 @@ impl<S> Audited<S> {
         self.probe = probe;
     }
 
+    /// The wrapped stream.
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
+    /// Bytes written to the stream so far.
     pub fn bytes_sent(&self) -> u64 {
         self.sent
     }

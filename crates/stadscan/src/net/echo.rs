@@ -30,12 +30,17 @@ use crate::scope::Verdict;
 /// How an echo request ended.
 #[derive(Debug)]
 pub enum EchoOutcome {
+    /// An echo reply came back: the address is alive.
     Reply,
+    /// No reply within the wait.
     Silent,
     /// The system allows no unprivileged ICMP socket here.
     Unavailable,
+    /// The scope gate refused the address; nothing was sent.
     OutOfScope(Verdict),
+    /// The scan was cancelled while waiting.
     Cancelled,
+    /// The socket could not be opened, connected, written or read.
     Error(io::Error),
 }
 

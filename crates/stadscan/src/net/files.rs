@@ -17,6 +17,7 @@ pub const FILES_PER_JOB: u64 = 2;
 pub struct FileLimit {
     /// The soft limit in force.
     pub soft: u64,
+    /// The hard limit (`u64::MAX` when unlimited).
     pub hard: u64,
     /// The soft limit before it was raised (equal to `soft` when it was
     /// already at the hard limit, or could not be raised).

@@ -43,11 +43,16 @@ const MIN_SLEEP: Duration = Duration::from_millis(1);
 /// Which line a caller stands in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
+    /// Discovery: a connect, SYN, echo or first datagram to a port not yet
+    /// known to answer; waits its turn in one line.
     FirstContact,
+    /// A later step of a conversation with a service already found, or a
+    /// retransmission; skips the line.
     FollowUp,
 }
 
 impl RateLimiter {
+    /// A limiter of `per_second` events per second (0 counts as 1).
     pub fn new(per_second: u32) -> Self {
         RateLimiter {
             interval_ns: AtomicU64::new(interval_ns(per_second)),
@@ -79,6 +84,7 @@ impl RateLimiter {
         self.acquire_as(Class::FirstContact).await;
     }
 
+    /// Waits for a send slot in the line of `class`.
     pub async fn acquire_as(&self, class: Class) {
         // Nobody in the line (and no follow-up waiting) and a slot free
         // now: take it without lining up. Below the configured rate (the usual case of a fast sweep)
@@ -235,8 +241,11 @@ impl Default for ControlSettings {
 /// window that caused it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateChange {
+    /// The rate before, in events per second.
     pub from: u32,
+    /// The rate after, in events per second.
     pub to: u32,
+    /// Percentage (0 to 100) of the window's first contacts that timed out.
     pub lost_pct: u32,
 }
 
@@ -273,6 +282,8 @@ pub struct RateControl {
 }
 
 impl RateControl {
+    /// A controller that starts at, and never goes above, `per_second`
+    /// (the scope's rate).
     pub fn new(per_second: u32, settings: ControlSettings) -> RateControl {
         let ceiling = per_second.max(1);
         RateControl {
@@ -300,6 +311,7 @@ impl RateControl {
         self.generation
     }
 
+    /// The rate the controller asks for now, in events per second.
     pub fn per_second(&self) -> u32 {
         self.current
     }
@@ -386,13 +398,18 @@ fn floor_of(ceiling: u32) -> u32 {
 /// What the adaptive rate did during a scan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateSummary {
+    /// The scope's rate, per second: the ceiling.
     pub configured: u32,
     /// The rate in force at the end.
     pub effective: u32,
+    /// The lowest rate in force at any time, per second.
     pub lowest: u32,
+    /// The rate the controller never goes below, per second.
     pub floor: u32,
     /// How many times the rate was lowered.
     pub lowered: u32,
+    /// The first time the rate was lowered (the scan's note cites it);
+    /// `None` when it never was.
     pub first_lowering: Option<RateChange>,
     /// The highest share of lost first contacts in a window that lowered
     /// the rate.
@@ -417,6 +434,7 @@ pub struct HostPermit {
 }
 
 impl HostSlots {
+    /// At most `cap` connections per address (0 counts as 1).
     pub fn new(cap: usize) -> Self {
         HostSlots {
             cap: cap.max(1),
@@ -452,6 +470,7 @@ impl HostSlots {
             .clone()
     }
 
+    /// Waits for a slot on `addr`.
     pub async fn acquire(&self, addr: IpAddr) -> HostPermit {
         let sem = {
             let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());

@@ -41,14 +41,20 @@ pub use limit::{
 /// Why a connection was not made.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
+    /// The scope gate refused the address (the verdict says why); nothing
+    /// was sent.
     #[error("refused by the scope gate ({0:?})")]
     OutOfScope(Verdict),
+    /// The connection was refused: nothing listens on the port.
     #[error("connection refused")]
     Refused,
+    /// No answer within the scope's connect timeout.
     #[error("no answer within the connect timeout")]
     Timeout,
+    /// The scan was cancelled while waiting.
     #[error("scan cancelled")]
     Cancelled,
+    /// The system would not make the connection (no buffer, port or route).
     #[error("{0}")]
     Io(std::io::Error),
 }
@@ -57,7 +63,10 @@ pub enum ConnectError {
 /// counts its bytes for the audit trail.
 #[derive(Debug)]
 pub struct Conn {
+    /// The connected stream.
     pub stream: Audited<TcpStream>,
+    /// The host slot; the slot is free again when the connection is
+    /// dropped.
     pub permit: HostPermit,
 }
 
@@ -104,12 +113,17 @@ pub fn resend_offsets(window: Duration) -> Vec<Duration> {
 /// What a UDP request got back.
 #[derive(Debug)]
 pub enum UdpOutcome {
+    /// The first reply, cut to the caller's maximum size.
     Reply(Vec<u8>),
+    /// No reply within the window, to any copy.
     Silent,
     /// ICMP port unreachable (seen as a refused receive on a connected socket).
     Refused,
+    /// The scope gate refused the address; nothing was sent.
     OutOfScope(Verdict),
+    /// The scan was cancelled while waiting.
     Cancelled,
+    /// The socket could not be opened, connected, written or read.
     Error(std::io::Error),
 }
 
@@ -120,8 +134,11 @@ pub enum SynOutcome {
     Open,
     /// RST: nothing listens; the address is in use.
     Closed,
+    /// No answer within the connect timeout.
     Silent,
+    /// The scope gate refused the address; nothing was sent.
     OutOfScope(Verdict),
+    /// The scan was cancelled while waiting.
     Cancelled,
     /// No raw socket in this scan, or an IPv6 target: connect instead.
     Unavailable,
@@ -134,6 +151,7 @@ pub enum SynOutcome {
 pub enum SynMode {
     /// Connects (the default).
     Off,
+    /// SYNs from this raw socket (IPv4 targets only).
     On(SynSocket),
     /// Asked for, but the raw socket could not be opened: connects, and
     /// why.
@@ -152,41 +170,65 @@ struct Attempt<'a> {
 /// Counters of what went over the wire.
 #[derive(Debug, Default)]
 pub struct NetStats {
+    /// TCP connects tried (past the gate, the host cap and the rate).
     pub connects: AtomicU64,
+    /// Connects the device accepted.
     pub open: AtomicU64,
+    /// Connects the device refused.
     pub refused: AtomicU64,
+    /// Connects with no answer within the connect timeout.
     pub timeouts: AtomicU64,
+    /// UDP datagrams sent, retransmissions included.
     pub datagrams: AtomicU64,
+    /// Connections, datagrams, SYNs and echoes the scope gate refused.
     pub gate_refusals: AtomicU64,
+    /// Connects and SYNs that timed out on addresses that had answered
+    /// nothing yet.
     pub silent_timeouts: AtomicU64,
+    /// ICMP echo requests tried.
     pub echoes: AtomicU64,
+    /// Echo replies received.
     pub echo_replies: AtomicU64,
+    /// SYNs sent from the raw socket.
     pub syns: AtomicU64,
+    /// SYNs answered with a SYN-ACK.
     pub syn_open: AtomicU64,
+    /// SYNs answered with a reset.
     pub syn_closed: AtomicU64,
+    /// SYNs with no answer in time.
     pub syn_timeouts: AtomicU64,
 }
 
 /// A snapshot of [`NetStats`].
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 pub struct NetCounts {
+    /// TCP connects tried.
     pub connects: u64,
+    /// Connects the device accepted.
     pub open: u64,
+    /// Connects the device refused.
     pub refused: u64,
+    /// Connects with no answer within the connect timeout.
     pub timeouts: u64,
+    /// UDP datagrams sent, retransmissions included.
     pub datagrams: u64,
+    /// Attempts the scope gate refused (nothing was sent for them).
     pub gate_refusals: u64,
     /// Connects and SYNs that timed out on addresses that had not answered
     /// anything (not counted as congestion by the adaptive rate).
     pub silent_timeouts: u64,
     /// ICMP echo requests sent, and replies.
     pub echoes: u64,
+    /// Echo replies received.
     pub echo_replies: u64,
     /// SYNs sent from the raw socket (`--syn`, retransmissions included),
     /// and how they ended: SYN-ACK, RST, no answer in time.
     pub syns: u64,
+    /// SYNs answered with a SYN-ACK.
     pub syn_open: u64,
+    /// SYNs answered with a reset.
     pub syn_closed: u64,
+    /// SYNs with no answer in time.
     pub syn_timeouts: u64,
     /// The send rate in force at the end (lower than the scope's when the
     /// adaptive rate lowered it).
@@ -208,10 +250,13 @@ pub struct ShutdownTrigger {
 }
 
 impl Shutdown {
+    /// A new, untriggered cancellation: the trigger for the signal handler
+    /// and the handle every task watches (clone it freely).
     pub fn new() -> (ShutdownTrigger, Shutdown) {
         let (tx, rx) = watch::channel(false);
         (ShutdownTrigger { tx }, Shutdown { rx })
     }
+    /// True once the scan is cancelled.
     pub fn is_triggered(&self) -> bool {
         *self.rx.borrow()
     }
@@ -226,6 +271,8 @@ impl Shutdown {
 }
 
 impl ShutdownTrigger {
+    /// Cancels the scan: every waiting connect, datagram and echo ends with
+    /// its `Cancelled` outcome.
     pub fn trigger(&self) {
         self.tx.send_replace(true);
     }
@@ -255,6 +302,9 @@ pub struct Net {
 }
 
 impl Net {
+    /// Network access under `scope`'s rate, per-host cap and connect
+    /// timeout, with connects (no SYNs, no raw echo socket) and no audit
+    /// trail until the `with_*` methods add them.
     pub fn new(scope: Arc<Scope>, shutdown: Shutdown) -> Net {
         let r = &scope.rate;
         Net {
@@ -318,6 +368,7 @@ impl Net {
         self
     }
 
+    /// Whether this scan sends SYNs, and why not when they were asked for.
     pub fn syn_mode(&self) -> &SynMode {
         &self.syn
     }
@@ -759,6 +810,7 @@ impl Net {
         }
     }
 
+    /// The counters so far (the JSON report's `stats.net`).
     pub fn counts(&self) -> NetCounts {
         let s = &self.stats;
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);

@@ -27,6 +27,7 @@ use crate::cpe::Cpe;
 /// What one feed file brought.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FeedSummary {
+    /// The feed file, as given.
     pub file: String,
     /// The feed's own `timestamp`.
     pub timestamp: Option<String>,

@@ -25,8 +25,10 @@ use crate::firmware::Version;
 /// AND or OR.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum Operator {
+    /// Every part must hold (`AND` in the feed).
     #[serde(rename = "AND")]
     And,
+    /// One part is enough (`OR` in the feed; the default).
     #[default]
     #[serde(rename = "OR")]
     Or,
@@ -39,20 +41,26 @@ fn is_false(b: &bool) -> bool {
 /// One configuration of a CVE (NVD 2.0 `configurations[]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Configuration {
+    /// How the nodes combine; `None` (absent in the feed) means OR.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<Operator>,
+    /// True when the configuration holds where its nodes do not.
     #[serde(default, skip_serializing_if = "is_false")]
     pub negate: bool,
+    /// The configuration's nodes.
     pub nodes: Vec<Node>,
 }
 
 /// A node: CPE match criteria combined with its operator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Node {
+    /// How the criteria combine.
     #[serde(default)]
     pub operator: Operator,
+    /// True when the node holds where its criteria do not.
     #[serde(default, skip_serializing_if = "is_false")]
     pub negate: bool,
+    /// The node's criteria (`cpeMatch` in the feed).
     #[serde(rename = "cpeMatch", default)]
     pub cpe_match: Vec<CpeMatch>,
 }
@@ -61,14 +69,22 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CpeMatch {
+    /// True for the vulnerable product; false for a platform it must run
+    /// on.
     pub vulnerable: bool,
+    /// The CPE 2.3 name to match (`*` in a field: any value; `-`: not
+    /// applicable).
     pub criteria: String,
+    /// Lowest affected version, itself included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_start_including: Option<String>,
+    /// Affected versions are above this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_start_excluding: Option<String>,
+    /// Highest affected version, itself included.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_end_including: Option<String>,
+    /// Affected versions are below this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_end_excluding: Option<String>,
 }
@@ -92,11 +108,16 @@ impl CpeMatch {
 /// A device CPE name, parsed, with its version when it parses.
 #[derive(Debug, Clone)]
 pub struct DeviceCpe {
+    /// The device's CPE name.
     pub cpe: Cpe,
+    /// Its version and update, parsed for range comparisons; `None` when
+    /// the name has no version or it does not parse.
     pub version: Option<Version>,
 }
 
 impl DeviceCpe {
+    /// Parses the version of `cpe`, with its update field appended
+    /// (`build_160530` as ` build 160530`).
     pub fn new(cpe: Cpe) -> DeviceCpe {
         let text = match cpe.update.as_str() {
             ANY | NA => cpe.version.clone(),
@@ -116,8 +137,12 @@ impl DeviceCpe {
 /// A vulnerable criterion that matched, and the device name it matched.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
+    /// The criterion's CPE name.
     pub criteria: String,
+    /// Its version range in words (`>= 5.2.0, < 5.4.1`); empty when it has
+    /// none.
     pub range: String,
+    /// The device's CPE name that matched.
     pub device: String,
     /// The device version was less precise than the criterion needed.
     pub imprecise: bool,

@@ -34,15 +34,32 @@ pub const SCHEMA_VERSION: i64 = 2;
 /// An index that cannot be used: names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum NvdError {
+    /// The index file is missing, of another layout, or SQLite failed on it.
     #[error("{}: {message}", path.display())]
-    Index { path: PathBuf, message: String },
+    Index {
+        /// The index file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A feed file that cannot be read or is no NVD CVE 2.x feed.
     #[error("{file}: {message}")]
-    Feed { file: String, message: String },
+    Feed {
+        /// The feed file, as given.
+        file: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A feed file whose JSON is broken or does not fit the feed schema.
     #[error("{file}:{line}:{column}: {message}")]
     FeedJson {
+        /// The feed file, as given.
         file: String,
+        /// 1-based line of the error in the (decompressed) JSON.
         line: usize,
+        /// 1-based column of the error.
         column: usize,
+        /// The JSON parser's message, without its position.
         message: String,
     },
 }
@@ -110,27 +127,43 @@ CREATE TABLE IF NOT EXISTS feed (
 /// KEV dates of a CVE (from the catalogue, else from the NVD record).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KevDates {
+    /// When CISA added the CVE to the catalogue (`YYYY-MM-DD`).
     pub added: String,
+    /// The remediation due date CISA set for US federal agencies.
     pub due: String,
+    /// CISA's required action, in its words.
     pub action: String,
 }
 
 /// One CVE as the index keeps it.
 #[derive(Debug, Clone)]
 pub struct CveRecord {
+    /// `CVE-YYYY-NNNN`.
     pub id: String,
+    /// The English description (else the first one the feed gives).
     pub description: String,
+    /// When the NVD published the CVE, as the feed writes it.
     pub published: String,
+    /// When the NVD last changed the record, as the feed writes it.
     pub last_modified: String,
     /// CVSS v3.x base score (the NVD's own when it scored, else the CNA's).
     pub cvss: Option<f64>,
+    /// The CVSS version of `cvss` (`3.0`, `3.1`).
     pub cvss_version: Option<String>,
+    /// The CVSS v3.x vector of `cvss`.
     pub cvss_vector: Option<String>,
+    /// CVSS v4.0 base score, when the record has one.
     pub cvss4: Option<f64>,
+    /// The CVSS v4.0 vector of `cvss4`.
     pub cvss4_vector: Option<String>,
+    /// CWE ids of the weaknesses (`CWE-787`), sorted; empty when none is
+    /// named.
     pub cwes: Vec<String>,
+    /// Reference URLs from the record.
     pub references: Vec<String>,
+    /// The NVD configurations that say which products are affected.
     pub configurations: Vec<Configuration>,
+    /// CISA KEV dates; `None` when the CVE is not on the KEV list.
     pub kev: Option<KevDates>,
 }
 
@@ -155,7 +188,10 @@ impl CveRecord {
 /// A CVE that applies to a device, and the criteria that made it apply.
 #[derive(Debug, Clone)]
 pub struct CveMatch {
+    /// The CVE.
     pub cve: Arc<CveRecord>,
+    /// The vulnerable criteria that matched the device's names (at least
+    /// one).
     pub hits: Vec<Hit>,
 }
 
@@ -169,9 +205,14 @@ impl CveMatch {
 /// What an index holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndexStats {
+    /// CVE records.
     pub cves: u64,
+    /// Distinct (vendor, product) pairs named by vulnerable criteria.
     pub products: u64,
+    /// Entries of the KEV catalogue kept in the index.
     pub kev: u64,
+    /// Each imported feed file, by name: its own `timestamp` (when it had
+    /// one) and the CVEs it held.
     pub feeds: Vec<(String, Option<String>, u64)>,
 }
 
@@ -287,6 +328,7 @@ impl Index {
         })
     }
 
+    /// The index file.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -17,7 +17,10 @@ use crate::proto::http::{self, ResponseHead};
 /// framing removed.
 #[derive(Debug, Clone)]
 pub struct Response {
+    /// The status line and headers.
     pub head: ResponseHead,
+    /// The body, chunked framing removed (the whole response is read up to
+    /// 64 KiB).
     pub body: Vec<u8>,
 }
 

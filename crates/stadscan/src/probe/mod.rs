@@ -171,6 +171,8 @@ pub(crate) struct Cx<'a> {
 /// Identifies services; shared by every endpoint task of a scan.
 #[derive(Debug, Clone)]
 pub struct Prober {
+    /// The TLS client and trust store for handshakes and certificate
+    /// checks.
     pub tls: TlsContext,
     /// Budget of one endpoint.
     pub timeout: Duration,

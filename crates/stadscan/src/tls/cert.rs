@@ -342,12 +342,15 @@ pub fn signature_name(oid: &str) -> String {
     .to_string()
 }
 
+/// The SHA-256 digest of `bytes` (32 bytes).
 pub fn sha256(bytes: &[u8]) -> Vec<u8> {
     ring::digest::digest(&ring::digest::SHA256, bytes)
         .as_ref()
         .to_vec()
 }
 
+/// `bytes` as lower-case hex, two digits per byte (`cert.sha256` and
+/// `cert.spki_sha256` are written this way).
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -23,8 +23,16 @@ use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 /// A trust-anchor file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
+    /// A trust-anchor file that cannot be read, holds no PEM certificate,
+    /// or holds one that is no usable CA certificate.
     #[error("{}: cannot read trust anchors: {detail}", path.display())]
-    Anchor { path: PathBuf, detail: String },
+    Anchor {
+        /// The file named in the scope's `trust_anchors`.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// rustls refused the client configuration.
     #[error("TLS client configuration: {0}")]
     Config(String),
 }
@@ -32,7 +40,11 @@ pub enum TlsError {
 /// Everything a probe needs to speak TLS and judge certificates.
 #[derive(Debug, Clone)]
 pub struct TlsContext {
+    /// A client for every protocol version that accepts any certificate
+    /// (trust is judged afterwards against `anchors`).
     pub client: Arc<rustls::ClientConfig>,
+    /// The trust store certificates are judged against: the scope's
+    /// anchors first, then the public roots.
     pub anchors: Arc<Vec<TrustAnchor<'static>>>,
     /// How many of `anchors` came from the scope (the rest are public roots).
     pub scope_anchors: usize,
@@ -64,6 +76,7 @@ impl TlsContext {
         })
     }
 
+    /// A connector that uses [`TlsContext::client`].
     pub fn connector(&self) -> tokio_rustls::TlsConnector {
         tokio_rustls::TlsConnector::from(self.client.clone())
     }

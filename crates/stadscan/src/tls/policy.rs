@@ -31,22 +31,36 @@ const KIND: &str = "tls-policy";
 /// A TLS policy that cannot be used. Names the file, line and field.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
+    /// No built-in policy has this id.
     #[error("no TLS policy `{id}`; known: {}", known.join(", "))]
-    Unknown { id: String, known: Vec<String> },
+    Unknown {
+        /// The id asked for.
+        id: String,
+        /// The ids of the built-in policies.
+        known: Vec<String>,
+    },
     /// Not the TOML of a policy file (`field` when the key is known).
     #[error("{}{}", location(path, *line, field.as_deref()), source.message().trim())]
     Toml {
+        /// The policy file.
         path: String,
+        /// The 1-based line of the error, when the parser gave a position.
         line: Option<usize>,
+        /// The key at fault, when the error's position tells it.
         field: Option<String>,
+        /// The TOML parser's error.
         source: Box<toml::de::Error>,
     },
     /// A table or an example breaks a rule.
     #[error("{path}:{line}: `{field}`: {problem}")]
     Invalid {
+        /// The policy file.
         path: String,
+        /// The 1-based line of the offending entry.
         line: usize,
+        /// The table or key at fault (`suite`, `example`, `kind`...).
         field: String,
+        /// What is wrong, in words.
         problem: String,
     },
 }
@@ -63,14 +77,20 @@ fn location(path: &str, line: Option<usize>, field: Option<&str>) -> String {
 /// An example that does not fit its item.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExampleError {
+    /// The example sets a field its item does not use.
     #[error("`{field}` does not apply to {item}")]
     Extra {
+        /// The field that was set (`code`, `name`, `bits`, `on`, `count`).
         field: &'static str,
+        /// The example's item, as the policy file names it.
         item: &'static str,
     },
+    /// The example lacks a field its item needs.
     #[error("{item} needs `{field}`")]
     Missing {
+        /// The field that is missing.
         field: &'static str,
+        /// The example's item, as the policy file names it.
         item: &'static str,
     },
 }
@@ -80,13 +100,19 @@ pub enum ExampleError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Class {
+    /// Recommended by the guideline; passes.
     Good,
+    /// Acceptable; passes.
     Sufficient,
+    /// Still accepted but to be removed; reported as a warning (low-severity
+    /// findings, `tls.phase_out_*` facts).
     PhaseOut,
+    /// Not acceptable; fails (`tls.insufficient_*` facts).
     Insufficient,
 }
 
 impl Class {
+    /// Every class, from best to worst.
     pub const ALL: [Class; 4] = [
         Class::Good,
         Class::Sufficient,
@@ -135,11 +161,14 @@ pub struct UnknownClass(pub String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OnOff {
+    /// The class when the server shows the behaviour.
     pub on: Class,
+    /// The class when it does not.
     pub off: Class,
 }
 
 impl OnOff {
+    /// [`OnOff::on`] when `on` is true, else [`OnOff::off`].
     pub fn get(self, on: bool) -> Class {
         if on { self.on } else { self.off }
     }
@@ -149,11 +178,13 @@ impl OnOff {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientRenegotiation {
+    /// Every client-initiated renegotiation refused.
     pub none: Class,
     /// At most `limit` accepted, then refused.
     pub limited: Class,
     /// More than `limit` accepted.
     pub unlimited: Class,
+    /// Renegotiations per connection that still count as limited.
     pub limit: u32,
 }
 
@@ -161,10 +192,15 @@ pub struct ClientRenegotiation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Other {
+    /// TLS record compression accepted.
     pub compression: OnOff,
+    /// Renegotiation without RFC 5746 protection (TLS 1.2 and older).
     pub insecure_renegotiation: OnOff,
+    /// TLS 1.3 early data (0-RTT) accepted.
     pub zero_rtt: OnOff,
+    /// The Extended Master Secret extension (RFC 7627) used in TLS 1.2.
     pub extended_master_secret: OnOff,
+    /// Renegotiations the client may start on one connection.
     pub client_renegotiation: ClientRenegotiation,
 }
 
@@ -172,19 +208,33 @@ pub struct Other {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Item {
+    /// A protocol version, by wire `code`.
     Version,
+    /// A cipher suite, by IANA `code`.
     Suite,
+    /// A key-exchange group, by IANA `code`.
     Group,
+    /// A DHE group: `name` when it is a standard group, and its `bits`.
     DhGroup,
+    /// A certificate RSA key, by `bits`.
     Rsa,
+    /// A certificate ECDSA curve, by `name`.
     EcCurve,
+    /// A certificate EdDSA key, by `name`.
     Eddsa,
+    /// The hash of a certificate signature, by `name`.
     SignatureHash,
+    /// The hash of the TLS 1.2 key-exchange signature, by `name`.
     KexHash,
+    /// TLS compression, `on` or not.
     Compression,
+    /// Renegotiation without RFC 5746, `on` or not.
     InsecureRenegotiation,
+    /// TLS 1.3 early data, `on` or not.
     ZeroRtt,
+    /// The Extended Master Secret extension, `on` or not.
     ExtendedMasterSecret,
+    /// Client-initiated renegotiations accepted, as a `count`.
     ClientRenegotiation,
 }
 
@@ -230,24 +280,34 @@ impl Item {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Example {
+    /// What is judged; it decides which of the other fields are needed.
     pub item: Item,
+    /// A wire code point (version, suite, group).
     #[serde(default)]
     pub code: Option<u16>,
+    /// A name (group, curve, EdDSA key, hash).
     #[serde(default)]
     pub name: Option<String>,
+    /// A size in bits (RSA key, DH prime).
     #[serde(default)]
     pub bits: Option<usize>,
+    /// Whether an on/off behaviour is shown.
     #[serde(default)]
     pub on: Option<bool>,
+    /// How many client renegotiations were accepted.
     #[serde(default)]
     pub count: Option<u32>,
+    /// The class the file promises; loading fails when the tables give
+    /// another.
     pub class: Class,
 }
 
 /// A listed code point (version, suite or group).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// The IANA name the file gives it (for readers; lookups use the code).
     pub name: String,
+    /// Its class under this policy.
     pub class: Class,
     /// Where the policy file lists it, for reports that cite the file.
     pub line: usize,
@@ -257,10 +317,12 @@ pub struct Entry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SizeRange {
+    /// The smallest size in the range.
     pub min: usize,
     /// None: no upper bound.
     #[serde(default)]
     pub max: Option<usize>,
+    /// The class of every size in the range.
     pub class: Class,
 }
 
@@ -401,14 +463,22 @@ fn canonical_hash(s: &str) -> Option<&'static str> {
 pub struct Policy {
     /// "ncsc-2025-05", "ncsc-2.1".
     pub id: String,
+    /// The guideline's full title.
     pub title: String,
+    /// What the tables were taken from, when the file says.
     pub source: Option<String>,
     /// The file it came from ("baselines/ncsc-tls-2025-05.toml").
     pub path: String,
+    /// The class of a cipher suite the file does not list.
     pub default_suite: Class,
+    /// The class of a group the file does not list.
     pub default_group: Class,
+    /// Listed protocol versions by wire code (unlisted ones are
+    /// insufficient).
     pub versions: BTreeMap<u16, Entry>,
+    /// Listed cipher suites by IANA code point.
     pub suites: BTreeMap<u16, Entry>,
+    /// Listed key-exchange groups by IANA code point.
     pub groups: BTreeMap<u16, Entry>,
     dh_groups: HashMap<&'static str, Class>,
     dh_other: Vec<SizeRange>,
@@ -417,7 +487,9 @@ pub struct Policy {
     eddsa: HashMap<&'static str, Class>,
     signature_hashes: HashMap<&'static str, Class>,
     kex_hashes: HashMap<&'static str, Class>,
+    /// The classes of the behaviours that are not algorithm choices.
     pub other: Other,
+    /// The file's worked examples, all of which hold.
     pub examples: Vec<Example>,
 }
 
@@ -582,6 +654,8 @@ impl Policy {
         }
     }
 
+    /// The most client renegotiations per connection that count as
+    /// limited ([`ClientRenegotiation::limit`]).
     pub fn client_renegotiation_limit(&self) -> u32 {
         self.other.client_renegotiation.limit
     }
