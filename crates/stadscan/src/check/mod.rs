@@ -109,7 +109,7 @@ pub struct FactTest {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Example {
-    /// A name for the example, used in load errors.
+    /// A name for the example, in the data test's failure message.
     pub name: String,
     /// The observation's protocol (`http`, `ssh`...).
     pub protocol: String,
@@ -119,7 +119,7 @@ pub struct Example {
     /// The observation's facts.
     #[serde(default)]
     pub facts: BTreeMap<String, FactValue>,
-    /// Whether the check must fire on it (checked when the files load).
+    /// Whether the check must fire on it (the data test asserts it).
     pub fires: bool,
 }
 
@@ -160,7 +160,8 @@ pub struct Check {
     pub references: Vec<String>,
     /// When it fires: the condition on an observation's protocol and facts.
     pub when: Condition,
-    /// Observations it must or must not fire on, checked when the files load.
+    /// Observations it must or must not fire on: loading wants one of each,
+    /// the data test runs them.
     pub examples: Vec<Example>,
     /// The file it came from (for messages).
     pub source: String,

@@ -110,8 +110,9 @@ pub struct View {
     /// This run's number in the history file (`stadscan history list`,
     /// `stadscan diff --history FILE 4 5`).
     pub run_id: i64,
-    /// Every run of the scope in the history, oldest first, this run last (the
-    /// HTML report's trend chart).
+    /// The scope's last recorded runs (at most [`store::TREND_RUNS`],
+    /// complete and partial), oldest first, this run last (the HTML report's
+    /// trend chart).
     pub trend: Vec<RunSummary>,
     /// The changes since the previous complete run; `None` on the scope's
     /// first run.

@@ -97,7 +97,7 @@ pub struct RecogFingerprint {
     pattern: Pattern,
     /// (name, capture position, fixed value)
     params: Vec<(String, usize, String)>,
-    /// The file's inline `<example>`s, checked when the database loads.
+    /// The fingerprint's inline `<example>`s, which [`Recog::lint`] checks.
     pub examples: Vec<RecogExample>,
 }
 

@@ -13,7 +13,8 @@ use crate::model::Finding;
 pub struct Device {
     /// The device's IP address.
     pub address: String,
-    /// DNS names the address was scanned under; empty when it came in by address.
+    /// The scope's host names that led to the address; empty when it came in
+    /// through a network entry.
     pub hostnames: Vec<String>,
     /// The label of the scope entry that brought the address in.
     pub label: Option<String>,
