@@ -316,17 +316,18 @@ pub struct UnknownDeviceClass(pub String);
 /// What a fingerprint says a device is.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeviceIdentity {
-    /// The vendor, from the fingerprint's `vendor` template; `None` when not known.
+    /// The vendor (a fingerprint's `vendor` template, or another
+    /// identification layer); `None` when not known.
     pub vendor: Option<String>,
-    /// The product, from its `product` template; `None` when not known.
+    /// The product or model; `None` when not known.
     pub product: Option<String>,
-    /// The version, from its `version` template; `None` when not known.
+    /// The firmware or software version; `None` when not known.
     pub version: Option<String>,
-    /// The fingerprint's `class`.
+    /// The device class (`Unknown` when no layer gave one).
     pub class: DeviceClass,
     /// Id of the fingerprint that matched.
     pub fingerprint: String,
-    /// The fingerprint's `confidence`.
+    /// How sure the identification is.
     pub confidence: Confidence,
 }
 
