@@ -38,6 +38,7 @@ pub enum EvidenceKind {
 }
 
 impl EvidenceKind {
+    /// Every kind, in declaration order.
     pub const ALL: [EvidenceKind; 5] = [
         EvidenceKind::Service,
         EvidenceKind::TlsEndpoint,
@@ -46,6 +47,7 @@ impl EvidenceKind {
         EvidenceKind::FirmwareVersion,
     ];
 
+    /// The kebab-case name used in `requires` and the JSON report (`tls-endpoint`).
     pub fn as_str(self) -> &'static str {
         match self {
             EvidenceKind::Service => "service",
@@ -61,12 +63,16 @@ impl EvidenceKind {
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Control {
+    /// The control's number within its catalogue (`8.24`), `id` in the file.
     pub id: String,
+    /// The control's Dutch title (`title_nl`), when the file gives one.
     pub title_nl: Option<String>,
+    /// The control's English title (`title_en`).
     pub title_en: String,
     /// Whether a network scan can produce evidence for it at all.
     #[serde(default = "yes")]
     pub testable: bool,
+    /// A one-line English summary of what the control asks (`summary`).
     #[serde(default)]
     pub summary: Option<String>,
     /// For catalogues in another numbering (BIO 1.04, BIG): the BIO2
@@ -93,12 +99,16 @@ fn yes() -> bool {
 pub struct Catalogue {
     /// Prefix used in references (`bio2` in `bio2:8.24`).
     pub id: String,
+    /// The catalogue's English title.
     pub title: String,
     /// The title in Dutch (for the Dutch report).
     #[serde(default)]
     pub title_nl: Option<String>,
+    /// Where the catalogue's text comes from (`source`), e.g. the published
+    /// standard.
     #[serde(default)]
     pub source: Option<String>,
+    /// The `[[control]]` tables, in file order.
     #[serde(rename = "control", default)]
     pub controls: Vec<Control>,
 }
@@ -112,6 +122,8 @@ struct Head {
 /// Every loaded catalogue, by id.
 #[derive(Debug, Clone, Default)]
 pub struct Baselines {
+    /// Catalogue id (`bio2`, `bio-1.04`, `big`, `etsi`) -> the catalogue, from
+    /// the files under `baselines/`.
     pub catalogues: BTreeMap<String, Catalogue>,
 }
 

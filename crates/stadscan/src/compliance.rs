@@ -30,7 +30,9 @@ use crate::model::{Asset, Finding, Lang, Observation};
 pub struct Scanned<'a> {
     /// The checks that ran (each names the controls it evidences).
     pub checks: &'a Catalogue,
+    /// The devices found (their identity and observations are evidence).
     pub assets: &'a [Asset],
+    /// What the checks found; a finding of an evidencing check fails a control.
     pub findings: &'a [Finding],
     /// `--discover-only`: nothing identified, so nothing judged.
     pub discover_only: bool,
@@ -40,7 +42,9 @@ pub struct Scanned<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown baseline `{name}` (known: {})", known.join(", "))]
 pub struct UnknownBaseline {
+    /// The baseline asked for (`--baseline`).
     pub name: String,
+    /// The catalogues that have controls, by id.
     pub known: Vec<String>,
 }
 
@@ -62,16 +66,22 @@ impl UnknownBaseline {
 /// The baseline used when none is asked for.
 pub const DEFAULT_BASELINE: &str = "bio2";
 
+/// A control's verdict in one scan (JSON report, SARIF, HTML report).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
+    /// A finding of a check that evidences the control.
     Fail,
+    /// A scan could test it, but this one saw no evidence (see [`Reason`]).
     NotTested,
+    /// No finding, and its checks judged enough to count as evidence.
     Pass,
+    /// No network scan can evidence it; listed, never counted as passed.
     NotTestable,
 }
 
 impl Status {
+    /// The kebab-case name the outputs use (`not-tested`).
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",
@@ -89,9 +99,12 @@ pub struct ControlResult {
     pub id: String,
     /// `bio2:8.24`
     pub reference: String,
+    /// The control's Dutch title, when the catalogue has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title_nl: Option<String>,
+    /// The control's English title.
     pub title_en: String,
+    /// The verdict.
     pub status: Status,
     /// The checks that evidence the control (rule ids).
     pub checks: Vec<String>,
@@ -131,12 +144,19 @@ pub enum Reason {
     /// None of its checks had anything to judge.
     NothingJudged,
     /// The control requires evidence of this kind and the scan saw none.
-    Missing { evidence: EvidenceKind },
+    Missing {
+        /// The kind the scan saw none of.
+        evidence: EvidenceKind,
+    },
     /// Identity is the evidence and these many devices stayed unidentified.
-    Unidentified { devices: usize },
+    Unidentified {
+        /// How many devices stayed unidentified.
+        devices: usize,
+    },
 }
 
 impl Reason {
+    /// The reason in words, in English or Dutch.
     pub fn text(self, lang: Lang) -> String {
         match (self, lang) {
             (Reason::DiscoverOnly, Lang::En) => {
@@ -231,9 +251,13 @@ impl ControlResult {
 /// Counts per status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
+    /// Controls that passed.
     pub pass: usize,
+    /// Controls that failed.
     pub fail: usize,
+    /// Controls a scan could test that this one did not.
     pub not_tested: usize,
+    /// Controls no network scan can evidence.
     pub not_testable: usize,
 }
 
@@ -242,15 +266,19 @@ pub struct Counts {
 pub struct Compliance {
     /// Catalogue id (`bio2`, `bio-1.04`, `big`, `etsi`).
     pub baseline: String,
+    /// The catalogue's English title.
     pub title: String,
+    /// The catalogue's Dutch title, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title_nl: Option<String>,
+    /// How many controls have each status.
     pub counts: Counts,
     /// In catalogue order.
     pub controls: Vec<ControlResult>,
 }
 
 impl Compliance {
+    /// The controls that failed, in catalogue order.
     pub fn failed(&self) -> impl Iterator<Item = &ControlResult> {
         self.controls.iter().filter(|c| c.status == Status::Fail)
     }

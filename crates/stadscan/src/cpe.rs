@@ -49,12 +49,16 @@ pub const CPE_DIR: &str = "cpe";
 /// The part of a CPE name: application, operating system, hardware.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Part {
+    /// `a`: software.
     Application,
+    /// `o`: an operating system or firmware image.
     OperatingSystem,
+    /// `h`: the device itself.
     Hardware,
 }
 
 impl Part {
+    /// The one-letter code in a CPE name (`a`, `o`, `h`).
     pub fn as_str(self) -> &'static str {
         match self {
             Part::Application => "a",
@@ -77,10 +81,15 @@ impl Part {
 /// in lower case. `*` is ANY and `-` is NA, as in the specification.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Cpe {
+    /// Whether the name is of software, an operating system or hardware.
     pub part: Part,
+    /// The vendor, in the NVD dictionary's spelling (`hikvision`).
     pub vendor: String,
+    /// The product, in the NVD dictionary's spelling.
     pub product: String,
+    /// The version; `*` (ANY) or `-` (NA) when not specific.
     pub version: String,
+    /// The update (`p1`, `sp2`...); `*` when not specific.
     pub update: String,
     /// edition, language, sw_edition, target_sw, target_hw, other.
     pub rest: [String; 6],
@@ -455,6 +464,7 @@ impl CpeRules {
         self.vendors.len() + self.products.len()
     }
 
+    /// True when there are no vendor names and no product rules.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -44,29 +44,40 @@ const MAX_VALUE: usize = 120;
 /// One device-information endpoint.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
+    /// The entry's id (`id`), unique over the endpoint files.
     pub id: String,
+    /// What the endpoint is and which devices publish it.
     pub description: String,
     /// Any one matching (fact, regex) pair makes the endpoint apply.
     pub when: Vec<(String, Regex)>,
+    /// The request method.
     pub method: Method,
+    /// The path asked for.
     pub path: String,
+    /// Extra request headers (name, value), sorted by name.
     pub headers: Vec<(String, String)>,
+    /// The request body (empty for a GET).
     pub body: String,
+    /// The facts taken from the answer.
     pub extract: Vec<Extract>,
     /// Asked only with a working credential (`login = true`): the
     /// unauthenticated follow-up skips it, the credential tests ask it.
     pub login: bool,
 }
 
+/// The request method of an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum Method {
+    /// `GET`, the default.
     #[serde(rename = "GET")]
     Get,
+    /// `POST`, with the entry's `body`.
     #[serde(rename = "POST")]
     Post,
 }
 
 impl Method {
+    /// The method as it goes on the request line.
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -78,13 +89,20 @@ impl Method {
 /// A fact taken from an answer: a fixed value, or group 1 of a regex.
 #[derive(Debug, Clone)]
 pub struct Extract {
+    /// The fact set, always under `device_info.` (e.g. `device_info.model`).
     pub fact: String,
+    /// Where its value comes from.
     pub source: Source,
 }
 
+/// Where an extracted fact's value comes from.
 #[derive(Debug, Clone)]
 pub enum Source {
+    /// A fixed value, set when the answer is the expected one (one of the
+    /// entry's regexes matched, or it has none).
     Value(String),
+    /// Group 1 of a regular expression over the answer's body, cleaned and cut
+    /// to 120 characters.
     Regex(Regex),
 }
 
@@ -176,14 +194,17 @@ impl Endpoints {
         Ok(Endpoints { list })
     }
 
+    /// How many endpoints there are.
     pub fn len(&self) -> usize {
         self.list.len()
     }
 
+    /// True when there are no endpoints.
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
 
+    /// The endpoints, in file order.
     pub fn iter(&self) -> impl Iterator<Item = &Endpoint> {
         self.list.iter()
     }

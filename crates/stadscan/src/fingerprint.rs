@@ -85,31 +85,56 @@ pub const PROTOCOLS: &[&str] = &[
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum DeviceClass {
+    /// IP camera or video encoder.
     Camera,
+    /// Network video recorder (or DVR).
     Nvr,
+    /// Gateway or monitor that collects sensor data (presence, counts,
+    /// environment).
     SensorGateway,
+    /// MQTT broker.
     MqttBroker,
+    /// Traffic signal controller.
     TrafficController,
+    /// Street lighting controller.
     StreetlightController,
+    /// Controller of building services (heating, ventilation, rooms).
     BuildingAutomation,
+    /// Programmable logic controller or HMI (pumps, locks, bridges).
     Plc,
+    /// LoRaWAN gateway.
     LorawanGateway,
+    /// Network equipment that is not clearly a router, switch, firewall or
+    /// access point (device servers, wireless controllers).
     NetworkGear,
+    /// Printer, scanner or multifunction device.
     Printer,
+    /// General-purpose computer or its management controller.
     Server,
+    /// Door controller, badge reader or alarm panel.
     AccessControl,
+    /// UPS or power distribution unit.
     UpsPower,
+    /// Network-attached storage.
     Nas,
+    /// Charging point for electric vehicles.
     EvCharger,
+    /// Parking system: pay stations, barriers, guidance.
     Parking,
+    /// Router.
     Router,
+    /// Switch.
     Switch,
+    /// Firewall or VPN gateway.
     Firewall,
+    /// Wi-Fi access point.
     AccessPoint,
+    /// Not identified.
     Unknown,
 }
 
 impl DeviceClass {
+    /// Every class, in declaration order.
     pub const ALL: [DeviceClass; 22] = [
         DeviceClass::Camera,
         DeviceClass::Nvr,
@@ -135,6 +160,7 @@ impl DeviceClass {
         DeviceClass::Unknown,
     ];
 
+    /// The kebab-case name the JSON report, SARIF and the data files use.
     pub fn as_str(self) -> &'static str {
         match self {
             DeviceClass::Camera => "camera",
@@ -290,12 +316,18 @@ pub struct UnknownDeviceClass(pub String);
 /// What a fingerprint says a device is.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeviceIdentity {
+    /// The vendor (a fingerprint's `vendor` template, or another
+    /// identification layer); `None` when not known.
     pub vendor: Option<String>,
+    /// The product or model; `None` when not known.
     pub product: Option<String>,
+    /// The firmware or software version; `None` when not known.
     pub version: Option<String>,
+    /// The device class (`Unknown` when no layer gave one).
     pub class: DeviceClass,
     /// Id of the fingerprint that matched.
     pub fingerprint: String,
+    /// How sure the identification is.
     pub confidence: Confidence,
 }
 
@@ -317,18 +349,24 @@ impl DeviceIdentity {
 /// One validated fingerprint.
 #[derive(Debug, Clone)]
 pub struct Fingerprint {
+    /// Stable id (`id`), unique over the fingerprint files.
     pub id: String,
+    /// What the fingerprint recognises (`description`).
     pub description: String,
     /// Observation protocols it applies to; empty: any.
     pub protocol: Vec<String>,
+    /// The class it gives a device (`class`).
     pub class: DeviceClass,
+    /// How sure an identification by it is (`confidence`, default medium).
     pub confidence: Confidence,
     /// Names software found on many kinds of device rather than the device:
     /// [`Fingerprints::identify_asset`] prefers any other identity over it.
     pub generic: bool,
+    /// Observations it must identify, checked when the files load.
     pub examples: Vec<FingerprintExample>,
     /// The file it came from and the line of its `[[fingerprint]]` table.
     pub source: String,
+    /// The line of its `[[fingerprint]]` table in that file.
     pub line: usize,
     matchers: Vec<Matcher>,
     vendor: Option<Template>,
@@ -339,11 +377,17 @@ pub struct Fingerprint {
 /// An example observation and the identity it must produce.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FingerprintExample {
+    /// The observation's protocol.
     pub protocol: String,
+    /// The observation's facts.
     pub facts: Facts,
+    /// The expected vendor; `None` expects none.
     pub vendor: Option<String>,
+    /// The expected product; `None` expects none.
     pub product: Option<String>,
+    /// The expected version; `None` expects none.
     pub version: Option<String>,
+    /// The expected class (the fingerprint's own when the example omits it).
     pub class: DeviceClass,
     /// Line of the example in its file.
     pub line: usize,
@@ -456,10 +500,12 @@ impl Fingerprints {
         self.check_examples()
     }
 
+    /// How many fingerprints there are.
     pub fn len(&self) -> usize {
         self.list.len()
     }
 
+    /// True when there are no fingerprints.
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
@@ -469,6 +515,7 @@ impl Fingerprints {
         self.list.iter()
     }
 
+    /// The fingerprint with id `id`.
     pub fn get(&self, id: &str) -> Option<&Fingerprint> {
         self.list.iter().find(|f| f.id == id)
     }

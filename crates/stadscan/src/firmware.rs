@@ -457,8 +457,11 @@ pub fn lower_confidence(c: Confidence) -> Confidence {
 /// models (firmware lines that differ per model series).
 #[derive(Debug, Clone)]
 pub struct Range {
+    /// The first affected version; `None`: every version before the end is.
     pub introduced: Option<Version>,
+    /// The first version with the fix (excluded from the range).
     pub fixed: Option<Version>,
+    /// The last affected version (included), when no fixed version is known.
     pub last_affected: Option<Version>,
     /// Regex (case-insensitive) the product must also match, as written.
     pub product: Option<String>,
@@ -508,9 +511,13 @@ impl fmt::Display for Range {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdvisoryExample {
+    /// The example device's vendor.
     pub vendor: String,
+    /// The example device's product.
     pub product: String,
+    /// The example device's version string.
     pub version: String,
+    /// Whether the advisory must apply to it (checked when the files load).
     pub affected: bool,
 }
 
@@ -519,15 +526,19 @@ pub struct AdvisoryExample {
 pub struct Advisory {
     /// Stable id (lowercase letters, digits, dashes): `openssh-cve-2024-6387`.
     pub id: String,
+    /// The vendor as fingerprints name it (compared ignoring case and
+    /// punctuation).
     pub vendor: String,
     /// Other names of the same vendor a fingerprint may use.
     pub vendor_aliases: Vec<String>,
     /// Regex (case-insensitive) over the identity's product, as written.
     pub product: String,
+    /// The affected version ranges; a version in any one is affected.
     pub affected: Vec<Range>,
     /// The fixed version(s), for messages ("9.8p1"; "8.0.7, 8.1.8" when each
     /// branch has its own fix). See [`Advisory::fixed_for`] for one version.
     pub fixed: Option<String>,
+    /// The CVE ids (`CVE-YYYY-NNNN`) it covers; empty only for a lab advisory.
     pub cves: Vec<String>,
     /// CVSS v3 base score, 0.0 to 10.0.
     pub cvss: f64,
@@ -536,14 +547,20 @@ pub struct Advisory {
     /// How sure a version match makes the finding (banner reliability and
     /// configuration prerequisites); lowered for distribution builds.
     pub version_confidence: Confidence,
+    /// The rule's title in SARIF and the reports (its CVEs are appended).
     pub title: String,
+    /// What the vulnerability is (the SARIF rule's description).
     pub description: String,
+    /// What to do about it (the SARIF rule's help).
     pub remediation: String,
+    /// Links to the vendor's advisory and other sources.
     pub references: Vec<String>,
     /// Baseline control ids (`bio2:8.8`, `etsi:5.3-2`...).
     pub controls: Vec<String>,
     /// A fictional advisory for the simulated lab devices.
     pub lab: bool,
+    /// Devices the advisory must or must not apply to, checked when the files
+    /// load.
     pub examples: Vec<AdvisoryExample>,
     /// The file it came from.
     pub source: String,
@@ -684,10 +701,12 @@ impl Advisories {
         Ok(Advisories { advisories })
     }
 
+    /// How many advisories there are.
     pub fn len(&self) -> usize {
         self.advisories.len()
     }
 
+    /// True when there are no advisories.
     pub fn is_empty(&self) -> bool {
         self.advisories.is_empty()
     }
@@ -697,10 +716,12 @@ impl Advisories {
         &self.advisories
     }
 
+    /// The advisories, in id order.
     pub fn iter(&self) -> std::slice::Iter<'_, Advisory> {
         self.advisories.iter()
     }
 
+    /// The advisory with id `id`.
     pub fn get(&self, id: &str) -> Option<&Advisory> {
         self.advisories.iter().find(|a| a.id == id)
     }
@@ -1015,22 +1036,30 @@ fn is_cve_id(s: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KevEntry {
+    /// The CVE id.
     #[serde(rename = "cveID")]
     pub cve_id: String,
+    /// The vendor or project CISA names.
     pub vendor_project: String,
+    /// The product CISA names.
     pub product: String,
+    /// CISA's name for the vulnerability.
     pub vulnerability_name: String,
     /// YYYY-MM-DD.
     pub date_added: String,
+    /// CISA's short description.
     pub short_description: String,
+    /// The action CISA requires (usually: apply the vendor's update).
     pub required_action: String,
     /// YYYY-MM-DD.
     pub due_date: String,
     /// "Known" or "Unknown"; absent in older catalogues.
     #[serde(default)]
     pub known_ransomware_campaign_use: Option<String>,
+    /// CISA's notes, usually links.
     #[serde(default)]
     pub notes: Option<String>,
+    /// CWE ids (`CWE-787`).
     #[serde(default)]
     pub cwes: Vec<String>,
 }
@@ -1057,8 +1086,11 @@ struct KevFile {
 /// local file.
 #[derive(Debug, Clone, Default)]
 pub struct Kev {
+    /// The catalogue's `title`.
     pub title: String,
+    /// The catalogue's version (`catalogVersion`).
     pub catalog_version: String,
+    /// When CISA released this version (`dateReleased`).
     pub date_released: String,
     entries: BTreeMap<String, KevEntry>,
 }
@@ -1067,18 +1099,26 @@ pub struct Kev {
 /// for malformed JSON.
 #[derive(Debug, thiserror::Error)]
 pub enum KevError {
+    /// The file could not be read.
     #[error("{file}: {source}")]
     Read {
+        /// The KEV file's path.
         file: String,
+        /// Why it could not be read.
         source: std::io::Error,
     },
     /// `message` is the parser's, without its position.
     #[error("{file}:{line}:{column}: not a CISA KEV catalogue: {message}")]
     Json {
+        /// The KEV file's path.
         file: String,
+        /// The line of the JSON error (1-based).
         line: usize,
+        /// The column of the JSON error (1-based).
         column: usize,
+        /// The parser's message, without its position.
         message: String,
+        /// The parser's error.
         #[source]
         source: serde_json::Error,
     },
@@ -1139,14 +1179,17 @@ impl Kev {
         self.entry(cve).is_some()
     }
 
+    /// The entry for a CVE id (any case), if the catalogue lists it.
     pub fn entry(&self, cve: &str) -> Option<&KevEntry> {
         self.entries.get(&cve.trim().to_ascii_uppercase())
     }
 
+    /// How many CVEs the catalogue lists.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// True when the catalogue lists none.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

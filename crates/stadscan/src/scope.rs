@@ -53,7 +53,9 @@ pub const SMART_CITY_UDP: &[u16] = &[
 /// global rate protects the path (firewall state tables), and at 2,000 new
 /// connections a second a sparse /16 with host discovery takes minutes.
 pub const DEFAULT_PER_SECOND: u32 = 2000;
+/// Default `[rate] per_host_concurrency` under the normal profile (ot-safe: 1).
 pub const DEFAULT_PER_HOST_CONCURRENCY: u32 = 4;
+/// Default `[rate] timeout_ms`: what one silent or slow endpoint may cost.
 pub const DEFAULT_TIMEOUT_MS: u64 = 3000;
 
 /// The shortest default greeting wait (`[rate] greeting_ms`) on ports
@@ -78,17 +80,26 @@ pub const MAX_SCOPE: u128 = 1 << 32;
 /// A scope file that cannot be used. Names the file, line and field.
 #[derive(Debug, thiserror::Error)]
 pub enum ScopeError {
+    /// The scope file could not be read.
     #[error("{}: cannot read the scope file: {source}", path.display())]
     Read {
+        /// The scope file.
         path: PathBuf,
+        /// Why it could not be read.
         source: std::io::Error,
     },
+    /// The scope file breaks a rule.
     #[error("{}:{line}:{column}: {field}: {message}", path.display())]
     Invalid {
+        /// The scope file.
         path: PathBuf,
+        /// The line at fault (1-based).
         line: usize,
+        /// The column at fault (1-based).
         column: usize,
+        /// The field at fault, as a dotted path (`knowledge.min_cvss`).
         field: String,
+        /// What is wrong with it.
         message: String,
     },
 }
@@ -235,9 +246,11 @@ struct ExtraCredential {
 /// tested at all, and under what budget.
 #[derive(Debug, Clone)]
 pub struct CredentialPolicy {
+    /// `[credentials] enabled`: whether default credentials are tested at all.
     pub enabled: bool,
     /// Attempts per device and account within `window`.
     pub attempts: u32,
+    /// The window the attempts are counted in (`window_hours`, default 24).
     pub window: Duration,
     /// Pause between two attempts on one device.
     pub delay: Duration,
@@ -264,7 +277,9 @@ impl Default for CredentialPolicy {
 /// A network of the scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Network {
+    /// The addresses the entry admits (`cidr`).
     pub net: IpNet,
+    /// The entry's `label`, shown in the reports and the register.
     pub label: Option<String>,
     /// Line of the entry in the scope file (1-based).
     pub line: usize,
@@ -273,10 +288,13 @@ pub struct Network {
 /// A named host of the scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Host {
+    /// The DNS name to resolve.
     pub name: String,
+    /// The entry's `label`, shown in the reports and the register.
     pub label: Option<String>,
     /// Where the name may resolve outside the scope's networks.
     pub addresses: Vec<IpNet>,
+    /// Line of the entry in the scope file (1-based).
     pub line: usize,
 }
 
@@ -399,13 +417,17 @@ fn credential_policy(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RateProfile {
+    /// The default rates.
     Normal,
+    /// `ot-safe`: 50 connections a second, one at a time per device, no
+    /// credential tests on OT devices.
     OtSafe,
 }
 
 /// How fast and how hard to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateConfig {
+    /// `[rate] profile`: what the defaults and the credential tests follow.
     pub profile: RateProfile,
     /// New connections (and datagrams) per second, across the whole scan.
     pub per_second: u32,
@@ -434,6 +456,7 @@ pub enum HostDiscovery {
 }
 
 impl HostDiscovery {
+    /// The value as the scope file and the JSON report spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             HostDiscovery::Probe => "probe",
@@ -446,6 +469,7 @@ impl HostDiscovery {
 /// unused ones before the full port list is tried.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiscoveryConfig {
+    /// `[discovery] hosts`: which addresses get the full port list.
     pub hosts: HostDiscovery,
     /// TCP ports every address is tried on first (a connect that is
     /// accepted or refused proves the address is in use).
@@ -461,30 +485,44 @@ pub struct DiscoveryConfig {
 /// Ports to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortPlan {
+    /// The port profile the lists started from (`smart-city` or `none`).
     pub profile: String,
+    /// TCP ports to scan, sorted, without duplicates.
     pub tcp: Vec<u16>,
+    /// UDP ports to scan, sorted, without duplicates.
     pub udp: Vec<u16>,
 }
 
 /// A parsed, validated scope.
 #[derive(Debug, Clone)]
 pub struct Scope {
+    /// The scope's `name`: it keys the history and the SARIF category.
     pub name: String,
     /// The scope file as given on the command line.
     pub path: PathBuf,
+    /// The `[[networks]]` entries: the addresses the scan may contact.
     pub networks: Vec<Network>,
+    /// The `[[hosts]]` entries: names resolved at scan time.
     pub hosts: Vec<Host>,
+    /// `exclude`: addresses never contacted, even inside a network.
     pub exclude: Vec<IpNet>,
+    /// `[ports]`: what is scanned on every address.
     pub ports: PortPlan,
+    /// `[rate]`: how fast and how hard.
     pub rate: RateConfig,
     /// Trust-anchor files, resolved against the scope file's folder.
     pub trust_anchors: Vec<PathBuf>,
     /// Line of each trust anchor's entry (for messages).
     pub trust_anchor_lines: Vec<usize>,
+    /// `[dns] nameservers` (port 53 unless given); empty: the system's resolvers.
     pub nameservers: Vec<SocketAddr>,
+    /// `[dns] timeout_ms` (default 2000 ms) for one lookup.
     pub dns_timeout: Duration,
+    /// `[credentials] enabled`, the same as `credentials.enabled`.
     pub credentials_enabled: bool,
+    /// `[credentials]`: the budget and the city's own entries.
     pub credentials: CredentialPolicy,
+    /// `[discovery]`: how live addresses are found.
     pub discovery: DiscoveryConfig,
     /// The TLS policy endpoints are judged against (`ncsc-2025-05`, `ncsc-2.1`).
     pub tls_policy: String,
@@ -501,8 +539,11 @@ pub const TLS_POLICIES: &[&str] = &["ncsc-2025-05", "ncsc-2.1"];
 /// What the gate says about an address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
+    /// Inside a network, or in the addresses a named host may resolve to.
     Allowed,
+    /// In an `exclude` network.
     Excluded,
+    /// In no network of the scope (nor, for a named host, its `addresses`).
     OutsideScope,
 }
 
@@ -758,6 +799,7 @@ impl Scope {
             .then(|| Target::admitted(addr, hostname, origin))
     }
 
+    /// True when `addr` is in an `exclude` network.
     pub fn is_excluded(&self, addr: IpAddr) -> bool {
         self.exclude.iter().any(|n| n.contains(&addr))
     }

@@ -42,10 +42,13 @@ const MAX_PATH: usize = 200;
 /// One group of paths: a vendor's, or generic ones.
 #[derive(Debug, Clone)]
 pub struct Group {
+    /// The group's id, unique over the stream-path files.
     pub id: String,
+    /// The vendor whose devices use the paths; `None` for a generic group.
     pub vendor: Option<String>,
     /// Matches the RTSP Server header of the vendor's devices.
     pub server: Option<Regex>,
+    /// The paths to DESCRIBE, in the order they are tried.
     pub paths: Vec<String>,
     /// Where the paths are documented.
     pub source: String,
@@ -140,14 +143,17 @@ impl StreamPaths {
         Ok(())
     }
 
+    /// How many groups there are.
     pub fn len(&self) -> usize {
         self.groups.len()
     }
 
+    /// True when there are no groups.
     pub fn is_empty(&self) -> bool {
         self.groups.is_empty()
     }
 
+    /// The groups, in file order.
     pub fn iter(&self) -> impl Iterator<Item = &Group> {
         self.groups.iter()
     }

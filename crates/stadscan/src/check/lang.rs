@@ -15,8 +15,11 @@ use crate::knowledge::validate::{DataFile, Problem};
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Wording {
+    /// The title.
     pub title: String,
+    /// What the weakness is and why it matters.
     pub description: String,
+    /// What to do about it.
     pub remediation: String,
 }
 

@@ -88,14 +88,20 @@ pub struct Condition {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FactTest {
+    /// The fact tested (`http.server`, `tls.version`...).
     pub fact: String,
+    /// `false`: the fact must be absent (the other fields are then not
+    /// looked at); `true` or unset: it must exist.
     pub exists: Option<bool>,
+    /// The fact must equal this value (text compared ignoring case).
     pub equals: Option<FactValue>,
     /// Case-insensitive: the value is one of these.
     pub one_of: Option<Vec<String>>,
     /// Case-insensitive substring.
     pub contains: Option<String>,
+    /// The fact is an integer below this.
     pub less_than: Option<i64>,
+    /// The fact is an integer above this.
     pub greater_than: Option<i64>,
 }
 
@@ -103,32 +109,45 @@ pub struct FactTest {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Example {
+    /// A name for the example, in the data test's failure message.
     pub name: String,
+    /// The observation's protocol (`http`, `ssh`...).
     pub protocol: String,
+    /// Whether the observation ran inside TLS.
     #[serde(default)]
     pub tls: bool,
+    /// The observation's facts.
     #[serde(default)]
     pub facts: BTreeMap<String, FactValue>,
+    /// Whether the check must fire on it (the data test asserts it).
     pub fires: bool,
 }
 
 /// A validated check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
+    /// Stable id (`id` in the file), the SARIF rule id.
     pub id: String,
     /// PascalCase name (SARIF `rule.name`).
     pub name: String,
+    /// One-line English title (SARIF `shortDescription`, the reports).
     pub title: String,
+    /// What the weakness is and why it matters (SARIF `fullDescription`).
     pub description: String,
+    /// What to do about it (SARIF `help`).
     pub remediation: String,
+    /// The category the outputs group and tag findings by.
     pub category: Category,
     /// What a judgement of this check stands on (`compliance`
     /// counts it for the check's controls).
     pub evidence: EvidenceKind,
+    /// How serious a finding is.
     pub severity: Severity,
     /// CVSS-like score, 0.0 to 10.0.
     pub security_severity: f64,
+    /// How sure a finding of the check is.
     pub confidence: Confidence,
+    /// Baseline control ids it evidences (`bio2:8.24`, `etsi:5.1-3`...).
     pub controls: Vec<String>,
     /// Message template: `{endpoint}`, `{service}`, `{host}` and fact names
     /// in braces are replaced. Never a volatile fact
@@ -137,8 +156,12 @@ pub struct Check {
     /// Facts the finding carries as properties besides those of `when`
     /// (times, counters, samples: what may change between runs).
     pub properties: Vec<String>,
+    /// Links to the standards and advisories behind it.
     pub references: Vec<String>,
+    /// When it fires: the condition on an observation's protocol and facts.
     pub when: Condition,
+    /// Observations it must or must not fire on: loading wants one of each,
+    /// the data test runs them.
     pub examples: Vec<Example>,
     /// The file it came from (for messages).
     pub source: String,
@@ -167,6 +190,7 @@ impl Check {
 /// Every check, in id order.
 #[derive(Debug, Clone, Default)]
 pub struct Catalogue {
+    /// The checks, in id order.
     pub checks: Vec<Check>,
     /// The Dutch wording of every rule (checks and advisories), by id.
     pub dutch: BTreeMap<String, lang::Wording>,
@@ -217,6 +241,7 @@ impl Catalogue {
         Ok(Catalogue { checks, dutch })
     }
 
+    /// The check with id `id`.
     pub fn get(&self, id: &str) -> Option<&Check> {
         self.checks.iter().find(|c| c.id == id)
     }

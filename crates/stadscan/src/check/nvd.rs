@@ -103,6 +103,8 @@ const LISTED: usize = 10;
 pub struct Policy<'a> {
     /// CVEs scored below this are left out (KEV ones and unscored ones stay).
     pub min_cvss: Option<f64>,
+    /// The KEV catalogue (`--kev`), beside the index's own KEV marks: CVEs on
+    /// it are kept whatever their score and make the finding known-exploited.
     pub kev: Option<&'a Kev>,
 }
 

@@ -37,7 +37,9 @@ pub const CONTROL: &str = "control";
 #[derive(Debug, thiserror::Error)]
 #[error("{}: credential attempt budget: {kind}", path.display())]
 pub struct BudgetError {
+    /// The budget file.
     pub path: PathBuf,
+    /// What went wrong with it.
     #[source]
     pub kind: BudgetErrorKind,
 }
@@ -45,8 +47,10 @@ pub struct BudgetError {
 /// What went wrong with a budget file.
 #[derive(Debug, thiserror::Error)]
 pub enum BudgetErrorKind {
+    /// The file could not be opened as an SQLite database.
     #[error("{0}")]
     Open(#[from] crate::sqlite::OpenError),
+    /// A query failed.
     #[error("{0}")]
     Sql(#[from] rusqlite::Error),
 }
@@ -60,15 +64,21 @@ pub struct Key {
     pub service: String,
     /// The login method's name.
     pub method: String,
+    /// The user name (empty for an SNMP community).
     pub account: String,
 }
 
 /// How an attempt ended, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stored {
+    /// Written down before the attempt goes out; left so when the scanner
+    /// stopped before the answer.
     Sent,
+    /// The service let the client in.
     Accepted,
+    /// The service said no.
     Refused,
+    /// No clear answer (timeout, reset, an answer the tester does not know).
     Inconclusive,
 }
 
@@ -99,6 +109,7 @@ pub struct Budget {
     path: PathBuf,
     /// Attempts per device and account within `window` seconds.
     pub limit: u32,
+    /// The window, in seconds.
     pub window: i64,
 }
 
@@ -132,6 +143,7 @@ impl Budget {
         })
     }
 
+    /// The budget file.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -98,11 +98,18 @@ pub fn default_method(name: &str) -> Option<Method> {
 /// A product whose factory credentials are known.
 #[derive(Debug, Clone)]
 pub struct Product {
+    /// The product's id (`[[product]] id`), which its credentials name.
     pub id: String,
+    /// A human name for the product.
     pub title: String,
+    /// Vendor names that match the asset's vendor (any one, case-insensitive).
     pub vendors: Vec<String>,
+    /// Regular expressions over the asset's model (any one); empty matches any
+    /// model.
     pub models: Vec<Regex>,
+    /// Fingerprint ids that name the product (any one).
     pub fingerprints: Vec<String>,
+    /// How to log in to each of the product's services.
     pub logins: Vec<Method>,
 }
 
@@ -111,7 +118,9 @@ pub struct Product {
 pub struct Entry {
     /// Named in outputs instead of the password.
     pub id: String,
+    /// The user name (empty for an SNMP community).
     pub username: String,
+    /// The password or community; never written to an output.
     pub password: Secret,
     /// Method names it is tried with (empty: every login of its product
     /// but SNMP).
@@ -133,10 +142,13 @@ impl Entry {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceKey {
+    /// The vendor identification named.
     #[serde(default)]
     pub vendor: Option<String>,
+    /// The model identification named.
     #[serde(default)]
     pub model: Option<String>,
+    /// The id of the fingerprint that named the device.
     #[serde(default)]
     pub fingerprint: Option<String>,
 }
@@ -144,9 +156,11 @@ pub struct DeviceKey {
 /// All credential data.
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {
+    /// The products with known factory credentials, in file order.
     pub products: Vec<Product>,
     /// Product id -> its credentials, in file order.
     pub by_product: BTreeMap<String, Vec<Entry>>,
+    /// The generic list, tried only on devices no product matches.
     pub generic: Vec<Entry>,
 }
 
@@ -396,7 +410,9 @@ impl Credentials {
 /// A login method and the entries to try with it, in order.
 #[derive(Debug, Clone)]
 pub struct Choice {
+    /// How to log in.
     pub method: Method,
+    /// The entries tried with that login, in order.
     pub entries: Vec<Entry>,
 }
 

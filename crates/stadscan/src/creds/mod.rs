@@ -54,15 +54,24 @@ const DEVICES_AT_ONCE: usize = 32;
 /// Everything the credential phase needs.
 #[derive(Clone)]
 pub struct Tester {
+    /// The credential data (`checks/credentials/`).
     pub data: Arc<Credentials>,
+    /// The scope's `[credentials]` table: budget, delay, its own entries.
     pub policy: CredentialPolicy,
+    /// The on-disk attempt budget, shared by every device tested.
     pub budget: Arc<Budget>,
+    /// The network layer the logins go through (rate, host slots, audit trail).
     pub net: Arc<Net>,
+    /// Trust and client settings for logins inside TLS.
     pub tls: TlsContext,
     /// Time one attempt may take.
     pub timeout: Duration,
+    /// The scope runs the ot-safe profile: no login on OT devices or OT ports.
     pub ot_safe: bool,
+    /// The device-information endpoints read after a login that works over HTTP
+    /// (`checks/device-info/`).
     pub endpoints: Arc<crate::devinfo::Endpoints>,
+    /// Stops the tests when the scan is interrupted.
     pub shutdown: Shutdown,
 }
 
@@ -73,6 +82,7 @@ pub struct Spent {
     pub device: String,
     /// `port/transport`.
     pub service: String,
+    /// The user name (empty for an SNMP community).
     pub account: String,
     /// When the budget allows the next attempt (Unix seconds), if known.
     pub next: Option<i64>,
@@ -81,13 +91,23 @@ pub struct Spent {
 /// What the credential phase did, for the report's notes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Summary {
+    /// Services on which logins were tried.
     pub services: u64,
+    /// Login attempts sent, control attempts included.
     pub attempts: u64,
+    /// Services where a default credential worked on a re-test this run.
     pub accepted: u64,
+    /// Services reported from an earlier run's success because the budget kept
+    /// this run from re-testing.
     pub carried: u64,
+    /// Services that let a deliberately wrong password in (unauthenticated
+    /// access).
     pub accepts_any: u64,
+    /// Accounts the budget kept from being tested (see `spent`).
     pub budget_spent: u64,
+    /// Services left alone under the ot-safe profile.
     pub ot_skipped: u64,
+    /// Times the budget file failed; those logins were not tried.
     pub budget_errors: u64,
     /// The accounts behind `budget_spent`.
     pub spent: Vec<Spent>,

@@ -21,6 +21,7 @@ pub struct RunSummary {
     pub started: i64,
     /// False when the run was interrupted (its results are partial).
     pub complete: bool,
+    /// Assets the run found.
     pub assets: usize,
     /// Findings per severity (severities with none are absent).
     pub by_severity: BTreeMap<Severity, usize>,
@@ -31,6 +32,7 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
+    /// How many findings the run had, over every severity.
     pub fn findings(&self) -> usize {
         self.by_severity.values().sum()
     }
@@ -53,6 +55,7 @@ pub enum State {
 }
 
 impl State {
+    /// The SARIF `baselineState` value (`new`, `unchanged`, `updated`, `absent`).
     pub fn as_str(self) -> &'static str {
         match self {
             State::New => "new",
@@ -68,12 +71,15 @@ impl State {
 pub struct Change {
     /// The finding's stable key (the SARIF `primaryLocationLineHash`).
     pub key: String,
+    /// The check that fired (its id in the catalogue, e.g. from `checks/`).
     pub rule: String,
     /// `127.42.0.11:8080/tcp`
     pub endpoint: String,
     /// Asset id.
     pub asset: String,
+    /// The finding's severity in that run.
     pub severity: Severity,
+    /// The finding's message in that run (English).
     pub message: String,
 }
 
@@ -82,11 +88,15 @@ pub struct Change {
 pub struct Changes {
     /// When the previous run started (Unix seconds).
     pub previous_started: i64,
+    /// The previous run's number in the history file.
     pub previous_id: i64,
+    /// Findings of this run that the previous run did not have.
     pub new: Vec<Change>,
+    /// Findings in both runs whose message or severity changed.
     pub updated: Vec<Change>,
     /// Findings of the previous run that are gone.
     pub fixed: Vec<Change>,
+    /// How many findings are the same in both runs.
     pub unchanged: usize,
     /// Finding key -> state, for every finding of this run.
     #[serde(skip)]
@@ -100,6 +110,11 @@ pub struct View {
     /// This run's number in the history file (`stadscan history list`,
     /// `stadscan diff --history FILE 4 5`).
     pub run_id: i64,
+    /// The scope's last recorded runs (at most [`store::TREND_RUNS`],
+    /// complete and partial), oldest first, this run last (the HTML report's
+    /// trend chart).
     pub trend: Vec<RunSummary>,
+    /// The changes since the previous complete run; `None` on the scope's
+    /// first run.
     pub changes: Option<Changes>,
 }

@@ -83,7 +83,9 @@ CREATE TABLE IF NOT EXISTS asset_seen (
 #[derive(Debug, thiserror::Error)]
 #[error("history {}: {kind}", path.display())]
 pub struct HistoryError {
+    /// The history file.
     pub path: PathBuf,
+    /// What went wrong with it.
     #[source]
     pub kind: HistoryErrorKind,
 }
@@ -91,34 +93,58 @@ pub struct HistoryError {
 /// What went wrong with a history file.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryErrorKind {
+    /// The file could not be opened as an SQLite database.
     #[error("{0}")]
     Open(#[from] crate::sqlite::OpenError),
+    /// The tables could not be created.
     #[error("cannot create the schema: {0}")]
     Schema(#[source] rusqlite::Error),
+    /// The file was written with another schema version.
     #[error("schema version {found}; this stadscan reads version {SCHEMA_VERSION}")]
-    Version { found: String },
+    Version {
+        /// The version the file's `meta` table gives.
+        found: String,
+    },
+    /// A query failed.
     #[error("{0}")]
     Sql(#[from] rusqlite::Error),
     /// A stored observation that does not read back (or write).
     #[error("{0}")]
     Json(#[from] serde_json::Error),
+    /// `--resume`: the scope file changed since the unfinished run began.
     #[error(
         "run {run} was a scan of another version of this scope: its progress does not apply; scan without --resume"
     )]
-    OtherScope { run: i64 },
+    OtherScope {
+        /// The unfinished run.
+        run: i64,
+    },
+    /// No run has this number.
     #[error("no run {0}")]
     NoRun(i64),
     /// `known` lists the runs there are, or says there are none.
+    /// The file holds no run by that name (a number, `latest` or `previous`).
     #[error("no run `{name}` (give a run number, `latest` or `previous`); {known}")]
-    UnknownRun { name: String, known: String },
+    UnknownRun {
+        /// The name as given.
+        name: String,
+        /// The runs there are, or a note that there are none.
+        known: String,
+    },
 }
 
 /// The state of a stored run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunState {
+    /// Begun and not yet recorded: the scan is still going (or its scanner
+    /// stopped and no run of the scope has begun since).
     Running,
+    /// Finished and recorded in full.
     Complete,
+    /// Recorded, but the scan was interrupted: its results are partial.
     Partial,
+    /// Left `running` by a scanner that stopped; marked so when the scope's next
+    /// run begins.
     Incomplete,
 }
 
@@ -132,6 +158,7 @@ impl RunState {
         }
     }
 
+    /// The state as the `runs` table stores it.
     pub fn as_str(self) -> &'static str {
         match self {
             RunState::Running => "running",
@@ -145,10 +172,15 @@ impl RunState {
 /// A stored run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Run {
+    /// The run's number in the file (increasing).
     pub id: i64,
+    /// The scope's key (its SARIF `automationDetails.id`, `stadscan/<name>/`).
     pub scope_key: String,
+    /// The scope's name (`name` in the scope file).
     pub scope_name: String,
+    /// When the run started, in seconds since the Unix epoch.
     pub started: i64,
+    /// Where the run got to.
     pub state: RunState,
 }
 

@@ -52,10 +52,12 @@ pub struct Enterprises {
     by_number: HashMap<u32, Enterprise>,
     /// Where the data came from and when (the file's `source` and `date`).
     pub source: String,
+    /// The data's date (the file's `date`).
     pub date: String,
 }
 
 impl Enterprises {
+    /// The table built into the binary (`checks/identify/enterprise-numbers.toml`).
     pub fn embedded() -> Result<Enterprises, CheckLoadError> {
         let text = crate::knowledge::embedded::check_files()
             .find(|(p, _)| *p == EMBEDDED_PATH)
@@ -63,6 +65,7 @@ impl Enterprises {
         Enterprises::parse(EMBEDDED_PATH, text)
     }
 
+    /// Parses an enterprise-numbers file; `path` names it in errors.
     pub fn parse(path: &str, text: &str) -> Result<Enterprises, CheckLoadError> {
         let raw: RawFile = DataFile::new(path, text).parse("enterprise-numbers")?;
         let _ = raw.note;
@@ -88,10 +91,12 @@ impl Enterprises {
         })
     }
 
+    /// How many enterprise numbers the table holds.
     pub fn len(&self) -> usize {
         self.by_number.len()
     }
 
+    /// True when the table is empty.
     pub fn is_empty(&self) -> bool {
         self.by_number.is_empty()
     }

@@ -91,10 +91,15 @@ pub struct Lexicon {
 /// What one text says, read with the lexicon.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reading {
+    /// The vendor the text names, in the lexicon's spelling.
     pub vendor: Option<String>,
+    /// The product (line or model) the text names.
     pub product: Option<String>,
+    /// The version the text carries.
     pub version: Option<String>,
+    /// The class the text points to; `None` when it says nothing of one.
     pub class: Option<DeviceClass>,
+    /// What the class rests on.
     pub basis: Basis,
     /// A product line, a model prefix or a vendor with its model named the
     /// device (rather than a lone name or word).

@@ -76,12 +76,19 @@ pub enum Basis {
 /// One layer's view of a device.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
+    /// The vendor the layer named; `None` when it named none.
     pub vendor: Option<String>,
+    /// The product the layer named; `None` when it named none.
     pub product: Option<String>,
+    /// The version the layer read; `None` when it found none.
     pub version: Option<String>,
+    /// The device class it suggests (`Unknown` when none).
     pub class: DeviceClass,
+    /// What the class rests on.
     pub basis: Basis,
+    /// How sure the layer is.
     pub confidence: Confidence,
+    /// The layer it came from.
     pub layer: Layer,
     /// Names software found on many kinds of device, not the device.
     pub generic: bool,
@@ -120,9 +127,16 @@ impl Candidate {
 /// and, when the user has it, the recog database.
 #[derive(Debug, Clone, Default)]
 pub struct Identifier {
+    /// The device fingerprints (`checks/fingerprints/`).
     pub fingerprints: Arc<Fingerprints>,
+    /// Vendor names, product lines and class words
+    /// (`checks/identify/lexicon.toml`).
     pub lexicon: Lexicon,
+    /// SNMP enterprise numbers and their vendors
+    /// (`checks/identify/enterprise-numbers.toml`).
     pub enterprises: Enterprises,
+    /// The recog database (`--recog`, or the scope's `[knowledge] recog`);
+    /// `None` without one.
     pub recog: Option<Recog>,
 }
 

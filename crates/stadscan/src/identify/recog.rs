@@ -88,20 +88,27 @@ fn key_from_file_name(name: &str) -> Option<&'static str> {
 /// One recog fingerprint.
 #[derive(Debug, Clone)]
 pub struct RecogFingerprint {
+    /// The fingerprint's `<description>`.
     pub description: String,
+    /// The recog file it came from.
     pub file: String,
+    /// The line of its `<fingerprint>` element in that file.
     pub line: usize,
     pattern: Pattern,
     /// (name, capture position, fixed value)
     params: Vec<(String, usize, String)>,
+    /// The fingerprint's inline `<example>`s, which [`Recog::lint`] checks.
     pub examples: Vec<RecogExample>,
 }
 
 /// An example text and the params it must yield.
 #[derive(Debug, Clone)]
 pub struct RecogExample {
+    /// The example text.
     pub text: String,
+    /// The params (`service.vendor`, `os.version`...) it must yield.
     pub expect: BTreeMap<String, String>,
+    /// The line of the `<example>` element.
     pub line: usize,
 }
 
@@ -135,9 +142,11 @@ impl RecogFile {
 /// What loading found (the note a scan and `checks lint` print).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadStats {
+    /// Recog files read.
     pub files: usize,
     /// Files whose `matches` key has no stadscan fact (mDNS, SMB, NTP...).
     pub files_skipped: usize,
+    /// Fingerprints loaded.
     pub fingerprints: usize,
     /// Patterns Rust's regex cannot express (look-around, back-references).
     pub unsupported: usize,
@@ -149,6 +158,7 @@ pub struct LoadStats {
 #[derive(Debug, Clone, Default)]
 pub struct Recog {
     files: Vec<RecogFile>,
+    /// What loading found.
     pub stats: LoadStats,
     /// One line per unsupported pattern: `file:line: reason`.
     pub unsupported: Vec<String>,
@@ -158,15 +168,19 @@ pub struct Recog {
 #[derive(Debug, thiserror::Error)]
 #[error("{path}: {message}")]
 pub struct RecogError {
+    /// The folder or file at fault.
     pub path: String,
+    /// What is wrong.
     pub message: String,
 }
 
 /// A recog file that is not one.
 #[derive(Debug, thiserror::Error)]
 pub enum RecogFileError {
+    /// The file is not well-formed XML.
     #[error(transparent)]
     Xml(#[from] crate::proto::ParseError),
+    /// The root element is not `<fingerprints>`; holds its name.
     #[error("the root element is <{0}>, not <fingerprints>")]
     Root(String),
 }

@@ -63,9 +63,15 @@ pub mod embedded {
 #[derive(Debug, thiserror::Error)]
 #[error("{file}:{line}: {field}: {message}")]
 pub struct CheckLoadError {
+    /// The data file's path (`checks/...` for the built-in data), or the
+    /// folder that could not be read.
     pub file: String,
+    /// The line at fault (1-based; 0 when no line could be named).
     pub line: usize,
+    /// The entry and field at fault (`<entry id>: <field>`); either part is
+    /// left out when unknown.
     pub field: String,
+    /// What is wrong.
     pub message: String,
 }
 

@@ -20,6 +20,8 @@ use std::sync::OnceLock;
 use regex::{Captures, Regex, RegexBuilder};
 use regex_syntax::hir::{Hir, HirKind};
 
+/// A regular expression from a data file, checked at load and compiled on
+/// first use.
 #[derive(Debug, Clone)]
 pub struct Pattern {
     source: String,
@@ -66,6 +68,7 @@ impl Pattern {
         }
     }
 
+    /// The pattern as written in the data file.
     pub fn as_str(&self) -> &str {
         &self.source
     }
@@ -104,10 +107,14 @@ impl Pattern {
             .as_ref()
     }
 
+    /// The capture groups of the first match in `haystack`; `None` when it does
+    /// not match or the pattern does not compile.
     pub fn captures<'h>(&self, haystack: &'h str) -> Option<Captures<'h>> {
         self.usable()?.captures(haystack)
     }
 
+    /// True when the pattern matches somewhere in `haystack`; false when it
+    /// does not compile.
     pub fn is_match(&self, haystack: &str) -> bool {
         self.usable().is_some_and(|re| re.is_match(haystack))
     }

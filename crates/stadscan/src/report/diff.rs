@@ -14,10 +14,17 @@ use crate::model::{Severity, printable};
 /// A SARIF log whose findings cannot be read; names what is missing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SarifError {
+    /// The document has no `runs` array.
     #[error("not a SARIF log: no `runs` array")]
     NoRuns,
+    /// A result has no stable key to match it by.
     #[error("runs[{run}].results[{result}]: no partialFingerprints.primaryLocationLineHash")]
-    NoKey { run: usize, result: usize },
+    NoKey {
+        /// Index of the run in `runs`.
+        run: usize,
+        /// Index of the result in that run's `results`.
+        result: usize,
+    },
 }
 
 /// The findings of a SARIF log, by key. The error names what is missing.

@@ -11,39 +11,63 @@ use crate::model::Finding;
 /// One device.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Device {
+    /// The device's IP address.
     pub address: String,
+    /// The scope's host names that led to the address; empty when it came in
+    /// through a network entry.
     pub hostnames: Vec<String>,
+    /// The label of the scope entry that brought the address in.
     pub label: Option<String>,
+    /// Device class (`camera`, `nvr`... or `unknown`).
     pub class: String,
+    /// Vendor, when identification named one.
     pub vendor: Option<String>,
+    /// Model, when identification named one.
     pub model: Option<String>,
+    /// Firmware version, when identification found one.
     pub firmware: Option<String>,
+    /// The asset's stable identity (`cert-key:sha256:...`, `address:...`).
     pub identity: String,
+    /// What personal data devices of this class can process; `None` when the
+    /// class processes none by design.
     pub personal_data: Option<String>,
     /// `port/service`, e.g. `443/https`.
     pub services: Vec<String>,
+    /// How many findings the device has.
     pub findings: usize,
+    /// The highest severity among its findings (`critical`, `high`...); `None`
+    /// without findings.
     pub worst_severity: Option<String>,
 }
 
 /// The register of one scan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Register {
+    /// The scope's name, as the report gives it.
     pub scope: String,
+    /// When the scan finished (RFC 3339, UTC).
     pub scanned: String,
+    /// The devices, in the report's order.
     pub devices: Vec<Device>,
 }
 
 /// A file that is not a JSON report this stadscan reads.
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
+    /// The text is not JSON, or not shaped like a JSON report.
     #[error("not a stadscan JSON report: {0}")]
     NotReport(#[source] serde_json::Error),
     #[error(
         "format {format} version {version} is not one this stadscan reads (stadscan-report version {})",
         super::json::FORMAT_VERSION
     )]
-    Format { format: String, version: u32 },
+    /// A JSON report of another format or a version this build does not read.
+    Format {
+        /// The document's `format` field.
+        format: String,
+        /// The document's format version.
+        version: u32,
+    },
 }
 
 impl Register {
@@ -89,6 +113,7 @@ impl Register {
         })
     }
 
+    /// The register as pretty-printed JSON, ending in a newline.
     pub fn to_json(&self) -> Vec<u8> {
         let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
         v.push(b'\n');

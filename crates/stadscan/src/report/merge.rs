@@ -23,6 +23,7 @@ pub enum InputKind {
 }
 
 impl InputKind {
+    /// How error messages name the kind ("a SARIF log", "a JSON report").
     pub fn describe(self) -> &'static str {
         match self {
             InputKind::Sarif => "a SARIF log",
@@ -34,16 +35,27 @@ impl InputKind {
 /// Shard outputs that cannot be merged. Names the file at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
+    /// An input is not valid JSON.
     #[error("{name}:{}:{}: not JSON: {source}", source.line(), source.column())]
     NotJson {
+        /// The input file's name.
         name: String,
+        /// The parser's error, with line and column.
         source: serde_json::Error,
     },
+    /// An input is JSON but neither kind of shard output.
     #[error("{name}: neither a SARIF log nor a stadscan JSON report")]
-    UnknownKind { name: String },
-    /// Nothing to merge (`what`: "files", "SARIF files"...).
+    UnknownKind {
+        /// The input file's name.
+        name: String,
+    },
+    /// Nothing to merge.
     #[error("no {what} to merge")]
-    Empty { what: &'static str },
+    Empty {
+        /// What was missing: "files", "SARIF files"...
+        what: &'static str,
+    },
+    /// The inputs are of two kinds.
     #[error(
         "cannot mix kinds: {first} is {} but {name} is {}; merge the SARIF files and the \
          JSON reports in two separate runs of `stadscan merge`",
@@ -51,53 +63,92 @@ pub enum MergeError {
         kind.describe()
     )]
     MixedKinds {
+        /// The first input's file name.
         first: String,
+        /// What the first input is.
         first_kind: InputKind,
+        /// The first input of the other kind.
         name: String,
+        /// What that input is.
         kind: InputKind,
     },
+    /// A SARIF input is not version 2.1.0.
     #[error("{name}: not SARIF 2.1.0")]
-    NotSarif21 { name: String },
+    NotSarif21 {
+        /// The input file's name.
+        name: String,
+    },
+    /// A SARIF input has no `runs` array.
     #[error("{name}: no runs")]
-    NoRuns { name: String },
+    NoRuns {
+        /// The input file's name.
+        name: String,
+    },
+    /// A SARIF input does not hold exactly one run by stadscan.
     #[error("{name}: not a stadscan SARIF file (one run by stadscan)")]
-    NotStadscanSarif { name: String },
+    NotStadscanSarif {
+        /// The input file's name.
+        name: String,
+    },
     /// Two SARIF logs of other scopes (`scope`: the automation id as JSON).
     #[error(
         "{name}: scope {scope} differs from {first} ({first_scope}): merge only the shards of one scope"
     )]
     OtherSarifScope {
+        /// The input file's name.
         name: String,
+        /// Its scope (`automationDetails.id`, as JSON).
         scope: String,
+        /// The first input's file name.
         first: String,
+        /// The first input's scope.
         first_scope: String,
     },
+    /// A JSON input taken for a report (by its `format` field) that cannot be
+    /// read as one.
     #[error("{name}: not a stadscan JSON report: {source}")]
     NotReport {
+        /// The input file's name.
         name: String,
+        /// Why it could not be read as a report.
         source: serde_json::Error,
     },
+    /// A JSON report of another format or a version this build does not merge.
     #[error(
         "{name}: format {format} version {version} is not one this stadscan merges \
          (stadscan-report version {})",
         crate::report::json::FORMAT_VERSION
     )]
     Format {
+        /// The input file's name.
         name: String,
+        /// The document's `format` field.
         format: String,
+        /// The document's format version.
         version: u32,
     },
+    /// A JSON report of another scope than the first input.
     #[error(
         "{name}: scope `{scope}` differs from `{first_scope}` in {first}: merge only the shards of one scope"
     )]
     OtherScope {
+        /// The input file's name.
         name: String,
+        /// Its scope's name.
         scope: String,
+        /// The first input's file name.
         first: String,
+        /// The first input's scope name.
         first_scope: String,
     },
+    /// A JSON report scanned other TCP or UDP ports than the first input.
     #[error("{name}: scanned other ports than {first}: merge only the shards of one scope")]
-    OtherPorts { name: String, first: String },
+    OtherPorts {
+        /// The input file's name.
+        name: String,
+        /// The first input's file name.
+        first: String,
+    },
     /// The merged document could not be written out.
     #[error("{0}")]
     Encode(#[source] serde_json::Error),
@@ -135,7 +186,9 @@ fn parse_docs(inputs: &[(String, String)]) -> Result<Vec<(String, Value)>, Merge
 /// The merged document and the kind it is.
 #[derive(Debug)]
 pub struct Merged {
+    /// Whether the inputs, and so the output, are SARIF or a JSON report.
     pub kind: InputKind,
+    /// The merged document as pretty JSON, ending in a newline.
     pub bytes: Vec<u8>,
 }
 

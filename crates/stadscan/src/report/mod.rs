@@ -35,11 +35,18 @@ pub struct ScanStats {
     pub ports: usize,
     /// (address, port) positions visited.
     pub positions_done: u64,
+    /// TCP ports found open, by connect or by SYN.
     pub open_tcp: u64,
+    /// UDP probes that got an answer.
     pub udp_answers: u64,
+    /// Wall-clock time of the run in milliseconds (summed over the shards in a
+    /// merged JSON report).
     pub elapsed_ms: u64,
+    /// What the network layer sent and received (connects, datagrams, echoes...).
     pub net: NetCounts,
+    /// What host discovery did.
     pub discovery: DiscoveryStats,
+    /// How many jobs ran at once and what held the window there.
     pub window: WindowStats,
 }
 
@@ -74,6 +81,8 @@ pub enum TcpDiscovery {
 /// The window of jobs in flight and what sized it.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct WindowStats {
+    /// The window the scan ran with: `wanted`, or less when the open-file limit
+    /// leaves no room for it.
     pub in_flight: u64,
     /// What the scope's rate asked for (`max_in_flight`).
     pub wanted: u64,
@@ -88,7 +97,9 @@ pub struct WindowStats {
 /// resolved outside the scope, an interrupted run...
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Note {
+    /// How much it matters to the reader; SARIF shows it as the notification level.
     pub level: NoteLevel,
+    /// The note in English (the SARIF notification, the English report).
     pub message: String,
     /// The same in Dutch, for the Dutch report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,35 +125,53 @@ impl Note {
     }
 }
 
+/// How serious a [`Note`] is.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum NoteLevel {
+    /// Context: what host discovery did, a shard's slice, a resumed run.
     Info,
+    /// Something held the run back, e.g. a rate it could not reach or a window
+    /// cut by the open-file limit.
     Warning,
+    /// Part of the run failed or was cut short (an interrupted scan, a failed
+    /// credential budget file): results are partial.
     Error,
 }
 
 /// Everything one run produced.
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// The scope that was scanned.
     pub scope: Arc<Scope>,
     /// The scope file's path relative to the repository root, with `/`
     /// separators (the SARIF artifact location).
     pub scope_uri: String,
+    /// The checks the run judged with (the built-in catalogue under `checks/`,
+    /// plus the NVD rules when an index was matched); SARIF lists them as rules.
     pub checks: Arc<Catalogue>,
+    /// The baseline catalogues (`baselines/`) compliance is judged against.
     pub baselines: Arc<Baselines>,
+    /// When the run started, in seconds since the Unix epoch (UTC).
     pub started: i64,
+    /// When the run finished, in seconds since the Unix epoch (UTC).
     pub finished: i64,
     /// False when the run was interrupted: the outputs hold partial results.
     pub complete: bool,
     /// `--discover-only`: ports found, nothing identified, no control judged.
     pub discover_only: bool,
+    /// The devices found, one per identity.
     pub assets: Vec<Asset>,
+    /// What the checks found, in every output.
     pub findings: Vec<Finding>,
+    /// Named hosts whose addresses resolved outside the scope or into an
+    /// exclusion, and were not scanned.
     pub refused: Vec<RefusedAddress>,
     /// Certificate-key identities and the addresses that present each.
     pub certificate_keys: BTreeMap<String, Vec<std::net::IpAddr>>,
+    /// Notes for the reader of the outputs (SARIF notifications, the summary).
     pub notes: Vec<Note>,
+    /// The run's counters (the JSON report's `stats`, the summary).
     pub stats: ScanStats,
     /// Compliance with the chosen baseline (`--baseline`, default bio2).
     pub compliance: Option<compliance::Compliance>,
@@ -154,6 +183,8 @@ pub struct Report {
 }
 
 impl Report {
+    /// How many findings there are of each severity; severities without
+    /// findings are absent.
     pub fn count_by_severity(&self) -> BTreeMap<Severity, usize> {
         let mut m = BTreeMap::new();
         for f in &self.findings {
@@ -167,6 +198,7 @@ impl Report {
         self.findings.iter().map(|f| f.severity).max()
     }
 
+    /// The asset with identity `id` (an [`Asset::id`]), if the run found it.
     pub fn asset(&self, id: &str) -> Option<&Asset> {
         self.assets.iter().find(|a| a.id == id)
     }

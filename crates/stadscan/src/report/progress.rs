@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 pub trait ProgressSink: Send + Sync {
     /// `done` of `total` (address, port) positions, `open` services found.
     fn update(&self, done: u64, total: u128, open: u64);
+    /// The scan is over: clear what `update` drew. Does nothing by default.
     fn finish(&self) {}
 }
 

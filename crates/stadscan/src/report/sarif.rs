@@ -22,7 +22,9 @@ use crate::check::Check;
 use crate::compliance::Status;
 use crate::model::{Confidence, Finding, Severity, rfc3339};
 
+/// The JSON schema the SARIF log's `$schema` names (SARIF 2.1.0).
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// The tool's home page, the SARIF driver's `informationUri`.
 pub const INFORMATION_URI: &str = "https://github.com/stadscan/stadscan";
 /// Key of our fingerprint in `partialFingerprints`; the same value is given
 /// as `primaryLocationLineHash` so upload tools do not compute a line hash

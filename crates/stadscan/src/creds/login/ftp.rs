@@ -15,6 +15,7 @@ const LIMIT: usize = ftp::MAX_REPLY;
 /// How long the tester waits for the answer to its QUIT.
 const QUIT_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// Tries one FTP login; see the module text for what counts as in and out.
 pub async fn login(a: &Attempt<'_>) -> Outcome {
     if a.username.is_empty() {
         return inconclusive("FTP needs a user name");

@@ -51,6 +51,7 @@ pub enum Outcome {
 pub enum Method {
     /// HTTP authentication on `path`: Basic or Digest, as the challenge asks.
     HttpAuth {
+        /// The path the challenge is answered on (default `/`).
         #[serde(default = "root_path")]
         path: String,
     },
@@ -58,18 +59,25 @@ pub enum Method {
     HttpForm(Box<FormLogin>),
     /// RTSP DESCRIBE on `path` with Basic or Digest, as the challenge asks.
     Rtsp {
+        /// The stream's path (default `/`).
         #[serde(default = "root_path")]
         path: String,
     },
     /// ONVIF GetDeviceInformation with a WS-Security UsernameToken
     /// (PasswordDigest) on the device service at `path`.
     Onvif {
+        /// The device service's path (default `/onvif/device_service`).
         #[serde(default = "onvif_path")]
         path: String,
     },
+    /// The login prompt, then the password; a shell prompt is success.
     Telnet,
+    /// One SSH user authentication (password, or keyboard-interactive with one
+    /// password prompt); no channel is opened.
     Ssh,
+    /// USER and PASS; reply 230 is success, 530 refusal.
     Ftp,
+    /// One MQTT 3.1.1 CONNECT; CONNACK 0 is success.
     Mqtt,
     /// SNMP v1/v2c: the password is the community; a GET of sysDescr.0
     /// (never a SET). A wrong community gets no answer at all.
@@ -148,7 +156,9 @@ pub struct FormLogin {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
+    /// The field's name.
     pub name: String,
+    /// The field's value; `{username}` and `{password}` are filled in.
     pub value: String,
 }
 
@@ -157,7 +167,9 @@ pub struct Field {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Csrf {
+    /// The form field the token is posted as.
     pub field: String,
+    /// The regular expression whose first group is the token.
     pub pattern: String,
 }
 
@@ -180,21 +192,31 @@ pub struct Matcher {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HeaderMatch {
+    /// The header's name (case-insensitive).
     pub name: String,
+    /// The regular expression its value must match.
     pub pattern: String,
 }
 
 /// One login attempt: where, with what, by when.
 pub struct Attempt<'a> {
+    /// The network layer the connection goes through.
     pub net: &'a Net,
+    /// Trust and client settings when the service runs inside TLS.
     pub tls: &'a TlsContext,
+    /// The device.
     pub target: &'a Target,
+    /// The service's port.
     pub port: u16,
     /// The service runs inside TLS (HTTPS, RTSPS, MQTT on 8883, FTPS).
     pub in_tls: bool,
+    /// When the attempt gives up (inconclusive).
     pub deadline: Instant,
+    /// The user name (empty for an SNMP community).
     pub username: &'a str,
+    /// The password or community.
     pub password: &'a Secret,
+    /// How to log in.
     pub method: &'a Method,
 }
 
@@ -236,7 +258,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
 /// An open conversation: the stream and the per-host slot it holds.
 pub struct Session {
+    /// The connection, plain or inside TLS.
     pub io: Box<dyn Stream>,
+    /// The slot on the device the connection holds; freed on drop.
     pub permit: HostPermit,
 }
 

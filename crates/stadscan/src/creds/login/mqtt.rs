@@ -14,6 +14,7 @@ const LIMIT: usize = 512;
 /// Keep-alive announced in the CONNECT, in seconds.
 const KEEP_ALIVE: u16 = 10;
 
+/// Tries one MQTT login; see the module text for what counts as in and out.
 pub async fn login(a: &Attempt<'_>) -> Outcome {
     let Some(mut session) = super::open(a).await else {
         return inconclusive("no connection to the broker");

@@ -16,6 +16,7 @@ use crate::proto::snmp::{self, PduType, Version, oids};
 /// Largest datagram read as a reply.
 const MAX_REPLY: usize = 65_536;
 
+/// Tries one community; silence on both versions is the refusal.
 pub async fn login(a: &Attempt<'_>) -> Outcome {
     let community = a.password.expose().as_bytes();
     let first_id = request_id();

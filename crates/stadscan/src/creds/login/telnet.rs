@@ -25,6 +25,7 @@ const FAILURE_GRACE: Duration = Duration::from_secs(1);
 /// Longest line taken for a shell prompt.
 const MAX_SHELL_PROMPT: usize = 80;
 
+/// Tries one Telnet login; see the module text for what counts as in and out.
 pub async fn login(a: &Attempt<'_>) -> Outcome {
     let Some(mut session) = super::open(a).await else {
         return inconclusive("no connection to the Telnet service");
