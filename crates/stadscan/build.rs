@@ -30,6 +30,11 @@ fn main() {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
         let mut files = Vec::new();
         collect(&root.join(dir), &mut files);
+        writeln!(
+            code,
+            "/// Every data file under `{dir}/`, compiled in: (path from the repository root, text)."
+        )
+        .unwrap();
         writeln!(code, "pub static {name}: &[(&str, &str)] = &[").unwrap();
         for f in files {
             let rel = f

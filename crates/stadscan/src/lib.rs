@@ -37,8 +37,10 @@
 //!   writer of output);
 //! - [`scan`]: runs the pipeline for one scope.
 
-// Items are `pub` only when another crate may use them.
+// Items are `pub` only when another crate may use them, and each says
+// what it is for.
 #![warn(unreachable_pub)]
+#![warn(missing_docs)]
 
 pub mod assets;
 pub mod baseline;
