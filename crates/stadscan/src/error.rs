@@ -54,9 +54,9 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The DNS resolver cannot be built (system configuration or the
-    /// scope's name servers); the resolver's message.
+    /// scope's name servers); the resolver's own error.
     #[error("cannot set up the DNS resolver: {0}")]
-    Resolver(String),
+    Resolver(#[source] hickory_resolver::net::NetError),
     /// The scan history file cannot be opened, read or written.
     #[error(transparent)]
     History(#[from] crate::history::store::HistoryError),

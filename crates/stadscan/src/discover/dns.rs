@@ -41,7 +41,7 @@ pub struct Resolution {
 
 fn resolver(scope: &Scope) -> Result<TokioResolver, Error> {
     let mut builder = if scope.nameservers.is_empty() {
-        TokioResolver::builder_tokio().map_err(|e| Error::Resolver(e.to_string()))?
+        TokioResolver::builder_tokio().map_err(Error::Resolver)?
     } else {
         let servers = scope
             .nameservers
@@ -63,7 +63,7 @@ fn resolver(scope: &Scope) -> Result<TokioResolver, Error> {
     opts.timeout = scope.dns_timeout;
     opts.attempts = 2;
     opts.ip_strategy = hickory_resolver::config::LookupIpStrategy::Ipv4AndIpv6;
-    builder.build().map_err(|e| Error::Resolver(e.to_string()))
+    builder.build().map_err(Error::Resolver)
 }
 
 /// Resolves every named host; addresses the gate refuses are listed, not kept.
