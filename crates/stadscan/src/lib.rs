@@ -14,8 +14,9 @@
 //!
 //! - [`model`]: the pipeline types, the TLS profile and the finding key (a
 //!   leaf: it uses nothing else of this crate);
-//! - [`knowledge`]: the built-in data files and the toolkit that loads every
-//!   data file (errors name file, line and field);
+//! - [`knowledge`]: the built-in data files and the toolkit that loads and
+//!   validates every data file (one validator; errors name file, line and
+//!   field);
 //! - [`scope`]: the scope file and the one gate every connection passes;
 //! - [`net`]: the only code that opens sockets (rate limit, per-host cap, timeouts);
 //! - [`discover`]: lazy, shuffled target enumeration, TCP connect scan, DNS;
