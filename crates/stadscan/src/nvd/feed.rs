@@ -133,9 +133,9 @@ pub fn import(
     progress: &mut dyn FnMut(&str, u64),
 ) -> Result<FeedSummary, NvdError> {
     let name = file.display().to_string();
-    let open_err = |e: std::io::Error| NvdError::Feed {
+    let open_err = |source: std::io::Error| NvdError::FeedIo {
         file: name.clone(),
-        message: e.to_string(),
+        source,
     };
     let mut f = std::fs::File::open(file).map_err(open_err)?;
     let mut magic = [0u8; 2];

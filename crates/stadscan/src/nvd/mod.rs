@@ -34,7 +34,8 @@ pub const SCHEMA_VERSION: i64 = 2;
 /// An index that cannot be used: names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum NvdError {
-    /// The index file is missing, of another layout, or SQLite failed on it.
+    /// The index file is missing, of another layout, or holds data this
+    /// stadscan cannot read.
     #[error("{}: {message}", path.display())]
     Index {
         /// The index file.
@@ -42,7 +43,23 @@ pub enum NvdError {
         /// What went wrong.
         message: String,
     },
-    /// A feed file that cannot be read or is no NVD CVE 2.x feed.
+    /// SQLite failed on the index file.
+    #[error("{}: {source}", path.display())]
+    Sql {
+        /// The index file.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// A feed file that cannot be opened or read.
+    #[error("{file}: {source}")]
+    FeedIo {
+        /// The feed file, as given.
+        file: String,
+        /// The system's error.
+        source: std::io::Error,
+    },
+    /// A feed file that is no NVD CVE 2.x feed.
     #[error("{file}: {message}")]
     Feed {
         /// The feed file, as given.
@@ -65,9 +82,9 @@ pub enum NvdError {
 }
 
 fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> NvdError + '_ {
-    move |e| NvdError::Index {
+    move |source| NvdError::Sql {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        source,
     }
 }
 
@@ -572,4 +589,46 @@ fn split_list(s: &str) -> Vec<String> {
         .filter(|p| !p.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn errors_keep_the_error_that_caused_them() {
+        let dir = std::env::temp_dir().join(format!("stadscan-nvd-errors-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A folder where the index file should be: SQLite cannot open it.
+        let Err(err) = Index::create(&dir) else {
+            panic!("a folder is no index");
+        };
+        assert!(matches!(err, NvdError::Sql { .. }), "{err:?}");
+        let cause = err.source().expect("SQLite's error");
+        assert!(cause.downcast_ref::<rusqlite::Error>().is_some());
+        assert!(
+            err.to_string().starts_with(&dir.display().to_string()),
+            "{err}"
+        );
+        // A feed that is not there: the system's error, named by the file.
+        let mut index = Index::create(&dir.join("nvd.sqlite")).unwrap();
+        let missing = dir.join("no-such-feed.json");
+        let Err(err) = feed::import(&mut index, &missing, &mut |_, _| {}) else {
+            panic!("no such feed");
+        };
+        let io = err
+            .source()
+            .and_then(|e| e.downcast_ref::<std::io::Error>());
+        assert_eq!(
+            io.map(std::io::Error::kind),
+            Some(std::io::ErrorKind::NotFound)
+        );
+        assert!(
+            err.to_string().starts_with(&missing.display().to_string()),
+            "{err}"
+        );
+        drop(index);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

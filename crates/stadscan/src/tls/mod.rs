@@ -34,7 +34,7 @@ pub enum TlsError {
     },
     /// rustls refused the client configuration.
     #[error("TLS client configuration: {0}")]
-    Config(String),
+    Config(#[source] rustls::Error),
 }
 
 /// Everything a probe needs to speak TLS and judge certificates.
@@ -65,7 +65,7 @@ impl TlsContext {
         });
         let client = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(rustls::ALL_VERSIONS)
-            .map_err(|e| TlsError::Config(e.to_string()))?
+            .map_err(TlsError::Config)?
             .dangerous()
             .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();
