@@ -52,7 +52,7 @@ fn asset(i: usize) -> Asset {
             (h >> 36) % 21,
             (h >> 42) % 41
         )),
-        class: class.as_str().to_string(),
+        class,
         fingerprint: None,
         fingerprint_confidence: Some(Confidence::Medium),
         personal_data: None,

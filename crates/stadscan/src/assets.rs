@@ -70,7 +70,7 @@ pub fn fold_assets(
                 vendor: None,
                 model: None,
                 firmware: None,
-                class: DeviceClass::Unknown.as_str().to_string(),
+                class: DeviceClass::Unknown,
                 fingerprint: None,
                 fingerprint_confidence: None,
                 personal_data: None,
@@ -123,7 +123,7 @@ pub fn identify(asset: &mut Asset, identifier: &Identifier) {
     asset.vendor = device.as_ref().and_then(|d| d.vendor.clone());
     asset.model = device.as_ref().and_then(|d| d.product.clone());
     asset.firmware = device.as_ref().and_then(|d| d.version.clone());
-    asset.class = class.as_str().to_string();
+    asset.class = class;
     asset.fingerprint = device.as_ref().map(|d| d.fingerprint.clone());
     asset.fingerprint_confidence = device.as_ref().map(|d| d.confidence);
     asset.personal_data = class.personal_data().map(str::to_string);

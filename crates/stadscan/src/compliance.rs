@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::baseline::{Baselines, EvidenceKind};
 use crate::check::{Catalogue, Check};
-use crate::model::{Asset, Finding, Lang, Observation};
+use crate::model::{Asset, DeviceClass, Finding, Lang, Observation};
 
 /// What a scan holds that compliance is judged on.
 #[derive(Debug, Clone, Copy)]
@@ -318,7 +318,7 @@ fn login_surface(o: &Observation) -> bool {
 }
 
 fn identified(a: &Asset) -> bool {
-    !a.class.is_empty() && a.class != "unknown"
+    a.class != DeviceClass::Unknown
 }
 
 /// Whether `check` (of evidence kind `service`) judges this service: an

@@ -557,7 +557,7 @@ impl CpeRules {
                 vendor,
                 asset.model.as_deref(),
                 asset.firmware.as_deref(),
-                &asset.class,
+                asset.class.as_str(),
             ) {
                 out.push(AssetCpe {
                     cpe: cpe.to_string(),
@@ -745,7 +745,7 @@ mod tests {
             vendor: None,
             model: None,
             firmware: None,
-            class: "unknown".into(),
+            class: crate::model::DeviceClass::Unknown,
             fingerprint: None,
             fingerprint_confidence: None,
             personal_data: None,

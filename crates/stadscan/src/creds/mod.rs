@@ -132,7 +132,7 @@ struct Device {
     index: usize,
     id: String,
     key: DeviceKey,
-    class: String,
+    class: crate::model::DeviceClass,
     target: Target,
     observations: Vec<Observation>,
 }
@@ -152,7 +152,7 @@ impl Tester {
                     model: a.model.clone(),
                     fingerprint: a.fingerprint.clone(),
                 },
-                class: a.class.clone(),
+                class: a.class,
                 target: Target::admitted(a.addr, a.hostnames.first().cloned(), a.origin),
                 observations: std::mem::take(&mut a.observations),
             })

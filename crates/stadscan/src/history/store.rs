@@ -332,7 +332,7 @@ impl Store {
                         id,
                         a.id,
                         a.addr.to_string(),
-                        a.class,
+                        a.class.as_str(),
                         a.vendor,
                         a.model,
                         a.firmware

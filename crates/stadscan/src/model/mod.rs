@@ -11,7 +11,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+mod class;
 pub mod tls;
+
+pub use class::{DeviceClass, UnknownDeviceClass};
 
 /// Transport of an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -598,7 +601,7 @@ pub struct Asset {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firmware: Option<String>,
     /// Device class (`camera`, `mqtt-broker`... or `unknown`).
-    pub class: String,
+    pub class: DeviceClass,
     /// The fingerprint that named the device, and how sure it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,

@@ -86,7 +86,7 @@ impl Register {
                     address: a.addr.to_string(),
                     hostnames: a.hostnames.clone(),
                     label: a.label.clone(),
-                    class: a.class.clone(),
+                    class: a.class.as_str().to_string(),
                     vendor: a.vendor.clone(),
                     model: a.model.clone(),
                     firmware: a.firmware.clone(),

@@ -115,7 +115,7 @@ impl Summary {
         }
         let mut by_class = BTreeMap::new();
         for a in assets {
-            *by_class.entry(a.class.clone()).or_default() += 1;
+            *by_class.entry(a.class.as_str().to_string()).or_default() += 1;
         }
         Summary {
             assets: assets.len(),

@@ -66,7 +66,7 @@ pub fn write(
     let class_width = report
         .assets
         .iter()
-        .map(|a| a.class.len())
+        .map(|a| a.class.as_str().len())
         .max()
         .unwrap_or(0)
         .max(8);
@@ -89,7 +89,7 @@ pub fn write(
             out,
             "  {:<16} {:<class_width$} {:<34} {}",
             a.addr.to_string(),
-            a.class,
+            a.class.as_str(),
             printable(if name.is_empty() { "-" } else { &name }.as_bytes()),
             services.join(" ")
         )?;

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Asset, Category, Finding, Severity};
+use crate::model::{Asset, Category, DeviceClass, Finding, Severity};
 use crate::report::Report;
 
 /// Points a finding of each severity adds to its device's risk score.
@@ -181,7 +181,7 @@ pub(crate) fn first_step(remediation: &str) -> String {
 /// named only by software it runs (Dropbear, OpenSSH, a Linux kernel), and
 /// the author of that software is not the maker of the device.
 pub(crate) fn device_vendor(a: &Asset) -> Option<&str> {
-    if a.class.is_empty() || a.class == "unknown" {
+    if a.class == DeviceClass::Unknown {
         return None;
     }
     a.vendor.as_deref().map(str::trim).filter(|v| !v.is_empty())
@@ -265,10 +265,7 @@ pub(crate) fn percent(part: usize, whole: usize) -> usize {
 /// first), then by class size, then class name.
 pub(crate) fn class_concentration(assets: &[Asset]) -> Vec<ClassVendor<'_>> {
     let mut classes: BTreeMap<&str, BTreeMap<Option<&str>, usize>> = BTreeMap::new();
-    for a in assets
-        .iter()
-        .filter(|a| !a.class.is_empty() && a.class != "unknown")
-    {
+    for a in assets.iter().filter(|a| a.class != DeviceClass::Unknown) {
         *classes
             .entry(a.class.as_str())
             .or_default()

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::Asset;
+use crate::model::{Asset, DeviceClass};
 use crate::report::Report;
 
 use super::analysis::{self, Concentration};
@@ -30,7 +30,7 @@ pub(super) fn risk(report: &Report, lang: Lang) -> String {
             vec![
                 r.score.to_string(),
                 asset_cell(r.asset),
-                escape(&class_name(lang, &r.asset.class)),
+                escape(&class_name(lang, r.asset.class.as_str())),
                 vendor_model(r.asset),
                 r.findings.to_string(),
                 severity_badge(lang, r.worst),
@@ -180,7 +180,7 @@ pub(super) fn inventory(report: &Report, lang: Lang) -> String {
             vec![
                 address(&a.addr.to_string()),
                 asset_names(a),
-                escape(&class_name(lang, &a.class)),
+                escape(&class_name(lang, a.class.as_str())),
                 maker_and_model(t, a),
                 escape(a.firmware.as_deref().unwrap_or("")),
                 format!(
@@ -212,7 +212,7 @@ pub(super) fn inventory(report: &Report, lang: Lang) -> String {
 fn maker_and_model(t: &i18n::Text, a: &Asset) -> String {
     match analysis::device_vendor(a) {
         Some(_) => vendor_model(a),
-        None if a.class == "unknown" && a.model.is_some() => {
+        None if a.class == DeviceClass::Unknown && a.model.is_some() => {
             let software = [a.model.as_deref(), a.vendor.as_deref()]
                 .into_iter()
                 .flatten()
@@ -262,15 +262,14 @@ fn device_findings(report: &Report, a: &Asset, lang: Lang) -> String {
 /// else its class's (see `DeviceClass::personal_data`), in the reader's
 /// language when it is the standard wording.
 fn personal_text(lang: Lang, a: &Asset) -> Option<String> {
-    let recorded = a.personal_data.clone().or_else(|| {
-        a.class
-            .parse::<crate::fingerprint::DeviceClass>()
-            .ok()
-            .and_then(|c| c.personal_data())
-            .map(str::to_string)
-    })?;
+    let recorded = a
+        .personal_data
+        .clone()
+        .or_else(|| a.class.personal_data().map(str::to_string))?;
     Some(match lang {
-        Lang::Nl => i18n::personal_data_nl(&a.class, &recorded).map_or(recorded, str::to_string),
+        Lang::Nl => {
+            i18n::personal_data_nl(a.class.as_str(), &recorded).map_or(recorded, str::to_string)
+        }
         Lang::En => recorded,
     })
 }
@@ -288,7 +287,7 @@ pub(super) fn personal_data(report: &Report, lang: Lang) -> String {
             let data = personal_text(lang, a)?;
             Some(vec![
                 asset_cell(a),
-                escape(&class_name(lang, &a.class)),
+                escape(&class_name(lang, a.class.as_str())),
                 vendor_model(a),
                 escape(&data),
             ])

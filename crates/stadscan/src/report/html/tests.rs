@@ -35,7 +35,7 @@ struct Device {
 }
 
 fn asset(d: &Device) -> Asset {
-    let class = d.class.parse::<crate::fingerprint::DeviceClass>().ok();
+    let class: crate::fingerprint::DeviceClass = d.class.parse().expect("a device class");
     Asset {
         id: format!("address:{}", ip(d.last)),
         identity: IdentityKind::Address,
@@ -46,10 +46,10 @@ fn asset(d: &Device) -> Asset {
         vendor: d.vendor.map(str::to_string),
         model: d.model.map(str::to_string),
         firmware: d.firmware.map(str::to_string),
-        class: d.class.to_string(),
+        class,
         fingerprint: None,
         fingerprint_confidence: None,
-        personal_data: class.and_then(|c| c.personal_data()).map(str::to_string),
+        personal_data: class.personal_data().map(str::to_string),
         cpes: Vec::new(),
         observations: d
             .services
@@ -589,7 +589,6 @@ fn hostile_device_text_is_escaped_everywhere() {
     report.assets[0].vendor = Some(format!("{HOSTILE_SCRIPT}{HOSTILE_ATTR}"));
     report.assets[0].hostnames = vec![format!("x{HOSTILE_ATTR}'")];
     report.assets[1].model = Some(HOSTILE_SCRIPT.into());
-    report.assets[1].class = format!("cam{HOSTILE_SCRIPT}");
     report.findings[0].message = format!("banner {HOSTILE_SCRIPT} {HOSTILE_ATTR}");
     report.findings[1].check_id = format!("rule{HOSTILE_ATTR}");
     report.notes[0].message = HOSTILE_ATTR.into();
@@ -805,7 +804,7 @@ fn concentration_flags_follow_the_thresholds() {
     {
         let mut a = assets[0].clone();
         a.id = format!("x{i}");
-        a.class = "printer".into();
+        a.class = crate::fingerprint::DeviceClass::Printer;
         a.vendor = vendor.map(str::to_string);
         assets.push(a);
     }
@@ -832,13 +831,13 @@ fn concentration_flags_follow_the_thresholds() {
     for i in 0..3 {
         let mut a = assets[0].clone();
         a.id = format!("b{i}");
-        a.class = "mqtt-broker".into();
+        a.class = crate::fingerprint::DeviceClass::MqttBroker;
         a.vendor = None;
         brokers.push(a);
     }
     let mut dropbear = assets[0].clone();
     dropbear.id = "d".into();
-    dropbear.class = "unknown".into();
+    dropbear.class = crate::fingerprint::DeviceClass::Unknown;
     dropbear.vendor = Some("Matt Johnston".into());
     brokers.push(dropbear);
     let rows = analysis::class_concentration(&brokers);
