@@ -523,7 +523,8 @@ fn discovery_note(
             ),
         );
     }
-    let mut probes: Vec<String> = Vec::new();
+    // The liveness probes sent, in English and in Dutch.
+    let mut probes: Vec<(String, String)> = Vec::new();
     if !scope.discovery.tcp_ports.is_empty() {
         let ports: Vec<String> = scope
             .discovery
@@ -531,23 +532,32 @@ fn discovery_note(
             .iter()
             .map(u16::to_string)
             .collect();
-        probes.push(format!("TCP {}", ports.join(", ")));
+        let tcp = format!("TCP {}", ports.join(", "));
+        probes.push((tcp.clone(), tcp));
     }
     if counts.datagrams > 0 {
-        probes.push("the UDP probes".into());
+        probes.push(("the UDP probes".into(), "de UDP-proeven".into()));
     }
-    let icmp = if counts.echoes > 0 {
+    let (icmp, icmp_nl) = if counts.echoes > 0 {
         probes.push(match echo_socket {
-            Some("raw") => "ICMP echo (raw socket)".into(),
-            _ => "ICMP echo".into(),
+            Some("raw") => (
+                "ICMP echo (raw socket)".into(),
+                "ICMP-echo (via een raw socket)".into(),
+            ),
+            _ => ("ICMP echo".into(), "ICMP-echo".into()),
         });
-        ""
+        ("", "")
     } else if scope.discovery.icmp {
-        "; ICMP echo not used: this system allows no unprivileged ICMP socket \
-         (net.ipv4.ping_group_range) and this process may not open a raw one (CAP_NET_RAW)"
+        (
+            "; ICMP echo not used: this system allows no unprivileged ICMP socket \
+             (net.ipv4.ping_group_range) and this process may not open a raw one (CAP_NET_RAW)",
+            "; geen ICMP-echo: dit systeem staat geen ICMP-socket zonder rechten toe \
+             (net.ipv4.ping_group_range) en dit proces mag geen raw socket openen (CAP_NET_RAW)",
+        )
     } else {
-        ""
+        ("", "")
     };
+    let (probes, probes_nl): (Vec<String>, Vec<String>) = probes.into_iter().unzip();
     let rest = scope
         .ports
         .tcp
@@ -563,10 +573,10 @@ fn discovery_note(
     );
     let nl = format!(
         "hostdetectie: {alive} van {addresses} adressen antwoordden op een levensteken \
-         ({}); alleen die zijn op de andere {rest} TCP-poorten geprobeerd. Een apparaat dat \
+         ({}){icmp_nl}; alleen die zijn op de andere {rest} TCP-poorten geprobeerd. Een apparaat dat \
          op geen van deze proeven antwoordt wordt gemist: zet `[discovery] hosts = \"all\"` \
          of geef --no-host-discovery om elke poort van elk adres te proberen",
-        probes.join(", ")
+        probes_nl.join(", ")
     );
     Note::new(NoteLevel::Info, message, nl)
 }
@@ -1413,6 +1423,47 @@ fn recog_note(recog: &crate::identify::Recog) -> Note {
 mod tests {
     use super::*;
     use crate::creds::{Spent, Summary};
+
+    /// The host discovery note names its probes in the reader's language,
+    /// and says in both why echo was not used when it was not.
+    #[test]
+    fn discovery_note_names_its_probes_in_each_language() {
+        let scope = Scope::parse(
+            "name = \"x\"\n[[networks]]\ncidr = \"127.1.2.0/24\"\n",
+            std::path::Path::new("s.toml"),
+        )
+        .unwrap();
+        let counts = crate::net::NetCounts {
+            datagrams: 3,
+            echoes: 2,
+            ..Default::default()
+        };
+        let note = discovery_note(&scope, HostDiscovery::Probe, 1, 256, &counts, Some("raw"));
+        let nl = note.message_nl.clone().unwrap();
+        assert!(
+            note.message
+                .contains("the UDP probes, ICMP echo (raw socket)"),
+            "{}",
+            note.message
+        );
+        assert!(
+            nl.contains("de UDP-proeven, ICMP-echo (via een raw socket)"),
+            "{nl}"
+        );
+        for english in ["the UDP probes", "ICMP echo", "(raw socket)"] {
+            assert!(!nl.contains(english), "{english} in {nl}");
+        }
+        let silent = crate::net::NetCounts::default();
+        let note = discovery_note(&scope, HostDiscovery::Probe, 1, 256, &silent, None);
+        assert!(
+            note.message.contains("ICMP echo not used"),
+            "{}",
+            note.message
+        );
+        let nl = note.message_nl.unwrap();
+        assert!(nl.contains("geen ICMP-echo"), "{nl}");
+        assert!(!nl.contains("not used"), "{nl}");
+    }
 
     /// The accounts the budget kept from testing are named in one order
     /// whatever order the side-by-side credential jobs met the budget in:
