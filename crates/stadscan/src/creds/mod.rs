@@ -35,17 +35,17 @@ use budget::{Budget, CONTROL, Key, Stored};
 use data::{Credentials, DeviceKey, Entry, method_name};
 use login::{Attempt, Method, Outcome};
 
-use crate::model::{Asset, Observation, ProbeStatus, Target, Transport, rfc3339};
+use crate::model::{Asset, DeviceClass, Observation, ProbeStatus, Target, Transport, rfc3339};
 use crate::net::{Net, Shutdown};
 use crate::scope::CredentialPolicy;
 use crate::tls::TlsContext;
 
 /// Device classes the ot-safe profile keeps every login away from.
-pub const OT_CLASSES: &[&str] = &[
-    "plc",
-    "building-automation",
-    "traffic-controller",
-    "streetlight-controller",
+pub const OT_CLASSES: &[DeviceClass] = &[
+    DeviceClass::Plc,
+    DeviceClass::BuildingAutomation,
+    DeviceClass::TrafficController,
+    DeviceClass::StreetlightController,
 ];
 
 /// Devices tested at once (each one's attempts run one after another).
@@ -132,7 +132,7 @@ struct Device {
     index: usize,
     id: String,
     key: DeviceKey,
-    class: crate::model::DeviceClass,
+    class: DeviceClass,
     target: Target,
     observations: Vec<Observation>,
 }
@@ -188,7 +188,7 @@ impl Tester {
         let choices = self.data.choose(&d.key, &self.policy.extra);
         // A device with an OT protocol open is an OT device, whatever else
         // it runs (the web UI of a PLC locks the PLC's accounts too).
-        let ot_device = OT_CLASSES.contains(&d.class.as_str())
+        let ot_device = OT_CLASSES.contains(&d.class)
             || d.observations.iter().any(|o| is_ot_port(o.endpoint.port));
         let mut first = true;
         for i in 0..d.observations.len() {

@@ -267,9 +267,7 @@ fn personal_text(lang: Lang, a: &Asset) -> Option<String> {
         .clone()
         .or_else(|| a.class.personal_data().map(str::to_string))?;
     Some(match lang {
-        Lang::Nl => {
-            i18n::personal_data_nl(a.class.as_str(), &recorded).map_or(recorded, str::to_string)
-        }
+        Lang::Nl => i18n::personal_data_nl(a.class, &recorded).map_or(recorded, str::to_string),
         Lang::En => recorded,
     })
 }

@@ -543,12 +543,11 @@ pub(crate) fn class(lang: Lang, class: &str) -> Option<&'static str> {
 /// The Dutch wording of a class's personal-data description, when the
 /// asset carries the standard English one of its class
 /// ([`DeviceClass::personal_data`]). Anything else is shown as recorded.
-pub(crate) fn personal_data_nl(class: &str, recorded: &str) -> Option<&'static str> {
-    let c = DeviceClass::ALL.into_iter().find(|c| c.as_str() == class)?;
-    if c.personal_data() != Some(recorded) {
+pub(crate) fn personal_data_nl(class: DeviceClass, recorded: &str) -> Option<&'static str> {
+    if class.personal_data() != Some(recorded) {
         return None;
     }
-    match c {
+    match class {
         DeviceClass::Camera => Some("beelden van mensen in de openbare ruimte"),
         DeviceClass::Nvr => Some("opgenomen beelden van mensen, van de camera's die het bedient"),
         DeviceClass::SensorGateway => Some(
