@@ -318,7 +318,7 @@ impl Discovery {
             self.peak_busy.fetch_max(busy, Ordering::Relaxed);
             let echo = *self.echo_with.lock().unwrap_or_else(|p| p.into_inner())
                 == Some((job.port, job.transport))
-                && self.net.echo_socket(job.target.addr()).is_some();
+                && self.net.can_echo(job.target.addr());
             let obs = if echo {
                 let target = job.target.clone();
                 let wait = self.net.connect_timeout();
@@ -508,7 +508,7 @@ fn discovery_note(
     alive: u64,
     addresses: u128,
     counts: &crate::net::NetCounts,
-    echo_socket: Option<&'static str>,
+    raw_echo: bool,
 ) -> Note {
     if hosts == HostDiscovery::All {
         return Note::new(
@@ -539,12 +539,13 @@ fn discovery_note(
         probes.push(("the UDP probes".into(), "de UDP-proeven".into()));
     }
     let (icmp, icmp_nl) = if counts.echoes > 0 {
-        probes.push(match echo_socket {
-            Some("raw") => (
+        probes.push(if raw_echo {
+            (
                 "ICMP echo (raw socket)".into(),
                 "ICMP-echo (via een raw socket)".into(),
-            ),
-            _ => ("ICMP echo".into(), "ICMP-echo".into()),
+            )
+        } else {
+            ("ICMP echo".into(), "ICMP-echo".into())
         });
         ("", "")
     } else if scope.discovery.icmp {
@@ -1039,7 +1040,7 @@ pub async fn run(
         alive,
         space.addresses(),
         &counts,
-        net.echo_socket(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)),
+        net.raw_echo(),
     ));
     let window_stats = WindowStats {
         in_flight: window,
@@ -1438,7 +1439,7 @@ mod tests {
             echoes: 2,
             ..Default::default()
         };
-        let note = discovery_note(&scope, HostDiscovery::Probe, 1, 256, &counts, Some("raw"));
+        let note = discovery_note(&scope, HostDiscovery::Probe, 1, 256, &counts, true);
         let nl = note.message_nl.clone().unwrap();
         assert!(
             note.message
@@ -1454,7 +1455,7 @@ mod tests {
             assert!(!nl.contains(english), "{english} in {nl}");
         }
         let silent = crate::net::NetCounts::default();
-        let note = discovery_note(&scope, HostDiscovery::Probe, 1, 256, &silent, None);
+        let note = discovery_note(&scope, HostDiscovery::Probe, 1, 256, &silent, false);
         assert!(
             note.message.contains("ICMP echo not used"),
             "{}",

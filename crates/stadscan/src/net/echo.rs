@@ -23,7 +23,7 @@ use stadscan_proto::icmp;
 use tokio::net::UdpSocket;
 use tokio::sync::oneshot;
 
-use super::syn::Responsive;
+use super::syn::{Responsive, answered_late, read_raw};
 
 use crate::scope::Verdict;
 
@@ -214,11 +214,7 @@ impl RawShared {
         let waiter = self.lock().remove(&(echo.src, echo.seq));
         let delivered = waiter.is_some_and(|tx| tx.send(()).is_ok());
         if !delivered {
-            // Too late for its request, but an answer all the same.
-            self.responsive
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(IpAddr::V4(echo.src));
+            answered_late(&self.responsive, IpAddr::V4(echo.src));
         }
     }
 }
@@ -237,16 +233,7 @@ impl Drop for Waiting<'_> {
 }
 
 async fn read_replies(shared: Arc<RawShared>) {
-    let mut buf = vec![0u8; MAX_REPLY];
-    loop {
-        match shared.raw.recv(&mut buf).await {
-            Ok(n) => shared.heard(&buf[..n]),
-            Err(e) => {
-                tracing::debug!(error = %e, "raw ICMP socket read");
-                tokio::time::sleep(Duration::from_millis(1)).await;
-            }
-        }
-    }
+    read_raw(&shared.raw, MAX_REPLY, |packet| shared.heard(packet)).await;
 }
 
 /// A classic BPF program: accept an IPv4 packet carrying an ICMP echo

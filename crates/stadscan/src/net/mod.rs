@@ -342,16 +342,16 @@ impl Net {
         self
     }
 
-    /// Whether an echo request can be sent to `addr`, and through which
-    /// socket: `"datagram"` (unprivileged) or `"raw"`.
-    pub fn echo_socket(&self, addr: IpAddr) -> Option<&'static str> {
-        if icmp_available(addr) {
-            Some("datagram")
-        } else if addr.is_ipv4() && self.raw_echo.is_some() {
-            Some("raw")
-        } else {
-            None
-        }
+    /// Whether an echo request can be sent to `addr` (through an
+    /// unprivileged ICMP socket, or the scan's raw one).
+    pub fn can_echo(&self, addr: IpAddr) -> bool {
+        icmp_available(addr) || (addr.is_ipv4() && self.raw_echo.is_some())
+    }
+
+    /// True when IPv4 echo goes through the scan's raw socket (it is only
+    /// opened where no unprivileged ICMP socket is allowed).
+    pub fn raw_echo(&self) -> bool {
+        self.raw_echo.is_some()
     }
 
     /// Finds TCP ports with SYNs from a raw socket (IPv4), when the process

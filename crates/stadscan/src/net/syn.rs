@@ -220,11 +220,7 @@ impl Shared {
         let waiter = self.lock().remove(&segment.src);
         let delivered = waiter.is_some_and(|tx| tx.send(answer).is_ok());
         if !delivered {
-            // Too late for its probe, but an answer all the same.
-            self.responsive
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(IpAddr::V4(*segment.src.ip()));
+            answered_late(&self.responsive, IpAddr::V4(*segment.src.ip()));
         }
     }
 }
@@ -250,10 +246,17 @@ impl Drop for Waiting<'_> {
 }
 
 async fn read_replies(shared: Arc<Shared>) {
-    let mut buf = vec![0u8; MAX_PACKET];
+    read_raw(&shared.raw, MAX_PACKET, |packet| shared.heard(packet)).await;
+}
+
+/// Reads a raw socket's packets (at most `max` bytes each) until the task
+/// is aborted, handing each to `heard`: the reader of the SYN socket and
+/// of the raw echo socket.
+pub(super) async fn read_raw(raw: &UdpSocket, max: usize, heard: impl Fn(&[u8])) {
+    let mut buf = vec![0u8; max];
     loop {
-        match shared.raw.recv(&mut buf).await {
-            Ok(n) => shared.heard(&buf[..n]),
+        match raw.recv(&mut buf).await {
+            Ok(n) => heard(&buf[..n]),
             Err(e) => {
                 // A read error on a raw socket is an ICMP error queued for
                 // it, or a lost race; the next read goes on.
@@ -262,6 +265,15 @@ async fn read_replies(shared: Arc<Shared>) {
             }
         }
     }
+}
+
+/// Notes that `addr` answered: an answer too late for its probe still
+/// proves the address alive.
+pub(super) fn answered_late(responsive: &Responsive, addr: IpAddr) {
+    responsive
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(addr);
 }
 
 /// The address the kernel sends from towards `dst`: a UDP socket's
