@@ -76,10 +76,10 @@ async fn tls_on_an_unusual_port_does_not_wait_for_a_banner() {
     lab.shutdown().await;
 }
 
-/// An FTP server on 127.63.7.1:2121 that greets `delay` after accepting,
+/// An FTP server on `ip`:2121 that greets `delay` after accepting,
 /// then answers a login attempt as a server without anonymous access.
-async fn slow_ftp(delay: Duration) -> tokio::task::JoinHandle<()> {
-    let l = TcpListener::bind("127.63.7.1:2121").await.unwrap();
+async fn slow_ftp(ip: &str, delay: Duration) -> tokio::task::JoinHandle<()> {
+    let l = TcpListener::bind(format!("{ip}:2121")).await.unwrap();
     tokio::spawn(async move {
         while let Ok((s, _)) = l.accept().await {
             tokio::spawn(async move {
@@ -115,26 +115,33 @@ async fn ftp_greeting_later_than_the_timeout_is_heard_on_a_server_first_port() {
     // Greets 2 s after the connect, twice the identification timeout, as
     // a server does whose handshake TCP had to repeat. The greeting wait
     // (`greeting_ms`, by default at least 4.5 s) still hears it; a scope
-    // that sets it shorter than the greeting does not.
-    let server = slow_ftp(Duration::from_secs(2)).await;
+    // that sets it shorter than the greeting does not. Each case leaves
+    // seconds between the greeting and the end of the wait either way, so
+    // a slow machine does not turn one into the other.
+    let late = slow_ftp("127.63.7.1", Duration::from_secs(2)).await;
+    let later = slow_ftp("127.63.7.2", Duration::from_secs(4)).await;
     let dir = TestDir::new("late-ftp");
-    let scope_with = |extra: &str| {
+    let scope_with = |ip: &str, extra: &str| {
         format!(
-            "name = \"late-ftp\"\n[[networks]]\ncidr = \"127.63.7.1/32\"\n[ports]\ntcp = [2121]\nudp = []\n\
+            "name = \"late-ftp\"\n[[networks]]\ncidr = \"{ip}/32\"\n[ports]\ntcp = [2121]\nudp = []\n\
              [rate]\ntimeout_ms = 1000\n{extra}"
         )
     };
-    let scope = dir.write("default.toml", &scope_with(""));
+    let scope = dir.write("default.toml", &scope_with("127.63.7.1", ""));
     let (doc, _) = scan_json(&dir, &scope).await;
     let o = &doc["assets"][0]["observations"][0];
     assert_eq!(o["protocol"], "ftp", "{o}");
     assert_eq!(o["facts"]["ftp.banner"], "Slow FTP server ready.", "{o}");
     assert_eq!(o["facts"]["ftp.anonymous"], false, "{o}");
 
-    let scope = dir.write("short.toml", &scope_with("greeting_ms = 500\n"));
+    let scope = dir.write(
+        "short.toml",
+        &scope_with("127.63.7.2", "greeting_ms = 500\n"),
+    );
     let (doc, _) = scan_json(&dir, &scope).await;
     let o = &doc["assets"][0]["observations"][0];
     assert_eq!(o["protocol"], "unknown", "{o}");
     assert_eq!(o["status"], "timeout", "{o}");
-    server.abort();
+    late.abort();
+    later.abort();
 }
