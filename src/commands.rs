@@ -54,7 +54,7 @@ pub fn run(cli: Cli) -> ExitCode {
     // With the lab, its fictional products are known like the built-in ones
     // (the demo and `stadscan lab` scans identify them).
     #[cfg(feature = "lab")]
-    stadscan::check::embedded::add_check_files(stadscan_lab::DATA_FILES);
+    stadscan::knowledge::embedded::add_check_files(stadscan_lab::DATA_FILES);
     let code: Result<u8> = runtime.block_on(async {
         match cli.command {
             Command::Scan(a) => scan_command(a).await,

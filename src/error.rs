@@ -73,7 +73,7 @@ scanner_errors!(
     stadscan::history::store::HistoryError,
     stadscan::scope::ScopeError,
     stadscan::identify::recog::RecogError,
-    stadscan::check::CheckLoadError,
+    stadscan::knowledge::CheckLoadError,
     stadscan::nvd::NvdError,
     stadscan::firmware::KevError,
 );

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use stadscan::baseline::Baselines;
+use stadscan::check::Catalogue;
 use stadscan::check::eval::holds;
-use stadscan::check::{Catalogue, embedded};
+use stadscan::knowledge::embedded;
 
 fn catalogue() -> Catalogue {
     let b = Baselines::embedded().expect("baselines load");

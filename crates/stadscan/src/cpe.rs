@@ -38,8 +38,8 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::check::CheckLoadError;
 use crate::firmware::{Version, normalize_vendor};
+use crate::knowledge::CheckLoadError;
 use crate::knowledge::validate::{self as rule, DataFile, Problem};
 use crate::model::{Asset, Confidence};
 
@@ -379,8 +379,8 @@ impl CpeRules {
 
     /// Rules from every `*.toml` under `dir`.
     pub fn from_dir(dir: &Path) -> Result<CpeRules, CheckLoadError> {
-        let texts = crate::check::read_data_dir(dir, "cpe rules")?;
-        CpeRules::parse(&crate::check::as_refs(&texts))
+        let texts = crate::knowledge::read_data_dir(dir, "cpe rules")?;
+        CpeRules::parse(&crate::knowledge::as_refs(&texts))
     }
 
     /// Parses and validates rule files given as (path, text); every example

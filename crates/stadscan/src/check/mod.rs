@@ -8,10 +8,7 @@ pub mod eval;
 pub mod lang;
 pub mod nvd;
 
-pub use crate::knowledge::pattern;
-pub use crate::knowledge::{
-    CheckLoadError, ID_RULE, as_refs, embedded, line_of, parse_toml, read_data_dir, valid_id,
-};
+use crate::knowledge::{CheckLoadError, as_refs, embedded, read_data_dir};
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use crate::check::CheckLoadError;
 use crate::fingerprint::DeviceClass;
+use crate::knowledge::CheckLoadError;
 use crate::knowledge::validate::{DataFile, Problem};
 
 /// Where the built-in table lives among the embedded files.

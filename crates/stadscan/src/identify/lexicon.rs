@@ -17,8 +17,8 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::check::CheckLoadError;
 use crate::fingerprint::DeviceClass;
+use crate::knowledge::CheckLoadError;
 use crate::knowledge::validate::{DataFile, Problem};
 use crate::model::Confidence;
 

@@ -30,8 +30,8 @@ pub mod structured;
 
 use std::sync::Arc;
 
-use crate::check::CheckLoadError;
 use crate::fingerprint::{DeviceClass, DeviceIdentity, Fingerprints};
+use crate::knowledge::CheckLoadError;
 use crate::model::{Confidence, Observation};
 
 pub use enterprise::Enterprises;

@@ -18,8 +18,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::check::pattern::Pattern;
 use crate::fingerprint::DeviceClass;
+use crate::knowledge::pattern::Pattern;
 use crate::model::{Confidence, FactValue, Facts, Observation};
 
 use super::prefilter::Prefilter;
