@@ -269,8 +269,8 @@ mod with_testers {
     use tokio::time::Instant;
 
     use crate::{Lab, LabConfig};
-    use stadscan::creds::Secret;
     use stadscan::creds::login::{Attempt, Method, Outcome, try_login};
+    use stadscan::model::Secret;
     use stadscan::tls::TlsContext;
 
     async fn lab(n: u8) -> Lab {

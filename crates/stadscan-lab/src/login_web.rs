@@ -527,8 +527,8 @@ mod tests {
     /// The testers against the running lab: what each device accepts.
     #[tokio::test(flavor = "multi_thread")]
     async fn the_testers_get_from_each_lab_device_what_it_accepts() {
-        use stadscan::creds::Secret;
         use stadscan::creds::login::{self, Attempt, Method, Outcome};
+        use stadscan::model::Secret;
         use std::time::Duration;
 
         let lab = super::super::Lab::start(super::super::LabConfig {

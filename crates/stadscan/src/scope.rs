@@ -258,7 +258,7 @@ pub struct CredentialPolicy {
     /// `None`: the history file, else the default state file.
     pub budget_file: Option<PathBuf>,
     /// The city's own entries (`[[credentials.extra]]`).
-    pub extra: Vec<crate::creds::data::Entry>,
+    pub extra: Vec<crate::model::Credential>,
 }
 
 impl Default for CredentialPolicy {
@@ -390,7 +390,7 @@ fn credential_policy(
                 "name the login methods this entry is tried with".into(),
             ));
         }
-        crate::creds::data::check_methods(e.methods.get_ref())
+        crate::model::check_methods(e.methods.get_ref())
             .map_err(|m| invalid(e.methods.span(), &field("methods"), m.to_string()))?;
         if e.methods.get_ref().iter().any(|m| m == "http-form") {
             return Err(invalid(
@@ -402,10 +402,10 @@ fn credential_policy(
         if e.password.is_empty() {
             return Err(invalid(span, &field("password"), "empty".into()));
         }
-        policy.extra.push(crate::creds::data::Entry {
+        policy.extra.push(crate::model::Credential {
             id: e.id.get_ref().clone(),
             username: e.username.clone(),
-            password: crate::creds::Secret::new(e.password.clone()),
+            password: crate::model::Secret::new(e.password.clone()),
             methods: e.methods.get_ref().clone(),
         });
     }

@@ -41,26 +41,13 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::Secret;
 use super::login::Method;
 use crate::knowledge::CheckLoadError;
 use crate::knowledge::validate::{self as rule, DataFile, Ids, Place, Problem, item};
+use crate::model::{Credential, METHOD_NAMES, Secret, check_methods};
 
 /// Where the embedded credential files live.
 const EMBEDDED_PREFIX: &str = "checks/credentials/";
-
-/// Method names a `methods` list may hold (the `method` tag of [`Method`]).
-pub const METHOD_NAMES: &[&str] = &[
-    "http-auth",
-    "http-form",
-    "rtsp",
-    "onvif",
-    "telnet",
-    "ssh",
-    "ftp",
-    "mqtt",
-    "snmp",
-];
 
 /// The name of a method (its `method` tag in the data).
 pub fn method_name(m: &Method) -> &'static str {
@@ -113,31 +100,6 @@ pub struct Product {
     pub logins: Vec<Method>,
 }
 
-/// One credential: a product's default, a generic one, or the scope's own.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    /// Named in outputs instead of the password.
-    pub id: String,
-    /// The user name (empty for an SNMP community).
-    pub username: String,
-    /// The password or community; never written to an output.
-    pub password: Secret,
-    /// Method names it is tried with (empty: every login of its product
-    /// but SNMP).
-    pub methods: Vec<String>,
-}
-
-impl Entry {
-    /// True when this entry is tried with method `name`.
-    pub fn applies_to(&self, name: &str) -> bool {
-        if self.methods.is_empty() {
-            name != "snmp"
-        } else {
-            self.methods.iter().any(|m| m == name)
-        }
-    }
-}
-
 /// What is known of a device when credentials are chosen for it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -159,9 +121,9 @@ pub struct Credentials {
     /// The products with known factory credentials, in file order.
     pub products: Vec<Product>,
     /// Product id -> its credentials, in file order.
-    pub by_product: BTreeMap<String, Vec<Entry>>,
+    pub by_product: BTreeMap<String, Vec<Credential>>,
     /// The generic list, tried only on devices no product matches.
-    pub generic: Vec<Entry>,
+    pub generic: Vec<Credential>,
 }
 
 #[derive(Deserialize)]
@@ -307,7 +269,7 @@ impl Credentials {
         raw: &RawEntry,
         ids: &mut Ids,
         place: &Place<'_>,
-    ) -> Result<Entry, Problem> {
+    ) -> Result<Credential, Problem> {
         let entry = check_entry(raw, ids, place, false)?;
         let Some(product) = raw.product.as_deref() else {
             return Err(Problem::new(
@@ -351,9 +313,9 @@ impl Credentials {
     /// entries of the same method), or, for a device no product matches,
     /// the generic list; the scope's entries also get the default login of
     /// any method they name that the product lacks.
-    pub fn choose(&self, device: &DeviceKey, extra: &[Entry]) -> Vec<Choice> {
+    pub fn choose(&self, device: &DeviceKey, extra: &[Credential]) -> Vec<Choice> {
         let mut out: Vec<Choice> = Vec::new();
-        let (logins, own): (Vec<Method>, Vec<Entry>) = match self.product_for(device) {
+        let (logins, own): (Vec<Method>, Vec<Credential>) = match self.product_for(device) {
             Some(p) => (
                 p.logins.clone(),
                 self.by_product.get(&p.id).cloned().unwrap_or_default(),
@@ -375,7 +337,7 @@ impl Credentials {
         };
         for method in logins {
             let name = method_name(&method);
-            let entries: Vec<Entry> = own
+            let entries: Vec<Credential> = own
                 .iter()
                 .chain(extra)
                 .filter(|e| e.applies_to(name))
@@ -389,7 +351,7 @@ impl Credentials {
             if out.iter().any(|c| method_name(&c.method) == *name) {
                 continue;
             }
-            let entries: Vec<Entry> = extra
+            let entries: Vec<Credential> = extra
                 .iter()
                 .filter(|e| e.applies_to(name))
                 .cloned()
@@ -402,7 +364,7 @@ impl Credentials {
     }
 
     /// Every entry (products' and generic), for the secrets test and counts.
-    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+    pub fn entries(&self) -> impl Iterator<Item = &Credential> {
         self.by_product.values().flatten().chain(&self.generic)
     }
 }
@@ -413,7 +375,7 @@ pub struct Choice {
     /// How to log in.
     pub method: Method,
     /// The entries tried with that login, in order.
-    pub entries: Vec<Entry>,
+    pub entries: Vec<Credential>,
 }
 
 /// A `[[product]]` entry (its id is checked by the caller).
@@ -452,7 +414,7 @@ fn check_entry(
     ids: &mut Ids,
     place: &Place<'_>,
     generic: bool,
-) -> Result<Entry, Problem> {
+) -> Result<Credential, Problem> {
     rule::id("id", &raw.id)?;
     ids.claim(&raw.id, place)?;
     if generic && raw.product.is_some() {
@@ -475,25 +437,12 @@ fn check_entry(
         ));
     }
     let _documented = &raw.source;
-    Ok(Entry {
+    Ok(Credential {
         id: raw.id.clone(),
         username: raw.username.clone(),
         password: Secret::new(raw.password.clone()),
         methods: raw.methods.clone(),
     })
-}
-
-/// A `methods` list names a method there is none of.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown method `{0}` (known: {known})", known = METHOD_NAMES.join(", "))]
-pub struct UnknownMethod(pub String);
-
-/// Checks a `methods` list (data files and the scope's own entries).
-pub fn check_methods(methods: &[String]) -> Result<(), UnknownMethod> {
-    match methods.iter().find(|m| !METHOD_NAMES.contains(&m.as_str())) {
-        Some(m) => Err(UnknownMethod(m.clone())),
-        None => Ok(()),
-    }
 }
 
 /// A form login that cannot be used.
@@ -625,7 +574,7 @@ tries = ["generic-admin-admin"]
     #[test]
     fn scope_entries_join_the_logins_of_their_methods() {
         let d = data();
-        let extra = Entry {
+        let extra = Credential {
             id: "city-installer".into(),
             username: "beheer".into(),
             password: Secret::new("x"),

@@ -21,7 +21,6 @@
 pub mod budget;
 pub mod data;
 pub mod login;
-mod secret;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,10 +28,9 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-pub use secret::Secret;
-
+use crate::model::{Credential, Secret};
 use budget::{Budget, CONTROL, Key, Stored};
-use data::{Credentials, DeviceKey, Entry, method_name};
+use data::{Credentials, DeviceKey, method_name};
 use login::{Attempt, Method, Outcome};
 
 use crate::model::{Asset, DeviceClass, Observation, ProbeStatus, Target, Transport, rfc3339};
@@ -248,7 +246,12 @@ impl Tester {
 
     /// Tests one login of one service: per account, a control attempt,
     /// then the entries in order until one works.
-    async fn service(&self, s: ServiceRef<'_>, entries: &[Entry], first: &mut bool) -> Summary {
+    async fn service(
+        &self,
+        s: ServiceRef<'_>,
+        entries: &[Credential],
+        first: &mut bool,
+    ) -> Summary {
         let mut sum = Summary::default();
         let name = method_name(s.method);
         let service = format!(
@@ -272,7 +275,7 @@ impl Tester {
                 method: name.to_string(),
                 account: account.to_string(),
             };
-            let mine: Vec<&Entry> = entries.iter().filter(|e| e.username == account).collect();
+            let mine: Vec<&Credential> = entries.iter().filter(|e| e.username == account).collect();
             let carried = |b: &Budget| -> Option<(String, i64)> {
                 mine.iter().find_map(|e| {
                     b.still_working(&key, &e.id)

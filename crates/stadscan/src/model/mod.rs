@@ -12,9 +12,11 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 mod class;
+mod credential;
 pub mod tls;
 
 pub use class::{DeviceClass, UnknownDeviceClass};
+pub use credential::{Credential, METHOD_NAMES, Secret, UnknownMethod, check_methods};
 
 /// Transport of an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

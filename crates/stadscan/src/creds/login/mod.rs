@@ -27,7 +27,7 @@ use serde::Deserialize;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
-use super::Secret;
+use crate::model::Secret;
 use crate::model::Target;
 use crate::net::{HostPermit, Net};
 use crate::tls::TlsContext;

@@ -102,8 +102,8 @@ mod tests {
     use tokio::net::UdpSocket;
 
     use super::*;
-    use crate::creds::Secret;
     use crate::creds::login::Method;
+    use crate::model::Secret;
     use crate::proto::fuzz;
     use crate::proto::snmp::{Message, Pdu, Value};
     use crate::tls::TlsContext;

@@ -380,8 +380,8 @@ mod tests {
     use tokio::net::TcpListener;
 
     use super::*;
-    use crate::creds::Secret;
     use crate::creds::login::Method;
+    use crate::model::Secret;
     use crate::probe::test_net;
     use crate::tls::TlsContext;
 

@@ -9,7 +9,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 
 use super::{Attempt, Method, Outcome};
-use crate::creds::Secret;
+use crate::model::Secret;
 use crate::tls::TlsContext;
 
 /// A device on 127.0.0.1 that runs `script` on its first connection;

@@ -8,8 +8,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use super::*;
-use crate::creds::Secret;
 use crate::creds::login::{Csrf, Field, HeaderMatch};
+use crate::model::Secret;
 use crate::model::{Endpoint as NetEndpoint, Target};
 use crate::net::Net;
 use crate::proto::http::RequestHead;
