@@ -20,9 +20,10 @@ use std::time::Instant;
 use stadscan::check::nvd::Policy;
 use stadscan::cpe::Cpe;
 use stadscan::fingerprint::DeviceClass;
+use stadscan::knowledge_base::Knowledge;
 use stadscan::model::{Asset, Confidence, Endpoint, IdentityKind, Observation, Origin};
 use stadscan::nvd::Index;
-use stadscan::scan::{Knowledge, nvd_findings};
+use stadscan::scan::nvd_findings;
 
 const DEVICES: usize = 10_000;
 

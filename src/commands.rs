@@ -17,11 +17,12 @@ use crate::cli::{DemoArgs, LabArgs};
 use crate::error::{Error, Result};
 use stadscan::error::Error as ScanError;
 use stadscan::history::store::{HistoryError, Store};
+use stadscan::knowledge_base::Knowledge;
 use stadscan::model::Severity;
 use stadscan::net::{Shutdown, ShutdownTrigger};
 use stadscan::report::progress::{ProgressSink, Silent, TerminalProgress};
 use stadscan::report::{self, Report, write_atomic};
-use stadscan::scan::{self, Knowledge, ScanOptions};
+use stadscan::scan::{self, ScanOptions};
 use stadscan::scope::Scope;
 #[cfg(feature = "lab")]
 use stadscan_lab::{Lab, LabConfig};
@@ -293,7 +294,7 @@ impl<'a> Extras<'a> {
                     resumed.as_ref().map(|r| r.from_run),
                 )?;
                 opts.resume = resumed;
-                let (tx, rx) = std::sync::mpsc::channel::<stadscan::scan::Checkpoint>();
+                let (tx, rx) = std::sync::mpsc::channel::<stadscan::model::Checkpoint>();
                 opts.checkpoint = Some(tx);
                 let path = p.to_path_buf();
                 writer = Some(std::thread::spawn(move || {

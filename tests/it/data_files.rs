@@ -76,7 +76,7 @@ fn every_testable_bio2_control_is_evidenced_by_a_check() {
     // a firmware advisory) naming it, else it could never fail; controls no
     // scan can see are marked `testable = false` and say why.
     let b = Baselines::embedded().unwrap();
-    let knowledge = stadscan::scan::Knowledge::load(None).unwrap();
+    let knowledge = stadscan::knowledge_base::Knowledge::load(None).unwrap();
     let rules = knowledge.rules(None);
     for cat in ["bio2", "bio-1.04", "big"] {
         for control in &b.catalogues[cat].controls {

@@ -58,6 +58,7 @@ pub mod firmware;
 pub mod history;
 pub mod identify;
 pub mod knowledge;
+pub mod knowledge_base;
 pub mod model;
 pub mod net;
 pub mod nvd;

@@ -69,7 +69,7 @@ pub fn dutch(files: &[(&str, &str)]) -> Result<BTreeMap<String, Wording>, CheckL
 
 #[cfg(test)]
 mod tests {
-    use crate::scan::Knowledge;
+    use crate::knowledge_base::Knowledge;
 
     /// Every rule a report can show (checks, firmware advisories and the
     /// NVD rules of a scan with an index) has its Dutch wording, and every

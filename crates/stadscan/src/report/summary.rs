@@ -199,7 +199,7 @@ pub fn write(
 
 /// The loaded checks and fingerprints (`stadscan checks`).
 pub fn write_checks(
-    knowledge: &crate::scan::Knowledge,
+    knowledge: &crate::knowledge_base::Knowledge,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let checks = &knowledge.checks;

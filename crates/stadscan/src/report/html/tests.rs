@@ -9,11 +9,11 @@ use super::analysis::{self, Concentration};
 use super::*;
 use crate::compliance::{self, Compliance, Status};
 use crate::history::{Change, Changes, RunSummary, View};
+use crate::knowledge_base::Knowledge;
 use crate::model::{
     Asset, Category, Confidence, Endpoint, Finding, IdentityKind, Observation, Origin,
 };
 use crate::report::{Note, NoteLevel, Report, ScanStats};
-use crate::scan::Knowledge;
 use crate::scope::Scope;
 
 const HOSTILE_SCRIPT: &str = "<script>alert(1)</script>";

@@ -22,13 +22,13 @@ use std::net::IpAddr;
 use serde_json::{Map, Value};
 
 use super::MergeError;
+use crate::assets::certificate_key;
 use crate::compliance::{Reason, Status, judge};
 use crate::model::{Asset, Finding, IdentityKind};
 use crate::report::json::{
     ComplianceDoc, Counts, Fields, ReportDoc, Stats, Summary, Unreadable, sort_findings,
 };
 use crate::report::{Note, NoteLevel};
-use crate::scan::certificate_key;
 
 /// A note of the merge itself (in English only).
 fn note(level: NoteLevel, message: String) -> Note {
@@ -619,7 +619,7 @@ mod tests {
     fn a_key_two_shards_each_saw_once_falls_back_to_addresses() {
         // Two cameras with one factory certificate, in different shards:
         // each shard named its camera by the key.
-        let id = crate::scan::certificate_identity(KEY);
+        let id = crate::assets::certificate_identity(KEY);
         let shard = |addr: &str| {
             report(
                 json!([asset(addr, &id, "certificate-key", Some(KEY))]),
@@ -651,7 +651,7 @@ mod tests {
 
     #[test]
     fn a_key_seen_once_in_the_whole_scope_keeps_its_identity() {
-        let id = crate::scan::certificate_identity(KEY);
+        let id = crate::assets::certificate_identity(KEY);
         let a = report(
             json!([asset("10.0.0.1", &id, "certificate-key", Some(KEY))]),
             json!([]),
