@@ -12,31 +12,37 @@
 //! devices (`stadscan-lab`, never a dependency of this crate) and the binary
 //! (command line and commands).
 //!
-//! - [`model`]: the pipeline types, the TLS profile and the finding key (a
-//!   leaf: it uses nothing else of this crate);
+//! The modules form layers. Each module uses only modules named in the
+//! lines above its own in this list, so there is no cycle (a test reads
+//! every import and holds the code to this list):
+//!
+//! - [`model`] (the pipeline types, credentials, the TLS profile and the
+//!   finding key), [`facts`] (the fact vocabulary) and [`sqlite`] (files
+//!   opened owner-only): leaves, they use nothing else of this crate;
 //! - [`knowledge`]: the built-in data files and the toolkit that loads and
 //!   validates every data file (one validator; errors name file, line and
-//!   field);
-//! - [`scope`]: the scope file and the one gate every connection passes;
-//! - [`net`]: the only code that opens sockets (rate limit, per-host cap, timeouts);
-//! - [`discover`]: lazy, shuffled target enumeration, TCP connect scan, DNS;
-//! - [`probe`]: conversations with devices over `net`, one file per protocol;
-//! - [`tls`]: TLS enumeration, certificate analysis, policy verdicts;
-//! - [`creds`]: default-credential tests (opt-in), under an attempt budget
-//!   stored across runs;
-//! - [`assets`]: observations folded into one asset per device, and named;
-//! - [`identify`], [`fingerprint`], [`devinfo`], [`firmware`]: identification
-//!   and advisories;
-//! - [`check`], [`baseline`]: the checks and control catalogues;
-//! - [`compliance`]: judges a scan against a catalogue, once, when it ends
-//!   (the renderers only print the result);
-//! - [`cpe`] and [`nvd`]: CPE names for identified devices, matched against a
-//!   local index of the NVD's CVE feeds and the CISA KEV catalogue;
-//! - [`history`]: runs, findings and budgets in SQLite (it reads only
-//!   [`model`] types; files opened owner-only by [`sqlite`]);
+//!   field); [`history`]: runs, findings and budgets in SQLite, in
+//!   [`model`] types;
+//! - the data, each loaded through [`knowledge`]: [`baseline`] (control
+//!   catalogues), [`fingerprint`], [`devinfo`], [`streams`], and
+//!   [`scope`], the scope file and the one gate every connection passes;
+//! - [`net`]: the only code that opens sockets (rate limit, per-host cap,
+//!   timeouts); [`identify`] and [`firmware`]: identification and
+//!   advisories;
+//! - [`tls`] (enumeration, certificates, policy verdicts), [`assets`]
+//!   (observations folded into one asset per device, and named), [`cpe`]
+//!   (CPE names for identified devices);
+//! - [`probe`]: conversations with devices over [`net`], one file per
+//!   protocol; [`nvd`]: a local index of the NVD's CVE feeds;
+//! - [`check`]: the checks that turn facts into findings; [`creds`]:
+//!   default-credential tests (opt-in) under an attempt budget;
+//! - [`compliance`]: judges a scan against a catalogue, once, when it ends;
+//! - [`error`]: the library's errors, each with its source;
+//! - [`discover`] (lazy, shuffled targets, DNS) and [`knowledge_base`]
+//!   (everything the scanner knows, loaded once);
 //! - [`report`]: SARIF, JSON, HTML, Markdown, the terminal summary (the only
 //!   writer of output);
-//! - [`scan`]: runs the pipeline for one scope.
+//! - [`scan`]: runs the stages for one scope; nothing uses it.
 
 // Items are `pub` only when another crate may use them, and each says
 // what it is for.
@@ -71,3 +77,6 @@ pub mod scope;
 pub mod sqlite;
 pub mod streams;
 pub mod tls;
+
+#[cfg(test)]
+mod layers_tests;
