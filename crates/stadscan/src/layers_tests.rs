@@ -141,7 +141,11 @@ fn graph() -> Graph {
         if rel == "lib.rs" || test_only(&rel) {
             continue;
         }
-        let top = rel.split('/').next().unwrap_or(&rel).trim_end_matches(".rs");
+        let top = rel
+            .split('/')
+            .next()
+            .unwrap_or(&rel)
+            .trim_end_matches(".rs");
         let text = std::fs::read_to_string(&path).expect("a source file reads");
         let code = library_code(&text);
         let entry = graph.entry(top.to_string()).or_default();
