@@ -24,6 +24,20 @@ use crate::model::Confidence;
 
 use super::{Basis, Candidate, Layer};
 
+/// A name or word of the lexicon that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum NameProblem {
+    #[error("`{0}` holds no word")]
+    NoWord(String),
+    #[error(
+        "`{0}` begins or ends with punctuation, which whole-word matching drops; \
+         a model number's prefix belongs under `models`"
+    )]
+    Punctuation(String),
+    #[error("`{0}` is not a vendor of this file")]
+    NotAVendor(String),
+}
+
 /// Where the built-in lexicon lives among the embedded files.
 pub const EMBEDDED_PATH: &str = "checks/identify/lexicon.toml";
 
@@ -223,17 +237,19 @@ impl Lexicon {
             lex.by_name
                 .get(&name_key(name))
                 .copied()
-                .ok_or_else(|| format!("`{name}` is not a vendor of this file"))
+                .ok_or_else(|| NameProblem::NotAVendor(name.to_string()))
         };
-        let refs = |names: &[String]| -> Result<Vec<usize>, String> {
+        let refs = |names: &[String]| -> Result<Vec<usize>, NameProblem> {
             names.iter().map(|n| vendor_ref(n)).collect()
         };
         let mut resolved = Vec::new();
         for v in &raw.vendors {
-            let err = |m: String| file.error(&v.get_ref().name, v.span(), Problem::new("", m));
+            let err = |m: NameProblem| {
+                file.error(&v.get_ref().name, v.span(), Problem::new("", m.to_string()))
+            };
             let raw = v.get_ref();
             let made_by = raw.made_by.as_deref().map(vendor_ref).transpose();
-            let lines: Result<Vec<Vec<usize>>, String> =
+            let lines: Result<Vec<Vec<usize>>, NameProblem> =
                 raw.lines.iter().map(|l| refs(&l.formerly)).collect();
             resolved.push((
                 made_by.map_err(&err)?,
@@ -244,7 +260,8 @@ impl Lexicon {
         for (v, (made_by, vendor_formerly, formerly)) in raw.vendors.into_iter().zip(resolved) {
             let span = v.span();
             let v = v.into_inner();
-            let err = |m: String| file.error(&v.name, span.clone(), Problem::new("", m));
+            let err =
+                |m: NameProblem| file.error(&v.name, span.clone(), Problem::new("", m.to_string()));
             let idx = lex.vendors.len();
             // A canonical name that is also listed under `exact` (`APC`,
             // `HP`) counts only as written.
@@ -279,7 +296,13 @@ impl Lexicon {
         for c in raw.classes {
             let span = c.span();
             let c = c.into_inner();
-            let err = |m: String| file.error(c.class.as_str(), span.clone(), Problem::new("", m));
+            let err = |m: NameProblem| {
+                file.error(
+                    c.class.as_str(),
+                    span.clone(),
+                    Problem::new("", m.to_string()),
+                )
+            };
             for w in &c.words {
                 lex.add(w, false, What::Class(c.class)).map_err(&err)?;
             }
@@ -295,20 +318,17 @@ impl Lexicon {
         Ok(lex)
     }
 
-    fn add(&mut self, phrase: &str, exact: bool, what: What) -> Result<(), String> {
+    fn add(&mut self, phrase: &str, exact: bool, what: What) -> Result<(), NameProblem> {
         let written: Vec<String> = words(phrase).map(|(_, _, w)| w.to_string()).collect();
         if written.is_empty() {
-            return Err(format!("`{phrase}` holds no word"));
+            return Err(NameProblem::NoWord(phrase.to_string()));
         }
         // Names are matched as whole words: `RT-` would match the word `RT`
         // anywhere (`Tomato-RT`), so a model number's start goes under
         // `models`.
         let edge = |c: Option<char>| c.is_some_and(|c| !c.is_alphanumeric() && c != ')');
         if edge(phrase.trim().chars().next()) || edge(phrase.trim().chars().last()) {
-            return Err(format!(
-                "`{phrase}` begins or ends with punctuation, which whole-word matching drops; \
-                 a model number's prefix belongs under `models`"
-            ));
+            return Err(NameProblem::Punctuation(phrase.to_string()));
         }
         let lower: Vec<String> = written.iter().map(|w| w.to_lowercase()).collect();
         self.phrases

@@ -59,7 +59,7 @@ pub(crate) async fn probe(
                     client.deadline = client.deadline.max(Instant::now() + timeout / 2);
                     read_device(&mut client, msg, &mut obs).await
                 }
-                Err(note) => super::protocol_error(&mut obs, note),
+                Err(note) => super::protocol_error(&mut obs, note.to_string()),
             }
         }
         Err(e) => super::protocol_error(
@@ -71,25 +71,31 @@ pub(crate) async fn probe(
     Some(obs)
 }
 
+/// A CoAP reply that does not answer the GET; its text is the note.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum Mismatch {
+    #[error("CoAP endpoint rejected the GET with a Reset")]
+    Reset,
+    #[error("CoAP endpoint acknowledged the GET but sends its answer separately (not awaited)")]
+    Separate,
+    #[error("CoAP acknowledgement for another message id")]
+    OtherId,
+    #[error("CoAP reply with another token")]
+    OtherToken,
+    #[error("CoAP reply with code {0} where a response was due")]
+    NotAResponse(Code),
+}
+
 /// Whether `reply` answers `request`: a piggybacked ACK (same message id and
-/// token) or a separate CON/NON response with the token. The error is the
-/// note for a CoAP peer that answered something else.
-fn check(request: &Message, reply: &Message) -> Result<(), String> {
+/// token) or a separate CON/NON response with the token.
+fn check(request: &Message, reply: &Message) -> Result<(), Mismatch> {
     let same_id = reply.message_id == request.message_id;
     match reply.kind {
-        MessageType::Reset if same_id => Err("CoAP endpoint rejected the GET with a Reset".into()),
-        MessageType::Acknowledgement if same_id && reply.code.is_empty() => Err(
-            "CoAP endpoint acknowledged the GET but sends its answer separately (not awaited)"
-                .into(),
-        ),
-        MessageType::Acknowledgement if !same_id => {
-            Err("CoAP acknowledgement for another message id".into())
-        }
-        _ if reply.token != request.token => Err("CoAP reply with another token".into()),
-        _ if !reply.code.is_response() => Err(format!(
-            "CoAP reply with code {} where a response was due",
-            reply.code
-        )),
+        MessageType::Reset if same_id => Err(Mismatch::Reset),
+        MessageType::Acknowledgement if same_id && reply.code.is_empty() => Err(Mismatch::Separate),
+        MessageType::Acknowledgement if !same_id => Err(Mismatch::OtherId),
+        _ if reply.token != request.token => Err(Mismatch::OtherToken),
+        _ if !reply.code.is_response() => Err(Mismatch::NotAResponse(reply.code)),
         _ => Ok(()),
     }
 }
