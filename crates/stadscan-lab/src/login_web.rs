@@ -20,7 +20,6 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 use super::upnp::read_request;
-use super::web::{CAMERA_DENIED, CAMERA_FAVICON, CAMERA_LIVE};
 use crate::proto::digest::{self, Algorithm, DigestChallenge, DigestInput};
 use crate::proto::http::{self, RequestHead};
 use crate::proto::onvif::{self, DeviceInformation, Fault};
@@ -47,6 +46,17 @@ pub(crate) const LIGHT_FIRMWARE: &str = "1.4.2";
 pub(crate) const LIGHT_TITLE: &str = "LSC Streetlight Controller";
 const PRE_COOKIE: &str = "lsc_pre";
 const SESSION_COOKIE: &str = "lsc_session";
+
+/// The camera's live view, behind its login (here and in [`super::web`]).
+pub(super) const CAMERA_LIVE: &str = "<!DOCTYPE html>\n<html><head><title>Camera Live View</title></head>\
+<body><h1>Live view</h1><img src=\"/snapshot.jpg\" alt=\"live\"></body></html>\n";
+/// The camera's page for a login that failed.
+pub(super) const CAMERA_DENIED: &str = "<!DOCTYPE html>\n<html><head><title>401 Unauthorized</title></head>\
+<body><h1>401 Unauthorized</h1></body></html>\n";
+
+/// The camera's icon, served without a login as most cameras do (its
+/// favicon hash identifies the model when nothing else on the page does).
+pub(super) const CAMERA_FAVICON: &[u8] = include_bytes!("lab-favicon.ico");
 
 /// Checks Digest answers for one account (HTTP or RTSP): the nonce is
 /// drawn when the device starts and never expires in the lab.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::login_web::DigestGuard;
+use super::login_web::{CAMERA_DENIED, CAMERA_FAVICON, CAMERA_LIVE, DigestGuard};
 use super::{READ_TIMEOUT, read_more};
 use crate::proto::ParseError;
 use crate::proto::http::{self, RequestHead};
@@ -27,19 +27,11 @@ const PORTAL_SERVER: &str = "lab-portal";
 const RTSP_SERVER: &str = "lab-rtspd/1.2";
 const RTSP_PUBLIC: &str = "OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN";
 
-pub(super) const CAMERA_LIVE: &str = "<!DOCTYPE html>\n<html><head><title>Camera Live View</title></head>\
-<body><h1>Live view</h1><img src=\"/snapshot.jpg\" alt=\"live\"></body></html>\n";
-pub(super) const CAMERA_DENIED: &str = "<!DOCTYPE html>\n<html><head><title>401 Unauthorized</title></head>\
-<body><h1>401 Unauthorized</h1></body></html>\n";
 const PORTAL_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head><title>Demo City services portal</title>\
 </head><body><h1>Demo City services portal</h1><p>Permits, parking and waste collection.</p>\
 </body></html>\n";
 const BAD_REQUEST: &str = "<!DOCTYPE html>\n<html><head><title>400 Bad Request</title></head>\
 <body><h1>400 Bad Request</h1></body></html>\n";
-
-/// The camera's icon, served without a login as most cameras do (its
-/// favicon hash identifies the model when nothing else on the page does).
-pub(super) const CAMERA_FAVICON: &[u8] = include_bytes!("lab-favicon.ico");
 
 const RELAY_SERVER: &str = "lab-relay";
 /// A relay in the town hall's lighting, speaking like a Shelly Plus 1 with

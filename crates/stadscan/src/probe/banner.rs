@@ -91,7 +91,7 @@ where
     obs.set("banner.text", clean_text(&bytes, 200));
     if passive {
         obs.protocol = "unknown".into();
-        if !mostly_text(&bytes) {
+        if !telnet::mostly_text(&bytes) {
             obs.status = ProbeStatus::ProtocolError;
         }
         return Step::Identified;
@@ -151,14 +151,6 @@ fn looks_like_tls(b: &[u8]) -> bool {
     b.len() >= 3 && (20..=23).contains(&b[0]) && b[1] == 3 && b[2] <= 4
 }
 
-pub(crate) fn mostly_text(b: &[u8]) -> bool {
-    let text = b
-        .iter()
-        .filter(|c| c.is_ascii_graphic() || c.is_ascii_whitespace())
-        .count();
-    text * 10 >= b.len() * 8
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,7 +172,7 @@ mod tests {
 
     #[test]
     fn random_bytes_are_not_text() {
-        assert!(!mostly_text(&[0x00, 0x9c, 0xff, 0x13, 0x80, 0x01]));
-        assert!(mostly_text(b"+OK ready\r\n"));
+        assert!(!telnet::mostly_text(&[0x00, 0x9c, 0xff, 0x13, 0x80, 0x01]));
+        assert!(telnet::mostly_text(b"+OK ready\r\n"));
     }
 }

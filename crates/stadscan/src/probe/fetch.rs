@@ -71,14 +71,7 @@ where
 {
     write_all(io, request, deadline).await.ok()?;
     let mut buf = Vec::new();
-    read_until(
-        io,
-        &mut buf,
-        deadline,
-        RESPONSE_LIMIT,
-        super::http::message_complete,
-    )
-    .await;
+    read_until(io, &mut buf, deadline, RESPONSE_LIMIT, message_complete).await;
     parse(&buf)
 }
 
@@ -141,6 +134,26 @@ pub(crate) fn local_url(url: &str, target: &Target) -> Option<(u16, String)> {
         return None;
     }
     Some((port, path.to_string()))
+}
+
+/// True once `buf` holds a whole HTTP or RTSP response (the head and as
+/// much body as it announces, by length or chunks), or a head that cannot
+/// be parsed, where reading on would not help.
+pub(crate) fn message_complete(buf: &[u8]) -> bool {
+    match http::parse_response_head(buf) {
+        Ok(head) => {
+            if let Some(len) = head.content_length() {
+                buf.len() >= head.head_len.saturating_add(len)
+            } else if head.is_chunked() {
+                buf.ends_with(b"0\r\n\r\n")
+            } else {
+                // 1xx, 204 and 304 carry no body; others run to the close.
+                head.status < 200 || head.status == 204 || head.status == 304
+            }
+        }
+        Err(crate::proto::ParseError::Incomplete) => false,
+        Err(_) => true,
+    }
 }
 
 #[cfg(test)]

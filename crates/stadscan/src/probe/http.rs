@@ -5,6 +5,7 @@
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
+use super::fetch::message_complete;
 use super::{Cx, RESPONSE_LIMIT, Step, USER_AGENT, fetch};
 use crate::devinfo::Endpoints;
 use crate::model::{Evidence, Observation, Target, clean_text};
@@ -218,23 +219,6 @@ where
     let mut buf = Vec::new();
     let end = read_until(io, &mut buf, cx.deadline, RESPONSE_LIMIT, message_complete).await;
     (buf, end)
-}
-
-pub(crate) fn message_complete(buf: &[u8]) -> bool {
-    match http::parse_response_head(buf) {
-        Ok(head) => {
-            if let Some(len) = head.content_length() {
-                buf.len() >= head.head_len.saturating_add(len)
-            } else if head.is_chunked() {
-                buf.ends_with(b"0\r\n\r\n")
-            } else {
-                // 1xx, 204 and 304 carry no body; others run to the close.
-                head.status < 200 || head.status == 204 || head.status == 304
-            }
-        }
-        Err(crate::proto::ParseError::Incomplete) => false,
-        Err(_) => true,
-    }
 }
 
 #[cfg(test)]

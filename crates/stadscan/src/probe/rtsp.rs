@@ -156,7 +156,7 @@ where
                         .saturating_add(head.content_length().unwrap_or(0))
             }
             // Not RTSP: another protocol's rules.
-            Ok(_) => super::http::message_complete(b),
+            Ok(_) => super::fetch::message_complete(b),
             Err(crate::proto::ParseError::Incomplete) => false,
             Err(_) => true,
         }

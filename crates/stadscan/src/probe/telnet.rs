@@ -64,7 +64,7 @@ where
         }
     };
     obs.evidence.push(Evidence::from_bytes("telnet", &raw));
-    if prompt.is_none() && (!negotiated || !super::banner::mostly_text(&data)) {
+    if prompt.is_none() && (!negotiated || !mostly_text(&data)) {
         return Step::Other(raw);
     }
     obs.protocol = "telnet".into();
@@ -86,4 +86,14 @@ where
 
 fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
+}
+
+/// True when at least 80 % of `b` is printable ASCII or whitespace: a
+/// greeting or prompt rather than binary.
+pub(crate) fn mostly_text(b: &[u8]) -> bool {
+    let text = b
+        .iter()
+        .filter(|c| c.is_ascii_graphic() || c.is_ascii_whitespace())
+        .count();
+    text * 10 >= b.len() * 8
 }

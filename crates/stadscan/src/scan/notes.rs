@@ -59,15 +59,6 @@ pub(super) fn resumed(r: &Resume) -> Note {
     )
 }
 
-/// A probe task that panicked: its step counts as finished.
-pub(super) fn task_failed(e: &tokio::task::JoinError) -> Note {
-    Note::new(
-        NoteLevel::Error,
-        format!("internal error in a probe task: {e}"),
-        format!("interne fout in een taak van de scanner: {e}"),
-    )
-}
-
 /// Everything the walk tells the reader, in a fixed order: the shard, the
 /// rate, silence, SYN, host discovery, the window and an interruption.
 #[allow(clippy::too_many_arguments)]

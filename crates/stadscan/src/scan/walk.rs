@@ -17,13 +17,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::task::JoinSet;
 
 use super::prepare::Setup;
-use super::{CHECKPOINT_EVERY, ScanOptions, notes};
+use super::{CHECKPOINT_EVERY, ScanOptions};
 use crate::discover::{self, PortState, TargetSpace};
 use crate::model::{Checkpoint, Observation, Transport};
 use crate::net::{Net, Shutdown};
 use crate::probe::Prober;
-use crate::report::Note;
 use crate::report::progress::ProgressSink;
+use crate::report::{Note, NoteLevel};
 use crate::scope::{HostDiscovery, Scope};
 
 /// What the walk found, and how far it got.
@@ -151,7 +151,7 @@ pub(super) async fn walk(
                             // A bug in a probe must not cost the other results:
                             // its step counts as finished, a new worker takes
                             // the slot.
-                            out.push(notes::task_failed(&e));
+                            out.push(task_failed(&e));
                             if let Some(slot) = slot {
                                 discovery.current[slot].store(IDLE, Ordering::Relaxed);
                                 let handle = tasks.spawn(discovery.clone().work(slot));
@@ -359,6 +359,15 @@ impl Discovery {
             }
         }
     }
+}
+
+/// A probe task that panicked: its step counts as finished.
+fn task_failed(e: &tokio::task::JoinError) -> Note {
+    Note::new(
+        NoteLevel::Error,
+        format!("internal error in a probe task: {e}"),
+        format!("interne fout in een taak van de scanner: {e}"),
+    )
 }
 
 /// An open port that was not identified, and why.
