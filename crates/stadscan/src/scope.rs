@@ -14,6 +14,7 @@ use ipnet::IpNet;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::knowledge::validate::{self as rule, Problem};
 use crate::model::{Origin, Target};
 
 /// The smart-city port profile: where city devices listen.
@@ -368,40 +369,14 @@ fn credential_policy(
     for (i, e) in c.extra.iter().enumerate() {
         let span = e.span();
         let e = e.get_ref();
-        let field = |f: &str| format!("credentials.extra[{i}].{f}");
-        if !crate::knowledge::valid_id(e.id.get_ref()) {
-            return Err(invalid(
-                e.id.span(),
-                &field("id"),
-                crate::knowledge::ID_RULE.into(),
-            ));
-        }
-        if policy.extra.iter().any(|x| &x.id == e.id.get_ref()) {
-            return Err(invalid(
-                e.id.span(),
-                &field("id"),
-                format!("`{}` is defined twice", e.id.get_ref()),
-            ));
-        }
-        if e.methods.get_ref().is_empty() {
-            return Err(invalid(
-                e.methods.span(),
-                &field("methods"),
-                "name the login methods this entry is tried with".into(),
-            ));
-        }
-        crate::model::check_methods(e.methods.get_ref())
-            .map_err(|m| invalid(e.methods.span(), &field("methods"), m.to_string()))?;
-        if e.methods.get_ref().iter().any(|m| m == "http-form") {
-            return Err(invalid(
-                e.methods.span(),
-                &field("methods"),
-                "form logins are described per product in checks/credentials/".into(),
-            ));
-        }
-        if e.password.is_empty() {
-            return Err(invalid(span, &field("password"), "empty".into()));
-        }
+        let taken = policy.extra.iter().any(|x| &x.id == e.id.get_ref());
+        extra_entry(e, taken).map_err(|p| {
+            invalid(
+                p.span.unwrap_or(span),
+                &format!("credentials.extra[{i}].{}", p.field),
+                p.message,
+            )
+        })?;
         policy.extra.push(crate::model::Credential {
             id: e.id.get_ref().clone(),
             username: e.username.clone(),
@@ -410,6 +385,37 @@ fn credential_policy(
         });
     }
     Ok(policy)
+}
+
+/// The rules of one `[[credentials.extra]]` entry, the same the
+/// credential data follows; `taken`: an earlier entry has its id.
+fn extra_entry(e: &ExtraCredential, taken: bool) -> Result<(), Problem> {
+    let methods = e.methods.get_ref();
+    rule::id("id", e.id.get_ref()).map_err(|p| p.at(e.id.span()))?;
+    if taken {
+        return Err(
+            Problem::new("id", format!("`{}` is defined twice", e.id.get_ref())).at(e.id.span()),
+        );
+    }
+    let at_methods = |p: Problem| p.at(e.methods.span());
+    rule::non_empty(
+        "methods",
+        methods,
+        "name the login methods this entry is tried with",
+    )
+    .map_err(at_methods)?;
+    crate::model::check_methods(methods)
+        .map_err(|m| at_methods(Problem::new("methods", m.to_string())))?;
+    if methods.iter().any(|m| m == "http-form") {
+        return Err(at_methods(Problem::new(
+            "methods",
+            "form logins are described per product in checks/credentials/",
+        )));
+    }
+    if e.password.is_empty() {
+        return Err(Problem::new("password", "empty"));
+    }
+    Ok(())
 }
 
 /// Rate profile: `normal`, or `ot-safe` (lower rates, no credential tests on
@@ -1093,6 +1099,72 @@ mod tests {
 
     fn parse(text: &str) -> Result<Scope, ScopeError> {
         Scope::parse(text, Path::new("site/scope.toml"))
+    }
+
+    /// A city's own credential that breaks a rule of the credential data
+    /// is refused with its line, its field and the data's message.
+    #[test]
+    fn a_city_credential_that_breaks_a_rule_names_line_and_field() {
+        let base = "name = \"x\"\n[[networks]]\ncidr = \"127.0.0.0/30\"\n\
+                    [credentials]\nenabled = true\n[[credentials.extra]]\n";
+        let entry = |id: &str, password: &str, methods: &str| {
+            format!(
+                "{base}id = \"{id}\"\nusername = \"a\"\npassword = \"{password}\"\n\
+                 methods = {methods}\n"
+            )
+        };
+        let cases = [
+            (
+                entry("Not An Id", "p", "[\"ssh\"]"),
+                7,
+                "id",
+                "ids are lowercase",
+            ),
+            (
+                entry("ok", "p", "[]"),
+                10,
+                "methods",
+                "name the login methods",
+            ),
+            (
+                entry("ok", "p", "[\"fax\"]"),
+                10,
+                "methods",
+                "unknown method `fax`",
+            ),
+            (
+                entry("ok", "p", "[\"http-form\"]"),
+                10,
+                "methods",
+                "form logins",
+            ),
+        ];
+        for (text, line, field, message) in cases {
+            let e = parse(&text).expect_err(&text);
+            let shown = e.to_string();
+            assert_eq!(e.line(), Some(line), "{shown}");
+            assert!(
+                shown.contains(&format!("credentials.extra[0].{field}: {message}")),
+                "{shown}"
+            );
+        }
+        let e = parse(&entry("ok", "", "[\"ssh\"]")).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("credentials.extra[0].password: empty"),
+            "{e}"
+        );
+        let twice = format!(
+            "{}[[credentials.extra]]\nid = \"ok\"\nusername = \"b\"\npassword = \"q\"\nmethods = [\"ssh\"]\n",
+            entry("ok", "p", "[\"ssh\"]")
+        );
+        let e = parse(&twice).unwrap_err();
+        assert_eq!(e.line(), Some(12), "{e}");
+        assert!(
+            e.to_string()
+                .contains("credentials.extra[1].id: `ok` is defined twice"),
+            "{e}"
+        );
     }
 
     const GOOD: &str = r#"name = "centrum"
