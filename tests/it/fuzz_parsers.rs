@@ -14,7 +14,7 @@ mod exercise;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use stadscan::proto::{
-    ParseError, bacnet, coap, dns, ftp, http, icmp, modbus, mqtt, onvif, snmp, ssdp, ssh, tcp,
+    ParseError, bacnet, coap, dns, ftp, http, icmp, modbus, mqtt, onvif, pem, snmp, ssdp, ssh, tcp,
     telnet, tls, xml,
 };
 
@@ -991,6 +991,17 @@ proptest! {
     }
 
     #[test]
+    fn pem_survives_arbitrary_and_mutated_input(
+        a in soup(&["-----BEGIN CERTIFICATE-----\n", "-----END CERTIFICATE-----\n", "MAA=", "\r\n", " "]),
+        m in mutated(vec(vec(any::<u8>(), 1..80), 0..3).prop_map(|ders| {
+            ders.iter().map(|d| pem::encode_certificate(d)).collect::<String>().into_bytes()
+        })),
+    ) {
+        exercise::pem(&a);
+        exercise::pem(&m);
+    }
+
+    #[test]
     fn telnet_survives_arbitrary_and_mutated_input(
         a in bytes(300),
         m in mutated(telnet_wire()),
@@ -1076,6 +1087,22 @@ proptest! {
         prop_assert_eq!(key.answer(&reply), Some(tcp::Answer::Open));
         let off = tcp::Segment { ack: syn.seq, ..reply };
         prop_assert_eq!(key.answer(&off), None);
+    }
+
+    #[test]
+    fn pem_certificates_round_trip_among_other_text(
+        ders in vec(vec(any::<u8>(), 1..300), 0..4),
+        noise in vec(word(20), 0..4),
+    ) {
+        let mut text = String::new();
+        for (i, d) in ders.iter().enumerate() {
+            if let Some(w) = noise.get(i) {
+                text.push_str(w);
+                text.push('\n');
+            }
+            text.push_str(&pem::encode_certificate(d));
+        }
+        prop_assert_eq!(pem::certificates(text.as_bytes()), Ok(ders));
     }
 
     #[test]
@@ -1509,6 +1536,10 @@ fn write_seed_corpus() {
             ),
         ),
         ("coap", coap_get.encode()),
+        (
+            "pem",
+            pem::encode_certificate(&(0..=255).collect::<Vec<u8>>()).into_bytes(),
+        ),
         ("coap", coap_get.payload.clone()),
         (
             "dns",

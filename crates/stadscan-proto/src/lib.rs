@@ -16,6 +16,7 @@ pub mod icmp;
 pub mod modbus;
 pub mod mqtt;
 pub mod onvif;
+pub mod pem;
 pub mod snmp;
 pub mod ssdp;
 pub mod ssh;

@@ -6,7 +6,7 @@
 //! so both run exactly the same checks.
 
 use stadscan::proto::{
-    ParseError, bacnet, coap, dns, ftp, http, icmp, modbus, mqtt, onvif, snmp, ssdp, ssh, tcp,
+    ParseError, bacnet, coap, dns, ftp, http, icmp, modbus, mqtt, onvif, pem, snmp, ssdp, ssh, tcp,
     telnet, tls, xml,
 };
 
@@ -510,4 +510,27 @@ pub fn all(data: &[u8]) {
     telnet(data);
     tls(data);
     xml(data);
+}
+
+pub fn pem(data: &[u8]) {
+    match pem::certificates(data) {
+        Ok(ders) => {
+            // Every block found is a certificate block with a body, and
+            // writing them out again reads back the same bytes.
+            let blocks = String::from_utf8_lossy(data)
+                .lines()
+                .filter(|l| l.trim() == "-----BEGIN CERTIFICATE-----")
+                .count();
+            assert_eq!(ders.len(), blocks);
+            assert!(ders.iter().all(|d| !d.is_empty()));
+            let again: String = ders.iter().map(|d| pem::encode_certificate(d)).collect();
+            assert_eq!(pem::certificates(again.as_bytes()), Ok(ders));
+        }
+        Err(pem::PemError::Unterminated { line } | pem::PemError::Base64 { line }) => {
+            // The line named is a block's first line.
+            let text = String::from_utf8_lossy(data);
+            let named = text.lines().nth(line - 1).expect("a line of the input");
+            assert_eq!(named.trim(), "-----BEGIN CERTIFICATE-----");
+        }
+    }
 }

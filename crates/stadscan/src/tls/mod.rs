@@ -17,7 +17,6 @@ use std::sync::Arc;
 use rustls::DigitallySignedStruct;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 
 /// A trust-anchor file that cannot be used.
@@ -89,8 +88,9 @@ fn load_anchors(path: &Path) -> Result<Vec<TrustAnchor<'static>>, TlsError> {
     };
     let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
     let mut out = Vec::new();
-    for der in CertificateDer::pem_slice_iter(&bytes) {
-        let der = der.map_err(|e| err(format!("bad PEM: {e:?}")))?;
+    let blocks = crate::proto::pem::certificates(&bytes).map_err(|e| err(e.to_string()))?;
+    for block in blocks {
+        let der = CertificateDer::from(block);
         let anchor = webpki::anchor_from_trusted_cert(&der)
             .map_err(|e| err(format!("not a usable CA certificate: {e:?}")))?;
         out.push(anchor.to_owned());
@@ -155,4 +155,39 @@ impl ServerCertVerifier for AcceptAnyServer {
 /// The ring provider, for callers that build their own configs (the lab).
 pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anchors_from(name: &str, text: &str) -> Result<Vec<TrustAnchor<'static>>, TlsError> {
+        let dir = std::env::temp_dir().join(format!("stadscan-anchors-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let loaded = load_anchors(&path);
+        std::fs::remove_file(&path).unwrap();
+        loaded
+    }
+
+    /// A city's CA file loads with comments and other blocks around the
+    /// certificate; a broken one names the file and the block's line.
+    #[test]
+    fn trust_anchor_files_load_or_name_the_line_at_fault() {
+        let ca = include_str!("../../../stadscan-lab/src/lab-ca.pem");
+        let file = format!("# the city's own CA\n{ca}");
+        assert_eq!(anchors_from("ca.pem", &file).unwrap().len(), 1);
+
+        let cut = ca.lines().take(3).collect::<Vec<_>>().join("\n");
+        let broken = format!("# the city's own CA\n{cut}\n");
+        let e = anchors_from("cut.pem", &broken).unwrap_err().to_string();
+        assert!(e.contains("cut.pem"), "{e}");
+        assert!(e.contains("line 2: the certificate block"), "{e}");
+
+        let e = anchors_from("empty.pem", "nothing here\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no CERTIFICATE block found"), "{e}");
+    }
 }
