@@ -336,7 +336,11 @@ async fn device_identity_survives_a_lab_restart() {
     };
     let (_, _, second) = again.scan(&[]).await;
     let (a, b) = (asset_ids(&first), asset_ids(&second));
-    assert_eq!(a, b);
+    assert_eq!(
+        a, b,
+        "first run: notes {} stats {}\nsecond run: notes {} stats {}",
+        first["notes"], first["stats"], second["notes"], second["stats"]
+    );
     let camera = again.lab.device("camera-01").unwrap().addr.to_string();
     assert!(a[&camera].starts_with("cert-key:sha256:"), "{a:?}");
     again.lab.shutdown().await;

@@ -2,7 +2,8 @@
 //! modules each top-level module names (`crate::x`, `use crate::{x, y}`,
 //! `super::x` from a top-level file), and holds the graph to the layer list
 //! in `lib.rs`'s crate documentation: each module uses only modules named
-//! in the lines above its own, so there is no cycle.
+//! in the lines above its own, so there is no cycle. Inside a folder, the
+//! files beside each other form no cycle either.
 //!
 //! Test modules are left out (a test may reach anywhere); so are comments.
 
@@ -87,12 +88,18 @@ fn ident_at(s: &str) -> &str {
 
 /// The top-level modules a piece of library code names.
 fn named_modules(code: &str, top_level_file: bool) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    let mut prefixes = vec!["crate::"];
     if top_level_file {
         // In `scan.rs`, `super::` is the crate root.
-        prefixes.push("super::");
+        names_after(code, &["crate::", "super::"])
+    } else {
+        names_after(code, &["crate::"])
     }
+}
+
+/// The first name after each of `prefixes` in `code` (each first name of
+/// a `prefix{a, b::c}` group).
+fn names_after(code: &str, prefixes: &[&str]) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
     for prefix in prefixes {
         for (i, _) in code.match_indices(prefix) {
             let before = code[..i].chars().next_back();
@@ -127,20 +134,64 @@ fn named_modules(code: &str, top_level_file: bool) -> BTreeSet<String> {
     names
 }
 
-fn graph() -> Graph {
+/// The library's files as paths under `src/` (`probe/http.rs`), without
+/// `lib.rs` and the files only tests compile.
+fn library_files() -> Vec<(String, PathBuf)> {
     let src = src_dir();
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    let mut graph = Graph::new();
-    for path in files {
-        let rel = path
-            .strip_prefix(&src)
-            .expect("under src")
-            .to_string_lossy()
-            .replace('\\', "/");
-        if rel == "lib.rs" || test_only(&rel) {
+    files
+        .into_iter()
+        .map(|path| {
+            let rel = path
+                .strip_prefix(&src)
+                .expect("under src")
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, path)
+        })
+        .filter(|(rel, _)| rel != "lib.rs" && !test_only(rel))
+        .collect()
+}
+
+/// Per folder: the files beside each other (not `mod.rs`), and which of
+/// them each names (`super::x` from a file beside `x`, or the absolute
+/// `crate::folder::x`).
+fn sibling_graphs() -> BTreeMap<String, (BTreeSet<String>, Graph)> {
+    let files = library_files();
+    let mut out: BTreeMap<String, (BTreeSet<String>, Graph)> = BTreeMap::new();
+    for (rel, _) in &files {
+        if let Some((dir, name)) = rel.rsplit_once('/')
+            && name != "mod.rs"
+        {
+            let entry = out.entry(dir.to_string()).or_default();
+            entry.0.insert(name.trim_end_matches(".rs").to_string());
+        }
+    }
+    for (rel, path) in &files {
+        let Some((dir, name)) = rel.rsplit_once('/') else {
+            continue;
+        };
+        if name == "mod.rs" {
             continue;
         }
+        let (siblings, graph) = out.get_mut(dir).expect("the folder was listed");
+        let me = name.trim_end_matches(".rs").to_string();
+        let code = library_code(&std::fs::read_to_string(path).expect("a source file reads"));
+        let absolute = format!("crate::{}::", dir.replace('/', "::"));
+        let entry = graph.entry(me.clone()).or_default();
+        for other in names_after(&code, &["super::", &absolute]) {
+            if other != me && siblings.contains(&other) {
+                entry.entry(other).or_default().insert(rel.clone());
+            }
+        }
+    }
+    out
+}
+
+fn graph() -> Graph {
+    let mut graph = Graph::new();
+    for (rel, path) in library_files() {
         let top = rel
             .split('/')
             .next()
@@ -308,6 +359,30 @@ fn the_modules_form_no_cycle() {
             .map(|w| format!("{} -> {} (in {})", w[0], w[1], join(&graph[&w[0]][&w[1]])))
             .collect();
         panic!("the modules form a cycle:\n  {}", steps.join("\n  "));
+    }
+}
+
+/// Inside a folder too: no two files use each other, directly or around a
+/// circle (a file's `mod.rs` is its folder's face, not a sibling).
+#[test]
+fn the_files_of_a_folder_form_no_cycle() {
+    let folders = sibling_graphs();
+    assert!(
+        folders.contains_key("probe") && folders["probe"].0.contains("http"),
+        "the folders read as {:?}",
+        folders.keys().collect::<Vec<_>>()
+    );
+    for (dir, (files, graph)) in &folders {
+        if let Some(c) = cycle(graph, files) {
+            let steps: Vec<String> = c
+                .windows(2)
+                .map(|w| format!("{} -> {} (in {})", w[0], w[1], join(&graph[&w[0]][&w[1]])))
+                .collect();
+            panic!(
+                "the files of {dir}/ form a cycle:\n  {}",
+                steps.join("\n  ")
+            );
+        }
     }
 }
 
