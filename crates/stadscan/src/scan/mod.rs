@@ -35,9 +35,9 @@ use crate::error::Error;
 use crate::knowledge_base::Knowledge;
 use crate::model::{Checkpoint, Resume, unix_now};
 use crate::net::Shutdown;
+use crate::report::Report;
 use crate::report::progress::ProgressSink;
-use crate::report::{DiscoveryStats, Report, ScanStats, TcpDiscovery};
-use crate::scope::{HostDiscovery, LARGE_SCOPE, Scope};
+use crate::scope::{LARGE_SCOPE, Scope};
 
 /// How to run a scan (what the scope file does not say).
 #[derive(Debug, Clone, Default)]
@@ -110,17 +110,13 @@ pub async fn run(
         &scope, &setup, opts, &shutdown, progress, taken_over, &mut notes,
     )
     .await;
-    let counts = setup.net.counts();
-    let alive = setup.net.responsive_count() as u64;
-    let window = setup.window.stats(walked.peak_busy);
+    let mut stats = walked.stats(&scope, &setup);
     notes.extend(notes::after_walk(
         &scope,
         opts,
         &setup,
         &walked,
-        &counts,
-        alive,
-        &window,
+        &stats,
         clock.elapsed(),
     ));
     progress.finish();
@@ -157,7 +153,7 @@ pub async fn run(
         setup.nvd.as_mut(),
     )?;
 
-    let net = &setup.net;
+    stats.elapsed_ms = clock.elapsed().as_millis() as u64;
     let mut report = Report {
         scope_uri: crate::report::scope_uri(&scope.path, opts.source_root.as_deref()),
         scope: scope.clone(),
@@ -172,29 +168,7 @@ pub async fn run(
         refused: std::mem::take(&mut setup.resolution.refused),
         certificate_keys: crate::assets::certificate_keys(&keys),
         notes,
-        stats: ScanStats {
-            addresses: setup.space.addresses(),
-            ports: scope.ports.tcp.len() + scope.ports.udp.len(),
-            positions_done: walked.done,
-            open_tcp: walked.open,
-            udp_answers: walked.udp_answers,
-            elapsed_ms: clock.elapsed().as_millis() as u64,
-            net: counts,
-            discovery: DiscoveryStats {
-                hosts: setup.hosts,
-                liveness_tcp: match setup.hosts {
-                    HostDiscovery::Probe => scope.discovery.tcp_ports.clone(),
-                    HostDiscovery::All => Vec::new(),
-                },
-                icmp: counts.echoes > 0,
-                addresses_alive: alive,
-                tcp: match net.syn_port() {
-                    Some(_) => TcpDiscovery::Syn,
-                    None => TcpDiscovery::Connect,
-                },
-            },
-            window,
-        },
+        stats,
         compliance: None,
         history: None,
         sarif_absent: false,

@@ -9,8 +9,8 @@ use super::prepare::Setup;
 use super::walk::Walked;
 use crate::discover::dns::Resolution;
 use crate::model::Resume;
-use crate::net::{Net, NetCounts};
-use crate::report::{Note, NoteLevel, WindowStats};
+use crate::net::Net;
+use crate::report::{Note, NoteLevel, ScanStats, WindowStats};
 use crate::scope::{HostDiscovery, Scope};
 
 /// The names that resolved outside the scope, and those that did not
@@ -61,18 +61,16 @@ pub(super) fn resumed(r: &Resume) -> Note {
 
 /// Everything the walk tells the reader, in a fixed order: the shard, the
 /// rate, silence, SYN, host discovery, the window and an interruption.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn after_walk(
     scope: &Scope,
     opts: &ScanOptions,
     setup: &Setup,
     walked: &Walked,
-    counts: &NetCounts,
-    alive: u64,
-    window_stats: &WindowStats,
+    stats: &ScanStats,
     elapsed: Duration,
 ) -> Vec<Note> {
     let net: &Net = &setup.net;
+    let counts = &stats.net;
     let mut notes = Vec::new();
     if let Some((k, n)) = opts.shard {
         notes.push(Note::new(
@@ -87,12 +85,12 @@ pub(super) fn after_walk(
     notes.push(discovery(
         scope,
         setup.hosts,
-        alive,
-        setup.space.addresses(),
+        stats.discovery.addresses_alive,
+        stats.addresses,
         counts,
         net.raw_echo(),
     ));
-    notes.extend(window(window_stats, scope, counts, elapsed));
+    notes.extend(window(&stats.window, scope, counts, elapsed));
     if walked.interrupted {
         let (done, total) = (walked.done, walked.total);
         notes.push(Note::new(

@@ -23,7 +23,7 @@ use crate::model::{Checkpoint, Observation, Transport};
 use crate::net::{Net, Shutdown};
 use crate::probe::Prober;
 use crate::report::progress::ProgressSink;
-use crate::report::{Note, NoteLevel};
+use crate::report::{DiscoveryStats, Note, NoteLevel, ScanStats, TcpDiscovery};
 use crate::scope::{HostDiscovery, Scope};
 
 /// What the walk found, and how far it got.
@@ -42,6 +42,38 @@ pub(super) struct Walked {
     pub(super) udp_answers: u64,
     /// The most workers busy at once.
     pub(super) peak_busy: u64,
+}
+
+impl Walked {
+    /// The run's counters as the walk left them (the duration is set when
+    /// the run ends).
+    pub(super) fn stats(&self, scope: &Scope, setup: &Setup) -> ScanStats {
+        let net = &setup.net;
+        let counts = net.counts();
+        ScanStats {
+            addresses: setup.space.addresses(),
+            ports: scope.ports.tcp.len() + scope.ports.udp.len(),
+            positions_done: self.done,
+            open_tcp: self.open,
+            udp_answers: self.udp_answers,
+            elapsed_ms: 0,
+            net: counts,
+            discovery: DiscoveryStats {
+                hosts: setup.hosts,
+                liveness_tcp: match setup.hosts {
+                    HostDiscovery::Probe => scope.discovery.tcp_ports.clone(),
+                    HostDiscovery::All => Vec::new(),
+                },
+                icmp: counts.echoes > 0,
+                addresses_alive: net.responsive_count() as u64,
+                tcp: match net.syn_port() {
+                    Some(_) => TcpDiscovery::Syn,
+                    None => TcpDiscovery::Connect,
+                },
+            },
+            window: setup.window.stats(self.peak_busy),
+        }
+    }
 }
 
 /// Walks every pass; `observations` holds what a resumed run took over.
