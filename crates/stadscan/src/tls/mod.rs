@@ -190,4 +190,19 @@ mod tests {
             .to_string();
         assert!(e.contains("no CERTIFICATE block found"), "{e}");
     }
+
+    /// Public data written elsewhere: Debian's bundle of the Mozilla root
+    /// programme (`ca-certificates`, which `.ci/test` installs) loads whole,
+    /// one trust anchor per certificate block.
+    #[test]
+    fn debians_root_bundle_loads_every_certificate() {
+        let path = Path::new("/etc/ssl/certs/ca-certificates.crt");
+        let bytes = std::fs::read(path).expect("the ca-certificates package is installed");
+        let blocks = String::from_utf8_lossy(&bytes)
+            .lines()
+            .filter(|l| l.trim() == "-----BEGIN CERTIFICATE-----")
+            .count();
+        assert!(blocks > 100, "{blocks} certificates in {}", path.display());
+        assert_eq!(load_anchors(path).unwrap().len(), blocks);
+    }
 }
